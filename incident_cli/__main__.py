@@ -1,0 +1,3 @@
+from incident_cli.cli import main
+
+main()

@@ -1,0 +1,36 @@
+"""Reconnect timing as pure functions (house rule 9); the session only executes them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+BASE_DELAY = 1.0  # first wait, seconds
+FACTOR = 2.0
+MAX_DELAY = 60.0
+MIN_DELAY = 0.1  # full jitter may draw ~0: never spin
+RATE_LIMITED_FACTOR = 4.0  # 4429 / HTTP 429: the server asked us to slow down
+HEALTHY_AFTER = 10.0  # an acked connection up this long resets the attempt count
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackoffPolicy:
+    base: float = BASE_DELAY
+    factor: float = FACTOR
+    cap: float = MAX_DELAY
+    floor: float = MIN_DELAY
+    healthy_after: float = HEALTHY_AFTER
+
+    def delay(self, attempt: int, *, rng: random.Random | None = None, rate_limited: bool = False) -> float:
+        """Full jitter: a uniform draw below ``base * factor**(attempt-1)``, capped."""
+        ceiling = min(self.cap, self.base * self.factor ** max(attempt - 1, 0))
+        if rate_limited:
+            ceiling = min(self.cap, ceiling * RATE_LIMITED_FACTOR)
+        draw = (rng or random).uniform(0.0, ceiling)
+        return max(self.floor, draw)
+
+    def next_attempt(self, attempt: int, *, acknowledged: bool, uptime: float) -> int:
+        """The attempt number after a disconnect: back to 1 after a healthy connection."""
+        if acknowledged and uptime >= self.healthy_after:
+            return 1
+        return attempt + 1

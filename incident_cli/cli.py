@@ -1,0 +1,312 @@
+"""The Typer app: parse, pick the renderer, map errors to exit statuses in ONE place.
+
+Heavy modules (websockets, graphql-core, the demo server) are imported inside the
+commands, after parsing, so ``--help`` and ``--version`` stay fast.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from enum import Enum, IntEnum
+from pathlib import Path
+from typing import Annotated, NoReturn, Optional
+
+import typer
+
+from incident_cli import __version__
+from incident_cli.errors import (
+    AuthError,
+    ClientBug,
+    ConfigError,
+    IncidentsError,
+    OperationRejected,
+    OutputError,
+    ProtocolMismatch,
+    Unavailable,
+    UsageError,
+)
+from incident_cli.sanitize import sanitize
+
+
+class ExitStatus(IntEnum):
+    """Documented in the README; sysexits where one fits (RELIABILITY.md)."""
+
+    OK = 0
+    USAGE = 2
+    OPERATION_REJECTED = 65  # EX_DATAERR: the server refused the GraphQL operation
+    UNAVAILABLE = 69  # EX_UNAVAILABLE: unreachable, or gave up reconnecting
+    CLIENT_BUG = 70  # EX_SOFTWARE: the server says our messages are invalid
+    OUTPUT_ERROR = 74  # EX_IOERR: writing our output failed
+    PROTOCOL = 76  # EX_PROTOCOL: no common subprotocol, invalid server messages, no endpoint
+    AUTH = 77  # EX_NOPERM: credentials rejected
+    CONFIG = 78  # EX_CONFIG: token missing or malformed, TLS verification failed
+    SIGHUP = 129
+    SIGINT = 130
+    SIGTERM = 143
+
+
+_STATUS_FOR: list[tuple[type[IncidentsError], ExitStatus]] = [
+    (UsageError, ExitStatus.USAGE),
+    (ConfigError, ExitStatus.CONFIG),
+    (AuthError, ExitStatus.AUTH),
+    (ProtocolMismatch, ExitStatus.PROTOCOL),
+    (ClientBug, ExitStatus.CLIENT_BUG),
+    (OperationRejected, ExitStatus.OPERATION_REJECTED),
+    (Unavailable, ExitStatus.UNAVAILABLE),
+    (OutputError, ExitStatus.OUTPUT_ERROR),
+]
+
+
+def exit_status_for(error: IncidentsError) -> ExitStatus:
+    for kind, status in _STATUS_FOR:
+        if isinstance(error, kind):
+            return status
+    return ExitStatus.CLIENT_BUG
+
+
+class Output(str, Enum):
+    auto = "auto"
+    jsonl = "jsonl"
+
+
+class ProtocolChoice(str, Enum):
+    auto = "auto"
+    modern = "graphql-transport-ws"
+    legacy = "graphql-ws"
+
+
+app = typer.Typer(
+    name="incidents",
+    help="A command-line tail for incident streams (GraphQL subscriptions over WebSocket).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _fail(error: IncidentsError) -> NoReturn:
+    status = exit_status_for(error)
+    prefix = "usage error" if status is ExitStatus.USAGE else "error"
+    sys.stderr.write(f"incidents: {prefix}: {sanitize(error.message, max_length=600)}\n")
+    raise typer.Exit(int(status))
+
+
+def _quiet_broken_pipe() -> NoReturn:
+    # The reader went away (`| head`): stop quietly, and keep the interpreter from
+    # complaining again when it flushes stdout at exit (Python docs, "Note on SIGPIPE").
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(int(ExitStatus.OK))
+
+
+def _run(coroutine_factory) -> None:  # type: ignore[no-untyped-def]
+    """Run one async command with the one error policy of the tool."""
+    logging.getLogger("websockets").addHandler(logging.NullHandler())
+    logging.getLogger("websockets").propagate = False  # DEBUG logs carry Authorization
+    try:
+        asyncio.run(coroutine_factory())
+    except IncidentsError as error:
+        _fail(error)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        raise typer.Exit(int(ExitStatus.SIGINT)) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"incidents {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        Optional[bool],
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+    ] = None,
+) -> None:
+    """incidents: tail an incident server's live stream."""
+
+
+@app.command()
+def watch(
+    url: Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")] = None,
+    severity: Annotated[
+        Optional[str], typer.Option("--severity", "-s", help="Only these severities, e.g. P0,P1.")
+    ] = None,
+    subscribe: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--subscribe",
+            help="Streams to follow (repeatable): critical, new, updates, state-changes, alerts. "
+            "Default: new, updates, state-changes.",
+        ),
+    ] = None,
+    query: Annotated[
+        Optional[str], typer.Option("--query", "-q", help="Run this GraphQL document instead (a file, or - for stdin).")
+    ] = None,
+    var: Annotated[
+        Optional[list[str]], typer.Option("--var", help="A variable for --query: key=string or key:=json (repeatable).")
+    ] = None,
+    variables: Annotated[Optional[str], typer.Option("--variables", help="Variables for --query as a JSON object.")] = None,
+    operation_name: Annotated[Optional[str], typer.Option("--operation-name", help="Operation to run in --query.")] = None,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="Exit after N events.")] = None,
+    for_: Annotated[Optional[str], typer.Option("--for", help="Exit after this long, e.g. 30s, 5m.")] = None,
+    output: Annotated[Output, typer.Option("--output", "-o", help="Output format.")] = Output.auto,
+    token_file: Annotated[
+        Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN].")
+    ] = None,
+    protocol: Annotated[
+        Optional[ProtocolChoice], typer.Option("--protocol", help="Subprotocol to offer (auto offers both).")
+    ] = None,
+    ack_timeout: Annotated[
+        Optional[float], typer.Option("--ack-timeout", min=0.1, help="Seconds to wait for connection_ack.")
+    ] = None,
+    max_retries: Annotated[
+        Optional[int], typer.Option("--max-retries", min=0, help="Give up after N reconnects in a row (default: never).")
+    ] = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
+) -> None:
+    """Stream incidents and their updates: JSON lines on stdout."""
+    from incident_cli import operations as ops
+    from incident_cli.config import load_settings
+    from incident_cli.durations import parse_duration
+
+    try:
+        severities = ops.parse_severities(severity)
+        if query is not None:
+            chosen = [ops.custom(_read_query(query), ops.parse_variables(var, variables), operation_name)]
+        else:
+            if var or variables:
+                raise UsageError("--var and --variables go with --query")
+            chosen = [ops.subscription(name, severities=severities) for name in ops.parse_streams(subscribe)]
+        duration = parse_duration(for_, option="--for") if for_ is not None else None
+        settings = load_settings(
+            url=url,
+            token_file=token_file,
+            protocol=protocol.value if protocol else None,
+            ack_timeout=ack_timeout,
+            max_retries=max_retries,
+        )
+    except IncidentsError as error:
+        _fail(error)
+
+    async def run() -> None:
+        from incident_cli.messages import Dialect
+        from incident_cli.render.jsonl import JsonLinesRenderer
+        from incident_cli.render.status import StatusLines
+        from incident_cli.session import SessionConfig
+        from incident_cli.watch import WatchRequest, watch as watch_stream
+
+        server = None
+        config_url = settings.url
+        if demo:
+            from incident_cli.demo.server import DemoServer, ServerOptions
+
+            server = await DemoServer(ServerOptions(port=0)).start()
+            config_url = server.url
+        config = SessionConfig(
+            url=config_url,
+            token=settings.token,
+            dialect=None if settings.protocol == "auto" else Dialect(settings.protocol),
+            ack_timeout=settings.ack_timeout,
+            open_timeout=settings.open_timeout,
+            max_retries=settings.max_retries,
+            max_size=settings.max_size,
+        )
+        try:
+            await watch_stream(
+                config,
+                WatchRequest(operations=chosen, count=count, duration=duration),
+                JsonLinesRenderer(sys.stdout.buffer),
+                StatusLines(sys.stderr),
+            )
+        finally:
+            if server is not None:
+                await server.stop()
+
+    _run(run)
+
+
+def _read_query(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"--query: {source} does not exist") from None
+    except (OSError, UnicodeDecodeError):
+        raise UsageError(f"--query: cannot read {source}") from None
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0 picks a free one).")] = 8080,
+    rate: Annotated[float, typer.Option("--rate", min=0.0, help="Simulated changes per second.")] = 5.0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 7,
+    token: Annotated[
+        Optional[str], typer.Option("--token", help="Require this bearer token (a demo secret, not a real one).")
+    ] = None,
+    protocol: Annotated[
+        Optional[list[ProtocolChoice]], typer.Option("--protocol", help="Subprotocols to serve (default both).")
+    ] = None,
+    heartbeat: Annotated[float, typer.Option("--heartbeat", min=0.05, help="Seconds between HEARTBEAT updates.")] = 5.0,
+    hostile_titles: Annotated[
+        bool, typer.Option("--hostile-titles", help="Give incidents titles full of escape sequences and markup.")
+    ] = False,
+    fault: Annotated[
+        Optional[list[str]], typer.Option("--fault", hidden=True, help="Fault knob key=value (tests).")
+    ] = None,
+) -> None:
+    """Run the embedded demo incident server."""
+    from incident_cli.demo.faults import parse_faults
+    from incident_cli.demo.server import ServerOptions, run_demo
+
+    try:
+        faults = parse_faults(fault)
+    except ValueError as exc:
+        _fail(UsageError(str(exc)))
+    chosen = [choice.value for choice in protocol if choice is not ProtocolChoice.auto] if protocol else []
+    options = ServerOptions(
+        host=host,
+        port=port,
+        seed=seed,
+        rate=rate,
+        token=token,
+        protocols=tuple(chosen) or ("graphql-transport-ws", "graphql-ws"),
+        heartbeat_interval=heartbeat,
+        faults=faults,
+        hostile_titles=hostile_titles,
+    )
+
+    def ready(server) -> None:  # type: ignore[no-untyped-def]
+        sys.stderr.write(f"incidents demo: serving {server.url} (seed {seed}, {rate:g} changes/s)\n")
+        sys.stderr.flush()
+
+    async def serve() -> None:
+        try:
+            await run_demo(options, ready)
+        except OSError as exc:
+            raise Unavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+    _run(serve)
+
+
+def main() -> None:
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no locals
+        if os.environ.get("INCIDENTS_DEBUG"):
+            raise
+        sys.stderr.write(f"incidents: internal error: {type(exc).__name__}: {sanitize(str(exc), max_length=300)}\n")
+        sys.exit(int(ExitStatus.CLIENT_BUG))

@@ -1,0 +1,60 @@
+"""Fault knobs that make the demo server the fault-injection peer for tests.
+
+Given on the command line as ``--fault key=value`` (repeatable) or built directly.
+Counts are of operation messages (next/data/error/complete) sent on one connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+
+@dataclass(frozen=True, kw_only=True)
+class Faults:
+    ack_delay: float = 0.0  # seconds before connection_ack
+    skip_ack: bool = False  # never acknowledge
+    close_after: int | None = None  # close the socket after this many operation messages
+    close_code: int = 1011
+    close_reason: str = ""
+    garbage_after: int | None = None  # send a frame that is not JSON after this many
+    binary_after: int | None = None  # send a binary frame after this many
+    silent_after: int | None = None  # stop sending and answering (socket stays open)
+    connections: int | None = None  # apply to the first N connections only (None: all)
+    ping_interval: float | None = None  # server-side graphql-transport-ws pings
+    init_timeout: float = 3.0  # close 4408 when connection_init is late (graphql-ws default)
+
+    def active_for(self, connection_number: int) -> Faults:
+        """These faults for the Nth connection (1-based): none past ``connections``."""
+        if self.connections is not None and connection_number > self.connections:
+            return replace(
+                Faults(), ping_interval=self.ping_interval, init_timeout=self.init_timeout
+            )
+        return self
+
+
+_BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def parse_faults(items: list[str] | None) -> Faults:
+    """``["close_after=3", "close_code=1012"]`` -> Faults; ValueError names a bad item."""
+    known = {f.name: f for f in fields(Faults)}
+    values: dict[str, object] = {}
+    for item in items or ():
+        key, sep, raw = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in known:
+            raise ValueError(f"unknown fault {item!r}; known: {', '.join(known)}")
+        default = getattr(Faults(), key)
+        kind = known[key].type
+        try:
+            if "bool" in str(kind):
+                values[key] = _BOOLS[raw.strip().lower()]
+            elif "float" in str(kind):
+                values[key] = float(raw)
+            elif "int" in str(kind):
+                values[key] = int(raw)
+            else:
+                values[key] = raw
+        except (KeyError, ValueError):
+            raise ValueError(f"bad value for fault {key}: {raw!r} (default {default!r})") from None
+    return Faults(**values)  # type: ignore[arg-type]

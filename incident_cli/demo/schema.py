@@ -1,0 +1,192 @@
+"""The incident server's schema (API.md), executable with graphql-core over the simulator."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSchema, build_schema
+from graphql.language import StringValueNode
+
+from incident_cli.demo.simulator import ACTIVE_STATES, Simulator
+
+SDL = """
+scalar UUID
+scalar DateTime
+scalar JSON
+
+enum Severity { P0 P1 P2 P3 P4 }
+enum IncidentState { NEW INVESTIGATING IDENTIFIED MONITORING RESOLVED CLOSED }
+enum IncidentType { AVAILABILITY PERFORMANCE SECURITY DATA_INTEGRITY CAPACITY CONFIGURATION OTHER }
+enum IncidentUpdateType { CREATED UPDATED STATE_CHANGED RESOLVED ASSIGNED COMMENT_ADDED HEARTBEAT }
+
+type Incident {
+  id: UUID!
+  title: String!
+  description: String
+  severity: Severity!
+  state: IncidentState!
+  incidentType: IncidentType
+  source: String
+  createdAt: DateTime!
+  updatedAt: DateTime
+  resolvedAt: DateTime
+  assignedTo: String
+  affectedResources: [String!]!
+  labels: JSON
+  metadata: JSON
+}
+
+type IncidentUpdate { updateType: IncidentUpdateType! incidentId: UUID timestamp: DateTime! }
+
+type IncidentStateChange {
+  incidentId: UUID!
+  oldState: IncidentState!
+  newState: IncidentState!
+  changedBy: String!
+  timestamp: DateTime!
+}
+
+type Alert {
+  id: UUID!
+  externalId: String
+  source: String!
+  title: String!
+  description: String
+  severity: Severity!
+  alertType: String
+  labels: JSON
+  affectedServices: [String!]!
+  runbookUrl: String
+  annotations: JSON
+  receivedAt: DateTime!
+  status: String!
+}
+
+type PageInfo { page: Int! pageSize: Int! totalCount: Int! hasNextPage: Boolean! }
+type IncidentConnection { incidents: [Incident!]! pageInfo: PageInfo! }
+
+input IncidentFilter { states: [IncidentState!] severities: [Severity!] sources: [String!] activeOnly: Boolean }
+input PaginationInput { page: Int pageSize: Int }
+input SortInput { field: String descending: Boolean }
+
+type Query {
+  incident(id: UUID!): Incident
+  incidents(filter: IncidentFilter, pagination: PaginationInput, sort: SortInput): IncidentConnection!
+  activeIncidents(pagination: PaginationInput): IncidentConnection!
+  criticalIncidents(pagination: PaginationInput): IncidentConnection!
+}
+
+type Subscription {
+  criticalIncidents: Incident!
+  newIncidents(severities: [Severity!]): Incident!
+  incidentUpdates(incidentIds: [UUID!], severities: [Severity!], activeOnly: Boolean): IncidentUpdate!
+  incidentStateChanges(incidentId: UUID): IncidentStateChange!
+  alerts(sources: [String!]): Alert!
+}
+"""
+
+MAX_PAGE_SIZE = 100
+
+
+def _parse_uuid(value: Any) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise GraphQLError(f"invalid UUID: {str(value)[:60]}") from None
+
+
+def _parse_uuid_literal(node: Any, _variables: Any = None) -> str:
+    if not isinstance(node, StringValueNode):
+        raise GraphQLError("a UUID must be a string")
+    return _parse_uuid(node.value)
+
+
+def _page(items: list[dict[str, Any]], pagination: dict[str, Any] | None) -> dict[str, Any]:
+    pagination = pagination or {}
+    page = max(1, pagination.get("page") or 1)
+    size = min(MAX_PAGE_SIZE, max(1, pagination.get("pageSize") or 20))
+    ordered = sorted(items, key=lambda incident: (incident["severity"], incident["createdAt"]))
+    chunk = ordered[(page - 1) * size : page * size]
+    return {
+        "incidents": chunk,
+        "pageInfo": {
+            "page": page,
+            "pageSize": size,
+            "totalCount": len(ordered),
+            "hasNextPage": page * size < len(ordered),
+        },
+    }
+
+
+def executable_schema(sim: Simulator) -> GraphQLSchema:
+    """Bind resolvers to the SDL: queries read the store, subscriptions listen on the hub."""
+    schema = build_schema(SDL)
+    uuid_type = schema.type_map["UUID"]
+    uuid_type.parse_value = _parse_uuid  # type: ignore[attr-defined]
+    uuid_type.parse_literal = _parse_uuid_literal  # type: ignore[attr-defined]
+
+    query = schema.query_type.fields  # type: ignore[union-attr]
+    query["incident"].resolve = lambda _root, _info, id: sim.incidents.get(id)
+
+    def incidents(_root: Any, _info: Any, filter: dict | None = None, pagination: dict | None = None, sort=None):
+        filter = filter or {}
+        chosen = list(sim.incidents.values())
+        if filter.get("activeOnly"):
+            chosen = [i for i in chosen if i["state"] in ACTIVE_STATES]
+        for key, field in (("states", "state"), ("severities", "severity"), ("sources", "source")):
+            if filter.get(key) is not None:
+                chosen = [i for i in chosen if i[field] in filter[key]]
+        return _page(chosen, pagination)
+
+    query["incidents"].resolve = incidents
+    query["activeIncidents"].resolve = lambda _r, _i, pagination=None: _page(sim.active(), pagination)
+    query["criticalIncidents"].resolve = lambda _r, _i, pagination=None: _page(
+        [i for i in sim.active() if i["severity"] in ("P0", "P1")], pagination
+    )
+
+    hub = sim.hub
+    subscription = schema.subscription_type.fields  # type: ignore[union-attr]
+
+    def listen(topic: str, keep: Any = lambda _: True):
+        async def generator(_root: Any, _info: Any, **_args: Any) -> AsyncIterator[Any]:
+            async for payload in hub.listen(topic, keep):
+                yield payload
+
+        return generator
+
+    def critical(_root: Any, info: Any) -> AsyncIterator[Any]:
+        return listen("incident", lambda i: i["severity"] in ("P0", "P1"))(_root, info)
+
+    def new_incidents(_root: Any, info: Any, severities: list[str] | None = None) -> AsyncIterator[Any]:
+        return listen("incident", lambda i: severities is None or i["severity"] in severities)(_root, info)
+
+    def updates(_root: Any, info: Any, incidentIds=None, severities=None, activeOnly=None) -> AsyncIterator[Any]:
+        def keep(update: dict[str, Any]) -> bool:
+            if update["incidentId"] is None:
+                return True  # heartbeats reach every subscriber
+            if incidentIds is not None and update["incidentId"] not in incidentIds:
+                return False
+            if severities is not None and update["_severity"] not in severities:
+                return False
+            return not (activeOnly and update["_state"] not in ACTIVE_STATES)
+
+        return listen("update", keep)(_root, info)
+
+    def state_changes(_root: Any, info: Any, incidentId: str | None = None) -> AsyncIterator[Any]:
+        return listen("state_change", lambda c: incidentId is None or c["incidentId"] == incidentId)(_root, info)
+
+    def alerts(_root: Any, info: Any, sources: list[str] | None = None) -> AsyncIterator[Any]:
+        return listen("alert", lambda a: sources is None or a["source"] in sources)(_root, info)
+
+    for name, subscribe in (
+        ("criticalIncidents", critical),
+        ("newIncidents", new_incidents),
+        ("incidentUpdates", updates),
+        ("incidentStateChanges", state_changes),
+        ("alerts", alerts),
+    ):
+        subscription[name].subscribe = subscribe
+        subscription[name].resolve = lambda payload, _info, **_args: payload
+    return schema

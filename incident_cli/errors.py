@@ -1,0 +1,66 @@
+"""The one exception tree of the tool (house rule 5).
+
+Foreign exceptions (websockets, OSError, json) are translated into these once, at the
+session boundary, with ``raise ... from``. Only cli.py turns them into exit statuses and
+user-facing lines. Messages never carry a token: callers build them from sanitised parts.
+"""
+
+from __future__ import annotations
+
+
+class IncidentsError(Exception):
+    """Base of every error the tool reports to the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(IncidentsError):
+    """The command line asked for something that cannot work (bad value, bad file)."""
+
+
+class ConfigError(IncidentsError):
+    """Local configuration is unusable: token missing or malformed, unreadable file."""
+
+
+class AuthError(IncidentsError):
+    """The server rejected our credentials (HTTP 401/403, close 4401/4403/1008)."""
+
+
+class ProtocolMismatch(IncidentsError):
+    """The server does not speak a protocol we can use, or broke the protocol."""
+
+
+class ClientBug(IncidentsError):
+    """The server says our own messages were invalid (4400, 4409): a bug in this tool."""
+
+
+class OperationRejected(IncidentsError):
+    """The server refused an operation: GraphQL validation or execution errors."""
+
+
+class Unavailable(IncidentsError):
+    """The server could not be reached, or reconnecting was given up."""
+
+
+class OutputError(IncidentsError):
+    """Writing our own output failed (other than the reader going away)."""
+
+
+class InvalidMessage(IncidentsError):
+    """A server frame that graphql-transport-ws (or the legacy dialect) does not allow.
+
+    Raised by the codec only; the protocol core turns it into a 4400 close and a
+    ProtocolMismatch for the user.
+    """
+
+
+class LocalProtocolError(Exception):
+    """We tried to do something the protocol state forbids: a bug in the caller.
+
+    Deliberately not an IncidentsError: it must surface in tests, not as a user message.
+    """

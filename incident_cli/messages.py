@@ -1,0 +1,220 @@
+"""Wire codec: JSON text <-> frozen message values, for both dialects.
+
+Only this module knows the wire ``type`` strings. The modern dialect is
+graphql-transport-ws (PROTOCOL.md (a)); the legacy one is the ``graphql-ws`` subprotocol
+of subscriptions-transport-ws (PROTOCOL.md (b)). Both decode into the same values, so the
+protocol core is written once.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from incident_cli.errors import InvalidMessage
+
+
+class Dialect(str, Enum):
+    TRANSPORT_WS = "graphql-transport-ws"
+    LEGACY = "graphql-ws"
+
+
+# Offered in this order: async-graphql honours the client's order (PROTOCOL.md (b) 3).
+OFFERED_SUBPROTOCOLS = (Dialect.TRANSPORT_WS.value, Dialect.LEGACY.value)
+
+
+# ---- messages in both directions -------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ping:
+    payload: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pong:
+    payload: Any = None
+
+
+# ---- client -> server ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionInit:
+    payload: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Subscribe:
+    id: str
+    query: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Stop:
+    """Client ends one operation: ``complete`` (modern) or ``stop`` (legacy)."""
+
+    id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Terminate:
+    """Legacy ``connection_terminate``; the modern dialect just closes with 1000."""
+
+
+# ---- server -> client ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionAck:
+    payload: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Next:
+    """One execution result: modern ``next``, legacy ``data``."""
+
+    id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Error:
+    """Terminal operation error. Legacy sends one object; it is normalised to a tuple."""
+
+    id: str
+    errors: tuple[dict[str, Any], ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Complete:
+    id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class KeepAlive:
+    """Legacy ``ka``: server liveness only."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionError:  # noqa: A001 - the wire name; shadows the builtin only here
+    """Legacy ``connection_error``: the server refused ``connection_init``."""
+
+    payload: Any = None
+
+
+ClientMessage = ConnectionInit | Subscribe | Stop | Ping | Pong | Terminate
+ServerMessage = ConnectionAck | Next | Error | Complete | Ping | Pong | KeepAlive | ConnectionError
+
+
+# ---- encoding --------------------------------------------------------------------------
+
+
+def encode(message: ClientMessage, dialect: Dialect) -> str:
+    """Serialise one client message for the given dialect."""
+    legacy = dialect is Dialect.LEGACY
+    frame: dict[str, Any]
+    match message:
+        case ConnectionInit(payload=payload):
+            frame = {"type": "connection_init"}
+            if payload is not None:
+                frame["payload"] = payload
+        case Subscribe():
+            body: dict[str, Any] = {"query": message.query}
+            if message.variables is not None:
+                body["variables"] = message.variables
+            if message.operation_name is not None:
+                body["operationName"] = message.operation_name
+            frame = {"id": message.id, "type": "start" if legacy else "subscribe", "payload": body}
+        case Stop(id=op_id):
+            frame = {"id": op_id, "type": "stop" if legacy else "complete"}
+        case Ping(payload=payload) | Pong(payload=payload):
+            if legacy:
+                # PROTOCOL.md (b): the legacy dialect has no ping/pong; sending one is fatal.
+                raise ValueError("the legacy graphql-ws dialect has no ping/pong")
+            frame = {"type": "ping" if isinstance(message, Ping) else "pong"}
+            if payload is not None:
+                frame["payload"] = payload
+        case Terminate():
+            if not legacy:
+                # PROTOCOL.md (a) 24: never send legacy messages on a modern socket.
+                raise ValueError("connection_terminate exists only in the legacy dialect")
+            frame = {"type": "connection_terminate"}
+        case _:
+            raise TypeError(f"not a client message: {message!r}")
+    return json.dumps(frame, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+
+# ---- decoding --------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidMessage(f"JSON constant {name} is not allowed")
+
+
+def _parse(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except InvalidMessage:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise InvalidMessage("message is not valid JSON") from exc
+    if not isinstance(value, dict):
+        raise InvalidMessage("message is not a JSON object")
+    return value
+
+
+def _operation_id(frame: dict[str, Any], kind: str) -> str:
+    op_id = frame.get("id")
+    if not isinstance(op_id, str) or not op_id:
+        raise InvalidMessage(f"'{kind}' message without a non-empty string id")
+    return op_id
+
+
+def _result_payload(frame: dict[str, Any], kind: str) -> dict[str, Any]:
+    payload = frame.get("payload")
+    if not isinstance(payload, dict):
+        raise InvalidMessage(f"'{kind}' payload is not an object")
+    return payload
+
+
+def _error_list(payload: Any, *, legacy: bool) -> tuple[dict[str, Any], ...]:
+    # PROTOCOL.md (a) 18: modern errors are a non-empty array; legacy sends one object.
+    items = [payload] if legacy and isinstance(payload, dict) else payload
+    if not isinstance(items, list) or not items:
+        raise InvalidMessage("'error' payload is not a non-empty list of errors")
+    if not all(isinstance(item, dict) and "message" in item for item in items):
+        raise InvalidMessage("'error' payload holds an item without a message")
+    return tuple(items)
+
+
+def decode(text: str, dialect: Dialect) -> ServerMessage:
+    """Parse one server frame; raise InvalidMessage for anything PROTOCOL.md (a) 21 forbids."""
+    frame = _parse(text)
+    kind = frame.get("type")
+    if not isinstance(kind, str):
+        raise InvalidMessage("message without a string 'type'")
+    legacy = dialect is Dialect.LEGACY
+    if kind == "connection_ack":
+        return ConnectionAck(payload=frame.get("payload"))
+    if kind == ("data" if legacy else "next"):
+        return Next(id=_operation_id(frame, kind), payload=_result_payload(frame, kind))
+    if kind == "error":
+        return Error(id=_operation_id(frame, kind), errors=_error_list(frame.get("payload"), legacy=legacy))
+    if kind == "complete":
+        return Complete(id=_operation_id(frame, kind))
+    if legacy:
+        if kind == "ka":
+            return KeepAlive()
+        if kind == "connection_error":
+            return ConnectionError(payload=frame.get("payload"))
+    else:
+        if kind == "ping":
+            return Ping(payload=frame.get("payload"))
+        if kind == "pong":
+            return Pong(payload=frame.get("payload"))
+    raise InvalidMessage(f"unknown message type {kind[:40]!r} for {dialect.value}")

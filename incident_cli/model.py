@@ -1,0 +1,274 @@
+"""The one event model every renderer consumes.
+
+Frozen values that keep the server's data as sent (``data``) for JSON output, plus a few
+parsed fields for the human views. Tolerant of schema drift (API.md): unknown enum
+values stay strings, ``labels`` may be a map or a key/value list, nulls never crash,
+and a field of the wrong type is treated as missing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+# ---- parsed records --------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(text for text in (_text(item) for item in value) if text is not None)
+
+
+def normalise_labels(value: Any) -> dict[str, str]:
+    """Labels as one map, whether the server sends a map or a list of ``{key, value}``."""
+    if isinstance(value, dict):
+        return {str(key): _text(item) or "" for key, item in value.items()}
+    if isinstance(value, list):
+        labels: dict[str, str] = {}
+        for item in value:
+            if isinstance(item, dict) and _text(item.get("key")) is not None:
+                labels[str(item["key"])] = _text(item.get("value")) or ""
+        return labels
+    return {}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Incident:
+    id: str | None
+    title: str | None = None
+    description: str | None = None
+    severity: str | None = None
+    state: str | None = None
+    incident_type: str | None = None
+    source: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    resolved_at: str | None = None
+    assigned_to: str | None = None
+    affected_resources: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Incident:
+        return cls(
+            id=_text(data.get("id")),
+            title=_text(data.get("title")),
+            description=_text(data.get("description")),
+            severity=_text(data.get("severity")),
+            state=_text(data.get("state")),
+            incident_type=_text(data.get("incidentType")),
+            source=_text(data.get("source")),
+            created_at=_text(data.get("createdAt")),
+            updated_at=_text(data.get("updatedAt")),
+            resolved_at=_text(data.get("resolvedAt")),
+            assigned_to=_text(data.get("assignedTo")),
+            affected_resources=_strings(data.get("affectedResources")),
+            labels=normalise_labels(data.get("labels")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentUpdate:
+    update_type: str | None
+    incident_id: str | None
+    timestamp: str | None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> IncidentUpdate:
+        return cls(
+            update_type=_text(data.get("updateType")),
+            incident_id=_text(data.get("incidentId")),
+            timestamp=_text(data.get("timestamp")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateChange:
+    incident_id: str | None
+    old_state: str | None
+    new_state: str | None
+    changed_by: str | None
+    timestamp: str | None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> StateChange:
+        return cls(
+            incident_id=_text(data.get("incidentId")),
+            old_state=_text(data.get("oldState")),
+            new_state=_text(data.get("newState")),
+            changed_by=_text(data.get("changedBy")),
+            timestamp=_text(data.get("timestamp")),
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Alert:
+    id: str | None
+    source: str | None
+    title: str | None
+    severity: str | None
+    status: str | None
+    received_at: str | None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Alert:
+        return cls(
+            id=_text(data.get("id")),
+            source=_text(data.get("source")),
+            title=_text(data.get("title")),
+            severity=_text(data.get("severity")),
+            status=_text(data.get("status")),
+            received_at=_text(data.get("receivedAt")),
+        )
+
+
+# ---- stream events ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamEvent:
+    """Something the server sent on an operation. ``data`` is the server's value as sent."""
+
+    kind: ClassVar[str] = "data"
+    subscription: str
+    received_at: datetime
+    data: Any
+    severity: str | None = None  # the incident's severity, when known
+
+    @property
+    def incident_id(self) -> str | None:
+        return None
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentSeen(StreamEvent):
+    kind: ClassVar[str] = "incident"
+    incident: Incident
+
+    @property
+    def incident_id(self) -> str | None:
+        return self.incident.id
+
+
+@dataclass(frozen=True, kw_only=True)
+class IncidentUpdated(StreamEvent):
+    kind: ClassVar[str] = "update"
+    update: IncidentUpdate
+
+    @property
+    def incident_id(self) -> str | None:
+        return self.update.incident_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class Heartbeat(StreamEvent):
+    """A HEARTBEAT update: liveness, not data."""
+
+    kind: ClassVar[str] = "heartbeat"
+
+
+@dataclass(frozen=True, kw_only=True)
+class StateChanged(StreamEvent):
+    kind: ClassVar[str] = "state_change"
+    change: StateChange
+
+    @property
+    def incident_id(self) -> str | None:
+        return self.change.incident_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertReceived(StreamEvent):
+    kind: ClassVar[str] = "alert"
+    alert: Alert
+
+
+_INCIDENT_ROOTS = frozenset({"newIncidents", "criticalIncidents", "incident"})
+
+
+def stream_event(label: str, data: Any, received_at: datetime) -> StreamEvent:
+    """The model event for one result's ``data``.
+
+    A result with one known root field becomes a typed event carrying that field's value;
+    anything else (custom documents with several roots, lists, nulls) a plain StreamEvent.
+    """
+    if isinstance(data, dict) and len(data) == 1:
+        (root, value), = data.items()
+        if isinstance(value, dict):
+            common = {"subscription": label, "received_at": received_at, "data": value}
+            if root in _INCIDENT_ROOTS and "incidents" not in value:
+                incident = Incident.from_data(value)
+                return IncidentSeen(**common, incident=incident, severity=incident.severity)
+            if root == "incidentUpdates":
+                update = IncidentUpdate.from_data(value)
+                if update.update_type == "HEARTBEAT":
+                    return Heartbeat(**common)
+                return IncidentUpdated(**common, update=update)
+            if root == "incidentStateChanges":
+                return StateChanged(**common, change=StateChange.from_data(value))
+            if root == "alerts":
+                alert = Alert.from_data(value)
+                return AlertReceived(**common, alert=alert, severity=alert.severity)
+    return StreamEvent(subscription=label, received_at=received_at, data=data)
+
+
+# ---- session status --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Connected:
+    server: str
+    subprotocol: str
+    attempt: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reconnecting:
+    """The connection was lost (or never made); the next attempt is in ``delay`` seconds."""
+
+    reason: str
+    attempt: int
+    delay: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerWarning:
+    """Errors the server reported beside data (``next`` with ``errors``): the stream goes on."""
+
+    subscription: str
+    messages: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationEnded:
+    """The server ended one operation: completed, or with errors (terminal)."""
+
+    subscription: str
+    errors: tuple[str, ...] = ()
+
+
+StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded
+Event = StreamEvent | StatusEvent
+
+
+def error_messages(errors: Any) -> tuple[str, ...]:
+    """The ``message`` of each GraphQL error, whatever shape the list has."""
+    if isinstance(errors, dict):
+        errors = [errors]
+    if not isinstance(errors, list | tuple):
+        return ()
+    messages = []
+    for item in errors:
+        message = item.get("message") if isinstance(item, dict) else item
+        messages.append(str(message) if message is not None else "unknown error")
+    return tuple(messages)

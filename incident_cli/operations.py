@@ -1,0 +1,208 @@
+"""The catalogue of GraphQL documents the tool sends, and how CLI filters become variables.
+
+Documents are built from fixed parts and declared variables; user strings only ever
+travel as variable values, never pasted into a document.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_cli.errors import UsageError
+
+SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
+
+INCIDENT_FIELDS = (
+    "id title description severity state incidentType source createdAt updatedAt "
+    "resolvedAt assignedTo affectedResources labels"
+)
+UPDATE_FIELDS = "updateType incidentId timestamp"
+STATE_CHANGE_FIELDS = "incidentId oldState newState changedBy timestamp"
+ALERT_FIELDS = (
+    "id externalId source title description severity alertType labels affectedServices "
+    "runbookUrl receivedAt status"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class StreamSpec:
+    """One of the server's subscriptions: its root field, arguments and selection."""
+
+    name: str  # the CLI name, for --subscribe
+    root: str  # the GraphQL root field
+    arguments: dict[str, str]  # argument name -> GraphQL type
+    fields: str
+
+    @property
+    def takes_severities(self) -> bool:
+        return "severities" in self.arguments
+
+
+STREAMS: dict[str, StreamSpec] = {
+    spec.name: spec
+    for spec in (
+        StreamSpec(name="critical", root="criticalIncidents", arguments={}, fields=INCIDENT_FIELDS),
+        StreamSpec(
+            name="new", root="newIncidents", arguments={"severities": "[Severity!]"}, fields=INCIDENT_FIELDS
+        ),
+        StreamSpec(
+            name="updates",
+            root="incidentUpdates",
+            arguments={"incidentIds": "[UUID!]", "severities": "[Severity!]", "activeOnly": "Boolean"},
+            fields=UPDATE_FIELDS,
+        ),
+        StreamSpec(
+            name="state-changes",
+            root="incidentStateChanges",
+            arguments={"incidentId": "UUID"},
+            fields=STATE_CHANGE_FIELDS,
+        ),
+        StreamSpec(name="alerts", root="alerts", arguments={"sources": "[String!]"}, fields=ALERT_FIELDS),
+    )
+}
+
+# new incidents + updates + state changes together keep a view of incidents current.
+DEFAULT_STREAMS = ("new", "updates", "state-changes")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation:
+    """A document ready to send, with the label events carry (``subscription`` in JSON lines)."""
+
+    label: str
+    document: str
+    variables: dict[str, Any] | None = None
+    operation_name: str | None = None
+    # Severities the server could not filter on for this operation: the client filters.
+    client_severities: frozenset[str] | None = field(default=None)
+
+
+def parse_severities(text: str | None) -> tuple[str, ...]:
+    """``"p0, P1"`` -> ``("P0", "P1")``; a bad value is a usage error naming the valid ones."""
+    if text is None or not text.strip():
+        return ()
+    chosen: list[str] = []
+    for raw in text.split(","):
+        value = raw.strip().upper()
+        if value not in SEVERITIES:
+            raise UsageError(f"invalid severity {raw.strip()!r}: choose from {', '.join(SEVERITIES)}")
+        if value not in chosen:
+            chosen.append(value)
+    return tuple(sorted(chosen))
+
+
+def parse_streams(names: list[str] | None) -> tuple[str, ...]:
+    if not names:
+        return DEFAULT_STREAMS
+    chosen: list[str] = []
+    for name in names:
+        for part in name.split(","):
+            key = part.strip().lower()
+            if key not in STREAMS:
+                raise UsageError(f"unknown subscription {part.strip()!r}: choose from {', '.join(STREAMS)}")
+            if key not in chosen:
+                chosen.append(key)
+    return tuple(chosen)
+
+
+def _document(kind: str, name: str, root: str, fields: str, arguments: dict[str, str]) -> str:
+    declared = ", ".join(f"${arg}: {gql_type}" for arg, gql_type in arguments.items())
+    passed = ", ".join(f"{arg}: ${arg}" for arg in arguments)
+    head = f"{kind} {name}({declared})" if declared else f"{kind} {name}"
+    call = f"{root}({passed})" if passed else root
+    return f"{head} {{ {call} {{ {fields} }} }}"
+
+
+def subscription(name: str, *, severities: tuple[str, ...] = ()) -> Operation:
+    """The built-in subscription ``name`` with the user's filters as variables.
+
+    An argument is declared only when a value is given: ``severities: []`` would match
+    nothing on some servers (PROTOCOL.md (d) 32).
+    """
+    spec = STREAMS[name]
+    variables: dict[str, Any] = {}
+    if severities and spec.takes_severities:
+        variables["severities"] = list(severities)
+    arguments = {arg: spec.arguments[arg] for arg in variables}
+    op_name = spec.root[0].upper() + spec.root[1:]
+    client_side = None
+    if severities and not spec.takes_severities and name != "critical":
+        client_side = frozenset(severities)
+    elif severities and name == "critical":
+        # criticalIncidents is P0/P1 already; a narrower choice is applied on our side.
+        narrower = frozenset(severities) & {"P0", "P1"}
+        client_side = narrower if narrower != {"P0", "P1"} else None
+    return Operation(
+        label=spec.root,
+        document=_document("subscription", op_name, spec.root, spec.fields, arguments),
+        variables=variables or None,
+        operation_name=op_name,
+        client_severities=client_side,
+    )
+
+
+def incident_query(incident_id: str) -> Operation:
+    """One incident by id, to learn what an update or state change refers to."""
+    return Operation(
+        label="incident",
+        document=_document("query", "Incident", "incident", INCIDENT_FIELDS, {"id": "UUID!"}),
+        variables={"id": incident_id},
+        operation_name="Incident",
+    )
+
+
+def active_incidents_query(*, severities: tuple[str, ...] = (), page_size: int = 100) -> Operation:
+    """Active incidents, optionally of some severities: fills a view before streaming."""
+    fields = f"incidents {{ {INCIDENT_FIELDS} }} pageInfo {{ totalCount hasNextPage }}"
+    variables: dict[str, Any] = {
+        "filter": {"activeOnly": True, **({"severities": list(severities)} if severities else {})},
+        "pagination": {"page": 1, "pageSize": page_size},
+    }
+    return Operation(
+        label="incidents",
+        document=_document(
+            "query",
+            "ActiveIncidents",
+            "incidents",
+            fields,
+            {"filter": "IncidentFilter", "pagination": "PaginationInput"},
+        ),
+        variables=variables,
+        operation_name="ActiveIncidents",
+    )
+
+
+# ---- custom documents (--query) --------------------------------------------------------
+
+
+def parse_variables(pairs: list[str] | None, variables_json: str | None) -> dict[str, Any] | None:
+    """``--variables JSON`` first, then each ``--var key=value`` (string) or ``key:=json``."""
+    variables: dict[str, Any] = {}
+    if variables_json is not None:
+        try:
+            loaded = json.loads(variables_json)
+        except ValueError as exc:
+            raise UsageError(f"--variables is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        if not isinstance(loaded, dict):
+            raise UsageError("--variables must be a JSON object")
+        variables.update(loaded)
+    for pair in pairs or ():
+        key, sep, value = pair.partition("=")
+        if not sep or not key or key == ":":
+            raise UsageError(f"--var expects key=value or key:=json, got {pair!r}")
+        if key.endswith(":"):
+            try:
+                variables[key[:-1]] = json.loads(value)
+            except ValueError:
+                raise UsageError(f"--var {key[:-1]}: the value after ':=' is not valid JSON") from None
+        else:
+            variables[key] = value
+    return variables or None
+
+
+def custom(document: str, variables: dict[str, Any] | None, operation_name: str | None = None) -> Operation:
+    if not document.strip():
+        raise UsageError("the --query document is empty")
+    return Operation(label="custom", document=document, variables=variables, operation_name=operation_name)

@@ -1,0 +1,35 @@
+"""Status, warnings and errors as one plain line each on stderr (never stdout)."""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from incident_cli import model
+from incident_cli.sanitize import sanitize
+
+PREFIX = "incidents: "
+
+
+class StatusLines:
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._disconnected = False
+
+    def line(self, text: str) -> None:
+        self._stream.write(PREFIX + text + "\n")
+        self._stream.flush()
+
+    def report(self, event: model.StatusEvent) -> None:
+        match event:
+            case model.Reconnecting(reason=reason, attempt=attempt, delay=delay):
+                self._disconnected = True
+                self.line(f"{sanitize(reason)}; reconnecting in {delay:.1f} s (attempt {attempt})")
+            case model.Connected(server=server, subprotocol=subprotocol) if self._disconnected:
+                self._disconnected = False
+                self.line(f"reconnected to {sanitize(server)} ({subprotocol})")
+            case model.ServerWarning(subscription=name, messages=messages):
+                joined = "; ".join(sanitize(message) for message in messages) or "no message"
+                self.line(f"warning: {name}: the server reported errors: {joined}")
+            case model.OperationEnded(subscription=name, errors=errors) if errors:
+                joined = "; ".join(sanitize(message) for message in errors)
+                self.line(f"error: {name}: {joined}")

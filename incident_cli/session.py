@@ -1,0 +1,453 @@
+"""The asyncio driver: websockets underneath, the protocol core in the middle, model events out.
+
+One supervisor task owns the connection: it connects (offering both subprotocols), runs
+a fresh ClientProtocol per socket, enforces the ack timeout, subscribes, reads, and on a
+retryable disconnect waits out the backoff and does it all again. Consumers read model
+events from ``events()`` and may run one-shot queries over the same socket with
+``query()``. Foreign exceptions become errors.py types here, once. Nothing here writes to
+stdout or stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import random
+import ssl
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidMessage as HandshakeEOF,
+    InvalidStatus,
+    InvalidURI,
+    SecurityError,
+)
+
+from incident_cli import __version__, model
+from incident_cli import protocol as p
+from incident_cli.auth import Token, init_payload, upgrade_headers
+from incident_cli.backoff import BackoffPolicy
+from incident_cli.errors import (
+    AuthError,
+    ClientBug,
+    ConfigError,
+    IncidentsError,
+    OperationRejected,
+    ProtocolMismatch,
+    Unavailable,
+)
+from incident_cli.messages import OFFERED_SUBPROTOCOLS, Dialect
+from incident_cli.operations import Operation
+from incident_cli.sanitize import sanitize
+
+CLOSE_DEADLINE = 2.0  # every shutdown step is bounded (RELIABILITY.md (a) 19)
+PING_INTERVAL = 20.0  # websockets keepalive: also what keeps load balancers from idling us out
+PING_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionConfig:
+    url: str
+    token: Token | None = None
+    dialect: Dialect | None = None  # None: offer both, follow the server
+    ack_timeout: float = 10.0
+    open_timeout: float = 10.0
+    close_timeout: float = CLOSE_DEADLINE
+    ping_interval: float | None = PING_INTERVAL
+    ping_timeout: float | None = PING_TIMEOUT
+    max_size: int = 4 * 1024 * 1024
+    max_retries: int | None = None
+    backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+
+
+class _Retry(Exception):
+    """A disconnect to recover from (internal to the supervisor)."""
+
+    def __init__(self, reason: str, *, rate_limited: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.rate_limited = rate_limited
+
+
+class _Finished(Exception):
+    """Every operation ended: the session is over."""
+
+
+_END = object()
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _reason(text: str) -> str:
+    return sanitize(text, max_length=123)
+
+
+def describe_close(code: int | None, reason: str) -> str:
+    if code is None:
+        return "connection dropped without a close frame (1006)"
+    return f"closed with {code}" + (f" ({_reason(reason)})" if reason else "")
+
+
+class Session:
+    """A subscription session that survives disconnects. Use as ``async with``."""
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        operations: list[Operation],
+        *,
+        rng: random.Random | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self._config = config
+        self._wanted: list[Operation] = list(operations)  # ops the server has not ended yet
+        self._rng = rng or random.Random()
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._queue: asyncio.Queue[Any] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._ws: ClientConnection | None = None
+        self._proto: p.ClientProtocol | None = None
+        self._ids: dict[str, Operation] = {}
+        self._queries: dict[str, asyncio.Future[Any]] = {}
+        self._ready = asyncio.Event()
+        self._stopping = False
+        self._pending_error: IncidentsError | None = None  # fatal, raised once the close is sent
+        self._acknowledged = False  # the current connection got its ack
+        self.connections = 0  # attempts made, for status and tests
+
+    # ---- public API ------------------------------------------------------------------
+
+    async def __aenter__(self) -> Session:
+        self._task = asyncio.create_task(self._supervise(), name="incidents-session")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def events(self) -> AsyncIterator[model.Event]:
+        """Model events until every operation has ended; raises the fatal error, if any."""
+        while True:
+            item = await self._queue.get()
+            if item is _END:
+                self._queue.put_nowait(_END)  # later readers see the end too
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    async def query(self, operation: Operation, *, timeout: float = 10.0) -> Any:
+        """Run a query on the live connection and return its ``data``."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._ready.wait()
+                proto = self._proto
+                if proto is None or proto.state is not p.State.READY:
+                    raise Unavailable(f"the connection was lost before the {operation.label} query was sent")
+                future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+                op_id = proto.send_subscribe(operation.document, operation.variables, operation.operation_name)
+                self._queries[op_id] = future
+                await self._flush()
+                return await future
+        except TimeoutError:
+            raise Unavailable(f"the {operation.label} query got no answer within {timeout:g} s") from None
+
+    async def stop(self, code: int = 1000, reason: str = "") -> None:
+        """Complete every operation and close with ``code``, within a deadline."""
+        self._stopping = True
+        task = self._task
+        if task is None or task.done():
+            return
+        if self._proto is not None and self._ws is not None:
+            self._proto.close(code, reason)
+            try:
+                async with asyncio.timeout(self._config.close_timeout):
+                    await self._flush()
+                    await asyncio.shield(task)  # the reader sees the close and ends
+            except (TimeoutError, ConnectionClosed, OSError):
+                pass
+        if not task.done():  # between connections, or the close did not finish in time
+            task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    # ---- supervisor --------------------------------------------------------------------
+
+    async def _supervise(self) -> None:
+        attempt = 1
+        try:
+            while True:
+                started = self._monotonic()
+                try:
+                    await self._run_connection(attempt)
+                except _Retry as retry:
+                    if self._stopping:
+                        break
+                    uptime = self._monotonic() - started
+                    attempt = self._config.backoff.next_attempt(
+                        attempt, acknowledged=self._acknowledged, uptime=uptime
+                    )
+                    retries = attempt - 1
+                    if self._config.max_retries is not None and retries > self._config.max_retries:
+                        raise Unavailable(
+                            f"gave up after {self.connections} connection attempts: {retry.reason}"
+                        ) from None
+                    delay = self._config.backoff.delay(retries, rng=self._rng, rate_limited=retry.rate_limited)
+                    self._queue.put_nowait(model.Reconnecting(reason=retry.reason, attempt=attempt, delay=delay))
+                    await self._sleep(delay)
+                    continue
+                break
+        except _Finished:
+            pass
+        except IncidentsError as error:
+            self._queue.put_nowait(error)
+        except asyncio.CancelledError:
+            raise
+        finally:
+            self._fail_queries(Unavailable("the session ended before the query was answered"))
+        self._queue.put_nowait(_END)
+
+    async def _run_connection(self, attempt: int) -> None:
+        """One socket from open to close; always ends by raising (_Retry, _Finished, fatal)."""
+        self.connections += 1
+        self._acknowledged = False
+        self._ready.clear()
+        ws = await self._open()
+        self._ws = ws
+        try:
+            dialect = self._negotiated(ws)
+            proto = p.ClientProtocol(dialect)  # house rule 2: one protocol object per socket
+            self._proto = proto
+            self._ids = {}
+            proto.send_init(init_payload(self._config.token))
+            await self._flush()
+            await self._await_ack(ws, proto)
+            self._acknowledged = True
+            for operation in self._wanted:
+                op_id = proto.send_subscribe(operation.document, operation.variables, operation.operation_name)
+                self._ids[op_id] = operation
+            await self._flush()
+            self._ready.set()
+            self._queue.put_nowait(model.Connected(server=self._config.url, subprotocol=dialect.value, attempt=attempt))
+            while True:
+                await self._read_one(ws, proto)
+        finally:
+            self._ready.clear()
+            self._proto = None
+            self._ws = None
+            self._fail_queries(Unavailable("the connection was lost before the query was answered"))
+            await self._abandon(ws)
+
+    async def _open(self) -> ClientConnection:
+        config = self._config
+        offered = [config.dialect.value] if config.dialect else list(OFFERED_SUBPROTOCOLS)
+        try:
+            return await connect(
+                config.url,
+                subprotocols=offered,  # type: ignore[arg-type]
+                additional_headers=upgrade_headers(config.token),
+                user_agent_header=f"incidents/{__version__}",
+                open_timeout=config.open_timeout,
+                ping_interval=config.ping_interval,
+                ping_timeout=config.ping_timeout,
+                close_timeout=config.close_timeout,
+                max_size=config.max_size,
+                proxy=None if _is_loopback(config.url) else True,
+            )
+        except InvalidStatus as exc:
+            raise self._http_failure(exc.response.status_code) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise ConfigError(f"TLS certificate verification failed: {exc.verify_message}") from None
+        except ssl.SSLError as exc:
+            raise ConfigError(f"TLS handshake failed: {exc.reason or exc}") from None
+        except InvalidURI:
+            raise ConfigError(f"invalid server URL {config.url}") from None
+        except SecurityError as exc:
+            raise ConfigError(f"refused an unsafe redirect: {exc}") from None
+        except HandshakeEOF as exc:
+            raise _Retry(f"the server closed the connection during the handshake ({exc})") from None
+        except InvalidHandshake as exc:
+            raise ProtocolMismatch(f"the WebSocket handshake failed: {sanitize(str(exc))}") from None
+        except TimeoutError:
+            raise _Retry(f"no WebSocket handshake within {config.open_timeout:g} s") from None
+        except OSError as exc:
+            raise _Retry(f"cannot connect to {config.url}: {exc.strerror or exc}") from None
+
+    def _http_failure(self, status: int) -> Exception:
+        url = self._config.url
+        if status in (401, 403):
+            return AuthError(f"the server rejected the credentials (HTTP {status})")
+        if status == 429:
+            return _Retry(f"the server is rate limiting (HTTP {status})", rate_limited=True)
+        if status >= 500:
+            return _Retry(f"the server answered HTTP {status}")
+        if status == 404:
+            return ProtocolMismatch(f"no WebSocket endpoint at {url} (HTTP 404)")
+        return ProtocolMismatch(f"the server refused the WebSocket upgrade at {url} (HTTP {status})")
+
+    def _negotiated(self, ws: ClientConnection) -> Dialect:
+        if ws.subprotocol is None:
+            raise ProtocolMismatch(
+                "the server selected no subprotocol: it speaks neither graphql-transport-ws nor graphql-ws"
+            )
+        return Dialect(ws.subprotocol)  # websockets refuses values we did not offer
+
+    async def _await_ack(self, ws: ClientConnection, proto: p.ClientProtocol) -> None:
+        try:
+            async with asyncio.timeout(self._config.ack_timeout):
+                while proto.state is p.State.INITIALISING:
+                    await self._read_one(ws, proto)
+        except TimeoutError:
+            proto.close(p.OUR_ACK_TIMEOUT, "Connection acknowledgement timeout")
+            await self._flush()
+            raise _Retry(f"no connection_ack within {self._config.ack_timeout:g} s") from None
+
+    async def _read_one(self, ws: ClientConnection, proto: p.ClientProtocol) -> None:
+        try:
+            frame = await ws.recv()
+        except ConnectionClosed as closed:
+            self._closed(proto, closed)
+        else:
+            if isinstance(frame, str):
+                proto.receive_text(frame)
+            else:
+                proto.receive_binary(frame)
+        self._dispatch(proto)
+        await self._flush()
+        if self._pending_error is not None:
+            raise self._pending_error
+
+    def _closed(self, proto: p.ClientProtocol, closed: ConnectionClosed) -> None:
+        if closed.rcvd is not None:
+            proto.receive_close(closed.rcvd.code, closed.rcvd.reason)
+        elif closed.sent is not None and closed.sent.code == 1009:
+            proto.receive_close(1009, "message too big")  # our own max_size tripped
+        else:
+            proto.receive_close(None, "")
+
+    def _dispatch(self, proto: p.ClientProtocol) -> None:
+        received_at = datetime.now(timezone.utc)
+        for event in proto.events_received():
+            match event:
+                case p.Data(id=op_id, payload=payload):
+                    self._on_data(op_id, payload, received_at)
+                case p.OperationFailed(id=op_id, errors=errors):
+                    self._on_end(op_id, model.error_messages(list(errors)))
+                case p.Completed(id=op_id):
+                    self._on_end(op_id, ())
+                case p.Rejected(payload=payload):
+                    detail = "; ".join(model.error_messages(payload)) or "no reason given"
+                    raise AuthError(f"the server refused the connection: {sanitize(detail)}")
+                case p.Violation(reason=reason):
+                    self._stopping = True
+                    self._pending_error = ProtocolMismatch(
+                        f"the server sent an invalid message ({sanitize(reason)}); closed with 4400"
+                    )
+                case p.Closed(code=code, reason=reason, verdict=verdict):
+                    self._on_close(proto, code, reason, verdict)
+
+    def _on_data(self, op_id: str, payload: dict[str, Any], received_at: datetime) -> None:
+        future = self._queries.get(op_id)
+        errors = payload.get("errors")
+        if future is not None:
+            if not future.done():
+                if payload.get("data") is None and errors:
+                    future.set_exception(OperationRejected(_joined(model.error_messages(errors))))
+                else:
+                    future.set_result(payload.get("data"))
+            return
+        operation = self._ids[op_id]
+        if errors:  # (a) 17: errors beside data do not end the stream; [] is no error
+            self._queue.put_nowait(
+                model.ServerWarning(subscription=operation.label, messages=model.error_messages(errors))
+            )
+        data = payload.get("data")
+        if data is not None:
+            self._queue.put_nowait(model.stream_event(operation.label, data, received_at))
+
+    def _on_end(self, op_id: str, errors: tuple[str, ...]) -> None:
+        future = self._queries.pop(op_id, None)
+        if future is not None:
+            if not future.done():
+                if errors:
+                    future.set_exception(OperationRejected(_joined(errors)))
+                else:
+                    future.set_result(None)
+            return
+        operation = self._ids.pop(op_id)
+        if operation in self._wanted:
+            self._wanted.remove(operation)
+        self._queue.put_nowait(model.OperationEnded(subscription=operation.label, errors=errors))
+        if not self._wanted and self._proto is not None:
+            self._stopping = True
+            self._proto.close(1000)
+
+    def _on_close(self, proto: p.ClientProtocol, code: int | None, reason: str, verdict: p.Verdict) -> None:
+        if self._pending_error is not None:
+            raise self._pending_error
+        if self._stopping or not self._wanted:
+            raise _Finished()
+        described = describe_close(code, reason)
+        if verdict.action is p.Action.DONE:
+            raise _Finished()
+        if verdict.action is p.Action.RETRY:
+            if verdict.cause is p.Cause.TOO_BIG:
+                described = f"a message exceeded the {self._config.max_size} byte limit (1009)"
+            raise _Retry(described, rate_limited=verdict.cause is p.Cause.RATE_LIMITED)
+        raise _fatal(verdict.cause, code, described)
+
+    # ---- plumbing ----------------------------------------------------------------------
+
+    async def _flush(self) -> None:
+        proto, ws = self._proto, self._ws
+        if proto is None or ws is None:
+            return
+        for frame in proto.data_to_send():
+            await ws.send(frame)
+        request = proto.close_to_send()
+        if request is not None:
+            await ws.close(request.code, request.reason)
+
+    async def _abandon(self, ws: ClientConnection) -> None:
+        """Close what is left of a socket, bounded; never let teardown raise."""
+        try:
+            async with asyncio.timeout(self._config.close_timeout):
+                await ws.close()
+        except Exception:  # noqa: BLE001 - teardown must not mask the real outcome
+            ws.transport.abort()
+
+    def _fail_queries(self, error: IncidentsError) -> None:
+        for future in self._queries.values():
+            if not future.done():
+                future.set_exception(error)
+        self._queries.clear()
+
+
+def _joined(messages: tuple[str, ...]) -> str:
+    return "; ".join(sanitize(message) for message in messages) or "the server reported an error"
+
+
+def _fatal(cause: p.Cause, code: int | None, described: str) -> IncidentsError:
+    if cause is p.Cause.AUTH:
+        return AuthError(f"the server rejected the credentials: {described}")
+    if cause is p.Cause.CLIENT_BUG:
+        return ClientBug(f"the server says our messages are invalid: {described}")
+    if cause is p.Cause.REJECTED:
+        return OperationRejected(f"the server rejected the operation: {described}")
+    return ProtocolMismatch(f"the server ended the connection: {described}")
