@@ -1,0 +1,27 @@
+import random
+
+from incident_cli.backoff import BackoffPolicy
+
+
+def test_delays_grow_to_the_cap_with_jitter_below_the_ceiling():
+    policy = BackoffPolicy(base=1.0, factor=2.0, cap=60.0, floor=0.1)
+    rng = random.Random(1)
+    for attempt in range(1, 12):
+        ceiling = min(60.0, 2.0 ** (attempt - 1))
+        draws = [policy.delay(attempt, rng=rng) for _ in range(50)]
+        assert all(0.1 <= d <= ceiling for d in draws)
+    late = [policy.delay(20, rng=rng) for _ in range(200)]
+    assert max(late) <= 60.0 and max(late) > 30.0  # jitter spreads over the whole range
+
+
+def test_rate_limited_waits_longer():
+    policy = BackoffPolicy()
+    rng_a, rng_b = random.Random(5), random.Random(5)
+    assert policy.delay(1, rng=rng_a, rate_limited=True) == max(policy.floor, 4 * policy.delay(1, rng=rng_b))
+
+
+def test_attempts_reset_only_after_a_healthy_connection():
+    policy = BackoffPolicy(healthy_after=10.0)
+    assert policy.next_attempt(5, acknowledged=True, uptime=11.0) == 1
+    assert policy.next_attempt(5, acknowledged=True, uptime=2.0) == 6  # acked then dropped at once
+    assert policy.next_attempt(5, acknowledged=False, uptime=100.0) == 6

@@ -1,0 +1,67 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from incident_cli import model
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+def test_incident_event_keeps_raw_data_and_parses_fields():
+    data = {"newIncidents": {"id": "a", "title": "db down", "severity": "P0", "state": "TRIAGED", "extra": 1}}
+    event = model.stream_event("newIncidents", data, NOW)
+    assert isinstance(event, model.IncidentSeen)
+    assert event.data == data["newIncidents"]  # unknown fields pass through
+    assert event.incident == model.Incident(id="a", title="db down", severity="P0", state="TRIAGED")
+    assert event.severity == "P0" and event.incident_id == "a" and event.kind == "incident"
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [{"team": "sre", "tier": "1"}, [{"key": "team", "value": "sre"}, {"key": "tier", "value": 1}]],
+)
+def test_labels_map_or_key_value_list(labels):
+    incident = model.Incident.from_data({"id": "a", "labels": labels})
+    assert incident.labels == {"team": "sre", "tier": "1"}
+
+
+def test_missing_and_wrongly_typed_fields_never_crash():
+    incident = model.Incident.from_data(
+        {"id": None, "title": {"x": 1}, "affectedResources": "not-a-list", "labels": "junk", "severity": 3}
+    )
+    assert incident.id is None and incident.title is None
+    assert incident.affected_resources == () and incident.labels == {} and incident.severity == "3"
+
+
+def test_update_heartbeat_state_change_alert():
+    update = model.stream_event("incidentUpdates", {"incidentUpdates": {"updateType": "ASSIGNED", "incidentId": "i"}}, NOW)
+    assert isinstance(update, model.IncidentUpdated) and update.incident_id == "i"
+    beat = model.stream_event("incidentUpdates", {"incidentUpdates": {"updateType": "HEARTBEAT", "incidentId": None}}, NOW)
+    assert isinstance(beat, model.Heartbeat) and beat.kind == "heartbeat"
+    change = model.stream_event(
+        "incidentStateChanges", {"incidentStateChanges": {"incidentId": "i", "oldState": "NEW", "newState": "X"}}, NOW
+    )
+    assert isinstance(change, model.StateChanged) and change.change.new_state == "X"
+    alert = model.stream_event("alerts", {"alerts": {"id": "z", "severity": "P2", "title": "t"}}, NOW)
+    assert isinstance(alert, model.AlertReceived) and alert.severity == "P2"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"a": 1, "b": 2},
+        {"newIncidents": None},
+        {"criticalIncidents": {"incidents": [], "pageInfo": {}}},  # the query, not the subscription
+        [1, 2],
+        {"somethingElse": {"id": "x"}},
+    ],
+)
+def test_anything_else_is_a_plain_data_event(data):
+    event = model.stream_event("custom", data, NOW)
+    assert type(event) is model.StreamEvent and event.data == data and event.kind == "data"
+
+
+def test_error_messages_from_any_shape():
+    assert model.error_messages([{"message": "a"}, {"nope": 1}, "b"]) == ("a", "unknown error", "b")
+    assert model.error_messages({"message": "single"}) == ("single",)
+    assert model.error_messages(None) == ()
