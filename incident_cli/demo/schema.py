@@ -124,8 +124,15 @@ def executable_schema(sim: Simulator) -> GraphQLSchema:
     """Bind resolvers to the SDL: queries read the store, subscriptions listen on the hub."""
     schema = build_schema(SDL)
     uuid_type = schema.type_map["UUID"]
-    uuid_type.parse_value = _parse_uuid  # type: ignore[attr-defined]
-    uuid_type.parse_literal = _parse_uuid_literal  # type: ignore[attr-defined]
+    # graphql-core 3.2 calls parse_*, 3.3 coerce_input_*: set both so a bad UUID is a
+    # GraphQL error on either, as on a real server.
+    for name, parser in (
+        ("parse_value", _parse_uuid),
+        ("parse_literal", _parse_uuid_literal),
+        ("coerce_input_value", _parse_uuid),
+        ("coerce_input_literal", _parse_uuid_literal),
+    ):
+        setattr(uuid_type, name, parser)
 
     query = schema.query_type.fields  # type: ignore[union-attr]
     query["incident"].resolve = lambda _root, _info, id: sim.incidents.get(id)

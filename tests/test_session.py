@@ -1,0 +1,402 @@
+"""The driver against real sockets: the demo server, and scripted peers for the odd cases."""
+
+import asyncio
+import json
+
+import pytest
+from websockets.asyncio.server import serve
+from websockets.datastructures import Headers
+from websockets.http11 import Response
+
+from tests.helpers import run, seconds
+from tests.fakes import handshake, next_frame, receive_json, scripted_server
+from incident_cli import model
+from incident_cli import operations as ops
+from incident_cli.auth import Token
+from incident_cli.backoff import BackoffPolicy
+from incident_cli.demo.faults import Faults
+from incident_cli.demo.server import DemoServer, ServerOptions
+from incident_cli.errors import AuthError, ClientBug, OperationRejected, ProtocolMismatch, Unavailable
+from incident_cli.messages import Dialect
+from incident_cli.session import Session, SessionConfig
+
+FAST = BackoffPolicy(base=0.02, factor=2.0, cap=0.1, floor=0.01, healthy_after=0.5)
+
+
+def config(url, **overrides):
+    return SessionConfig(url=url, ack_timeout=seconds(2), open_timeout=seconds(2), backoff=FAST, **overrides)
+
+
+async def collect(session, predicate, limit=50):
+    """Events until ``predicate`` holds for one (returned with everything before it)."""
+    seen = []
+    async for event in session.events():
+        seen.append(event)
+        if predicate(event) or len(seen) >= limit:
+            break
+    return seen
+
+
+def is_data(event):
+    return isinstance(event, model.StreamEvent)
+
+
+async def demo(**options):
+    return await DemoServer(ServerOptions(rate=200, heartbeat_interval=0.2, **options)).start()
+
+
+def test_happy_path_streams_and_closes_cleanly_with_complete_then_1000():
+    async def body():
+        server = await demo()
+        try:
+            async with Session(config(server.url), [ops.subscription("new")]) as session:
+                events = await collect(session, is_data)
+                assert isinstance(events[0], model.Connected) and events[0].subprotocol == "graphql-transport-ws"
+                assert isinstance(events[-1], model.IncidentSeen)
+            await asyncio.wait_for(server.closed.wait(), seconds(3))
+            assert server.close_codes == [1000]
+            types = [message["type"] for message in server.received]
+            assert types[:2] == ["connection_init", "subscribe"] and types[-1] == "complete"
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_token_travels_in_payload_and_header_and_a_wrong_one_is_fatal_after_one_attempt():
+    async def body():
+        server = await demo(token="s3cret")
+        try:
+            async with Session(config(server.url, token=Token("s3cret")), [ops.subscription("new")]) as session:
+                await collect(session, is_data)
+            assert server.received[0]["payload"] == {"Authorization": "Bearer s3cret"}
+            async with Session(config(server.url, token=Token("wrong")), [ops.subscription("new")]) as session:
+                with pytest.raises(AuthError, match="4403"):
+                    await collect(session, is_data)
+                assert session.connections == 1
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_legacy_dialect_is_followed_when_the_server_chooses_it():
+    async def body():
+        server = await demo(protocols=("graphql-ws",))
+        try:
+            async with Session(config(server.url), [ops.subscription("updates")]) as session:
+                events = await collect(session, is_data)
+                assert events[0].subprotocol == "graphql-ws"
+            await asyncio.wait_for(server.closed.wait(), seconds(3))
+            types = [message["type"] for message in server.received]
+            assert types[:2] == ["connection_init", "start"]
+            assert "stop" in types and server.close_codes == [1000]
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_forcing_the_modern_protocol_on_a_legacy_only_server_fails_clearly():
+    async def body():
+        server = await demo(protocols=("graphql-ws",))
+        try:
+            cfg = config(server.url, dialect=Dialect.TRANSPORT_WS)
+            async with Session(cfg, [ops.subscription("new")]) as session:
+                with pytest.raises(ProtocolMismatch, match="selected no subprotocol"):
+                    await collect(session, is_data)
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_no_subprotocol_selected_is_a_protocol_mismatch():
+    async def handler(ws):
+        await ws.wait_closed()
+
+    async def body():
+        async with scripted_server(handler, subprotocols=()) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                with pytest.raises(ProtocolMismatch, match="neither graphql-transport-ws nor graphql-ws"):
+                    await collect(session, is_data)
+
+    run(body())
+
+
+def test_ping_before_ack_is_answered_and_the_handshake_completes():
+    pongs = []
+
+    async def handler(ws):
+        await receive_json(ws)  # init
+        await ws.send(json.dumps({"type": "ping", "payload": {"n": 1}}))
+        pongs.append(await receive_json(ws))
+        await ws.send(json.dumps({"type": "connection_ack"}))
+        sub = await receive_json(ws)
+        await ws.send(json.dumps({"type": "pong"}))  # unsolicited: ignored
+        await ws.send(json.dumps({"type": "connection_ack"}))  # duplicate: ignored
+        await ws.send(next_frame("nope", {"x": 1}))  # unknown id: ignored
+        await ws.send(next_frame(sub["id"], {"newIncidents": {"id": "a", "severity": "P1"}}))
+        await ws.wait_closed()
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                events = await collect(session, is_data)
+        assert pongs == [{"type": "pong", "payload": {"n": 1}}]
+        assert [type(e) for e in events] == [model.Connected, model.IncidentSeen]
+
+    run(body())
+
+
+def test_ack_timeout_closes_4504_and_counts_as_a_retry():
+    closes = []
+
+    async def handler(ws):
+        await receive_json(ws)
+        await ws.wait_closed()
+        closes.append(ws.close_code)
+
+    async def body():
+        async with scripted_server(handler) as url:
+            cfg = config(url, max_retries=1)
+            cfg = SessionConfig(**{**cfg.__dict__, "ack_timeout": 0.2})
+            async with Session(cfg, [ops.subscription("new")]) as session:
+                with pytest.raises(Unavailable, match="gave up after 2 connection attempts: no connection_ack"):
+                    await collect(session, is_data)
+            await asyncio.sleep(0)  # let the handler record the last close
+        assert closes and set(closes) == {4504}
+
+    run(body())
+
+
+@pytest.mark.parametrize(
+    ("fault", "match"),
+    [
+        (Faults(garbage_after=1), "not valid JSON"),
+        (Faults(binary_after=1), "binary frame"),
+    ],
+)
+def test_malformed_frames_close_4400_and_are_fatal(fault, match):
+    async def body():
+        server = await demo(faults=fault)
+        try:
+            async with Session(config(server.url), [ops.subscription("updates")]) as session:
+                with pytest.raises(ProtocolMismatch, match=match):
+                    await collect(session, lambda e: False)
+                assert session.connections == 1
+            await asyncio.wait_for(server.closed.wait(), seconds(3))
+            assert server.close_codes == [4400]
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_next_before_ack_is_a_protocol_violation_and_nothing_is_subscribed():
+    received = []
+
+    async def handler(ws):
+        received.append(await receive_json(ws))
+        await ws.send(next_frame("1", {"x": 1}))
+        async for frame in ws:
+            received.append(json.loads(frame))
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                with pytest.raises(ProtocolMismatch, match="before connection_ack"):
+                    await collect(session, is_data)
+        assert [m["type"] for m in received] == ["connection_init"]
+
+    run(body())
+
+
+def test_retryable_close_mid_stream_reconnects_resubscribes_and_continues():
+    async def body():
+        server = await demo(faults=Faults(close_after=3, close_code=1012, close_reason="restart", connections=1))
+        try:
+            async with Session(config(server.url), [ops.subscription("updates")]) as session:
+                events = await collect(session, lambda e: isinstance(e, model.Connected) and e.attempt > 1)
+                reconnecting = [e for e in events if isinstance(e, model.Reconnecting)]
+                assert len(reconnecting) == 1 and "1012" in reconnecting[0].reason
+                more = await collect(session, is_data)
+                assert is_data(more[-1])
+            assert server.connections == 2
+            subscribes = [m for m in server.received if m["type"] == "subscribe"]
+            assert len(subscribes) == 2 and subscribes[0]["payload"] == subscribes[1]["payload"]
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+@pytest.mark.parametrize(("code", "error"), [(4409, ClientBug), (4400, ClientBug), (4401, AuthError), (1002, ProtocolMismatch)])
+def test_fatal_close_codes_stop_after_exactly_one_connection(code, error):
+    async def body():
+        server = await demo(faults=Faults(close_after=2, close_code=code, close_reason="nope"))
+        try:
+            async with Session(config(server.url), [ops.subscription("updates")]) as session:
+                with pytest.raises(error, match=str(code)):
+                    await collect(session, lambda e: False)
+            assert server.connections == 1
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_accept_then_close_loop_is_backed_off_not_hammered():
+    async def body():
+        server = await demo(faults=Faults(close_after=1, close_code=1011))
+        try:
+            cfg = config(server.url, max_retries=4)
+            async with Session(cfg, [ops.subscription("updates")]) as session:
+                with pytest.raises(Unavailable, match="gave up after 5 connection attempts"):
+                    await collect(session, lambda e: False, limit=1000)
+            assert server.connections == 5
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_operation_error_ends_that_operation_only():
+    async def body():
+        server = await demo()
+        try:
+            bad = ops.custom("subscription { newIncidents(severities: [P9]) { id } }", None)
+            good = ops.subscription("updates")
+            async with Session(config(server.url), [bad, good]) as session:
+                events = await collect(session, lambda e: isinstance(e, model.OperationEnded))
+                ended = events[-1]
+                assert ended.subscription == "custom" and "P9" in ended.errors[0]
+                assert is_data((await collect(session, is_data))[-1])
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_syntax_error_closes_4500_and_is_a_rejected_operation():
+    async def body():
+        server = await demo()
+        try:
+            async with Session(config(server.url), [ops.custom("subscription {", None)]) as session:
+                with pytest.raises(OperationRejected, match="4500"):
+                    await collect(session, is_data)
+            assert server.connections == 1
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_query_document_gives_one_result_then_the_session_ends():
+    async def body():
+        server = await demo()
+        try:
+            query = ops.custom("query { activeIncidents { pageInfo { totalCount } } }", None)
+            async with Session(config(server.url), [query]) as session:
+                events = [event async for event in session.events()]
+            data = [e for e in events if is_data(e)]
+            assert len(data) == 1 and data[0].data["activeIncidents"]["pageInfo"]["totalCount"] >= 1
+            assert isinstance(events[-1], model.OperationEnded) and events[-1].errors == ()
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_query_over_the_live_socket():
+    async def body():
+        server = await demo()
+        try:
+            known = next(iter(server.simulator.incidents))
+            async with Session(config(server.url), [ops.subscription("updates")]) as session:
+                data = await session.query(ops.incident_query(known))
+                assert data["incident"]["id"] == known
+                assert (await session.query(ops.incident_query("00000000-0000-4000-8000-000000000000")))["incident"] is None
+                with pytest.raises(OperationRejected, match="UUID"):
+                    await session.query(ops.incident_query("not-a-uuid"))
+        finally:
+            await server.stop()
+
+    run(body())
+
+
+def test_errors_beside_data_warn_and_the_stream_goes_on():
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        await ws.send(next_frame(sub["id"], None, errors=[{"message": "resolver failed"}]))
+        await ws.send(next_frame(sub["id"], {"newIncidents": {"id": "a"}}, errors=[]))
+        await ws.wait_closed()
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                events = await collect(session, is_data)
+        kinds = [type(e) for e in events]
+        assert kinds == [model.Connected, model.ServerWarning, model.IncidentSeen]
+        assert events[1].messages == ("resolver failed",)
+
+    run(body())
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "match"),
+    [(401, AuthError, "HTTP 401"), (403, AuthError, "HTTP 403"), (404, ProtocolMismatch, "HTTP 404")],
+)
+def test_http_failures_on_upgrade_are_fatal(status, error, match):
+    attempts = []
+
+    def refuse(_conn, _request):
+        attempts.append(status)
+        return Response(status, "refused", Headers(), b"nope\n")
+
+    async def body():
+        async with serve(lambda ws: None, "127.0.0.1", 0, process_request=refuse) as server:
+            url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/graphql/ws"
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                with pytest.raises(error, match=match):
+                    await collect(session, is_data)
+        assert attempts == [status]
+
+    run(body())
+
+
+def test_http_503_and_refused_connections_are_retried_up_to_the_limit():
+    attempts = []
+
+    def unavailable(_conn, _request):
+        attempts.append(1)
+        return Response(503, "busy", Headers(), b"")
+
+    async def body():
+        async with serve(lambda ws: None, "127.0.0.1", 0, process_request=unavailable) as server:
+            url = f"ws://127.0.0.1:{server.sockets[0].getsockname()[1]}/graphql/ws"
+            async with Session(config(url, max_retries=2), [ops.subscription("new")]) as session:
+                with pytest.raises(Unavailable, match="HTTP 503"):
+                    await collect(session, is_data)
+        assert len(attempts) == 3
+        async with Session(config("ws://127.0.0.1:9/graphql/ws", max_retries=1), [ops.subscription("new")]) as session:
+            with pytest.raises(Unavailable, match="gave up after 2 connection attempts: cannot connect"):
+                await collect(session, is_data)
+
+    run(body())
+
+
+def test_server_completing_every_operation_ends_the_session():
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        await ws.send(next_frame(sub["id"], {"newIncidents": {"id": "a"}}))
+        await ws.send(json.dumps({"id": sub["id"], "type": "complete"}))
+        await ws.wait_closed()
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                events = [event async for event in session.events()]
+        assert [type(e) for e in events] == [model.Connected, model.IncidentSeen, model.OperationEnded]
+
+    run(body())
