@@ -157,7 +157,7 @@ class Session:
         """Run a query on the live connection and return its ``data``."""
         try:
             async with asyncio.timeout(timeout):
-                await self._ready.wait()
+                await self._until_ready()
                 proto = self._proto
                 if proto is None or proto.state is not p.State.READY:
                     raise Unavailable(f"the connection was lost before the {operation.label} query was sent")
@@ -168,6 +168,19 @@ class Session:
                 return await future
         except TimeoutError:
             raise Unavailable(f"the {operation.label} query got no answer within {timeout:g} s") from None
+
+    async def _until_ready(self) -> None:
+        """Wait for a live, acknowledged connection; fail at once if the session is over."""
+        task = self._task
+        if task is None or task.done():
+            raise Unavailable("the session is not running")
+        ready = asyncio.ensure_future(self._ready.wait())
+        try:
+            await asyncio.wait((ready, task), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            ready.cancel()
+        if not self._ready.is_set():
+            raise Unavailable("the session ended")
 
     async def stop(self, code: int = 1000, reason: str = "") -> None:
         """Complete every operation and close with ``code``, within a deadline."""

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
+import selectors
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 # One knob for slow machines: every bounded wait in the suite is multiplied by it.
@@ -20,3 +25,49 @@ def seconds(value: float) -> float:
 def run(coroutine, timeout: float = 20.0):
     """Run one async test body with a hard bound."""
     return asyncio.run(asyncio.wait_for(coroutine, seconds(timeout)))
+
+
+def read_line(stream, timeout: float) -> str:
+    """One line from a subprocess pipe, or TimeoutError: never a blocking read."""
+    selector = selectors.DefaultSelector()
+    selector.register(stream, selectors.EVENT_READ)
+    deadline = time.monotonic() + seconds(timeout)
+    try:
+        while time.monotonic() < deadline:
+            if selector.select(timeout=max(0.0, deadline - time.monotonic())):
+                return stream.readline()
+        raise TimeoutError("no line from the subprocess in time")
+    finally:
+        selector.close()
+
+
+@contextlib.contextmanager
+def demo_process(*args: str):
+    """``incidents demo`` on a free loopback port; yields its URL, kills it afterwards."""
+    proc = subprocess.Popen(
+        [*INCIDENTS, "demo", "--port", "0", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = read_line(proc.stderr, 15)
+        match = re.search(r"serving (ws://\S+)", line)
+        assert match, f"demo did not start: {line!r}"
+        yield match.group(1)
+    finally:
+        proc.kill()
+        proc.wait(timeout=seconds(10))
+        proc.stderr.close()
+
+
+def incidents(*args: str, timeout: float = 30, env=None, input=None) -> subprocess.CompletedProcess:
+    """Run the real CLI to completion, bounded."""
+    return subprocess.run(
+        [*INCIDENTS, *args],
+        capture_output=True,
+        text=True,
+        timeout=seconds(timeout),
+        env=env,
+        input=input,
+    )

@@ -1,0 +1,210 @@
+"""End-to-end: the real CLI, as a subprocess and in-process, against the real demo server."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from incident_cli.cli import ExitStatus, app, exit_status_for
+from incident_cli.errors import (
+    AuthError,
+    ClientBug,
+    ConfigError,
+    OperationRejected,
+    OutputError,
+    ProtocolMismatch,
+    Unavailable,
+    UsageError,
+)
+from tests.helpers import INCIDENTS, demo_process, incidents, seconds
+
+FAST_DEMO = ("--rate", "100", "--heartbeat", "0.2")
+
+
+def env(**extra):
+    base = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_") or k == "INCIDENTS_TEST_TIMEOUT_SCALE"}
+    return {**base, **extra}
+
+
+def records(stdout: str) -> list[dict]:
+    return [json.loads(line) for line in stdout.splitlines()]
+
+
+def assert_one_line_error(result, status, *fragments):
+    assert result.returncode == status, (result.returncode, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("incidents: ") and "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_exit_status_table():
+    assert [exit_status_for(e("x")) for e in (UsageError, ConfigError, AuthError, ProtocolMismatch)] == [2, 78, 77, 76]
+    assert [exit_status_for(e("x")) for e in (ClientBug, OperationRejected, Unavailable, OutputError)] == [70, 65, 69, 74]
+    assert ExitStatus.SIGINT == 130 and ExitStatus.SIGTERM == 143 and ExitStatus.SIGHUP == 129
+
+
+def test_version_and_help():
+    assert incidents("--version").stdout.strip().startswith("incidents ")
+    result = incidents("watch", "--help")
+    assert result.returncode == 0 and "--severity" in result.stdout
+
+
+def test_severity_filter_over_a_real_connection_all_lines_match():
+    with demo_process(*FAST_DEMO) as url:
+        result = incidents("watch", "--url", url, "--severity", "p0,P1", "--count", "20", env=env())
+    assert result.returncode == 0, result.stderr
+    lines = records(result.stdout)
+    assert len(lines) == 20
+    assert {line["severity"] for line in lines} <= {"P0", "P1"}
+    assert {line["kind"] for line in lines} <= {"incident", "update", "state_change"}
+    assert all(line["v"] == 1 and line["data"] for line in lines)
+
+
+def test_watch_demo_runs_in_process_server():
+    result = incidents("watch", "--demo", "--count", "3", env=env())
+    assert result.returncode == 0, result.stderr
+    assert len(records(result.stdout)) == 3 and result.stderr == ""
+
+
+def test_token_from_environment_and_file_and_a_wrong_one(tmp_path):
+    with demo_process(*FAST_DEMO, "--token", "s3cret") as url:
+        good = incidents("watch", "--url", url, "--count", "5", env=env(INCIDENTS_TOKEN="s3cret"))
+        assert good.returncode == 0 and len(records(good.stdout)) == 5, good.stderr
+        token_file = tmp_path / "token"
+        token_file.write_text("s3cret\n")
+        from_file = incidents("watch", "--url", url, "--count", "1", "--token-file", str(token_file), env=env())
+        assert from_file.returncode == 0, from_file.stderr
+        bad = incidents("watch", "--url", url, "--count", "5", env=env(INCIDENTS_TOKEN="wrong-token"))
+        assert_one_line_error(bad, 77, "rejected the credentials", "4403")
+        assert "wrong-token" not in bad.stderr and bad.stdout == ""
+        missing = incidents("watch", "--url", url, "--count", "5", env=env())
+        assert_one_line_error(missing, 77)
+
+
+def test_legacy_dialect_end_to_end():
+    with demo_process(*FAST_DEMO, "--protocol", "graphql-ws") as url:
+        result = incidents("watch", "--url", url, "--count", "4", "--subscribe", "updates", env=env())
+    assert result.returncode == 0, result.stderr
+    assert [line["kind"] for line in records(result.stdout)] == ["update"] * 4
+
+
+def test_custom_query_from_file_and_stdin_with_variables(tmp_path):
+    document = "subscription S($s: [Severity!]) { newIncidents(severities: $s) { id severity title } }"
+    path = tmp_path / "q.graphql"
+    path.write_text(document)
+    with demo_process(*FAST_DEMO) as url:
+        from_file = incidents("watch", "--url", url, "-q", str(path), "--var", 's:=["P3"]', "-n", "3", env=env())
+        from_stdin = incidents(
+            "watch", "--url", url, "--query", "-", "--variables", '{"s": ["P2"]}', "-n", "2", env=env(), input=document
+        )
+    assert from_file.returncode == 0, from_file.stderr
+    assert [line["severity"] for line in records(from_file.stdout)] == ["P3"] * 3
+    assert [line["data"]["severity"] for line in records(from_stdin.stdout)] == ["P2"] * 2
+
+
+def test_query_document_prints_one_result_and_exits_zero():
+    with demo_process() as url:
+        result = incidents(
+            "watch", "--url", url, "-q", "-", env=env(), input="query { activeIncidents { pageInfo { totalCount } } }"
+        )
+    assert result.returncode == 0, result.stderr
+    (line,) = records(result.stdout)
+    assert line["kind"] == "data" and line["data"]["activeIncidents"]["pageInfo"]["totalCount"] == 6
+
+
+def test_server_error_for_the_operation_exits_65_with_the_graphql_message():
+    with demo_process() as url:
+        result = incidents("watch", "--url", url, "-q", "-", env=env(), input="subscription { newIncidents(severities: [P7]) { id } }")
+    assert result.returncode == 65
+    assert "P7" in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_syntax_error_closes_4500_and_exits_65():
+    with demo_process() as url:
+        result = incidents("watch", "--url", url, "-q", "-", env=env(), input="subscription {")
+    assert_one_line_error(result, 65, "4500", "Syntax Error")
+
+
+def test_malformed_frame_is_a_protocol_error_and_keeps_what_came_before():
+    with demo_process(*FAST_DEMO, "--fault", "garbage_after=3") as url:
+        result = incidents("watch", "--url", url, "--subscribe", "new", env=env())
+    assert_one_line_error(result, 76, "invalid message", "4400")
+    assert len(records(result.stdout)) == 3  # nothing already received is lost
+
+
+def test_bounded_by_duration():
+    with demo_process(*FAST_DEMO) as url:
+        result = incidents("watch", "--url", url, "--for", "1s", env=env())
+    assert result.returncode == 0 and len(records(result.stdout)) > 0, result.stderr
+
+
+def test_head_ends_quietly_with_status_zero():
+    with demo_process(*FAST_DEMO) as url:
+        pipeline = subprocess.run(
+            ["bash", "-c", 'set -o pipefail; "$@" | head -n 1; echo "status=${PIPESTATUS[0]}" >&2', "_", *INCIDENTS,
+             "watch", "--url", url],
+            capture_output=True,
+            text=True,
+            timeout=seconds(30),
+            env=env(),
+        )
+    assert len(records(pipeline.stdout)) == 1
+    assert pipeline.stderr.strip() == "status=0"
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "fragment"),
+    [
+        (["--severity", "P0,SEV9"], 2, "choose from P0, P1, P2, P3, P4"),
+        (["--subscribe", "everything"], 2, "unknown subscription"),
+        (["--for", "soon"], 2, "not a duration"),
+        (["--url", "ftp://x/y"], 2, "ws:// or wss://"),
+        (["--var", "a=1"], 2, "go with --query"),
+        (["--query", "/nonexistent/q.graphql"], 2, "does not exist"),
+        (["--query", "-", "--variables", "[1]"], 2, "JSON object"),
+        (["--token-file", "/nonexistent/token"], 78, "does not exist"),
+    ],
+)
+def test_bad_input_gets_one_line_and_the_right_status(args, status, fragment):
+    result = incidents("watch", *args, env=env(), input="")
+    assert_one_line_error(result, status, fragment)
+
+
+def test_malformed_token_is_refused_without_echo():
+    result = incidents("watch", "--count", "1", env=env(INCIDENTS_TOKEN="abc def\x01"))
+    assert_one_line_error(result, 78, "INCIDENTS_TOKEN")
+    assert "abc def" not in result.stderr
+
+
+def test_unreachable_server_gives_up_after_max_retries():
+    result = incidents("watch", "--url", "ws://127.0.0.1:9/graphql/ws", "--max-retries", "0", env=env())
+    assert result.returncode == 69
+    assert "gave up after 1 connection attempts" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_typer_usage_errors_exit_2():
+    result = incidents("watch", "--count", "0", env=env())
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_in_process_watch_demo(monkeypatch):
+    for name in [n for n in os.environ if n.startswith("INCIDENTS_")]:
+        monkeypatch.delenv(name)
+    result = CliRunner().invoke(app, ["watch", "--demo", "--count", "2", "--subscribe", "updates"])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["kind"] for line in result.stdout.splitlines()] == ["update", "update"]
+
+
+def test_demo_rejects_unknown_fault():
+    result = incidents("demo", "--port", "0", "--fault", "explode=1", env=env())
+    assert_one_line_error(result, 2, "unknown fault")
+
+
+def test_python_dash_m_entry_point_matches_console_script():
+    result = subprocess.run([sys.executable, "-m", "incident_cli", "--version"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and result.stdout.startswith("incidents ")

@@ -1,0 +1,83 @@
+"""The watch use case in-process: bounds, client-side filtering with lookups, outcomes."""
+
+import pytest
+
+from incident_cli import model
+from incident_cli import operations as ops
+from incident_cli.backoff import BackoffPolicy
+from incident_cli.demo.server import DemoServer, ServerOptions
+from incident_cli.errors import OperationRejected
+from incident_cli.session import SessionConfig
+from incident_cli.watch import WatchRequest, watch
+from tests.helpers import run, seconds
+
+
+class Collect:
+    def __init__(self):
+        self.events = []
+        self.status = []
+
+    def write(self, event):
+        self.events.append(event)
+
+    def report(self, event):
+        self.status.append(event)
+
+
+async def watched(request, **server_options):
+    server = await DemoServer(ServerOptions(rate=200, heartbeat_interval=0.05, **server_options)).start()
+    sink = Collect()
+    try:
+        config = SessionConfig(url=server.url, ack_timeout=seconds(2), backoff=BackoffPolicy(base=0.02, cap=0.1))
+        result = await watch(config, request, sink, sink)
+    finally:
+        await server.stop()
+    return result, sink, server
+
+
+def test_count_bound_writes_exactly_n():
+    result, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("updates")], count=7)))
+    assert result.events == 7 and result.reason == "count" and len(sink.events) == 7
+    assert not any(isinstance(e, model.Heartbeat) for e in sink.events)  # liveness is not data
+
+
+def test_duration_bound():
+    result, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("updates")], duration=0.5)))
+    assert result.reason == "duration" and result.events == len(sink.events) > 0
+
+
+def test_state_changes_are_filtered_on_the_client_with_lookups():
+    severities = ("P0", "P1")
+    request = WatchRequest(
+        operations=[ops.subscription("state-changes", severities=severities), ops.subscription("new", severities=severities)],
+        count=15,
+    )
+    result, sink, server = run(watched(request))
+    assert result.events == 15
+    assert {event.severity for event in sink.events} <= set(severities)
+    changes = [e for e in sink.events if isinstance(e, model.StateChanged)]
+    assert changes, "the simulator changes states often enough to see some"
+    for change in changes:
+        incident = server.simulator.incidents.get(change.incident_id)
+        assert incident is None or incident["severity"] in severities
+    lookups = [m for m in server.received if m["type"] == "subscribe" and "query Incident" in m["payload"]["query"]]
+    looked_up = {m["payload"]["variables"]["id"] for m in lookups}
+    assert len(looked_up) == len(lookups)  # never twice for one incident
+
+
+def test_every_written_event_has_its_severity_filled_in():
+    result, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("updates")], count=10)))
+    assert all(event.severity in ("P0", "P1", "P2", "P3", "P4") for event in sink.events)
+
+
+def test_operation_rejected_when_every_operation_failed():
+    bad = ops.custom("subscription { newIncidents(severities: [NOPE]) { id } }", None)
+    with pytest.raises(OperationRejected, match="NOPE"):
+        run(watched(WatchRequest(operations=[bad])))
+
+
+def test_completed_operations_end_the_watch_normally():
+    query = ops.custom("query { criticalIncidents { pageInfo { totalCount } } }", None)
+    result, sink, _ = run(watched(WatchRequest(operations=[query])))
+    assert result.reason == "completed" and result.events == 1
+    assert any(isinstance(e, model.OperationEnded) for e in sink.status)
