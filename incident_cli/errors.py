@@ -47,6 +47,17 @@ class Unavailable(IncidentsError):
     """The server could not be reached, or reconnecting was given up."""
 
 
+class Disconnected(IncidentsError):
+    """A disconnect worth recovering from: the session retries it with backoff.
+
+    It reaches the user only as the reason inside Unavailable, once retries run out.
+    """
+
+    def __init__(self, message: str, *, rate_limited: bool = False) -> None:
+        super().__init__(message)
+        self.rate_limited = rate_limited
+
+
 class OutputError(IncidentsError):
     """Writing our own output failed (other than the reader going away)."""
 

@@ -11,42 +11,33 @@ stdout or stderr.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import random
-import ssl
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit
 
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import (
-    ConnectionClosed,
-    InvalidHandshake,
-    InvalidMessage as HandshakeEOF,
-    InvalidStatus,
-    InvalidURI,
-    SecurityError,
-)
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
 
-from incident_cli import __version__, model
+from incident_cli import model
 from incident_cli import protocol as p
-from incident_cli.auth import Token, init_payload, upgrade_headers
+from incident_cli.auth import Token, init_payload
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.errors import (
     AuthError,
     ClientBug,
-    ConfigError,
+    Disconnected,
     IncidentsError,
     OperationRejected,
     ProtocolMismatch,
     Unavailable,
 )
-from incident_cli.messages import OFFERED_SUBPROTOCOLS, Dialect
+from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.sanitize import sanitize
+from incident_cli.transport import describe_close, open_connection
 
 CLOSE_DEADLINE = 2.0  # every shutdown step is bounded (RELIABILITY.md (a) 19)
 PING_INTERVAL = 20.0  # websockets keepalive: also what keeps load balancers from idling us out
@@ -68,40 +59,11 @@ class SessionConfig:
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
 
 
-class _Retry(Exception):
-    """A disconnect to recover from (internal to the supervisor)."""
-
-    def __init__(self, reason: str, *, rate_limited: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.rate_limited = rate_limited
-
-
 class _Finished(Exception):
     """Every operation ended: the session is over."""
 
 
 _END = object()
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _reason(text: str) -> str:
-    return sanitize(text, max_length=123)
-
-
-def describe_close(code: int | None, reason: str) -> str:
-    if code is None:
-        return "connection dropped without a close frame (1006)"
-    return f"closed with {code}" + (f" ({_reason(reason)})" if reason else "")
 
 
 class Session:
@@ -209,7 +171,7 @@ class Session:
                 started = self._monotonic()
                 try:
                     await self._run_connection(attempt)
-                except _Retry as retry:
+                except Disconnected as retry:
                     if self._stopping:
                         break
                     uptime = self._monotonic() - started
@@ -219,10 +181,10 @@ class Session:
                     retries = attempt - 1
                     if self._config.max_retries is not None and retries > self._config.max_retries:
                         raise Unavailable(
-                            f"gave up after {self.connections} connection attempts: {retry.reason}"
+                            f"gave up after {self.connections} connection attempts: {retry.message}"
                         ) from None
                     delay = self._config.backoff.delay(retries, rng=self._rng, rate_limited=retry.rate_limited)
-                    self._queue.put_nowait(model.Reconnecting(reason=retry.reason, attempt=attempt, delay=delay))
+                    self._queue.put_nowait(model.Reconnecting(reason=retry.message, attempt=attempt, delay=delay))
                     await self._sleep(delay)
                     continue
                 break
@@ -237,11 +199,11 @@ class Session:
         self._queue.put_nowait(_END)
 
     async def _run_connection(self, attempt: int) -> None:
-        """One socket from open to close; always ends by raising (_Retry, _Finished, fatal)."""
+        """One socket from open to close; always ends by raising (Disconnected, _Finished, fatal)."""
         self.connections += 1
         self._acknowledged = False
         self._ready.clear()
-        ws = await self._open()
+        ws = await open_connection(self._config)
         self._ws = ws
         try:
             dialect = self._negotiated(ws)
@@ -267,53 +229,6 @@ class Session:
             self._fail_queries(Unavailable("the connection was lost before the query was answered"))
             await self._abandon(ws)
 
-    async def _open(self) -> ClientConnection:
-        config = self._config
-        offered = [config.dialect.value] if config.dialect else list(OFFERED_SUBPROTOCOLS)
-        try:
-            return await connect(
-                config.url,
-                subprotocols=offered,  # type: ignore[arg-type]
-                additional_headers=upgrade_headers(config.token),
-                user_agent_header=f"incidents/{__version__}",
-                open_timeout=config.open_timeout,
-                ping_interval=config.ping_interval,
-                ping_timeout=config.ping_timeout,
-                close_timeout=config.close_timeout,
-                max_size=config.max_size,
-                proxy=None if _is_loopback(config.url) else True,
-            )
-        except InvalidStatus as exc:
-            raise self._http_failure(exc.response.status_code) from None
-        except ssl.SSLCertVerificationError as exc:
-            raise ConfigError(f"TLS certificate verification failed: {exc.verify_message}") from None
-        except ssl.SSLError as exc:
-            raise ConfigError(f"TLS handshake failed: {exc.reason or exc}") from None
-        except InvalidURI:
-            raise ConfigError(f"invalid server URL {config.url}") from None
-        except SecurityError as exc:
-            raise ConfigError(f"refused an unsafe redirect: {exc}") from None
-        except HandshakeEOF as exc:
-            raise _Retry(f"the server closed the connection during the handshake ({exc})") from None
-        except InvalidHandshake as exc:
-            raise ProtocolMismatch(f"the WebSocket handshake failed: {sanitize(str(exc))}") from None
-        except TimeoutError:
-            raise _Retry(f"no WebSocket handshake within {config.open_timeout:g} s") from None
-        except OSError as exc:
-            raise _Retry(f"cannot connect to {config.url}: {exc.strerror or exc}") from None
-
-    def _http_failure(self, status: int) -> Exception:
-        url = self._config.url
-        if status in (401, 403):
-            return AuthError(f"the server rejected the credentials (HTTP {status})")
-        if status == 429:
-            return _Retry(f"the server is rate limiting (HTTP {status})", rate_limited=True)
-        if status >= 500:
-            return _Retry(f"the server answered HTTP {status}")
-        if status == 404:
-            return ProtocolMismatch(f"no WebSocket endpoint at {url} (HTTP 404)")
-        return ProtocolMismatch(f"the server refused the WebSocket upgrade at {url} (HTTP {status})")
-
     def _negotiated(self, ws: ClientConnection) -> Dialect:
         if ws.subprotocol is None:
             raise ProtocolMismatch(
@@ -329,7 +244,7 @@ class Session:
         except TimeoutError:
             proto.close(p.OUR_ACK_TIMEOUT, "Connection acknowledgement timeout")
             await self._flush()
-            raise _Retry(f"no connection_ack within {self._config.ack_timeout:g} s") from None
+            raise Disconnected(f"no connection_ack within {self._config.ack_timeout:g} s") from None
 
     async def _read_one(self, ws: ClientConnection, proto: p.ClientProtocol) -> None:
         try:
@@ -422,7 +337,7 @@ class Session:
         if verdict.action is p.Action.RETRY:
             if verdict.cause is p.Cause.TOO_BIG:
                 described = f"a message exceeded the {self._config.max_size} byte limit (1009)"
-            raise _Retry(described, rate_limited=verdict.cause is p.Cause.RATE_LIMITED)
+            raise Disconnected(described, rate_limited=verdict.cause is p.Cause.RATE_LIMITED)
         raise _fatal(verdict.cause, code, described)
 
     # ---- plumbing ----------------------------------------------------------------------

@@ -7,7 +7,6 @@ errors.py type when it ends badly. The exit status is cli.py's business.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -50,8 +49,9 @@ async def watch(config: SessionConfig, request: WatchRequest, renderer: Renderer
     reason = "completed"
     async with Session(config, request.operations) as session:
         lookups = _Lookups(session)
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(request.duration) as deadline:
+        deadline = asyncio.timeout(request.duration)
+        try:
+            async with deadline:
                 async for event in session.events():
                     if not isinstance(event, model.StreamEvent):
                         status.report(event)
@@ -68,7 +68,9 @@ async def watch(config: SessionConfig, request: WatchRequest, renderer: Renderer
                     if request.count is not None and written >= request.count:
                         reason = "count"
                         break
-        if deadline.expired():
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # a timeout of ours, not the --for bound
             reason = "duration"
     if failures and reason == "completed":
         raise OperationRejected("the server rejected the operation: " + "; ".join(failures)[:500])

@@ -1,0 +1,95 @@
+"""Opening a socket, and turning what websockets raises into errors.py types (house rule 5).
+
+The one place that knows websockets' exception classes; the session sees only
+IncidentsError subclasses, with Disconnected for what is worth retrying.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import ssl
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, SecurityError
+from websockets.exceptions import InvalidMessage as HandshakeEOF
+
+from incident_cli import __version__
+from incident_cli.auth import upgrade_headers
+from incident_cli.errors import AuthError, ConfigError, Disconnected, IncidentsError, ProtocolMismatch
+from incident_cli.messages import OFFERED_SUBPROTOCOLS
+from incident_cli.sanitize import sanitize
+
+if TYPE_CHECKING:
+    from incident_cli.session import SessionConfig
+
+
+async def open_connection(config: SessionConfig) -> ClientConnection:
+    """Connect, offering the configured subprotocols; raise only errors.py types."""
+    offered = [config.dialect.value] if config.dialect else list(OFFERED_SUBPROTOCOLS)
+    try:
+        return await connect(
+            config.url,
+            subprotocols=offered,  # type: ignore[arg-type]
+            additional_headers=upgrade_headers(config.token),
+            user_agent_header=f"incidents/{__version__}",
+            open_timeout=config.open_timeout,
+            ping_interval=config.ping_interval,
+            ping_timeout=config.ping_timeout,
+            close_timeout=config.close_timeout,
+            max_size=config.max_size,
+            proxy=None if is_loopback(config.url) else True,
+        )
+    except InvalidStatus as exc:
+        raise http_failure(exc.response.status_code, config.url) from None
+    except ssl.SSLCertVerificationError as exc:
+        raise ConfigError(f"TLS certificate verification failed: {exc.verify_message}") from None
+    except ssl.SSLError as exc:
+        raise ConfigError(f"TLS handshake failed: {exc.reason or exc}") from None
+    except InvalidURI:
+        raise ConfigError(f"invalid server URL {config.url}") from None
+    except SecurityError as exc:
+        raise ConfigError(f"refused an unsafe redirect: {exc}") from None
+    except HandshakeEOF as exc:
+        raise Disconnected(f"the server closed the connection during the handshake ({exc})") from None
+    except InvalidHandshake as exc:
+        raise ProtocolMismatch(f"the WebSocket handshake failed: {sanitize(str(exc))}") from None
+    except TimeoutError:
+        raise Disconnected(f"no WebSocket handshake within {config.open_timeout:g} s") from None
+    except OSError as exc:
+        raise Disconnected(f"cannot connect to {config.url}: {exc.strerror or exc}") from None
+
+
+def http_failure(status: int, url: str) -> IncidentsError:
+    """What an HTTP answer instead of 101 means: auth, retry later, or no endpoint."""
+    if status in (401, 403):
+        return AuthError(f"the server rejected the credentials (HTTP {status})")
+    if status == 429:
+        return Disconnected(f"the server is rate limiting (HTTP {status})", rate_limited=True)
+    if status >= 500:
+        return Disconnected(f"the server answered HTTP {status}")
+    if status == 404:
+        return ProtocolMismatch(f"no WebSocket endpoint at {url} (HTTP 404)")
+    return ProtocolMismatch(f"the server refused the WebSocket upgrade at {url} (HTTP {status})")
+
+
+def is_loopback(url: str) -> bool:
+    """Loopback hosts never go through a proxy (and later: may use plain ws://)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def describe_close(code: int | None, reason: str) -> str:
+    """``closed with 1012 (restart)``: the server's reason is untrusted, so sanitised."""
+    if code is None:
+        return "connection dropped without a close frame (1006)"
+    # RFC 6455 caps reasons at 123 bytes; a longer one is not from a conforming peer.
+    return f"closed with {code}" + (f" ({sanitize(reason, max_length=123)})" if reason else "")
+
+
