@@ -69,7 +69,15 @@ def exit_status_for(error: IncidentsError) -> ExitStatus:
 
 class Output(str, Enum):
     auto = "auto"
+    table = "table"
+    text = "text"
     jsonl = "jsonl"
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
 
 
 class ProtocolChoice(str, Enum):
@@ -158,7 +166,19 @@ def watch(
     operation_name: Annotated[Optional[str], typer.Option("--operation-name", help="Operation to run in --query.")] = None,
     count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="Exit after N events.")] = None,
     for_: Annotated[Optional[str], typer.Option("--for", help="Exit after this long, e.g. 30s, 5m.")] = None,
-    output: Annotated[Output, typer.Option("--output", "-o", help="Output format.")] = Output.auto,
+    output: Annotated[
+        Output, typer.Option("--output", "-o", help="table on a terminal, jsonl when piped (auto); or text.")
+    ] = Output.auto,
+    color: Annotated[Color, typer.Option("--color", help="Colour: auto honours NO_COLOR, FORCE_COLOR, TERM=dumb.")] = Color.auto,
+    backfill: Annotated[
+        Optional[bool],
+        typer.Option("--backfill/--no-backfill", help="List active incidents before streaming [default: on for the table]."),
+    ] = None,
+    refresh: Annotated[float, typer.Option("--refresh", min=0.5, max=30.0, help="Table frames per second at most.")] = 4.0,
+    max_rows: Annotated[Optional[int], typer.Option("--max-rows", min=1, help="Table rows at most (default: what fits).")] = None,
+    keep_resolved: Annotated[
+        str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")
+    ] = "5m",
     token_file: Annotated[
         Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN].")
     ] = None,
@@ -187,6 +207,7 @@ def watch(
                 raise UsageError("--var and --variables go with --query")
             chosen = [ops.subscription(name, severities=severities) for name in ops.parse_streams(subscribe)]
         duration = parse_duration(for_, option="--for") if for_ is not None else None
+        grace = parse_duration(keep_resolved, option="--keep-resolved")
         settings = load_settings(
             url=url,
             token_file=token_file,
@@ -197,10 +218,11 @@ def watch(
     except IncidentsError as error:
         _fail(error)
 
+    mode = _output_mode(output)
+    streams = [operation.label for operation in chosen]
+
     async def run() -> None:
         from incident_cli.messages import Dialect
-        from incident_cli.render.jsonl import JsonLinesRenderer
-        from incident_cli.render.status import StatusLines
         from incident_cli.session import SessionConfig
         from incident_cli.watch import WatchRequest, watch as watch_stream
 
@@ -220,18 +242,66 @@ def watch(
             max_retries=settings.max_retries,
             max_size=settings.max_size,
         )
+        request = WatchRequest(
+            operations=chosen,
+            count=count,
+            duration=duration,
+            backfill=backfill if backfill is not None else mode is Output.table,
+            severities=severities,
+        )
         try:
-            await watch_stream(
-                config,
-                WatchRequest(operations=chosen, count=count, duration=duration),
-                JsonLinesRenderer(sys.stdout.buffer),
-                StatusLines(sys.stderr),
-            )
+            if mode is Output.table:
+                await _watch_table(config, request, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace)
+            else:
+                await watch_stream(config, request, _line_output(mode, color.value, snapshots=bool(backfill)))
         finally:
             if server is not None:
                 await server.stop()
 
     _run(run)
+
+
+def _output_mode(choice: Output) -> Output:
+    """auto: the table on a terminal that can draw it, JSON lines for everything else."""
+    if choice is not Output.auto:
+        return choice
+    if sys.stdout.isatty() and os.environ.get("TERM", "") not in ("dumb", "unknown"):
+        return Output.table
+    return Output.jsonl
+
+
+def _line_output(mode: Output, color: str, *, snapshots: bool):  # type: ignore[no-untyped-def]
+    from incident_cli.render.status import StatusLines
+
+    status = StatusLines(sys.stderr)
+    if mode is Output.text:
+        from incident_cli.render.terminal import make_console
+        from incident_cli.render.text import TextLines
+
+        return TextLines(make_console(sys.stdout, color=color), status, snapshots=snapshots)
+    from incident_cli.render.jsonl import JsonLinesRenderer
+
+    return JsonLinesRenderer(sys.stdout.buffer, status, snapshots=snapshots)
+
+
+async def _watch_table(config, request, streams, *, color, refresh, max_rows, grace) -> None:  # type: ignore[no-untyped-def]
+    from incident_cli.render.board import Board
+    from incident_cli.render.table import TableView
+    from incident_cli.render.terminal import make_console
+    from incident_cli.watch import watch as watch_stream
+
+    heartbeats = any(label == "incidentUpdates" for label in streams)
+    board = Board(keep_resolved=grace, subscriptions=tuple(streams), heartbeat_period=5.0 if heartbeats else None)
+    board.connection.server = config.url
+    view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
+    async with view:
+        try:
+            await watch_stream(config, request, view)
+        except IncidentsError as error:
+            view.ended(str(error))
+            raise
+        else:
+            view.ended(None)
 
 
 def _read_query(source: str) -> str:

@@ -153,12 +153,12 @@ def incident_query(incident_id: str) -> Operation:
     )
 
 
-def active_incidents_query(*, severities: tuple[str, ...] = (), page_size: int = 100) -> Operation:
+def active_incidents_query(*, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> Operation:
     """Active incidents, optionally of some severities: fills a view before streaming."""
     fields = f"incidents {{ {INCIDENT_FIELDS} }} pageInfo {{ totalCount hasNextPage }}"
     variables: dict[str, Any] = {
         "filter": {"activeOnly": True, **({"severities": list(severities)} if severities else {})},
-        "pagination": {"page": 1, "pageSize": page_size},
+        "pagination": {"page": page, "pageSize": page_size},
     }
     return Operation(
         label="incidents",

@@ -1,4 +1,4 @@
-"""The watch use case: operations -> session -> client-side filter -> renderer.
+"""The watch use case: operations -> session -> client-side filter -> output.
 
 Returns when the run is over (bound reached, every operation ended); raises an
 errors.py type when it ends badly. The exit status is cli.py's business.
@@ -8,24 +8,29 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, replace
-from typing import Protocol
+from datetime import datetime, timezone
+from typing import Any, Protocol
 
 from incident_cli import model
 from incident_cli.errors import IncidentsError, OperationRejected
 from incident_cli.filtering import UNKNOWN, Decision, SeverityIndex
-from incident_cli.operations import Operation, incident_query
+from incident_cli.operations import Operation, active_incidents_query, incident_query
 from incident_cli.session import Session, SessionConfig
 
 LOOKUP_TIMEOUT = 5.0
 MAX_FAILURES = 3
+BACKFILL_PAGES = 10  # at most this many pages of 100 active incidents
 
 
-class Renderer(Protocol):
-    def write(self, event: model.StreamEvent) -> None: ...
+class Output(Protocol):
+    def write(self, event: model.StreamEvent) -> None:
+        """A data event from the stream."""
 
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        """An incident as a query described it (backfill or lookup): context, not stream data."""
 
-class StatusSink(Protocol):
-    def report(self, event: model.StatusEvent) -> None: ...
+    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+        """Connection status, warnings, and heartbeats (liveness)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +38,8 @@ class WatchRequest:
     operations: list[Operation]
     count: int | None = None  # stop after this many data events
     duration: float | None = None  # stop after this many seconds
+    backfill: bool = False  # list the active incidents before streaming
+    severities: tuple[str, ...] = ()  # for the backfill query
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -41,29 +48,33 @@ class WatchResult:
     reason: str  # "count", "duration" or "completed"
 
 
-async def watch(config: SessionConfig, request: WatchRequest, renderer: Renderer, status: StatusSink) -> WatchResult:
+async def watch(config: SessionConfig, request: WatchRequest, output: Output) -> WatchResult:
     wanted = {operation.label: operation.client_severities for operation in request.operations}
     index = SeverityIndex()
     written = 0
     failures: list[str] = []
     reason = "completed"
+    backfill_pending = request.backfill
     async with Session(config, request.operations) as session:
-        lookups = _Lookups(session)
+        lookups = _Lookups(session, output)
         deadline = asyncio.timeout(request.duration)
         try:
             async with deadline:
                 async for event in session.events():
-                    if not isinstance(event, model.StreamEvent):
-                        status.report(event)
+                    if not isinstance(event, model.StreamEvent) or (
+                        isinstance(event, model.Heartbeat) and event.subscription != "custom"
+                    ):
+                        output.report(event)  # heartbeats are liveness, not data
                         if isinstance(event, model.OperationEnded) and event.errors:
                             failures.extend(event.errors)
+                        if isinstance(event, model.Connected) and backfill_pending:
+                            backfill_pending = False
+                            await _backfill(session, index, output, request.severities)
                         continue
-                    if isinstance(event, model.Heartbeat) and event.subscription != "custom":
-                        continue  # liveness, not data
                     kept = await _filtered(lookups, index, event, wanted.get(event.subscription))
                     if kept is None:
                         continue
-                    renderer.write(kept)
+                    output.write(kept)
                     written += 1
                     if request.count is not None and written >= request.count:
                         reason = "count"
@@ -75,6 +86,34 @@ async def watch(config: SessionConfig, request: WatchRequest, renderer: Renderer
     if failures and reason == "completed":
         raise OperationRejected("the server rejected the operation: " + "; ".join(failures)[:500])
     return WatchResult(events=written, reason=reason)
+
+
+async def _backfill(session: Session, index: SeverityIndex, output: Output, severities: tuple[str, ...]) -> None:
+    """List, then watch: the active incidents, so a new view is never empty while some are open."""
+    received_at = datetime.now(timezone.utc)
+    for page in range(1, BACKFILL_PAGES + 1):
+        try:
+            data = await session.query(active_incidents_query(severities=severities, page=page), timeout=LOOKUP_TIMEOUT)
+        except IncidentsError as error:
+            output.report(model.ServerWarning(subscription="backfill", messages=(f"listing active incidents failed: {error}",)))
+            return
+        connection = data.get("incidents") if isinstance(data, dict) else None
+        items = connection.get("incidents") if isinstance(connection, dict) else None
+        for item in items if isinstance(items, list) else ():
+            if isinstance(item, dict):
+                event = _snapshot("backfill", item, received_at)
+                index.learn(event.incident_id, event.severity)
+                output.snapshot(event)
+        info = connection.get("pageInfo") if isinstance(connection, dict) else None
+        if not (isinstance(info, dict) and info.get("hasNextPage")):
+            return
+
+
+def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.IncidentSeen:
+    incident = model.Incident.from_data(data)
+    return model.IncidentSeen(
+        subscription=label, received_at=received_at, data=data, incident=incident, severity=incident.severity
+    )
 
 
 async def _filtered(
@@ -93,12 +132,14 @@ async def _filtered(
 class _Lookups:
     """``incident(id)`` queries for incidents the stream has not described yet.
 
-    One at a time, in stream order; after MAX_FAILURES in a row (a server without the
-    query, say) it stops asking and events pass unverified rather than being lost.
+    One at a time, in stream order, once per incident; after MAX_FAILURES in a row (a
+    server without the query, say) it stops asking and events pass unverified rather
+    than being lost. What a lookup learns is handed to the output as a snapshot.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, output: Output) -> None:
         self._session = session
+        self._output = output
         self._failures = 0
 
     async def resolve(self, index: SeverityIndex, event: model.StreamEvent, wanted: frozenset[str] | None) -> Decision:
@@ -111,6 +152,10 @@ class _Lookups:
             return index.undecided(event.incident_id, wanted)
         self._failures = 0
         incident = data.get("incident") if isinstance(data, dict) else None
-        severity = model.Incident.from_data(incident).severity if isinstance(incident, dict) else None
-        index.learn(event.incident_id, severity or UNKNOWN)
+        if isinstance(incident, dict):
+            snapshot = _snapshot("lookup", incident, event.received_at)
+            index.learn(event.incident_id, snapshot.severity or UNKNOWN)
+            self._output.snapshot(snapshot)
+        else:
+            index.learn(event.incident_id, UNKNOWN)
         return index.decide(event, wanted)

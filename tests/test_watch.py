@@ -16,9 +16,13 @@ class Collect:
     def __init__(self):
         self.events = []
         self.status = []
+        self.snapshots = []
 
     def write(self, event):
         self.events.append(event)
+
+    def snapshot(self, event):
+        self.snapshots.append(event)
 
     def report(self, event):
         self.status.append(event)
@@ -29,7 +33,7 @@ async def watched(request, **server_options):
     sink = Collect()
     try:
         config = SessionConfig(url=server.url, ack_timeout=seconds(2), backoff=BackoffPolicy(base=0.02, cap=0.1))
-        result = await watch(config, request, sink, sink)
+        result = await watch(config, request, sink)
     finally:
         await server.stop()
     return result, sink, server
@@ -39,6 +43,7 @@ def test_count_bound_writes_exactly_n():
     result, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("updates")], count=7)))
     assert result.events == 7 and result.reason == "count" and len(sink.events) == 7
     assert not any(isinstance(e, model.Heartbeat) for e in sink.events)  # liveness is not data
+    assert any(isinstance(e, model.Heartbeat) for e in sink.status)
 
 
 def test_duration_bound():
@@ -81,3 +86,19 @@ def test_completed_operations_end_the_watch_normally():
     result, sink, _ = run(watched(WatchRequest(operations=[query])))
     assert result.reason == "completed" and result.events == 1
     assert any(isinstance(e, model.OperationEnded) for e in sink.status)
+
+
+def test_backfill_lists_active_incidents_before_streaming():
+    request = WatchRequest(operations=[ops.subscription("updates")], count=3, backfill=True, severities=("P0", "P1", "P2"))
+    result, sink, server = run(watched(request))
+    backfilled = [s for s in sink.snapshots if s.subscription == "backfill"]
+    assert backfilled and {s.severity for s in backfilled} <= {"P0", "P1", "P2"}
+    assert all(isinstance(s, model.IncidentSeen) and s.incident.title for s in backfilled)
+    lists = [m for m in server.received if m["type"] == "subscribe" and "ActiveIncidents" in m["payload"]["query"]]
+    assert len(lists) == 1
+
+
+def test_lookups_hand_what_they_learn_to_the_output():
+    result, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("state-changes")], count=5)))
+    looked_up = {s.incident_id for s in sink.snapshots if s.subscription == "lookup"}
+    assert looked_up and looked_up <= {e.incident_id for e in sink.events}

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from typing import Any, BinaryIO
 
+from incident_cli import model
 from incident_cli.model import StreamEvent
+from incident_cli.render.status import StatusLines
 
 ENVELOPE_VERSION = 1
 
@@ -31,10 +33,20 @@ def envelope(event: StreamEvent) -> dict[str, Any]:
 
 
 class JsonLinesRenderer:
-    """Writes data events to a binary stream; status events are not data and are skipped."""
+    """Writes data events to a binary stream; status goes to ``status`` (stderr), never here."""
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, status: StatusLines | None = None, *, snapshots: bool = False) -> None:
         self._stream = stream
+        self._status = status
+        self._snapshots = snapshots  # write backfilled incidents too (asked for with --backfill)
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        if self._snapshots and event.subscription == "backfill":
+            self.write(event)
+
+    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+        if self._status is not None and not isinstance(event, model.Heartbeat):
+            self._status.report(event)
 
     def write(self, event: StreamEvent) -> None:
         line = _encoder.encode(envelope(event)) + "\n"

@@ -1,0 +1,220 @@
+"""The on-call board as a pure reducer: events in, incidents by id out, sorted and bounded.
+
+No clock and no I/O (house rule 1): every call takes ``now``. The table view draws what
+``view()`` returns; tests drive it with plain values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from incident_cli import model
+
+SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
+DONE_STATES = frozenset({"RESOLVED", "CLOSED"})
+KEEP_RESOLVED = 300.0  # seconds a resolved incident stays on the board, dimmed
+CAPACITY = 2_000  # incidents remembered at most, whatever the stream does
+STALE_FACTOR = 3.0  # missing this many heartbeats in a row is stale
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """Server timestamps: ``Z`` or ``+00:00``, any fraction; None when unparseable."""
+    if not text:
+        return None
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # fromisoformat takes at most 6 fractional digits: trim nanoseconds.
+    head, dot, rest = value.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        value = f"{head}.{rest[:min(digits, 6)]}{rest[digits:]}"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
+@dataclass(slots=True, kw_only=True)
+class Row:
+    id: str
+    severity: str | None = None
+    title: str | None = None
+    state: str | None = None
+    category: str | None = None  # incident type, else source
+    resources: tuple[str, ...] = ()
+    opened: datetime | None = None  # server createdAt, else first seen
+    last_activity: datetime | None = None
+    last_change: str | None = None  # "ASSIGNED", "NEW→INVESTIGATING", ...
+    done_since: datetime | None = None  # when we saw it resolved or closed
+
+    @property
+    def done(self) -> bool:
+        return self.state in DONE_STATES
+
+    def sort_key(self) -> tuple[int, int, float]:
+        activity = self.last_activity.timestamp() if self.last_activity else 0.0
+        return (1 if self.done else 0, SEVERITY_ORDER.get(self.severity or "", 5), -activity)
+
+
+@dataclass(slots=True, kw_only=True)
+class Connection:
+    """What the status line says about the link."""
+
+    server: str = ""
+    state: str = "connecting"  # connecting, live, reconnecting, gave up, ended
+    subprotocol: str | None = None
+    retry_at: datetime | None = None
+    attempt: int = 0
+    reason: str | None = None
+    disconnects: int = 0
+    last_gap: timedelta | None = None
+    down_since: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class View:
+    rows: tuple[Row, ...]
+    hidden: dict[str, int]  # severity -> rows not shown
+    counts: dict[str, int]  # active incidents by severity
+    stale: bool
+
+
+@dataclass
+class Board:
+    keep_resolved: float = KEEP_RESOLVED
+    capacity: int = CAPACITY
+    heartbeat_period: float | None = None  # set when a stream carries heartbeats
+    subscriptions: tuple[str, ...] = ()
+    rows: dict[str, Row] = field(default_factory=dict)
+    connection: Connection = field(default_factory=Connection)
+    events: int = 0
+    last_message: datetime | None = None
+
+    # ---- reducers ----------------------------------------------------------------------
+
+    def apply(self, event: model.StreamEvent, now: datetime) -> None:
+        """A data event from the stream."""
+        self.events += 1
+        self.last_message = now
+        match event:
+            case model.IncidentSeen(incident=incident):
+                row = self._merge(incident, now)
+                if row is not None:
+                    row.last_change = row.last_change or "opened"
+            case model.IncidentUpdated(update=update) if update.incident_id:
+                row = self._row(update.incident_id, now, event.severity)
+                row.last_activity = now
+                row.last_change = update.update_type or "UPDATED"
+                if update.update_type == "RESOLVED":
+                    self._set_state(row, "RESOLVED", now)
+            case model.StateChanged(change=change) if change.incident_id:
+                row = self._row(change.incident_id, now, event.severity)
+                row.last_activity = now
+                row.last_change = f"{change.old_state or '?'}\u2192{change.new_state or '?'}"
+                if change.new_state:
+                    self._set_state(row, change.new_state, now)
+        self._bound()
+
+    def learn(self, incident: model.Incident, now: datetime) -> None:
+        """Details from a list or lookup query: fill the row without counting an event."""
+        row = self._merge(incident, now, activity=False)
+        if row is not None and row.last_activity is None:
+            row.last_activity = row.opened or now
+        self._bound()
+
+    def alive(self, now: datetime) -> None:
+        """A heartbeat or any other sign of life."""
+        self.last_message = now
+
+    def status(self, event: model.StatusEvent, now: datetime) -> None:
+        link = self.connection
+        match event:
+            case model.Connected(server=server, subprotocol=subprotocol):
+                if link.down_since is not None:
+                    link.last_gap = now - link.down_since
+                link.server, link.subprotocol, link.state = server, subprotocol, "live"
+                link.retry_at, link.reason, link.down_since = None, None, None
+                self.last_message = now
+            case model.Reconnecting(reason=reason, attempt=attempt, delay=delay):
+                if link.state == "live":
+                    link.disconnects += 1
+                    link.down_since = now
+                link.state, link.reason, link.attempt = "reconnecting", reason, attempt
+                link.retry_at = now + timedelta(seconds=delay)
+
+    def ended(self, reason: str | None) -> None:
+        self.connection.state = "gave up" if reason else "ended"
+        self.connection.reason = reason
+
+    # ---- views -------------------------------------------------------------------------
+
+    def view(self, now: datetime, limit: int) -> View:
+        self._expire(now)
+        ordered = sorted(self.rows.values(), key=Row.sort_key)
+        shown = tuple(ordered[: max(limit, 0)])
+        hidden: dict[str, int] = {}
+        for row in ordered[len(shown) :]:
+            key = row.severity or "?"
+            hidden[key] = hidden.get(key, 0) + 1
+        counts: dict[str, int] = {}
+        for row in self.rows.values():
+            if not row.done:
+                key = row.severity or "?"
+                counts[key] = counts.get(key, 0) + 1
+        return View(rows=shown, hidden=hidden, counts=counts, stale=self.stale(now))
+
+    def stale(self, now: datetime) -> bool:
+        if self.heartbeat_period is None or self.last_message is None or self.connection.state != "live":
+            return False
+        return (now - self.last_message).total_seconds() > self.heartbeat_period * STALE_FACTOR
+
+    # ---- internals ---------------------------------------------------------------------
+
+    def _row(self, incident_id: str, now: datetime, severity: str | None = None) -> Row:
+        row = self.rows.get(incident_id)
+        if row is None:
+            row = self.rows[incident_id] = Row(id=incident_id, opened=now)
+        if severity and not row.severity:
+            row.severity = severity
+        return row
+
+    def _merge(self, incident: model.Incident, now: datetime, *, activity: bool = True) -> Row | None:
+        if not incident.id:
+            return None
+        row = self._row(incident.id, now)
+        row.severity = incident.severity or row.severity
+        row.title = incident.title if incident.title is not None else row.title
+        row.category = incident.incident_type or incident.source or row.category
+        row.resources = incident.affected_resources or row.resources
+        row.opened = parse_time(incident.created_at) or row.opened
+        if activity:
+            row.last_activity = now
+        if incident.state:
+            self._set_state(row, incident.state, now)
+        return row
+
+    def _set_state(self, row: Row, state: str, now: datetime) -> None:
+        was_done = row.done
+        row.state = state
+        if row.done and not was_done:
+            row.done_since = now
+        elif not row.done:
+            row.done_since = None
+
+    def _expire(self, now: datetime) -> None:
+        grace = timedelta(seconds=self.keep_resolved)
+        for key in [k for k, row in self.rows.items() if row.done_since and now - row.done_since > grace]:
+            del self.rows[key]
+
+    def _bound(self) -> None:
+        if len(self.rows) <= self.capacity:
+            return
+        # Forget what matters least first (done, low severity, quiet longest), a tenth at a
+        # time so a flood of new incidents does not sort the board on every event.
+        excess = len(self.rows) - int(self.capacity * 0.9)
+        victims = sorted(self.rows.values(), key=Row.sort_key, reverse=True)[:excess]
+        for row in victims:
+            del self.rows[row.id]

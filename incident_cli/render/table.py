@@ -1,0 +1,182 @@
+"""The live on-call table: a Rich Live view of the board, redrawn at a capped frame rate.
+
+Events only touch the board (cheap, pure); a separate task draws it a few times a
+second, so a burst of 10,000 events costs a few frames, not 10,000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from incident_cli import model
+from incident_cli.render.board import Board
+from incident_cli.render.terminal import ago, display_url, safe_text, severity_text, short_id
+from incident_cli.sanitize import sanitize
+
+DEFAULT_REFRESH = 4.0  # frames per second at most
+IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
+CHROME_LINES = 5  # status line, blank, table header and rule, the "+N more" line
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class TableView:
+    """Use as ``async with``; feed it with write / snapshot / report."""
+
+    def __init__(
+        self,
+        console: Console,
+        board: Board,
+        *,
+        refresh: float = DEFAULT_REFRESH,
+        max_rows: int | None = None,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.console = console
+        self.board = board
+        self._interval = 1.0 / max(refresh, 0.1)
+        self._max_rows = max_rows
+        self._clock = clock
+        self._dirty = True
+        self.frames = 0  # drawn so far, for tests and benchmarks
+        self._live = Live(
+            console=console,
+            auto_refresh=False,
+            transient=False,
+            redirect_stdout=False,
+            redirect_stderr=False,
+            vertical_overflow="crop",
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    # ---- feeding -----------------------------------------------------------------------
+
+    def write(self, event: model.StreamEvent) -> None:
+        self.board.apply(event, self._clock())
+        self._dirty = True
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        self.board.learn(event.incident, self._clock())
+        self._dirty = True
+
+    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+        now = self._clock()
+        if isinstance(event, model.Heartbeat):
+            self.board.alive(now)
+        else:
+            self.board.status(event, now)
+            self._dirty = True
+
+    def ended(self, reason: str | None) -> None:
+        self.board.ended(reason)
+        self._dirty = True
+
+    # ---- drawing -----------------------------------------------------------------------
+
+    async def __aenter__(self) -> TableView:
+        self._live.start()
+        self.draw()
+        self._task = asyncio.create_task(self._redraw(), name="incidents-table")
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        try:
+            self.draw()
+        finally:
+            self._live.stop()
+
+    async def _redraw(self) -> None:
+        idle = 0.0
+        while True:
+            await asyncio.sleep(self._interval)
+            idle += self._interval
+            if self._dirty or idle >= IDLE_REDRAW:
+                self.draw()
+                idle = 0.0
+
+    def draw(self) -> None:
+        self._dirty = False
+        self.frames += 1
+        self._live.update(self.render(), refresh=True)
+
+    def row_limit(self) -> int:
+        fits = max(1, self.console.size.height - CHROME_LINES)
+        return min(fits, self._max_rows) if self._max_rows else fits
+
+    def render(self) -> RenderableType:
+        now = self._clock()
+        view = self.board.view(now, self.row_limit())
+        table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+        table.add_column("SEV", no_wrap=True, width=3)
+        table.add_column("ID", no_wrap=True, width=8)
+        table.add_column("TITLE", ratio=4, no_wrap=True, overflow="ellipsis")
+        table.add_column("STATE", no_wrap=True, overflow="ellipsis", max_width=14)
+        table.add_column("TYPE", no_wrap=True, overflow="ellipsis", max_width=14)
+        table.add_column("RESOURCES", ratio=2, no_wrap=True, overflow="ellipsis")
+        table.add_column("AGE", no_wrap=True, justify="right", width=4)
+        table.add_column("LAST", no_wrap=True, overflow="ellipsis", max_width=28)
+        for row in view.rows:
+            last = f"{sanitize(row.last_change or '', max_length=24)} {ago(row.last_activity, now)}".strip()
+            table.add_row(
+                severity_text(row.severity),
+                Text(short_id(row.id)),
+                safe_text(row.title if row.title is not None else "(fetching…)", max_length=300),
+                safe_text(row.state or "?", max_length=20),
+                safe_text(row.category or "", max_length=20),
+                safe_text(", ".join(row.resources), max_length=120),
+                Text(ago(row.opened, now)),
+                Text(last),
+                style="dim" if row.done else "",
+            )
+        parts: list[RenderableType] = [self.status_line(now, view.counts, view.stale), table]
+        if view.hidden:
+            summary = ", ".join(f"{sev}: {n}" for sev, n in sorted(view.hidden.items()))
+            parts.append(Text(f"+{sum(view.hidden.values())} more ({summary})", style="dim"))
+        elif not view.rows:
+            parts.append(Text("no incidents to show yet", style="dim"))
+        return Group(*parts)
+
+    def status_line(self, now: datetime, counts: dict[str, int], stale: bool) -> Text:
+        board, link = self.board, self.board.connection
+        line = Text()
+        if link.state == "live":
+            line.append("\u25cf live", style="bold green")
+        elif link.state == "reconnecting":
+            wait = max(0, int((link.retry_at - now).total_seconds())) if link.retry_at else 0
+            line.append(f"\u25cc reconnecting in {wait}s (attempt {link.attempt})", style="bold yellow")
+        elif link.state == "connecting":
+            line.append("\u25cc connecting", style="yellow")
+        else:
+            line.append(f"\u25a0 {link.state}", style="bold red")
+        if link.server:
+            line.append(f"  {sanitize(display_url(link.server), max_length=80)}")
+        if board.subscriptions:
+            line.append("  " + ", ".join(board.subscriptions), style="dim")
+        line.append("  ")
+        for severity in ("P0", "P1", "P2", "P3", "P4"):
+            if counts.get(severity):
+                line.append_text(severity_text(severity))
+                line.append(f" {counts[severity]} ")
+        line.append(f" {board.events:,} events", style="dim")
+        if board.last_message is not None:
+            line.append(f"  last {ago(board.last_message, now)} ago", style="dim")
+        if link.last_gap is not None:
+            line.append(f"  gap {link.last_gap.total_seconds():.1f}s", style="yellow")
+        if stale:
+            line.append("  STALE", style="bold white on red")
+        if link.reason and link.state != "live":
+            line.append(f"  {sanitize(link.reason, max_length=100)}", style="dim")
+        return line

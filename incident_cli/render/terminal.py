@@ -1,0 +1,90 @@
+"""What every human view shares: a safe Rich console, severity styles, short times.
+
+Server strings reach Rich only as ``Text`` built from ``sanitize``d strings, and the
+console interprets neither markup nor emoji codes (RELIABILITY.md finding 7).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+from rich.console import Console
+from rich.text import Text
+
+from incident_cli.sanitize import sanitize
+
+SEVERITY_STYLES = {
+    "P0": "bold white on red",
+    "P1": "bold red",
+    "P2": "yellow",
+    "P3": "cyan",
+    "P4": "dim",
+}
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+class SafeConsole(Console):
+    """A Console that lets a closed pipe surface as BrokenPipeError, for cli.py to handle."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
+
+
+def make_console(stream: TextIO, *, color: str = "auto", environ: Mapping[str, str] | None = None) -> Console:
+    """A console for ``stream`` honouring ``--color``, NO_COLOR, FORCE_COLOR and TERM=dumb."""
+    env = os.environ if environ is None else environ
+    options: dict[str, object] = {}
+    if color == "always":
+        options["force_terminal"] = True
+    elif color == "never" or "NO_COLOR" in env:
+        options["no_color"] = True
+        options["color_system"] = None
+    return SafeConsole(
+        file=stream,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        _environ=dict(env),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def severity_text(severity: str | None) -> Text:
+    label = sanitize(severity or "?", max_length=4)
+    return Text(label, style=SEVERITY_STYLES.get(label, ""))
+
+
+def safe_text(value: object, *, max_length: int = 200, style: str = "") -> Text:
+    return Text(sanitize(value, max_length=max_length) if value is not None else "", style=style)
+
+
+def short_id(incident_id: str | None) -> str:
+    return sanitize(incident_id or "?", max_length=8)[:8]
+
+
+def ago(then: datetime | None, now: datetime) -> str:
+    """``12s``, ``5m``, ``3h``, ``2d``: how long ago, for a narrow column."""
+    if then is None:
+        return "?"
+    seconds = max(0, int((now - then) / timedelta(seconds=1)))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def display_url(url: str) -> str:
+    """The server as shown to people: never credentials or a query string."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

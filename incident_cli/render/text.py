@@ -1,0 +1,97 @@
+"""One human line per event, for scrolling panes and log files.
+
+``17:22:01 P1 opened   0becd7b0 checkout: elevated 5xx rate (NEW)``: coloured on a
+terminal, plain when piped, never wrapped. Titles are remembered (bounded) so updates
+and state changes say which incident they are about.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+
+from rich.console import Console
+from rich.text import Text
+
+from incident_cli import model
+from incident_cli.render.status import StatusLines
+from incident_cli.render.terminal import safe_text, severity_text, short_id
+from incident_cli.sanitize import sanitize
+
+TITLES_REMEMBERED = 5_000
+
+
+class TextLines:
+    def __init__(self, console: Console, status: StatusLines | None = None, *, snapshots: bool = False) -> None:
+        self._console = console
+        self._status = status
+        self._snapshots = snapshots
+        self._titles: OrderedDict[str, str] = OrderedDict()
+
+    def write(self, event: model.StreamEvent) -> None:
+        self._console.print(self.line(event), soft_wrap=True)
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        self._remember(event.incident)
+        if self._snapshots:
+            self.write(event)
+
+    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+        if self._status is not None and not isinstance(event, model.Heartbeat):
+            self._status.report(event)
+
+    def line(self, event: model.StreamEvent) -> Text:
+        line = Text(event.received_at.astimezone().strftime("%H:%M:%S") + " ", style="dim")
+        line.append_text(severity_text(event.severity))
+        match event:
+            case model.IncidentSeen(incident=incident):
+                self._remember(incident)
+                verb = "active" if event.subscription == "backfill" else "opened"
+                self._head(line, verb, incident.id)
+                line.append_text(safe_text(incident.title))
+                if incident.state:
+                    line.append(f" ({sanitize(incident.state, max_length=20)})", style="dim")
+            case model.IncidentUpdated(update=update):
+                self._head(line, "update", update.incident_id)
+                line.append(sanitize(update.update_type or "UPDATED", max_length=20), style="bold")
+                self._title(line, update.incident_id)
+            case model.StateChanged(change=change):
+                self._head(line, "state", change.incident_id)
+                line.append(
+                    f"{sanitize(change.old_state or '?', max_length=20)} \u2192 {sanitize(change.new_state or '?', max_length=20)}",
+                    style="bold",
+                )
+                if change.changed_by:
+                    line.append(f" by {sanitize(change.changed_by, max_length=40)}", style="dim")
+                self._title(line, change.incident_id)
+            case model.AlertReceived(alert=alert):
+                self._head(line, "alert", alert.id)
+                line.append_text(safe_text(alert.title))
+                if alert.source:
+                    line.append(f" ({sanitize(alert.source, max_length=40)})", style="dim")
+            case _:
+                self._head(line, event.kind, None)
+                line.append_text(safe_text(_compact(event.data), max_length=300))
+        return line
+
+    def _head(self, line: Text, verb: str, incident_id: str | None) -> None:
+        line.append(f" {verb:<7} ")
+        line.append(short_id(incident_id) if incident_id else "-", style="dim")
+        line.append(" ")
+
+    def _title(self, line: Text, incident_id: str | None) -> None:
+        title = self._titles.get(incident_id or "")
+        if title:
+            line.append("  ")
+            line.append_text(safe_text(title, max_length=120, style="dim"))
+
+    def _remember(self, incident: model.Incident) -> None:
+        if incident.id and incident.title is not None:
+            self._titles[incident.id] = incident.title
+            self._titles.move_to_end(incident.id)
+            while len(self._titles) > TITLES_REMEMBERED:
+                self._titles.popitem(last=False)
+
+
+def _compact(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
