@@ -219,7 +219,7 @@ def watch(
         _fail(error)
 
     mode = _output_mode(output)
-    streams = [operation.label for operation in chosen]
+    streams = ["custom"] if query is not None else list(ops.parse_streams(subscribe))
 
     async def run() -> None:
         from incident_cli.messages import Dialect
@@ -262,12 +262,12 @@ def watch(
 
 
 def _output_mode(choice: Output) -> Output:
-    """auto: the table on a terminal that can draw it, JSON lines for everything else."""
+    """auto: the table on a terminal, text lines on one that cannot draw it, else JSON lines."""
     if choice is not Output.auto:
         return choice
-    if sys.stdout.isatty() and os.environ.get("TERM", "") not in ("dumb", "unknown"):
-        return Output.table
-    return Output.jsonl
+    if not sys.stdout.isatty():
+        return Output.jsonl
+    return Output.text if os.environ.get("TERM", "") in ("dumb", "unknown") else Output.table
 
 
 def _line_output(mode: Output, color: str, *, snapshots: bool):  # type: ignore[no-untyped-def]
@@ -290,7 +290,7 @@ async def _watch_table(config, request, streams, *, color, refresh, max_rows, gr
     from incident_cli.render.terminal import make_console
     from incident_cli.watch import watch as watch_stream
 
-    heartbeats = any(label == "incidentUpdates" for label in streams)
+    heartbeats = "updates" in streams  # the reference server beats every 5 s on incidentUpdates
     board = Board(keep_resolved=grace, subscriptions=tuple(streams), heartbeat_period=5.0 if heartbeats else None)
     board.connection.server = config.url
     view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)

@@ -56,7 +56,7 @@ async def watch(config: SessionConfig, request: WatchRequest, output: Output) ->
     reason = "completed"
     backfill_pending = request.backfill
     async with Session(config, request.operations) as session:
-        lookups = _Lookups(session, output)
+        lookups = _Lookups(session)
         deadline = asyncio.timeout(request.duration)
         try:
             async with deadline:
@@ -71,9 +71,11 @@ async def watch(config: SessionConfig, request: WatchRequest, output: Output) ->
                             backfill_pending = False
                             await _backfill(session, index, output, request.severities)
                         continue
-                    kept = await _filtered(lookups, index, event, wanted.get(event.subscription))
+                    kept, learned = await _filtered(lookups, index, event, wanted.get(event.subscription))
                     if kept is None:
                         continue
+                    if learned is not None:
+                        output.snapshot(learned)  # only for incidents that pass the filter
                     output.write(kept)
                     written += 1
                     if request.count is not None and written >= request.count:
@@ -118,15 +120,15 @@ def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.
 
 async def _filtered(
     lookups: _Lookups, index: SeverityIndex, event: model.StreamEvent, wanted: frozenset[str] | None
-) -> model.StreamEvent | None:
-    """The event to write (with its severity filled in when known), or None to drop it."""
-    decision = index.decide(event, wanted)
+) -> tuple[model.StreamEvent | None, model.IncidentSeen | None]:
+    """The event to write (severity filled in when known) or None, and what a lookup learned."""
+    decision, learned = index.decide(event, wanted), None
     if decision is Decision.LOOKUP:
-        decision = await lookups.resolve(index, event, wanted)
+        decision, learned = await lookups.resolve(index, event, wanted)
     if decision is Decision.DROP:
-        return None
+        return None, None
     severity = event.severity or index.severity_of(event.incident_id)
-    return event if severity == event.severity else replace(event, severity=severity)
+    return (event if severity == event.severity else replace(event, severity=severity)), learned
 
 
 class _Lookups:
@@ -134,28 +136,28 @@ class _Lookups:
 
     One at a time, in stream order, once per incident; after MAX_FAILURES in a row (a
     server without the query, say) it stops asking and events pass unverified rather
-    than being lost. What a lookup learns is handed to the output as a snapshot.
+    than being lost.
     """
 
-    def __init__(self, session: Session, output: Output) -> None:
+    def __init__(self, session: Session) -> None:
         self._session = session
-        self._output = output
         self._failures = 0
 
-    async def resolve(self, index: SeverityIndex, event: model.StreamEvent, wanted: frozenset[str] | None) -> Decision:
+    async def resolve(
+        self, index: SeverityIndex, event: model.StreamEvent, wanted: frozenset[str] | None
+    ) -> tuple[Decision, model.IncidentSeen | None]:
         if self._failures >= MAX_FAILURES:
-            return index.undecided(event.incident_id, wanted)
+            return index.undecided(event.incident_id, wanted), None
         try:
             data = await self._session.query(incident_query(str(event.incident_id)), timeout=LOOKUP_TIMEOUT)
         except IncidentsError:
             self._failures += 1
-            return index.undecided(event.incident_id, wanted)
+            return index.undecided(event.incident_id, wanted), None
         self._failures = 0
         incident = data.get("incident") if isinstance(data, dict) else None
-        if isinstance(incident, dict):
-            snapshot = _snapshot("lookup", incident, event.received_at)
-            index.learn(event.incident_id, snapshot.severity or UNKNOWN)
-            self._output.snapshot(snapshot)
-        else:
+        if not isinstance(incident, dict):
             index.learn(event.incident_id, UNKNOWN)
-        return index.decide(event, wanted)
+            return index.decide(event, wanted), None
+        snapshot = _snapshot("lookup", incident, event.received_at)
+        index.learn(event.incident_id, snapshot.severity or UNKNOWN)
+        return index.decide(event, wanted), snapshot

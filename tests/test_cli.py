@@ -208,3 +208,27 @@ def test_demo_rejects_unknown_fault():
 def test_python_dash_m_entry_point_matches_console_script():
     result = subprocess.run([sys.executable, "-m", "incident_cli", "--version"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 0 and result.stdout.startswith("incidents ")
+
+
+def test_text_output_is_plain_when_piped_and_coloured_when_forced():
+    with demo_process(*FAST_DEMO, "--hostile-titles") as url:
+        plain = incidents("watch", "--url", url, "-o", "text", "-n", "6", env=env())
+        coloured = incidents("watch", "--url", url, "-o", "text", "-n", "6", "--color", "always", env=env())
+    assert plain.returncode == 0 and coloured.returncode == 0, plain.stderr + coloured.stderr
+    lines = plain.stdout.splitlines()
+    assert len(lines) == 6 and "\x1b" not in plain.stdout
+    assert all(line.split()[1] in ("P0", "P1", "P2", "P3", "P4") for line in lines)
+    assert "\x1b[" in coloured.stdout and "\x1b]" not in coloured.stdout
+
+
+def test_backfill_in_json_lines_when_asked():
+    with demo_process() as url:
+        result = incidents("watch", "--url", url, "--backfill", "--for", "0.5s", "--subscribe", "critical", env=env())
+    assert result.returncode == 0, result.stderr
+    lines = records(result.stdout)
+    assert len(lines) == 6 and {line["subscription"] for line in lines} == {"backfill"}  # the 6 seeded incidents
+    assert {line["kind"] for line in lines} == {"incident"}
+
+
+def test_bad_keep_resolved_is_a_usage_error():
+    assert_one_line_error(incidents("watch", "--keep-resolved", "forever", env=env()), 2, "--keep-resolved")

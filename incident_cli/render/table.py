@@ -22,8 +22,9 @@ from incident_cli.render.terminal import ago, display_url, safe_text, severity_t
 from incident_cli.sanitize import sanitize
 
 DEFAULT_REFRESH = 4.0  # frames per second at most
+WIDE, MEDIUM = 110, 90  # terminal widths below which RESOURCES, then TYPE, are left out
 IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
-CHROME_LINES = 5  # status line, blank, table header and rule, the "+N more" line
+CHROME_LINES = 5  # status line, table header and rule, the "+N more" line, one spare
 
 
 def _utcnow() -> datetime:
@@ -119,28 +120,33 @@ class TableView:
     def render(self) -> RenderableType:
         now = self._clock()
         view = self.board.view(now, self.row_limit())
+        width = self.console.size.width
+        wide, medium = width >= WIDE, width >= MEDIUM  # narrow panes drop the least useful columns
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
         table.add_column("SEV", no_wrap=True, width=3)
         table.add_column("ID", no_wrap=True, width=8)
-        table.add_column("TITLE", ratio=4, no_wrap=True, overflow="ellipsis")
+        table.add_column("TITLE", ratio=4, min_width=16, no_wrap=True, overflow="ellipsis")
         table.add_column("STATE", no_wrap=True, overflow="ellipsis", max_width=14)
-        table.add_column("TYPE", no_wrap=True, overflow="ellipsis", max_width=14)
-        table.add_column("RESOURCES", ratio=2, no_wrap=True, overflow="ellipsis")
+        if medium:
+            table.add_column("TYPE", no_wrap=True, overflow="ellipsis", max_width=14)
+        if wide:
+            table.add_column("RESOURCES", ratio=2, no_wrap=True, overflow="ellipsis")
         table.add_column("AGE", no_wrap=True, justify="right", width=4)
-        table.add_column("LAST", no_wrap=True, overflow="ellipsis", max_width=28)
+        table.add_column("LAST", no_wrap=True, overflow="ellipsis", max_width=24 if wide else 16)
         for row in view.rows:
             last = f"{sanitize(row.last_change or '', max_length=24)} {ago(row.last_activity, now)}".strip()
-            table.add_row(
+            cells = [
                 severity_text(row.severity),
                 Text(short_id(row.id)),
-                safe_text(row.title if row.title is not None else "(fetching…)", max_length=300),
+                safe_text(row.title if row.title is not None else "(fetching\u2026)", max_length=300),
                 safe_text(row.state or "?", max_length=20),
-                safe_text(row.category or "", max_length=20),
-                safe_text(", ".join(row.resources), max_length=120),
-                Text(ago(row.opened, now)),
-                Text(last),
-                style="dim" if row.done else "",
-            )
+            ]
+            if medium:
+                cells.append(safe_text(row.category or "", max_length=20))
+            if wide:
+                cells.append(safe_text(", ".join(row.resources), max_length=120))
+            cells += [Text(ago(row.opened, now)), Text(last)]
+            table.add_row(*cells, style="dim" if row.done else "")
         parts: list[RenderableType] = [self.status_line(now, view.counts, view.stale), table]
         if view.hidden:
             summary = ", ".join(f"{sev}: {n}" for sev, n in sorted(view.hidden.items()))
@@ -150,8 +156,9 @@ class TableView:
         return Group(*parts)
 
     def status_line(self, now: datetime, counts: dict[str, int], stale: bool) -> Text:
+        """One line, most important first, cut at the edge rather than wrapped."""
         board, link = self.board, self.board.connection
-        line = Text()
+        line = Text(no_wrap=True, overflow="ellipsis")
         if link.state == "live":
             line.append("\u25cf live", style="bold green")
         elif link.state == "reconnecting":
@@ -161,22 +168,23 @@ class TableView:
             line.append("\u25cc connecting", style="yellow")
         else:
             line.append(f"\u25a0 {link.state}", style="bold red")
-        if link.server:
-            line.append(f"  {sanitize(display_url(link.server), max_length=80)}")
-        if board.subscriptions:
-            line.append("  " + ", ".join(board.subscriptions), style="dim")
-        line.append("  ")
+        if stale:
+            line.append("  STALE", style="bold white on red")
+        line.append(" ")
         for severity in ("P0", "P1", "P2", "P3", "P4"):
             if counts.get(severity):
+                line.append(" ")
                 line.append_text(severity_text(severity))
-                line.append(f" {counts[severity]} ")
-        line.append(f" {board.events:,} events", style="dim")
+                line.append(f" {counts[severity]}")
+        line.append(f"  {board.events:,} events", style="dim")
         if board.last_message is not None:
             line.append(f"  last {ago(board.last_message, now)} ago", style="dim")
         if link.last_gap is not None:
             line.append(f"  gap {link.last_gap.total_seconds():.1f}s", style="yellow")
-        if stale:
-            line.append("  STALE", style="bold white on red")
         if link.reason and link.state != "live":
             line.append(f"  {sanitize(link.reason, max_length=100)}", style="dim")
+        if link.server:
+            line.append(f"  {sanitize(display_url(link.server), max_length=80)}")
+        if board.subscriptions:
+            line.append("  " + ", ".join(board.subscriptions), style="dim")
         return line

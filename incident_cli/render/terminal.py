@@ -38,8 +38,9 @@ def make_console(stream: TextIO, *, color: str = "auto", environ: Mapping[str, s
     """A console for ``stream`` honouring ``--color``, NO_COLOR, FORCE_COLOR and TERM=dumb."""
     env = os.environ if environ is None else environ
     options: dict[str, object] = {}
-    if color == "always":
+    if color == "always":  # a flag beats the environment
         options["force_terminal"] = True
+        options["no_color"] = False
     elif color == "never" or "NO_COLOR" in env:
         options["no_color"] = True
         options["color_system"] = None
@@ -63,7 +64,8 @@ def safe_text(value: object, *, max_length: int = 200, style: str = "") -> Text:
 
 
 def short_id(incident_id: str | None) -> str:
-    return sanitize(incident_id or "?", max_length=8)[:8]
+    """The first 8 characters: enough to tell incidents apart and to grep for."""
+    return sanitize((incident_id or "?")[:8], max_length=None)
 
 
 def ago(then: datetime | None, now: datetime) -> str:

@@ -1,0 +1,139 @@
+from datetime import datetime, timedelta, timezone
+
+from incident_cli import model
+from incident_cli.render.board import Board, parse_time
+
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+def at(seconds):
+    return T0 + timedelta(seconds=seconds)
+
+
+def opened(iid, severity, title="t", state="NEW", **extra):
+    data = {"id": iid, "severity": severity, "title": title, "state": state, **extra}
+    return model.stream_event("newIncidents", {"newIncidents": data}, T0)
+
+
+def update(iid, kind="ASSIGNED"):
+    return model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": iid, "updateType": kind}}, T0)
+
+
+def change(iid, old, new):
+    data = {"incidentId": iid, "oldState": old, "newState": new}
+    return model.stream_event("incidentStateChanges", {"incidentStateChanges": data}, T0)
+
+
+def ids(board, now, limit=50):
+    return [row.id for row in board.view(now, limit).rows]
+
+
+def test_sorted_by_severity_then_most_recent_activity():
+    board = Board()
+    board.apply(opened("low", "P3"), at(0))
+    board.apply(opened("p1-old", "P1"), at(1))
+    board.apply(opened("p0", "P0"), at(2))
+    board.apply(opened("p1-new", "P1"), at(3))
+    assert ids(board, at(4)) == ["p0", "p1-new", "p1-old", "low"]
+    board.apply(update("p1-old"), at(5))  # activity moves it up within its severity
+    assert ids(board, at(6)) == ["p0", "p1-old", "p1-new", "low"]
+    assert board.rows["p1-old"].last_change == "ASSIGNED" and board.events == 5
+
+
+def test_state_changes_and_resolution_dim_sink_then_leave_after_grace():
+    board = Board(keep_resolved=60)
+    board.apply(opened("a", "P0"), at(0))
+    board.apply(opened("b", "P4"), at(1))
+    board.apply(change("a", "NEW", "RESOLVED"), at(2))
+    row = board.rows["a"]
+    assert row.done and row.state == "RESOLVED" and row.last_change == "NEW\u2192RESOLVED"
+    assert ids(board, at(3)) == ["b", "a"]  # a resolved P0 sinks below an open P4
+    assert board.view(at(3), 10).counts == {"P4": 1}
+    assert ids(board, at(61)) == ["b", "a"]
+    assert ids(board, at(63)) == ["b"]  # gone after the grace period
+
+
+def test_resolved_update_and_reopen():
+    board = Board()
+    board.apply(opened("a", "P2"), at(0))
+    board.apply(update("a", "RESOLVED"), at(1))
+    assert board.rows["a"].done and board.rows["a"].done_since == at(1)
+    board.apply(change("a", "RESOLVED", "INVESTIGATING"), at(2))
+    assert not board.rows["a"].done and board.rows["a"].done_since is None
+
+
+def test_unknown_incident_shows_what_is_known_until_details_arrive():
+    board = Board()
+    board.apply(change("ghost", "NEW", "TRIAGED"), at(0))
+    row = board.rows["ghost"]
+    assert row.title is None and row.state == "TRIAGED" and row.severity is None
+    incident = model.Incident.from_data({"id": "ghost", "severity": "P1", "title": "found", "state": "TRIAGED"})
+    board.learn(incident, at(1))
+    assert (row.title, row.severity) == ("found", "P1") and board.events == 1  # learning is not an event
+
+
+def test_severity_from_the_event_fills_an_unknown_row():
+    board = Board()
+    event = model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "x", "updateType": "ASSIGNED"}}, T0)
+    from dataclasses import replace
+
+    board.apply(replace(event, severity="P1"), at(0))
+    assert board.rows["x"].severity == "P1"
+
+
+def test_view_is_bounded_with_a_summary_of_the_rest():
+    board = Board()
+    for n in range(10):
+        board.apply(opened(f"i{n}", "P0" if n < 2 else "P3"), at(n))
+    view = board.view(at(11), 3)
+    assert len(view.rows) == 3 and view.hidden == {"P3": 7}
+    assert view.counts == {"P0": 2, "P3": 8}
+
+
+def test_memory_is_bounded_forgetting_what_matters_least():
+    board = Board(capacity=100)
+    board.apply(opened("keep", "P0"), at(0))
+    for n in range(1000):
+        board.apply(opened(f"low{n}", "P4"), at(1 + n / 1000))
+    assert len(board.rows) <= 100 and "keep" in board.rows
+
+
+def test_schema_drift_never_crashes():
+    board = Board()
+    board.apply(opened("d", "CRITICAL", state="TRIAGED", labels=[{"key": "k", "value": "v"}], affectedResources=None), at(0))
+    board.apply(model.stream_event("incidentUpdates", {"incidentUpdates": {"updateType": None}}, T0), at(1))
+    view = board.view(at(2), 10)
+    assert view.rows[0].severity == "CRITICAL" and view.rows[0].state == "TRIAGED"
+
+
+def test_connection_status_and_gaps():
+    board = Board()
+    board.status(model.Connected(server="ws://h/x", subprotocol="graphql-transport-ws", attempt=1), at(0))
+    assert board.connection.state == "live"
+    board.status(model.Reconnecting(reason="closed with 1012", attempt=2, delay=3.0), at(10))
+    link = board.connection
+    assert link.state == "reconnecting" and link.retry_at == at(13) and link.disconnects == 1
+    board.status(model.Reconnecting(reason="refused", attempt=3, delay=6.0), at(13))
+    board.status(model.Connected(server="ws://h/x", subprotocol="graphql-transport-ws", attempt=3), at(20))
+    assert link.state == "live" and link.last_gap == timedelta(seconds=10) and link.disconnects == 1
+    board.ended("gave up after 3 attempts")
+    assert link.state == "gave up"
+
+
+def test_stale_when_heartbeats_stop():
+    board = Board(heartbeat_period=5.0)
+    board.status(model.Connected(server="s", subprotocol="p", attempt=1), at(0))
+    board.alive(at(5))
+    assert not board.stale(at(15))
+    assert board.stale(at(21))
+    assert not Board().stale(at(1000))  # no heartbeat stream: quiet is not stale
+
+
+def test_parse_time_formats():
+    expected = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+    assert parse_time("2026-01-02T03:04:05.123456Z") == expected
+    assert parse_time("2026-01-02T03:04:05.123456+00:00") == expected
+    assert parse_time("2026-01-02T03:04:05.123456789Z") == expected  # nanoseconds
+    assert parse_time("2026-01-02T03:04:05Z") == expected.replace(microsecond=0)
+    assert parse_time("yesterday") is None and parse_time(None) is None
+    assert parse_time("2026-01-02T03:04:05") is None  # no zone: not guessed

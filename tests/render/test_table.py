@@ -1,0 +1,94 @@
+import asyncio
+import io
+from datetime import datetime, timedelta, timezone
+
+from rich.console import Console
+
+from incident_cli import model
+from incident_cli.render.board import Board
+from incident_cli.render.table import TableView
+from incident_cli.render.terminal import SafeConsole
+from tests.helpers import run
+
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+def console(width=120, height=20, color=False):
+    return SafeConsole(
+        file=io.StringIO(), width=width, height=height, color_system="standard" if color else None,
+        force_terminal=color, markup=False, emoji=False, highlight=False, record=True,
+    )
+
+
+def opened(iid, severity, title, state="NEW", resources=("api",)):
+    data = {"id": iid, "severity": severity, "title": title, "state": state, "incidentType": "AVAILABILITY",
+            "affectedResources": list(resources), "createdAt": "2026-11-27T11:55:00Z"}
+    return model.stream_event("newIncidents", {"newIncidents": data}, T0)
+
+
+def rendered(view: TableView) -> str:
+    out = Console(file=io.StringIO(), width=view.console.size.width, color_system=None, record=True)
+    out.print(view.render())
+    return out.export_text()
+
+
+def test_rendering_at_a_fixed_width():
+    board = Board(subscriptions=("new", "updates"))
+    board.status(model.Connected(server="ws://user:pw@h:1/graphql/ws?token=x", subprotocol="graphql-transport-ws", attempt=1), T0)
+    clock = [T0]
+    view = TableView(console(), board, clock=lambda: clock[0])
+    view.write(opened("aaaaaaaa-1111", "P1", "checkout: 5xx"))
+    view.write(opened("bbbbbbbb-2222", "P0", "db down", state="INVESTIGATING", resources=("db", "api")))
+    clock[0] = T0 + timedelta(seconds=30)
+    assert rendered(view).splitlines() == [
+        "● live  P0 1 P1 1  2 events  last 30s ago  ws://h:1/graphql/ws  new, updates",
+        "SEV   ID         TITLE                                STATE           TYPE           RESOURCES          AGE   LAST      ",
+        "─" * 120,
+        "P0    bbbbbbbb   db down                              INVESTIGATING   AVAILABILITY   db, api             5m   opened 30s",
+        "P1    aaaaaaaa   checkout: 5xx                        NEW             AVAILABILITY   api                 5m   opened 30s",
+    ]
+
+
+def test_narrow_terminal_drops_columns_and_summarises_overflow():
+    board = Board()
+    view = TableView(console(width=70, height=8), board, clock=lambda: T0)
+    for n in range(6):
+        view.write(opened(f"id{n}", "P2" if n % 2 else "P3", f"incident {n}"))
+    text = rendered(view)
+    assert "RESOURCES" not in text and "TYPE" not in text
+    assert text.count("incident ") == 3 and "+3 more (P3: 3)" in text
+
+
+def test_hostile_titles_show_literally_and_cannot_escape():
+    board = Board()
+    view = TableView(console(color=True, width=160), board, clock=lambda: T0)
+    view.write(opened("x", "P0", "[bold red]x[/] [link=https://evil]l[/link] \x1b]0;title\x07 \x1b[2J \u202eevil"))
+    out = view.console
+    out.print(view.render())
+    raw = out.file.getvalue()
+    assert "[bold red]x[/]" in raw and "[link=https://evil]l[/link]" in raw and "^[]0;title^G" in raw
+    assert "\x1b]" not in raw and "\x1b[2J" not in raw and "\u202e" not in raw  # only our own SGR colours
+
+
+def test_reconnecting_and_stale_status():
+    board = Board(heartbeat_period=1.0)
+    board.status(model.Connected(server="ws://h/x", subprotocol="p", attempt=1), T0)
+    view = TableView(console(), board, clock=lambda: T0 + timedelta(seconds=10))
+    assert "STALE" in rendered(view)
+    board.status(model.Reconnecting(reason="closed with 1012 (restart)", attempt=2, delay=15), T0 + timedelta(seconds=10))
+    text = rendered(view)
+    assert "reconnecting in 15s (attempt 2)" in text and "closed with 1012" in text and "STALE" not in text
+
+
+def test_frame_rate_is_capped_whatever_the_event_rate():
+    async def body():
+        view = TableView(console(), Board(), refresh=4.0, clock=lambda: T0)
+        async with view:
+            for n in range(10_000):
+                view.write(opened(f"id{n % 300}", "P2", "t"))
+                if n % 1000 == 0:
+                    await asyncio.sleep(0.05)
+        return view.frames
+
+    frames = run(body())
+    assert 2 <= frames <= 8  # ~0.5 s at 4 frames/s, plus the first and the last

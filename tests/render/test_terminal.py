@@ -1,0 +1,45 @@
+import io
+from datetime import datetime, timedelta, timezone
+
+from rich.text import Text
+
+from incident_cli.render.terminal import ago, display_url, make_console, safe_text, severity_text, short_id
+
+NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def printed(console_kwargs, environ):
+    stream = io.StringIO()
+    console = make_console(stream, environ=environ, **console_kwargs)
+    console.print(severity_text("P0"))
+    return stream.getvalue()
+
+
+def test_colour_choices_and_environment():
+    assert "\x1b[" in printed({"color": "always"}, {})
+    assert "\x1b[" not in printed({"color": "never"}, {})
+    assert "\x1b[" not in printed({"color": "auto"}, {})  # not a terminal
+    assert "\x1b[" in printed({"color": "always"}, {"NO_COLOR": "1"})  # the flag beats the environment
+    assert "\x1b[" not in printed({"color": "auto"}, {"NO_COLOR": "1", "FORCE_COLOR": "1"})
+    assert "\x1b[" in printed({"color": "auto"}, {"FORCE_COLOR": "1"})
+
+
+def test_console_interprets_no_markup_or_emoji():
+    stream = io.StringIO()
+    console = make_console(stream, color="never", environ={})
+    console.print("[bold]x[/] :fire:")
+    assert stream.getvalue() == "[bold]x[/] :fire:\n"
+
+
+def test_small_helpers():
+    assert severity_text("P1").plain == "P1" and severity_text(None).plain == "?"
+    assert severity_text("\x1b[31m").plain.startswith("^[")
+    assert isinstance(safe_text("\x07"), Text) and safe_text("\x07").plain == "^G"
+    assert short_id("0becd7b0-3898-4190") == "0becd7b0" and short_id(None) == "?"
+    assert [ago(NOW - timedelta(seconds=s), NOW) for s in (5, 125, 7300, 200000)] == ["5s", "2m", "2h", "2d"]
+    assert ago(None, NOW) == "?"
+
+
+def test_display_url_never_shows_credentials_or_query():
+    assert display_url("wss://user:secret@host:8443/graphql/ws?token=abc#x") == "wss://host:8443/graphql/ws"
+    assert display_url("ws://[::1]:8080/graphql/ws") == "ws://[::1]:8080/graphql/ws"

@@ -1,0 +1,89 @@
+"""The table in a real terminal: tmux runs the CLI, capture-pane reads the screen."""
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from tests.helpers import INCIDENTS, demo_process, seconds
+
+if shutil.which("tmux") is None:
+    if os.environ.get("CI"):
+        raise RuntimeError("tmux is required in CI (.ci/run installs it)")
+    pytest.skip("tmux is not installed", allow_module_level=True)
+
+
+class Tmux:
+    def __init__(self, width=140, height=30):
+        self.socket = f"incidents-test-{uuid.uuid4().hex[:8]}"
+        self.width, self.height = width, height
+
+    def __call__(self, *args, check=True):
+        return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10, check=check)
+
+    def start(self, argv, env=None):
+        # COLUMNS/LINES from the test runner would override the pane's real size.
+        environment = " ".join(f"{k}={shlex.quote(v)}" for k, v in (env or {}).items())
+        command = f"env -u COLUMNS -u LINES {environment} {shlex.join(argv)}"
+        self("new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "sh", "-c", command)
+        self("set-option", "-t", "t", "remain-on-exit", "on")
+
+    def screen(self):
+        return self("capture-pane", "-p", "-t", "t").stdout
+
+    def wait_for(self, predicate, timeout):
+        """Poll the screen until ``predicate(screen)`` holds; fail with the last screen."""
+        deadline = time.monotonic() + seconds(timeout)
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if predicate(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"the screen never matched; last screen:\n{screen}")
+
+    def close(self):
+        self("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux():
+    session = Tmux()
+    yield session
+    session.close()
+
+
+def rows(screen):
+    return [line for line in screen.splitlines() if line[:2] in ("P0", "P1", "P2", "P3", "P4")]
+
+
+def events_count(screen):
+    for token in screen.split("  "):
+        if token.strip().endswith(" events"):
+            return int(token.split()[0].replace(",", ""))
+    return -1
+
+
+def test_table_fills_within_three_seconds_and_updates(tmux):
+    env = {"PATH": os.environ["PATH"], "TERM": "xterm-256color", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    tmux.start([*INCIDENTS, "watch", "--demo", "--severity", "P0,P1"], env=env)
+    first = tmux.wait_for(lambda s: "\u25cf live" in s and rows(s), timeout=3)
+    assert "SEV" in first and "TITLE" in first and "STATE" in first
+    assert all(line[:2] in ("P0", "P1") for line in rows(first))
+    count = events_count(first)
+    later = tmux.wait_for(lambda s: events_count(s) > count, timeout=20)  # the simulator moves on
+    assert rows(later)
+
+
+def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux):
+    with demo_process("--hostile-titles", "--rate", "50") as url:
+        tmux.start([*INCIDENTS, "watch", "--url", url], env={"PATH": os.environ["PATH"], "TERM": "xterm-256color"})
+        screen = tmux.wait_for(lambda s: "[bold red]markup[/]" in s and "^[]0;pwned title^G" in s, timeout=10)
+        assert "[link=https://evil.example]" in screen
+        assert "pwned" not in tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout
+        assert tmux("show-buffer", check=False).returncode != 0  # no OSC 52 clipboard write
+        assert "\u25cf live" in screen  # still drawing: nothing crashed the view
