@@ -74,9 +74,14 @@ def test_table_fills_within_three_seconds_and_updates(tmux):
     first = tmux.wait_for(lambda s: "\u25cf live" in s and rows(s), timeout=3)
     assert "SEV" in first and "TITLE" in first and "STATE" in first
     assert all(line[:2] in ("P0", "P1") for line in rows(first))
+    assert "RESOURCES" in first  # 140 columns: every column fits
     count = events_count(first)
     later = tmux.wait_for(lambda s: events_count(s) > count, timeout=20)  # the simulator moves on
     assert rows(later)
+    tmux("resize-window", "-t", "t", "-x", "80", "-y", "12")
+    narrow = tmux.wait_for(lambda s: "SEV" in s and "RESOURCES" not in s, timeout=5)
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert len(narrow.splitlines()) <= 12
 
 
 def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux):
