@@ -21,13 +21,25 @@ class BackoffPolicy:
     floor: float = MIN_DELAY
     healthy_after: float = HEALTHY_AFTER
 
-    def delay(self, attempt: int, *, rng: random.Random | None = None, rate_limited: bool = False) -> float:
-        """Full jitter: a uniform draw below ``base * factor**(attempt-1)``, capped."""
+    def delay(
+        self,
+        attempt: int,
+        *,
+        rng: random.Random | None = None,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+    ) -> float:
+        """Full jitter: a uniform draw below ``base * factor**(attempt-1)``, capped.
+
+        A server's Retry-After is honoured (up to the cap) as the least wait.
+        """
         ceiling = min(self.cap, self.base * self.factor ** max(attempt - 1, 0))
         if rate_limited:
             ceiling = min(self.cap, ceiling * RATE_LIMITED_FACTOR)
-        draw = (rng or random).uniform(0.0, ceiling)
-        return max(self.floor, draw)
+        draw = max(self.floor, (rng or random).uniform(0.0, ceiling))
+        if retry_after is not None and retry_after > 0:
+            draw = max(draw, min(retry_after, self.cap))
+        return draw
 
     def next_attempt(self, attempt: int, *, acknowledged: bool, uptime: float) -> int:
         """The attempt number after a disconnect: back to 1 after a healthy connection."""

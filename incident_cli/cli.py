@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from enum import Enum, IntEnum
 from pathlib import Path
@@ -113,17 +114,55 @@ def _quiet_broken_pipe() -> NoReturn:
 
 
 def _run(coroutine_factory) -> None:  # type: ignore[no-untyped-def]
-    """Run one async command with the one error policy of the tool."""
+    """Run one async command with the one error and signal policy of the tool."""
     logging.getLogger("websockets").addHandler(logging.NullHandler())
     logging.getLogger("websockets").propagate = False  # DEBUG logs carry Authorization
     try:
-        asyncio.run(coroutine_factory())
+        status = asyncio.run(_with_signals(coroutine_factory))
     except IncidentsError as error:
         _fail(error)
     except BrokenPipeError:
         _quiet_broken_pipe()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # a Ctrl-C that arrived before our handlers were in place
         raise typer.Exit(int(ExitStatus.SIGINT)) from None
+    if status:
+        raise typer.Exit(status)
+
+
+SHUTDOWN_DEADLINE = 5.0  # after a signal, the graceful close may take this long at most
+_SIGNALS = {signal.SIGINT: ExitStatus.SIGINT, signal.SIGTERM: ExitStatus.SIGTERM, signal.SIGHUP: ExitStatus.SIGHUP}
+
+
+async def _with_signals(coroutine_factory) -> int:  # type: ignore[no-untyped-def]
+    """SIGINT, SIGTERM and SIGHUP cancel the command, which closes the socket with 1001.
+
+    A second signal, or a shutdown that outlives SHUTDOWN_DEADLINE, leaves at once.
+    """
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+    received: list[ExitStatus] = []
+
+    def on_signal(signum: int) -> None:
+        status = _SIGNALS[signal.Signals(signum)]
+        if received:
+            os._exit(int(received[0]))
+        received.append(status)
+        loop.call_later(SHUTDOWN_DEADLINE, os._exit, int(status))
+        assert main is not None
+        main.cancel()
+
+    for signum in _SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        await coroutine_factory()
+    except asyncio.CancelledError:
+        if received:
+            return int(received[0])
+        raise
+    finally:
+        for signum in _SIGNALS:
+            loop.remove_signal_handler(signum)
+    return 0
 
 
 def _version(value: bool) -> None:

@@ -12,6 +12,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
+DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
+
+
+def parse_time(text: str | None) -> datetime | None:
+    """Server timestamps: ``Z`` or ``+00:00``, any fraction; None when unparseable."""
+    if not text:
+        return None
+    value = text.strip()
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    # fromisoformat takes at most 6 fractional digits: trim nanoseconds.
+    head, dot, rest = value.partition(".")
+    if dot:
+        digits = len(rest) - len(rest.lstrip("0123456789"))
+        value = f"{head}.{rest[:min(digits, 6)]}{rest[digits:]}"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else None
+
+
 # ---- parsed records --------------------------------------------------------------------
 
 
@@ -230,6 +252,7 @@ class Connected:
     server: str
     subprotocol: str
     attempt: int
+    downtime: float | None = None  # seconds without a live connection before this one
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,7 +280,15 @@ class OperationEnded:
     errors: tuple[str, ...] = ()
 
 
-StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded
+@dataclass(frozen=True, kw_only=True)
+class GapRepaired:
+    """After a reconnect, the list query was compared with what we had seen."""
+
+    downtime: float | None
+    repaired: int  # incidents emitted again because they changed while we were away
+
+
+StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired
 Event = StreamEvent | StatusEvent
 
 

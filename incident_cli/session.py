@@ -11,6 +11,7 @@ stdout or stderr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Callable
@@ -40,8 +41,12 @@ from incident_cli.sanitize import sanitize
 from incident_cli.transport import describe_close, open_connection
 
 CLOSE_DEADLINE = 2.0  # every shutdown step is bounded (RELIABILITY.md (a) 19)
-PING_INTERVAL = 20.0  # websockets keepalive: also what keeps load balancers from idling us out
-PING_TIMEOUT = 20.0
+# Keepalive, both WebSocket-level (websockets) and GraphQL ping/pong: a half-open
+# connection is noticed within PING_INTERVAL + PING_TIMEOUT (+ CLOSE_DEADLINE) = ~27 s.
+PING_INTERVAL = 15.0
+PING_TIMEOUT = 10.0
+HEARTBEAT_TIMEOUT = 20.0  # once HEARTBEATs flow (every 5 s), this long without a frame is dead
+KEEPALIVE_TIMEOUT = 30.0  # legacy `ka`: the Apollo client's default
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +62,8 @@ class SessionConfig:
     max_size: int = 4 * 1024 * 1024
     max_retries: int | None = None
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
+    heartbeat_timeout: float = HEARTBEAT_TIMEOUT
+    keepalive_timeout: float = KEEPALIVE_TIMEOUT
 
 
 class _Finished(Exception):
@@ -91,8 +98,12 @@ class Session:
         self._queries: dict[str, asyncio.Future[Any]] = {}
         self._ready = asyncio.Event()
         self._stopping = False
-        self._pending_error: IncidentsError | None = None  # fatal, raised once the close is sent
+        self._pending: IncidentsError | None = None  # how this socket ends, raised once it is closed
         self._acknowledged = False  # the current connection got its ack
+        self._down_since: float | None = None  # monotonic time a live connection was lost
+        self._last_inbound = 0.0
+        self._liveness: str | None = None  # what inbound traffic we can count on: "heartbeat", "ka"
+        self._ping_sent: float | None = None
         self.connections = 0  # attempts made, for status and tests
 
     # ---- public API ------------------------------------------------------------------
@@ -101,8 +112,9 @@ class Session:
         self._task = asyncio.create_task(self._supervise(), name="incidents-session")
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
+    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        # A normal end says 1000; leaving because of a signal or an error says 1001, going away.
+        await self.stop(1000 if exc_type is None else 1001, "" if exc_type is None else "client going away")
 
     async def events(self) -> AsyncIterator[model.Event]:
         """Model events until every operation has ended; raises the fatal error, if any."""
@@ -174,6 +186,8 @@ class Session:
                 except Disconnected as retry:
                     if self._stopping:
                         break
+                    if self._acknowledged and self._down_since is None:
+                        self._down_since = self._monotonic()
                     uptime = self._monotonic() - started
                     attempt = self._config.backoff.next_attempt(
                         attempt, acknowledged=self._acknowledged, uptime=uptime
@@ -183,7 +197,9 @@ class Session:
                         raise Unavailable(
                             f"gave up after {self.connections} connection attempts: {retry.message}"
                         ) from None
-                    delay = self._config.backoff.delay(retries, rng=self._rng, rate_limited=retry.rate_limited)
+                    delay = self._config.backoff.delay(
+                        retries, rng=self._rng, rate_limited=retry.rate_limited, retry_after=retry.retry_after
+                    )
                     self._queue.put_nowait(model.Reconnecting(reason=retry.message, attempt=attempt, delay=delay))
                     await self._sleep(delay)
                     continue
@@ -202,6 +218,9 @@ class Session:
         """One socket from open to close; always ends by raising (Disconnected, _Finished, fatal)."""
         self.connections += 1
         self._acknowledged = False
+        self._pending = None
+        self._liveness = None
+        self._ping_sent = None
         self._ready.clear()
         ws = await open_connection(self._config)
         self._ws = ws
@@ -219,9 +238,18 @@ class Session:
                 self._ids[op_id] = operation
             await self._flush()
             self._ready.set()
-            self._queue.put_nowait(model.Connected(server=self._config.url, subprotocol=dialect.value, attempt=attempt))
-            while True:
-                await self._read_one(ws, proto)
+            downtime = None if self._down_since is None else self._monotonic() - self._down_since
+            self._down_since = None
+            self._queue.put_nowait(
+                model.Connected(server=self._config.url, subprotocol=dialect.value, attempt=attempt, downtime=downtime)
+            )
+            watchdog = asyncio.create_task(self._watch_liveness(ws, proto), name="incidents-liveness")
+            try:
+                while True:
+                    await self._read_one(ws, proto)
+            finally:
+                watchdog.cancel()
+                await asyncio.gather(watchdog, return_exceptions=True)
         finally:
             self._ready.clear()
             self._proto = None
@@ -252,20 +280,21 @@ class Session:
         except ConnectionClosed as closed:
             self._closed(proto, closed)
         else:
+            self._last_inbound = self._monotonic()
             if isinstance(frame, str):
                 proto.receive_text(frame)
             else:
                 proto.receive_binary(frame)
         self._dispatch(proto)
         await self._flush()
-        if self._pending_error is not None:
-            raise self._pending_error
+        if self._pending is not None and not isinstance(self._pending, Disconnected):
+            raise self._pending  # fatal: the close has been sent
 
     def _closed(self, proto: p.ClientProtocol, closed: ConnectionClosed) -> None:
         if closed.rcvd is not None:
             proto.receive_close(closed.rcvd.code, closed.rcvd.reason)
         elif closed.sent is not None and closed.sent.code == 1009:
-            proto.receive_close(1009, "message too big")  # our own max_size tripped
+            proto.receive_close(1009, closed.sent.reason)  # our own max_size tripped; the reason has the size
         else:
             proto.receive_close(None, "")
 
@@ -282,9 +311,13 @@ class Session:
                 case p.Rejected(payload=payload):
                     detail = "; ".join(model.error_messages(payload)) or "no reason given"
                     raise AuthError(f"the server refused the connection: {sanitize(detail)}")
+                case p.Alive():
+                    if self._liveness is None and proto.dialect is Dialect.LEGACY:
+                        self._liveness = "ka"
+                    self._ping_sent = None
                 case p.Violation(reason=reason):
                     self._stopping = True
-                    self._pending_error = ProtocolMismatch(
+                    self._pending = ProtocolMismatch(
                         f"the server sent an invalid message ({sanitize(reason)}); closed with 4400"
                     )
                 case p.Closed(code=code, reason=reason, verdict=verdict):
@@ -307,7 +340,10 @@ class Session:
             )
         data = payload.get("data")
         if data is not None:
-            self._queue.put_nowait(model.stream_event(operation.label, data, received_at))
+            event = model.stream_event(operation.label, data, received_at)
+            if isinstance(event, model.Heartbeat):
+                self._liveness = "heartbeat"  # from now on, silence means trouble
+            self._queue.put_nowait(event)
 
     def _on_end(self, op_id: str, errors: tuple[str, ...]) -> None:
         future = self._queries.pop(op_id, None)
@@ -327,8 +363,8 @@ class Session:
             self._proto.close(1000)
 
     def _on_close(self, proto: p.ClientProtocol, code: int | None, reason: str, verdict: p.Verdict) -> None:
-        if self._pending_error is not None:
-            raise self._pending_error
+        if self._pending is not None:
+            raise self._pending
         if self._stopping or not self._wanted:
             raise _Finished()
         described = describe_close(code, reason)
@@ -336,9 +372,48 @@ class Session:
             raise _Finished()
         if verdict.action is p.Action.RETRY:
             if verdict.cause is p.Cause.TOO_BIG:
-                described = f"a message exceeded the {self._config.max_size} byte limit (1009)"
+                detail = f": {sanitize(reason, max_length=100)}" if reason else ""
+                described = f"a message was over the {self._config.max_size:,} byte limit (1009){detail}"
             raise Disconnected(described, rate_limited=verdict.cause is p.Cause.RATE_LIMITED)
         raise _fatal(verdict.cause, code, described)
+
+    # ---- liveness ----------------------------------------------------------------------
+
+    async def _watch_liveness(self, ws: ClientConnection, proto: p.ClientProtocol) -> None:
+        """GraphQL ping/pong with a deadline, and silence watchdogs for heartbeats and `ka`.
+
+        websockets' own keepalive runs underneath; this also catches a server whose
+        WebSocket layer answers while its GraphQL layer is stuck.
+        """
+        config = self._config
+        interval = config.ping_interval
+        tick = min(1.0, interval / 4) if interval else 1.0
+        next_ping = self._monotonic() + interval if interval else None
+        while True:
+            await asyncio.sleep(tick)
+            now = self._monotonic()
+            silence = now - self._last_inbound
+            reason = None
+            if self._ping_sent is not None and config.ping_timeout and now - self._ping_sent > config.ping_timeout:
+                reason = f"no pong within {config.ping_timeout:g} s"
+            elif self._liveness == "heartbeat" and silence > config.heartbeat_timeout:
+                reason = f"no heartbeat or other message for {silence:.0f} s"
+            elif self._liveness == "ka" and silence > config.keepalive_timeout:
+                reason = f"no keep-alive from the server for {silence:.0f} s"
+            if reason is not None:
+                self._pending = Disconnected(f"the connection went silent: {reason}")
+                proto.close(p.OUR_LIVENESS_TIMEOUT, "liveness timeout")
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(0.2):
+                        await self._flush()
+                ws.transport.abort()  # a half-open socket would not complete a close handshake
+                return
+            if next_ping is not None and now >= next_ping and proto.dialect is Dialect.TRANSPORT_WS:
+                if self._ping_sent is None:
+                    self._ping_sent = now
+                    proto.send_ping()
+                    await self._flush()
+                next_ping = now + interval
 
     # ---- plumbing ----------------------------------------------------------------------
 

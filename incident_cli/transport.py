@@ -42,7 +42,8 @@ async def open_connection(config: SessionConfig) -> ClientConnection:
             proxy=None if is_loopback(config.url) else True,
         )
     except InvalidStatus as exc:
-        raise http_failure(exc.response.status_code, config.url) from None
+        retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
+        raise http_failure(exc.response.status_code, config.url, retry_after=retry_after) from None
     except ssl.SSLCertVerificationError as exc:
         raise ConfigError(f"TLS certificate verification failed: {exc.verify_message}") from None
     except ssl.SSLError as exc:
@@ -61,17 +62,28 @@ async def open_connection(config: SessionConfig) -> ClientConnection:
         raise Disconnected(f"cannot connect to {config.url}: {exc.strerror or exc}") from None
 
 
-def http_failure(status: int, url: str) -> IncidentsError:
+def http_failure(status: int, url: str, *, retry_after: float | None = None) -> IncidentsError:
     """What an HTTP answer instead of 101 means: auth, retry later, or no endpoint."""
     if status in (401, 403):
         return AuthError(f"the server rejected the credentials (HTTP {status})")
     if status == 429:
-        return Disconnected(f"the server is rate limiting (HTTP {status})", rate_limited=True)
+        return Disconnected(f"the server is rate limiting (HTTP {status})", rate_limited=True, retry_after=retry_after)
     if status >= 500:
-        return Disconnected(f"the server answered HTTP {status}")
+        return Disconnected(f"the server answered HTTP {status}", retry_after=retry_after)
     if status == 404:
         return ProtocolMismatch(f"no WebSocket endpoint at {url} (HTTP 404)")
     return ProtocolMismatch(f"the server refused the WebSocket upgrade at {url} (HTTP {status})")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is rare on upgrades and is ignored)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds < 86400 else None
 
 
 def is_loopback(url: str) -> bool:

@@ -1,7 +1,9 @@
 """The watch use case: operations -> session -> client-side filter -> output.
 
-Returns when the run is over (bound reached, every operation ended); raises an
-errors.py type when it ends badly. The exit status is cli.py's business.
+On every connection it (re)synchronises with the list query: the first time to learn
+what is open (and, when asked, to show it), after a reconnect to emit what changed
+while it was away. Returns when the run is over (bound reached, every operation ended);
+raises an errors.py type when it ends badly. The exit status is cli.py's business.
 """
 
 from __future__ import annotations
@@ -15,22 +17,25 @@ from incident_cli import model
 from incident_cli.errors import IncidentsError, OperationRejected
 from incident_cli.filtering import UNKNOWN, Decision, SeverityIndex
 from incident_cli.operations import Operation, active_incidents_query, incident_query
+from incident_cli.repair import KnownIncidents
 from incident_cli.session import Session, SessionConfig
 
 LOOKUP_TIMEOUT = 5.0
 MAX_FAILURES = 3
-BACKFILL_PAGES = 10  # at most this many pages of 100 active incidents
+LIST_PAGES = 10  # at most this many pages of 100 active incidents
+MAX_REPAIR_LOOKUPS = 50  # incidents that left the active list while we were away, checked one by one
+INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
 
 
 class Output(Protocol):
     def write(self, event: model.StreamEvent) -> None:
-        """A data event from the stream."""
+        """A data event from the stream (or one repaired after a gap)."""
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         """An incident as a query described it (backfill or lookup): context, not stream data."""
 
     def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
-        """Connection status, warnings, and heartbeats (liveness)."""
+        """Connection status, gaps, warnings, and heartbeats (liveness)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,8 +43,9 @@ class WatchRequest:
     operations: list[Operation]
     count: int | None = None  # stop after this many data events
     duration: float | None = None  # stop after this many seconds
-    backfill: bool = False  # list the active incidents before streaming
-    severities: tuple[str, ...] = ()  # for the backfill query
+    backfill: bool = False  # show the active incidents before streaming
+    repair: bool = True  # after a reconnect, emit what changed while away
+    severities: tuple[str, ...] = ()  # for the list query
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,67 +54,142 @@ class WatchResult:
     reason: str  # "count", "duration" or "completed"
 
 
+class _Done(Exception):
+    """The --count bound was reached."""
+
+
 async def watch(config: SessionConfig, request: WatchRequest, output: Output) -> WatchResult:
-    wanted = {operation.label: operation.client_severities for operation in request.operations}
-    index = SeverityIndex()
-    written = 0
-    failures: list[str] = []
-    reason = "completed"
-    backfill_pending = request.backfill
     async with Session(config, request.operations) as session:
-        lookups = _Lookups(session)
+        run = _Watch(session, request, output)
         deadline = asyncio.timeout(request.duration)
         try:
             async with deadline:
-                async for event in session.events():
-                    if not isinstance(event, model.StreamEvent) or (
-                        isinstance(event, model.Heartbeat) and event.subscription != "custom"
-                    ):
-                        output.report(event)  # heartbeats are liveness, not data
-                        if isinstance(event, model.OperationEnded) and event.errors:
-                            failures.extend(event.errors)
-                        if isinstance(event, model.Connected) and backfill_pending:
-                            backfill_pending = False
-                            await _backfill(session, index, output, request.severities)
-                        continue
-                    kept, learned = await _filtered(lookups, index, event, wanted.get(event.subscription))
-                    if kept is None:
-                        continue
-                    if learned is not None:
-                        output.snapshot(learned)  # only for incidents that pass the filter
-                    output.write(kept)
-                    written += 1
-                    if request.count is not None and written >= request.count:
-                        reason = "count"
-                        break
+                await run.stream()
         except TimeoutError:
             if not deadline.expired():
                 raise  # a timeout of ours, not the --for bound
-            reason = "duration"
-    if failures and reason == "completed":
-        raise OperationRejected("the server rejected the operation: " + "; ".join(failures)[:500])
-    return WatchResult(events=written, reason=reason)
+            run.reason = "duration"
+        except _Done:
+            run.reason = "count"
+    if run.failures and run.reason == "completed":
+        raise OperationRejected("the server rejected the operation: " + "; ".join(run.failures)[:500])
+    return WatchResult(events=run.written, reason=run.reason)
 
 
-async def _backfill(session: Session, index: SeverityIndex, output: Output, severities: tuple[str, ...]) -> None:
-    """List, then watch: the active incidents, so a new view is never empty while some are open."""
-    received_at = datetime.now(timezone.utc)
-    for page in range(1, BACKFILL_PAGES + 1):
-        try:
-            data = await session.query(active_incidents_query(severities=severities, page=page), timeout=LOOKUP_TIMEOUT)
-        except IncidentsError as error:
-            output.report(model.ServerWarning(subscription="backfill", messages=(f"listing active incidents failed: {error}",)))
+class _Watch:
+    def __init__(self, session: Session, request: WatchRequest, output: Output) -> None:
+        self.session = session
+        self.request = request
+        self.output = output
+        self.wanted = {operation.label: operation.client_severities for operation in request.operations}
+        self.index = SeverityIndex()
+        self.known = KnownIncidents()
+        self.lookups = _Lookups(session)
+        self.synced = False  # the first list query has been made
+        self.sync_enabled = any(op.label in INCIDENT_STREAMS for op in request.operations) and (
+            request.repair or request.backfill
+        )
+        self.list_severities = request.severities or (
+            ("P0", "P1") if {op.label for op in request.operations} == {"criticalIncidents"} else ()
+        )
+        self.written = 0
+        self.failures: list[str] = []
+        self.reason = "completed"
+
+    async def stream(self) -> None:
+        async for event in self.session.events():
+            if isinstance(event, model.StreamEvent) and not (
+                isinstance(event, model.Heartbeat) and event.subscription != "custom"
+            ):
+                await self.on_data(event)
+                continue
+            self.output.report(event)  # heartbeats are liveness, not data
+            if isinstance(event, model.OperationEnded) and event.errors:
+                self.failures.extend(event.errors)
+            if isinstance(event, model.Connected) and self.sync_enabled:
+                await self.sync(event)
+
+    async def on_data(self, event: model.StreamEvent) -> None:
+        decision, learned = self.index.decide(event, self.wanted.get(event.subscription)), None
+        if decision is Decision.LOOKUP:
+            decision, learned = await self.lookups.resolve(self.index, event, self.wanted.get(event.subscription))
+        if decision is Decision.DROP:
             return
-        connection = data.get("incidents") if isinstance(data, dict) else None
-        items = connection.get("incidents") if isinstance(connection, dict) else None
-        for item in items if isinstance(items, list) else ():
-            if isinstance(item, dict):
-                event = _snapshot("backfill", item, received_at)
-                index.learn(event.incident_id, event.severity)
-                output.snapshot(event)
-        info = connection.get("pageInfo") if isinstance(connection, dict) else None
-        if not (isinstance(info, dict) and info.get("hasNextPage")):
+        if learned is not None:
+            self.known.observe(learned)
+            self.output.snapshot(learned)  # only for incidents that pass the filter
+        severity = event.severity or self.index.severity_of(event.incident_id)
+        self.emit(event if severity == event.severity else replace(event, severity=severity))
+
+    def emit(self, event: model.StreamEvent) -> None:
+        self.known.observe(event)
+        self.output.write(event)
+        self.written += 1
+        if self.request.count is not None and self.written >= self.request.count:
+            raise _Done
+
+    # ---- list, then watch; and repair after a gap -------------------------------------
+
+    async def sync(self, connected: model.Connected) -> None:
+        listed = await self.list_active()
+        if listed is None:
+            self.sync_enabled = False  # the server cannot list: say so once, then just stream
             return
+        received_at = datetime.now(timezone.utc)
+        snapshots = [_snapshot("backfill", item, received_at) for item in listed]
+        if not self.synced:
+            self.synced = True
+            for snapshot in snapshots:
+                self.index.learn(snapshot.incident_id, snapshot.severity)
+                self.known.observe(snapshot)
+                if self.request.backfill:
+                    self.output.snapshot(snapshot)
+            return
+        if not self.request.repair:
+            return
+        repaired = 0
+        listed_ids = {snapshot.incident_id for snapshot in snapshots}
+        for snapshot in snapshots:
+            if self.known.changed(snapshot.incident):
+                repaired += self.repaired(snapshot)
+        gone = sorted(self.known.active_ids() - listed_ids)[:MAX_REPAIR_LOOKUPS]
+        for incident_id in gone:  # resolved or closed while we were away
+            try:
+                data = await self.session.query(incident_query(incident_id), timeout=LOOKUP_TIMEOUT)
+            except IncidentsError:
+                break
+            incident = data.get("incident") if isinstance(data, dict) else None
+            if isinstance(incident, dict):
+                snapshot = _snapshot("repair", incident, received_at)
+                if self.known.changed(snapshot.incident) and self._wanted_severity(snapshot.severity):
+                    repaired += self.repaired(snapshot)
+        self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired))
+
+    def repaired(self, snapshot: model.IncidentSeen) -> int:
+        self.index.learn(snapshot.incident_id, snapshot.severity)
+        self.emit(replace(snapshot, subscription="repair"))
+        return 1
+
+    def _wanted_severity(self, severity: str | None) -> bool:
+        return not self.list_severities or severity in self.list_severities
+
+    async def list_active(self) -> list[dict[str, Any]] | None:
+        items: list[dict[str, Any]] = []
+        for page in range(1, LIST_PAGES + 1):
+            operation = active_incidents_query(severities=self.list_severities, page=page)
+            try:
+                data = await self.session.query(operation, timeout=LOOKUP_TIMEOUT)
+            except IncidentsError as error:
+                warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
+                self.output.report(model.ServerWarning(subscription="incidents", messages=(warning,)))
+                return None
+            connection = data.get("incidents") if isinstance(data, dict) else None
+            found = connection.get("incidents") if isinstance(connection, dict) else None
+            items.extend(item for item in (found if isinstance(found, list) else ()) if isinstance(item, dict))
+            info = connection.get("pageInfo") if isinstance(connection, dict) else None
+            if not (isinstance(info, dict) and info.get("hasNextPage")):
+                break
+        return items
 
 
 def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.IncidentSeen:
@@ -116,19 +197,6 @@ def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.
     return model.IncidentSeen(
         subscription=label, received_at=received_at, data=data, incident=incident, severity=incident.severity
     )
-
-
-async def _filtered(
-    lookups: _Lookups, index: SeverityIndex, event: model.StreamEvent, wanted: frozenset[str] | None
-) -> tuple[model.StreamEvent | None, model.IncidentSeen | None]:
-    """The event to write (severity filled in when known) or None, and what a lookup learned."""
-    decision, learned = index.decide(event, wanted), None
-    if decision is Decision.LOOKUP:
-        decision, learned = await lookups.resolve(index, event, wanted)
-    if decision is Decision.DROP:
-        return None, None
-    severity = event.severity or index.severity_of(event.incident_id)
-    return (event if severity == event.severity else replace(event, severity=severity)), learned
 
 
 class _Lookups:

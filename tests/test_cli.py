@@ -132,7 +132,9 @@ def test_syntax_error_closes_4500_and_exits_65():
 
 def test_malformed_frame_is_a_protocol_error_and_keeps_what_came_before():
     with demo_process(*FAST_DEMO, "--fault", "garbage_after=3") as url:
-        result = incidents("watch", "--url", url, "--subscribe", "new", env=env())
+        # a custom document: no list query or lookups, so the server's count is all data
+        document = "subscription { newIncidents { id severity } }"
+        result = incidents("watch", "--url", url, "-q", "-", env=env(), input=document)
     assert_one_line_error(result, 76, "invalid message", "4400")
     assert len(records(result.stdout)) == 3  # nothing already received is lost
 
@@ -222,8 +224,8 @@ def test_text_output_is_plain_when_piped_and_coloured_when_forced():
 
 
 def test_backfill_in_json_lines_when_asked():
-    with demo_process() as url:
-        result = incidents("watch", "--url", url, "--backfill", "--for", "0.5s", "--subscribe", "critical", env=env())
+    with demo_process("--rate", "0") as url:
+        result = incidents("watch", "--url", url, "--backfill", "--for", "0.5s", "--subscribe", "new", env=env())
     assert result.returncode == 0, result.stderr
     lines = records(result.stdout)
     assert len(lines) == 6 and {line["subscription"] for line in lines} == {"backfill"}  # the 6 seeded incidents

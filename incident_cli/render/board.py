@@ -10,31 +10,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from incident_cli import model
+from incident_cli.model import DONE_STATES, parse_time
 
 SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
-DONE_STATES = frozenset({"RESOLVED", "CLOSED"})
 KEEP_RESOLVED = 300.0  # seconds a resolved incident stays on the board, dimmed
 CAPACITY = 2_000  # incidents remembered at most, whatever the stream does
 STALE_FACTOR = 3.0  # missing this many heartbeats in a row is stale
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """Server timestamps: ``Z`` or ``+00:00``, any fraction; None when unparseable."""
-    if not text:
-        return None
-    value = text.strip()
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    # fromisoformat takes at most 6 fractional digits: trim nanoseconds.
-    head, dot, rest = value.partition(".")
-    if dot:
-        digits = len(rest) - len(rest.lstrip("0123456789"))
-        value = f"{head}.{rest[:min(digits, 6)]}{rest[digits:]}"
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -71,6 +52,7 @@ class Connection:
     reason: str | None = None
     disconnects: int = 0
     last_gap: timedelta | None = None
+    repaired: int | None = None  # incidents re-emitted after the last gap
     down_since: datetime | None = None
 
 
@@ -138,6 +120,8 @@ class Board:
                 link.server, link.subprotocol, link.state = server, subprotocol, "live"
                 link.retry_at, link.reason, link.down_since = None, None, None
                 self.last_message = now
+            case model.GapRepaired(repaired=repaired):
+                link.repaired = repaired
             case model.Reconnecting(reason=reason, attempt=attempt, delay=delay):
                 if link.state == "live":
                     link.disconnects += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from incident_cli import model
+from incident_cli.render.terminal import display_url
 from incident_cli.sanitize import sanitize
 
 PREFIX = "incidents: "
@@ -24,9 +25,13 @@ class StatusLines:
             case model.Reconnecting(reason=reason, attempt=attempt, delay=delay):
                 self._disconnected = True
                 self.line(f"{sanitize(reason)}; reconnecting in {delay:.1f} s (attempt {attempt})")
-            case model.Connected(server=server, subprotocol=subprotocol) if self._disconnected:
+            case model.Connected(server=server, subprotocol=subprotocol, downtime=downtime) if self._disconnected:
                 self._disconnected = False
-                self.line(f"reconnected to {sanitize(server)} ({subprotocol})")
+                after = f" after {downtime:.1f} s" if downtime is not None else ""
+                self.line(f"reconnected to {sanitize(display_url(server))} ({subprotocol}){after}")
+            case model.GapRepaired(repaired=repaired):
+                noun = "incident" if repaired == 1 else "incidents"
+                self.line(f"gap repaired: {repaired} {noun} changed while disconnected")
             case model.ServerWarning(subscription=name, messages=messages):
                 joined = "; ".join(sanitize(message) for message in messages) or "no message"
                 self.line(f"warning: {name}: the server reported errors: {joined}")

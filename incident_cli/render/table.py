@@ -180,7 +180,8 @@ class TableView:
         if board.last_message is not None:
             line.append(f"  last {ago(board.last_message, now)} ago", style="dim")
         if link.last_gap is not None:
-            line.append(f"  gap {link.last_gap.total_seconds():.1f}s", style="yellow")
+            repaired = f", {link.repaired} repaired" if link.repaired else ""
+            line.append(f"  gap {link.last_gap.total_seconds():.1f}s{repaired}", style="yellow")
         if link.reason and link.state != "live":
             line.append(f"  {sanitize(link.reason, max_length=100)}", style="dim")
         if link.server:

@@ -1,7 +1,8 @@
 from datetime import datetime, timedelta, timezone
 
 from incident_cli import model
-from incident_cli.render.board import Board, parse_time
+from incident_cli.model import parse_time
+from incident_cli.render.board import Board
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
