@@ -25,6 +25,7 @@ from incident_cli.errors import (
     IncidentsError,
     OperationRejected,
     OutputError,
+    OutputOverflow,
     ProtocolMismatch,
     Unavailable,
     UsageError,
@@ -41,6 +42,7 @@ class ExitStatus(IntEnum):
     UNAVAILABLE = 69  # EX_UNAVAILABLE: unreachable, or gave up reconnecting
     CLIENT_BUG = 70  # EX_SOFTWARE: the server says our messages are invalid
     OUTPUT_ERROR = 74  # EX_IOERR: writing our output failed
+    OVERFLOW = 75  # EX_TEMPFAIL: the reader of stdout fell behind and --on-overflow exit
     PROTOCOL = 76  # EX_PROTOCOL: no common subprotocol, invalid server messages, no endpoint
     AUTH = 77  # EX_NOPERM: credentials rejected
     CONFIG = 78  # EX_CONFIG: token missing or malformed, TLS verification failed
@@ -58,6 +60,7 @@ _STATUS_FOR: list[tuple[type[IncidentsError], ExitStatus]] = [
     (OperationRejected, ExitStatus.OPERATION_REJECTED),
     (Unavailable, ExitStatus.UNAVAILABLE),
     (OutputError, ExitStatus.OUTPUT_ERROR),
+    (OutputOverflow, ExitStatus.OVERFLOW),
 ]
 
 
@@ -73,6 +76,11 @@ class Output(str, Enum):
     table = "table"
     text = "text"
     jsonl = "jsonl"
+
+
+class Overflow(str, Enum):
+    drop = "drop"
+    exit = "exit"
 
 
 class Color(str, Enum):
@@ -136,28 +144,32 @@ _SIGNALS = {signal.SIGINT: ExitStatus.SIGINT, signal.SIGTERM: ExitStatus.SIGTERM
 async def _with_signals(coroutine_factory) -> int:  # type: ignore[no-untyped-def]
     """SIGINT, SIGTERM and SIGHUP cancel the command, which closes the socket with 1001.
 
-    A second signal, or a shutdown that outlives SHUTDOWN_DEADLINE, leaves at once.
+    A second signal, or a shutdown that outlives SHUTDOWN_DEADLINE, leaves at once. The
+    factory gets ``stop(status)``, safe to call from any thread, to end the same way
+    (the stdout writer uses it when the reader goes away).
     """
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
-    received: list[ExitStatus] = []
+    received: list[int] = []
 
-    def on_signal(signum: int) -> None:
-        status = _SIGNALS[signal.Signals(signum)]
+    def end(status: int) -> None:
         if received:
-            os._exit(int(received[0]))
+            os._exit(received[0])
         received.append(status)
-        loop.call_later(SHUTDOWN_DEADLINE, os._exit, int(status))
+        loop.call_later(SHUTDOWN_DEADLINE, os._exit, status)
         assert main is not None
         main.cancel()
 
-    for signum in _SIGNALS:
-        loop.add_signal_handler(signum, on_signal, signum)
+    def stop(status: int) -> None:
+        loop.call_soon_threadsafe(end, status)
+
+    for signum, status in _SIGNALS.items():
+        loop.add_signal_handler(signum, end, int(status))
     try:
-        await coroutine_factory()
+        await coroutine_factory(stop)
     except asyncio.CancelledError:
         if received:
-            return int(received[0])
+            return received[0]
         raise
     finally:
         for signum in _SIGNALS:
@@ -230,6 +242,21 @@ def watch(
     max_retries: Annotated[
         Optional[int], typer.Option("--max-retries", min=0, help="Give up after N reconnects in a row (default: never).")
     ] = None,
+    ping_interval: Annotated[
+        str, typer.Option("--ping-interval", help="Keepalive: ping the server this often (WebSocket and GraphQL).")
+    ] = "15s",
+    ping_timeout: Annotated[
+        str, typer.Option("--ping-timeout", help="Keepalive: reconnect when a pong takes longer than this.")
+    ] = "10s",
+    repair: Annotated[
+        bool, typer.Option("--repair/--no-repair", help="After a reconnect, emit what changed while disconnected.")
+    ] = True,
+    status_events: Annotated[
+        bool, typer.Option("--status-events", help="Also write connection and gap records into JSON lines.")
+    ] = False,
+    on_overflow: Annotated[
+        Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")
+    ] = Overflow.drop,
     demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
 ) -> None:
     """Stream incidents and their updates: JSON lines on stdout."""
@@ -247,6 +274,8 @@ def watch(
             chosen = [ops.subscription(name, severities=severities) for name in ops.parse_streams(subscribe)]
         duration = parse_duration(for_, option="--for") if for_ is not None else None
         grace = parse_duration(keep_resolved, option="--keep-resolved")
+        ping_every = parse_duration(ping_interval, option="--ping-interval")
+        ping_wait = parse_duration(ping_timeout, option="--ping-timeout")
         settings = load_settings(
             url=url,
             token_file=token_file,
@@ -260,7 +289,7 @@ def watch(
     mode = _output_mode(output)
     streams = ["custom"] if query is not None else list(ops.parse_streams(subscribe))
 
-    async def run() -> None:
+    async def run(stop) -> None:  # type: ignore[no-untyped-def]
         from incident_cli.messages import Dialect
         from incident_cli.session import SessionConfig
         from incident_cli.watch import WatchRequest, watch as watch_stream
@@ -280,19 +309,25 @@ def watch(
             open_timeout=settings.open_timeout,
             max_retries=settings.max_retries,
             max_size=settings.max_size,
+            ping_interval=ping_every,
+            ping_timeout=ping_wait,
         )
         request = WatchRequest(
             operations=chosen,
             count=count,
             duration=duration,
             backfill=backfill if backfill is not None else mode is Output.table,
+            repair=repair,
             severities=severities,
         )
         try:
             if mode is Output.table:
                 await _watch_table(config, request, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace)
             else:
-                await watch_stream(config, request, _line_output(mode, color.value, snapshots=bool(backfill)))
+                await _watch_lines(
+                    config, request, mode, color.value, stop,
+                    snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
+                )
         finally:
             if server is not None:
                 await server.stop()
@@ -309,18 +344,36 @@ def _output_mode(choice: Output) -> Output:
     return Output.text if os.environ.get("TERM", "") in ("dumb", "unknown") else Output.table
 
 
-def _line_output(mode: Output, color: str, *, snapshots: bool):  # type: ignore[no-untyped-def]
+async def _watch_lines(config, request, mode, color, stop, *, snapshots, status_events, overflow) -> None:  # type: ignore[no-untyped-def]
+    """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
     from incident_cli.render.status import StatusLines
+    from incident_cli.render.writer import line_sink
+    from incident_cli.watch import watch as watch_stream
 
     status = StatusLines(sys.stderr)
+    writer = line_sink(sys.stdout, policy=overflow, on_broken=lambda: stop(int(ExitStatus.OK)))
     if mode is Output.text:
         from incident_cli.render.terminal import make_console
         from incident_cli.render.text import TextLines
+        from incident_cli.render.writer import TextStream
 
-        return TextLines(make_console(sys.stdout, color=color), status, snapshots=snapshots)
-    from incident_cli.render.jsonl import JsonLinesRenderer
+        console = make_console(TextStream(writer, sys.stdout), color=color)
+        output = TextLines(console, status, snapshots=snapshots, dropped=writer.take_dropped)
+    else:
+        from incident_cli.render.jsonl import JsonLinesRenderer
 
-    return JsonLinesRenderer(sys.stdout.buffer, status, snapshots=snapshots)
+        output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
+    try:
+        await watch_stream(config, request, output)
+    finally:
+        left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
+        if left:
+            status.line(f"warning: {left:,} lines were not written: the reader of stdout stopped reading")
+        if writer.broken:
+            raise BrokenPipeError
+
+
+OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the end
 
 
 async def _watch_table(config, request, streams, *, color, refresh, max_rows, grace) -> None:  # type: ignore[no-untyped-def]
@@ -400,7 +453,7 @@ def demo(
         sys.stderr.write(f"incidents demo: serving {server.url} (seed {seed}, {rate:g} changes/s)\n")
         sys.stderr.flush()
 
-    async def serve() -> None:
+    async def serve(_stop) -> None:  # type: ignore[no-untyped-def]
         try:
             await run_demo(options, ready)
         except OSError as exc:

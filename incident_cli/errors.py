@@ -63,6 +63,10 @@ class OutputError(IncidentsError):
     """Writing our own output failed (other than the reader going away)."""
 
 
+class OutputOverflow(IncidentsError):
+    """The reader of our output fell too far behind and ``--on-overflow exit`` was asked for."""
+
+
 class InvalidMessage(IncidentsError):
     """A server frame that graphql-transport-ws (or the legacy dialect) does not allow.
 

@@ -288,7 +288,14 @@ class GapRepaired:
     repaired: int  # incidents emitted again because they changed while we were away
 
 
-StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired
+@dataclass(frozen=True, kw_only=True)
+class OutputDropped:
+    """The reader of stdout fell behind and the oldest lines were dropped: a gap of ours."""
+
+    count: int
+
+
+StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired | OutputDropped
 Event = StreamEvent | StatusEvent
 
 

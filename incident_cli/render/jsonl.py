@@ -1,4 +1,4 @@
-"""JSON lines: one compact, versioned envelope per event, flushed per line.
+"""JSON lines: one compact, versioned envelope per event, one line each, never buffered.
 
 Never written through Rich (RELIABILITY.md finding 8): ``json.dumps`` with
 ``ensure_ascii`` makes every line 7-bit, so no server string can carry a control
@@ -7,8 +7,10 @@ sequence to a terminal, and ``allow_nan=False`` keeps it parseable by jq.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from typing import Any, BinaryIO
+from datetime import datetime, timezone
+from typing import Any, Protocol
 
 from incident_cli import model
 from incident_cli.model import StreamEvent
@@ -18,6 +20,25 @@ ENVELOPE_VERSION = 1
 
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
+_STATUS_NAMES = {
+    model.Connected: "connected",
+    model.Reconnecting: "reconnecting",
+    model.GapRepaired: "gap_repaired",
+    model.OutputDropped: "output_dropped",
+    model.ServerWarning: "warning",
+    model.OperationEnded: "operation_ended",
+}
+
+
+class LineSink(Protocol):
+    def put(self, line: bytes) -> None: ...
+
+    def take_dropped(self) -> int: ...
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
 
 def envelope(event: StreamEvent) -> dict[str, Any]:
     """The documented record: ``v, kind, subscription, received_at, incident_id, severity, data``."""
@@ -25,31 +46,55 @@ def envelope(event: StreamEvent) -> dict[str, Any]:
         "v": ENVELOPE_VERSION,
         "kind": event.kind,
         "subscription": event.subscription,
-        "received_at": event.received_at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+        "received_at": _stamp(event.received_at),
         "incident_id": event.incident_id,
         "severity": event.severity,
         "data": event.data,
     }
 
 
-class JsonLinesRenderer:
-    """Writes data events to a binary stream; status goes to ``status`` (stderr), never here."""
+def status_record(event: model.StatusEvent, now: datetime) -> dict[str, Any]:
+    """``{"v":1,"kind":"status","event":"reconnecting","received_at":…,"data":{…}}``."""
+    return {
+        "v": ENVELOPE_VERSION,
+        "kind": "status",
+        "event": _STATUS_NAMES[type(event)],
+        "received_at": _stamp(now),
+        "data": dataclasses.asdict(event),
+    }
 
-    def __init__(self, stream: BinaryIO, status: StatusLines | None = None, *, snapshots: bool = False) -> None:
-        self._stream = stream
+
+class JsonLinesRenderer:
+    """Data events to ``sink``; status to ``status`` (stderr), and to ``sink`` only when asked."""
+
+    def __init__(
+        self,
+        sink: LineSink,
+        status: StatusLines | None = None,
+        *,
+        snapshots: bool = False,
+        status_events: bool = False,
+    ) -> None:
+        self._sink = sink
         self._status = status
         self._snapshots = snapshots  # write backfilled incidents too (asked for with --backfill)
+        self._status_events = status_events
+
+    def write(self, event: StreamEvent) -> None:
+        self._sink.put((_encoder.encode(envelope(event)) + "\n").encode("ascii"))
+        dropped = self._sink.take_dropped()
+        if dropped:
+            self.report(model.OutputDropped(count=dropped))
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         if self._snapshots and event.subscription == "backfill":
             self.write(event)
 
     def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
-        if self._status is not None and not isinstance(event, model.Heartbeat):
+        if isinstance(event, model.Heartbeat):
+            return
+        if self._status is not None:
             self._status.report(event)
-
-    def write(self, event: StreamEvent) -> None:
-        line = _encoder.encode(envelope(event)) + "\n"
-        self._stream.write(line.encode("ascii"))
-        # Flush per line: block buffering would hold events back (DESIGN.md performance).
-        self._stream.flush()
+        if self._status_events:
+            record = status_record(event, datetime.now(timezone.utc))
+            self._sink.put((_encoder.encode(record) + "\n").encode("ascii"))

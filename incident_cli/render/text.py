@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.text import Text
@@ -22,14 +23,25 @@ TITLES_REMEMBERED = 5_000
 
 
 class TextLines:
-    def __init__(self, console: Console, status: StatusLines | None = None, *, snapshots: bool = False) -> None:
+    def __init__(
+        self,
+        console: Console,
+        status: StatusLines | None = None,
+        *,
+        snapshots: bool = False,
+        dropped: Callable[[], int] | None = None,
+    ) -> None:
         self._console = console
         self._status = status
         self._snapshots = snapshots
+        self._dropped = dropped  # lines the output queue dropped since asked last
         self._titles: OrderedDict[str, str] = OrderedDict()
 
     def write(self, event: model.StreamEvent) -> None:
         self._console.print(self.line(event), soft_wrap=True)
+        count = self._dropped() if self._dropped is not None else 0
+        if count:
+            self.report(model.OutputDropped(count=count))
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         self._remember(event.incident)

@@ -3,9 +3,23 @@ import json
 from datetime import datetime, timezone
 
 from incident_cli import model
-from incident_cli.render.jsonl import ENVELOPE_VERSION, JsonLinesRenderer, envelope
+from incident_cli.render.jsonl import ENVELOPE_VERSION, JsonLinesRenderer, envelope, status_record
+from incident_cli.render.status import StatusLines
 
 NOW = datetime(2026, 11, 27, 12, 0, 1, 250000, tzinfo=timezone.utc)
+
+
+class ListSink:
+    def __init__(self, dropped=0):
+        self.lines = []
+        self.dropped = dropped
+
+    def put(self, line):
+        self.lines.append(line)
+
+    def take_dropped(self):
+        count, self.dropped = self.dropped, 0
+        return count
 
 
 def test_envelope_shape_is_pinned():
@@ -23,23 +37,61 @@ def test_envelope_shape_is_pinned():
     assert ENVELOPE_VERSION == 1
 
 
-class CountingStream(io.BytesIO):
-    flushes = 0
-
-    def flush(self):
-        self.flushes += 1
-        super().flush()
-
-
-def test_one_ascii_line_per_event_flushed_each_time():
-    stream = CountingStream()
-    renderer = JsonLinesRenderer(stream)
+def test_one_ascii_line_per_event():
+    sink = ListSink()
+    renderer = JsonLinesRenderer(sink)
     hostile = "\x1b]0;title\x07 \u202e \u009b \ud800 line\nbreak"
     for n in range(3):
         renderer.write(model.stream_event("custom", {"a": n, "title": hostile}, NOW))
-    lines = stream.getvalue().split(b"\n")
-    assert lines[-1] == b"" and len(lines) == 4 and stream.flushes == 3
-    for n, line in enumerate(lines[:3]):
-        assert all(byte < 0x7F and (byte >= 0x20) for byte in line)  # 7-bit, no controls
+    assert len(sink.lines) == 3
+    for n, line in enumerate(sink.lines):
+        assert line.endswith(b"\n") and line.count(b"\n") == 1
+        assert all(0x20 <= byte < 0x7F for byte in line[:-1])  # 7-bit, no controls
         record = json.loads(line)
         assert record["data"] == {"a": n, "title": hostile} and record["kind"] == "data"
+
+
+def test_status_goes_to_stderr_and_into_json_only_when_asked():
+    reconnecting = model.Reconnecting(reason="closed with 1012", attempt=2, delay=1.5)
+    stderr = io.StringIO()
+    quiet = ListSink()
+    JsonLinesRenderer(quiet, StatusLines(stderr)).report(reconnecting)
+    assert quiet.lines == [] and "reconnecting in 1.5 s" in stderr.getvalue()
+    loud = ListSink()
+    renderer = JsonLinesRenderer(loud, None, status_events=True)
+    renderer.report(reconnecting)
+    renderer.report(model.Heartbeat(subscription="incidentUpdates", received_at=NOW, data={}))  # liveness only
+    (line,) = loud.lines
+    record = json.loads(line)
+    assert record["kind"] == "status" and record["event"] == "reconnecting"
+    assert record["data"] == {"reason": "closed with 1012", "attempt": 2, "delay": 1.5}
+
+
+def test_every_status_event_has_a_record_name():
+    for event in (
+        model.Connected(server="s", subprotocol="p", attempt=1, downtime=2.5),
+        model.GapRepaired(downtime=2.5, repaired=3),
+        model.OutputDropped(count=4),
+        model.ServerWarning(subscription="x", messages=("m",)),
+        model.OperationEnded(subscription="x"),
+    ):
+        assert json.dumps(status_record(event, NOW))
+
+
+def test_dropped_lines_are_reported_as_a_gap():
+    sink = ListSink(dropped=7)
+    stderr = io.StringIO()
+    JsonLinesRenderer(sink, StatusLines(stderr)).write(model.stream_event("custom", {"a": 1}, NOW))
+    assert "dropped the 7 oldest lines" in stderr.getvalue()
+
+
+def test_snapshots_only_backfill_and_only_when_asked():
+    event = model.IncidentSeen(subscription="backfill", received_at=NOW, data={"id": "x"}, incident=model.Incident(id="x"))
+    sink = ListSink()
+    JsonLinesRenderer(sink).snapshot(event)
+    assert sink.lines == []
+    JsonLinesRenderer(sink, snapshots=True).snapshot(event)
+    JsonLinesRenderer(sink, snapshots=True).snapshot(
+        model.IncidentSeen(subscription="lookup", received_at=NOW, data={}, incident=model.Incident(id="y"))
+    )
+    assert len(sink.lines) == 1 and json.loads(sink.lines[0])["subscription"] == "backfill"

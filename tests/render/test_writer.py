@@ -1,0 +1,92 @@
+import io
+import os
+import threading
+
+import pytest
+
+from incident_cli.errors import OutputOverflow
+from incident_cli.render.writer import LineWriter, TextStream
+
+
+def read_all(fd):
+    chunks = []
+    while chunk := os.read(fd, 65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_lines_arrive_in_order():
+    read_fd, write_fd = os.pipe()
+    writer = LineWriter(write_fd)
+    for n in range(1000):
+        writer.put(f"{n}\n".encode())
+    assert writer.close(5) == 0
+    os.close(write_fd)
+    assert read_all(read_fd).decode().split() == [str(n) for n in range(1000)]
+    os.close(read_fd)
+
+
+def test_a_stalled_reader_costs_the_oldest_lines_never_the_caller():
+    read_fd, write_fd = os.pipe()  # nobody reads until the end: the thread blocks in write
+    writer = LineWriter(write_fd, max_lines=100)
+    line = b"x" * 1000 + b"\n"
+    for _ in range(5000):  # far more than the pipe buffer plus the queue
+        writer.put(line)  # never blocks
+    assert writer.dropped > 0 and writer.take_dropped() == writer.dropped and writer.take_dropped() == 0
+    assert writer.pending() <= 101
+    reader = threading.Thread(target=read_all, args=(read_fd,), daemon=True)
+    reader.start()
+    assert writer.close(5) == 0
+    os.close(write_fd)
+    reader.join(5)
+    os.close(read_fd)
+
+
+def test_exit_policy_raises_overflow():
+    read_fd, write_fd = os.pipe()
+    writer = LineWriter(write_fd, max_lines=10, policy="exit")
+    with pytest.raises(OutputOverflow):
+        for _ in range(100_000):
+            writer.put(b"y" * 1000 + b"\n")
+    os.close(read_fd)
+    writer.close(1)
+    os.close(write_fd)
+
+
+def test_byte_bound():
+    read_fd, write_fd = os.pipe()
+    writer = LineWriter(write_fd, max_lines=10**6, max_bytes=10_000)
+    for _ in range(1000):
+        writer.put(b"z" * 999 + b"\n")
+    assert writer.dropped > 0
+    os.close(read_fd)
+    writer.close(1)
+    os.close(write_fd)
+
+
+def test_broken_pipe_is_noticed_and_reported():
+    read_fd, write_fd = os.pipe()
+    os.close(read_fd)
+    noticed = threading.Event()
+    writer = LineWriter(write_fd, on_broken=noticed.set)
+    writer.put(b"gone\n")
+    assert noticed.wait(5) and writer.broken
+    with pytest.raises(BrokenPipeError):
+        writer.put(b"more\n")
+    writer.close(1)
+    os.close(write_fd)
+
+
+def test_text_stream_queues_whole_lines_and_answers_for_the_real_stream():
+    read_fd, write_fd = os.pipe()
+    writer = LineWriter(write_fd)
+    real = io.StringIO()
+    stream = TextStream(writer, real)
+    stream.write("one")
+    stream.write(" line\ntwo\nthr")
+    stream.write("ee\n")
+    assert stream.isatty() is False
+    writer.close(5)
+    os.close(write_fd)
+    assert read_all(read_fd) == b"one line\ntwo\nthree\n"
+    os.close(read_fd)
