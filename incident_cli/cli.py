@@ -257,11 +257,14 @@ def watch(
     on_overflow: Annotated[
         Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")
     ] = Overflow.drop,
+    max_message_size: Annotated[
+        str, typer.Option("--max-message-size", help="Largest message accepted from the server.")
+    ] = "4MiB",
     demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
 ) -> None:
     """Stream incidents and their updates: JSON lines on stdout."""
     from incident_cli import operations as ops
-    from incident_cli.config import load_settings
+    from incident_cli.config import load_settings, parse_size
     from incident_cli.durations import parse_duration
 
     try:
@@ -276,6 +279,7 @@ def watch(
         grace = parse_duration(keep_resolved, option="--keep-resolved")
         ping_every = parse_duration(ping_interval, option="--ping-interval")
         ping_wait = parse_duration(ping_timeout, option="--ping-timeout")
+        message_limit = parse_size(max_message_size, option="--max-message-size")
         settings = load_settings(
             url=url,
             token_file=token_file,
@@ -308,7 +312,7 @@ def watch(
             ack_timeout=settings.ack_timeout,
             open_timeout=settings.open_timeout,
             max_retries=settings.max_retries,
-            max_size=settings.max_size,
+            max_size=message_limit,
             ping_interval=ping_every,
             ping_timeout=ping_wait,
         )

@@ -19,7 +19,6 @@ DEFAULT_URL = "ws://127.0.0.1:8080/graphql/ws"
 DEFAULT_PATH = "/graphql/ws"
 DEFAULT_ACK_TIMEOUT = 10.0  # gql's default; graphql-ws servers wait 3 s for our init
 DEFAULT_OPEN_TIMEOUT = 10.0
-DEFAULT_MAX_SIZE = 4 * 1024 * 1024  # the server documents 256 KB messages; leave headroom
 PROTOCOL_CHOICES = ("auto", "graphql-transport-ws", "graphql-ws")
 
 
@@ -31,7 +30,6 @@ class Settings:
     ack_timeout: float = DEFAULT_ACK_TIMEOUT
     open_timeout: float = DEFAULT_OPEN_TIMEOUT
     max_retries: int | None = None  # None: keep trying, as a tail should
-    max_size: int = DEFAULT_MAX_SIZE
 
 
 def normalise_url(raw: str) -> str:
@@ -51,6 +49,23 @@ def normalise_url(raw: str) -> str:
         raise UsageError("--url has an invalid port") from None
     path = parts.path if parts.path not in ("", "/") else DEFAULT_PATH
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
+
+
+_SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
+
+
+def parse_size(text: str, *, option: str = "size") -> int:
+    """``4MiB``, ``512KiB``, ``1000000``: a byte count."""
+    value = text.strip().lower()
+    digits = value.rstrip("abcdefghijklmnopqrstuvwxyz ")
+    unit = value[len(digits) :].strip()
+    try:
+        size = int(float(digits) * _SIZE_UNITS[unit])
+    except (ValueError, KeyError):
+        raise UsageError(f"{option}: {text!r} is not a size (try 4MiB, 512KiB)") from None
+    if size < 1024:
+        raise UsageError(f"{option}: {text!r} is too small (at least 1KiB)")
+    return size
 
 
 def read_token_file(path: Path) -> Token:

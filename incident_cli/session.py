@@ -294,7 +294,9 @@ class Session:
         if closed.rcvd is not None:
             proto.receive_close(closed.rcvd.code, closed.rcvd.reason)
         elif closed.sent is not None and closed.sent.code == 1009:
-            proto.receive_close(1009, closed.sent.reason)  # our own max_size tripped; the reason has the size
+            # Our own max_size tripped. With compression the size is not known: only that it was over.
+            size = getattr(closed.__cause__, "size", None)
+            proto.receive_close(1009, f"{size:,} bytes" if size else "")
         else:
             proto.receive_close(None, "")
 
@@ -372,8 +374,11 @@ class Session:
             raise _Finished()
         if verdict.action is p.Action.RETRY:
             if verdict.cause is p.Cause.TOO_BIG:
-                detail = f": {sanitize(reason, max_length=100)}" if reason else ""
-                described = f"a message was over the {self._config.max_size:,} byte limit (1009){detail}"
+                size = f" of {sanitize(reason, max_length=40)}" if reason else ""
+                described = (
+                    f"a message{size} was over the {self._config.max_size:,} byte limit (1009); "
+                    "--max-message-size raises it"
+                )
             raise Disconnected(described, rate_limited=verdict.cause is p.Cause.RATE_LIMITED)
         raise _fatal(verdict.cause, code, described)
 
@@ -387,7 +392,7 @@ class Session:
         """
         config = self._config
         interval = config.ping_interval
-        tick = min(1.0, interval / 4) if interval else 1.0
+        tick = min(1.0, config.heartbeat_timeout / 4, config.keepalive_timeout / 4, *([interval / 4] if interval else []))
         next_ping = self._monotonic() + interval if interval else None
         while True:
             await asyncio.sleep(tick)

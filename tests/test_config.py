@@ -54,3 +54,18 @@ def test_missing_token_file_is_a_config_error(tmp_path):
 def test_bad_protocol_from_environment():
     with pytest.raises(UsageError):
         load_settings(environ={"INCIDENTS_PROTOCOL": "mqtt"})
+
+
+@pytest.mark.parametrize(("text", "size"), [("4MiB", 4 * 1024**2), ("512KiB", 512 * 1024), ("1000000", 10**6), ("2 MB", 2 * 10**6)])
+def test_parse_size(text, size):
+    from incident_cli.config import parse_size
+
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["big", "10", "4XB", ""])
+def test_bad_sizes(text):
+    from incident_cli.config import parse_size
+
+    with pytest.raises(UsageError):
+        parse_size(text)

@@ -179,6 +179,7 @@ class _Connection:
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.sent = 0  # operation messages sent, for the fault counters
         self.silent = False
+        self.awaiting_pong = False
         self.helpers: list[asyncio.Task[None]] = []
 
     async def run(self) -> None:
@@ -218,6 +219,7 @@ class _Connection:
         if kind == "connection_init":
             await self.on_init(message.get("payload"))
         elif kind in ("ping", "pong") and not self.legacy:
+            self.awaiting_pong = self.awaiting_pong and kind != "pong"
             if kind == "ping":
                 await self.send({"type": "pong", **({"payload": message["payload"]} if "payload" in message else {})})
         elif kind == ("start" if self.legacy else "subscribe"):
@@ -366,10 +368,15 @@ class _Connection:
             await self.send({"type": "ka"})
 
     async def pinger(self, interval: float) -> None:
+        """Like graphql-ws's --ping-ms: a ping still unanswered when the next is due ends the socket."""
         count = 0
         while True:
             await asyncio.sleep(interval)
+            if self.awaiting_pong:
+                self.ws.transport.abort()
+                return
             count += 1
+            self.awaiting_pong = True
             await self.send({"type": "ping", "payload": {"n": count}})
 
 
