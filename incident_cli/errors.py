@@ -53,10 +53,13 @@ class Disconnected(IncidentsError):
     It reaches the user only as the reason inside Unavailable, once retries run out.
     """
 
-    def __init__(self, message: str, *, rate_limited: bool = False, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, *, rate_limited: bool = False, retry_after: float | None = None, immediate: bool = False
+    ) -> None:
         super().__init__(message)
         self.rate_limited = rate_limited
         self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After)
+        self.immediate = immediate  # not a failure to back off from: retry at once
 
 
 class OutputError(IncidentsError):

@@ -104,6 +104,8 @@ class Session:
         self._last_inbound = 0.0
         self._liveness: str | None = None  # what inbound traffic we can count on: "heartbeat", "ka"
         self._ping_sent: float | None = None
+        self._offer = config.dialect  # what we offer; auto may fall back to legacy once
+        self._frames = 0  # frames received on the current socket
         self.connections = 0  # attempts made, for status and tests
 
     # ---- public API ------------------------------------------------------------------
@@ -189,15 +191,16 @@ class Session:
                     if self._acknowledged and self._down_since is None:
                         self._down_since = self._monotonic()
                     uptime = self._monotonic() - started
-                    attempt = self._config.backoff.next_attempt(
-                        attempt, acknowledged=self._acknowledged, uptime=uptime
-                    )
+                    if not retry.immediate:  # a protocol fallback is not a failed attempt
+                        attempt = self._config.backoff.next_attempt(
+                            attempt, acknowledged=self._acknowledged, uptime=uptime
+                        )
                     retries = attempt - 1
                     if self._config.max_retries is not None and retries > self._config.max_retries:
                         raise Unavailable(
                             f"gave up after {self.connections} connection attempts: {retry.message}"
                         ) from None
-                    delay = self._config.backoff.delay(
+                    delay = 0.0 if retry.immediate else self._config.backoff.delay(
                         retries, rng=self._rng, rate_limited=retry.rate_limited, retry_after=retry.retry_after
                     )
                     self._queue.put_nowait(model.Reconnecting(reason=retry.message, attempt=attempt, delay=delay))
@@ -210,6 +213,8 @@ class Session:
             self._queue.put_nowait(error)
         except asyncio.CancelledError:
             raise
+        except Exception as bug:  # noqa: BLE001 - never leave the consumer waiting on a dead session
+            self._queue.put_nowait(bug)
         finally:
             self._fail_queries(Unavailable("the session ended before the query was answered"))
         self._queue.put_nowait(_END)
@@ -221,8 +226,9 @@ class Session:
         self._pending = None
         self._liveness = None
         self._ping_sent = None
+        self._frames = 0
         self._ready.clear()
-        ws = await open_connection(self._config)
+        ws = await open_connection(self._config, self._offer)
         self._ws = ws
         try:
             dialect = self._negotiated(ws)
@@ -281,6 +287,7 @@ class Session:
             self._closed(proto, closed)
         else:
             self._last_inbound = self._monotonic()
+            self._frames += 1
             if isinstance(frame, str):
                 proto.receive_text(frame)
             else:
@@ -328,6 +335,13 @@ class Session:
     def _on_data(self, op_id: str, payload: dict[str, Any], received_at: datetime) -> None:
         future = self._queries.get(op_id)
         errors = payload.get("errors")
+        if errors and "data" not in payload:
+            # A request error: the operation never ran (GraphQL spec, "Response Format"). Apollo's
+            # legacy server and async-graphql send validation errors this way, not as `error`.
+            if self._proto is not None:
+                self._proto.send_complete(op_id)
+            self._on_end(op_id, model.error_messages(errors))
+            return
         if future is not None:
             if not future.done():
                 if payload.get("data") is None and errors:
@@ -370,6 +384,11 @@ class Session:
         if self._stopping or not self._wanted:
             raise _Finished()
         described = describe_close(code, reason)
+        if code in (1002, 4406) and self._offer is None and self._frames == 0 and proto.dialect is Dialect.TRANSPORT_WS:
+            # PROTOCOL.md (b) 4: a legacy-only server (Apollo's) takes the client's first offer
+            # and then closes 1002. Offer only the legacy protocol, once, at once.
+            self._offer = Dialect.LEGACY
+            raise Disconnected(f"the server refused graphql-transport-ws ({described}); trying graphql-ws", immediate=True)
         if verdict.action is p.Action.DONE:
             raise _Finished()
         if verdict.action is p.Action.RETRY:
@@ -426,11 +445,14 @@ class Session:
         proto, ws = self._proto, self._ws
         if proto is None or ws is None:
             return
-        for frame in proto.data_to_send():
-            await ws.send(frame)
-        request = proto.close_to_send()
-        if request is not None:
-            await ws.close(request.code, request.reason)
+        try:
+            for frame in proto.data_to_send():
+                await ws.send(frame)
+            request = proto.close_to_send()
+            if request is not None:
+                await ws.close(request.code, request.reason)
+        except ConnectionClosed:
+            pass  # the reader's next recv() reports how the socket closed
 
     async def _abandon(self, ws: ClientConnection) -> None:
         """Close what is left of a socket, bounded; never let teardown raise."""

@@ -18,16 +18,16 @@ from websockets.exceptions import InvalidMessage as HandshakeEOF
 from incident_cli import __version__
 from incident_cli.auth import upgrade_headers
 from incident_cli.errors import AuthError, ConfigError, Disconnected, IncidentsError, ProtocolMismatch
-from incident_cli.messages import OFFERED_SUBPROTOCOLS
+from incident_cli.messages import OFFERED_SUBPROTOCOLS, Dialect
 from incident_cli.sanitize import sanitize
 
 if TYPE_CHECKING:
     from incident_cli.session import SessionConfig
 
 
-async def open_connection(config: SessionConfig) -> ClientConnection:
-    """Connect, offering the configured subprotocols; raise only errors.py types."""
-    offered = [config.dialect.value] if config.dialect else list(OFFERED_SUBPROTOCOLS)
+async def open_connection(config: SessionConfig, dialect: Dialect | None = None) -> ClientConnection:
+    """Connect offering ``dialect`` (or both, modern first); raise only errors.py types."""
+    offered = [dialect.value] if dialect else list(OFFERED_SUBPROTOCOLS)
     try:
         return await connect(
             config.url,

@@ -26,7 +26,8 @@ async def scripted_server(
     options: dict[str, Any] = {"subprotocols": list(subprotocols)} if subprotocols else {}
     if subprotocols == ():
         options["select_subprotocol"] = lambda _conn, _offered: None
-    async with serve(guarded, "127.0.0.1", 0, **options, **kwargs) as server:
+    options.update(kwargs)
+    async with serve(guarded, "127.0.0.1", 0, **options) as server:
         port = server.sockets[0].getsockname()[1]
         yield f"ws://127.0.0.1:{port}/graphql/ws"
 

@@ -400,3 +400,65 @@ def test_server_completing_every_operation_ends_the_session():
         assert [type(e) for e in events] == [model.Connected, model.IncidentSeen, model.OperationEnded]
 
     run(body())
+
+
+def test_auto_falls_back_to_legacy_when_a_legacy_only_server_closes_1002():
+    offers = []
+
+    async def handler(ws):
+        offers.append(ws.request.headers["Sec-WebSocket-Protocol"])
+        if ws.subprotocol == "graphql-transport-ws":
+            await ws.close(1002)  # what Apollo's server does with a protocol it does not speak
+            return
+        await receive_json(ws)
+        await ws.send(json.dumps({"type": "connection_ack"}))
+        start = await receive_json(ws)
+        assert start["type"] == "start"
+        await ws.send(json.dumps({"id": start["id"], "type": "data", "payload": {"data": {"newIncidents": {"id": "a"}}}}))
+        await ws.wait_closed()
+
+    async def body():
+        first_offer = lambda _conn, offered: offered[0]  # noqa: E731 - ws without handleProtocols
+        async with scripted_server(handler, select_subprotocol=first_offer) as url:
+            async with Session(config(url, max_retries=0), [ops.subscription("new")]) as session:
+                events = await collect(session, is_data)
+        assert offers == ["graphql-transport-ws, graphql-ws", "graphql-ws"]
+        assert isinstance(events[0], model.Reconnecting) and "trying graphql-ws" in events[0].reason
+        assert events[1].subprotocol == "graphql-ws" and is_data(events[-1])
+
+    run(body())
+
+
+def test_forced_protocol_never_falls_back():
+    async def handler(ws):
+        await ws.close(1002)
+
+    async def body():
+        async with scripted_server(handler) as url:
+            cfg = config(url, dialect=Dialect.TRANSPORT_WS)
+            async with Session(cfg, [ops.subscription("new")]) as session:
+                with pytest.raises(ProtocolMismatch, match="1002"):
+                    await collect(session, is_data)
+
+    run(body())
+
+
+def test_request_error_in_a_result_without_data_ends_the_operation():
+    """async-graphql and Apollo's legacy server: validation errors as a result with no `data`."""
+    frames = []
+
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        await ws.send(json.dumps({"id": sub["id"], "type": "next", "payload": {"errors": [{"message": "Unknown field"}]}}))
+        async for frame in ws:
+            frames.append(json.loads(frame))
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                events = [event async for event in session.events()]
+        assert isinstance(events[-1], model.OperationEnded) and events[-1].errors == ("Unknown field",)
+        assert not any(isinstance(e, model.ServerWarning) for e in events)
+        assert frames and frames[0]["type"] == "complete"  # we told the server we are done with it
+
+    run(body())
