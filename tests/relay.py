@@ -2,7 +2,9 @@
 
 Modes: ``pass`` forwards both ways; ``blackhole`` keeps every socket open but forwards
 nothing (a dead NAT entry, a half-open connection); ``reset`` aborts every connection with
-an RST; ``latency`` delays each chunk. New connections follow the current mode.
+an RST; ``latency`` delays each chunk. ``close_after`` (seconds, any mode) ends each
+connection with a FIN after that long, like a load balancer's lifetime cap. New
+connections follow the current mode.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class Relay:
         self.target = (target_host, target_port)
         self.mode = "pass"
         self.latency = 0.0
+        self.close_after: float | None = None
         self.connections = 0
         self._server: asyncio.Server | None = None
         self._pairs: list[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = []
@@ -61,10 +64,19 @@ class Relay:
             writer.transport.abort()
             return
         self._pairs.append((writer, up_writer))
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pump(source, sink))
+        pumps = [self._pump(reader, up_writer), self._pump(up_reader, writer)]
+        if self.close_after is not None:
+            pumps.append(self._expire(writer, up_writer, self.close_after))
+        for pump in pumps:
+            task = asyncio.create_task(pump)
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    async def _expire(self, client: asyncio.StreamWriter, upstream: asyncio.StreamWriter, after: float) -> None:
+        await asyncio.sleep(after)
+        for writer in (client, upstream):
+            with contextlib.suppress(Exception):
+                writer.close()
 
     async def _pump(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(Exception):

@@ -97,6 +97,66 @@ def test_half_open_connection_is_detected_and_recovered_within_the_bound():
     run(body())
 
 
+def test_connection_reset_is_retried_until_the_path_heals():
+    async def body():
+        server = await demo()
+        relay = await Relay("127.0.0.1", server.port).start()
+        try:
+            async with Session(config(relay.url), [ops.subscription("updates")]) as session:
+                await until(session, is_data)
+                relay.set_mode("reset")  # every connection, old and new, gets an RST
+                await until(session, lambda e: isinstance(e, model.Reconnecting) and e.attempt >= 3)
+                relay.set_mode("pass")
+                await until(session, lambda e: isinstance(e, model.Connected))
+                assert is_data((await until(session, is_data))[-1])
+        finally:
+            await relay.stop()
+            await server.stop()
+
+    run(body())
+
+
+def test_latency_below_the_ping_timeout_is_not_a_failure():
+    async def body():
+        server = await demo()
+        relay = await Relay("127.0.0.1", server.port).start()
+        relay.mode, relay.latency = "latency", 0.15
+        try:
+            cfg = config(relay.url, ping_interval=0.2, ping_timeout=0.6)
+            async with Session(cfg, [ops.subscription("updates")]) as session:
+                with pytest.raises(TimeoutError):  # two seconds of slow pongs and no reconnect
+                    async with asyncio.timeout(2.0):
+                        await until(session, lambda e: isinstance(e, model.Reconnecting))
+            assert relay.connections == 1
+        finally:
+            await relay.stop()
+            await server.stop()
+
+    run(body())
+
+
+def test_load_balancer_lifetime_cap_means_quiet_reconnects_at_minimum_backoff():
+    async def body():
+        server = await demo()
+        relay = await Relay("127.0.0.1", server.port).start()
+        relay.close_after = 0.5
+        try:
+            policy = BackoffPolicy(base=0.05, factor=2.0, cap=5.0, floor=0.01, healthy_after=0.3)
+            async with Session(config(relay.url, backoff=policy), [ops.subscription("updates")]) as session:
+                delays = []
+                async for event in session.events():
+                    if isinstance(event, model.Reconnecting):
+                        delays.append(event.delay)
+                        if len(delays) == 4:
+                            break
+            assert all(delay <= 0.05 for delay in delays), delays  # healthy each time: never grows
+        finally:
+            await relay.stop()
+            await server.stop()
+
+    run(body())
+
+
 def test_graphql_layer_stuck_while_websocket_layer_answers():
     """The demo goes silent but websockets still answers WebSocket pings: only our watchdogs see it."""
 
@@ -372,3 +432,27 @@ def test_ack_never_sent_then_recovers():
         )
     assert result.returncode == 0, result.stderr
     assert "no connection_ack within 0.3 s" in result.stderr and len(result.stdout.splitlines()) == 2
+
+
+def test_a_second_signal_leaves_at_once_when_the_close_hangs():
+    port = free_port()
+    server = subprocess.Popen([*INCIDENTS, "demo", "--port", str(port), "--rate", "20"], stderr=subprocess.PIPE, text=True)
+    watch = None
+    try:
+        assert "serving" in read_line(server.stderr, 15)
+        watch = Watch("--url", f"ws://127.0.0.1:{port}/graphql/ws")
+        watch.next_matching(lambda r: True, 15)
+        os.kill(server.pid, signal.SIGSTOP)  # the close handshake will never be answered
+        watch.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)  # let the first signal start the graceful close (bounded: a deadline, not a wait for an event)
+        started = time.monotonic()
+        watch.proc.send_signal(signal.SIGTERM)
+        assert watch.proc.wait(timeout=seconds(5)) == 143
+        assert time.monotonic() - started < 1.0
+    finally:
+        if watch is not None:
+            watch.finish()
+        os.kill(server.pid, signal.SIGCONT)
+        server.kill()
+        server.wait(10)
+        server.stderr.close()
