@@ -63,3 +63,32 @@ def init_payload(token: Token | None) -> dict[str, Any] | None:
 
 def upgrade_headers(token: Token | None) -> dict[str, str]:
     return {} if token is None else {"Authorization": authorization(token)}
+
+
+def claims(token: Token | None) -> dict[str, Any] | None:
+    """The JWT's claims, read WITHOUT verifying the signature: for display and timing only.
+
+    The server decides access; the client only reads ``exp`` to warn and to refresh in
+    time. None when the token is not a JWT.
+    """
+    if token is None:
+        return None
+    import jwt  # pyjwt: imported here, only when a token is there to read
+
+    try:
+        decoded = jwt.decode(token.reveal(), options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def numeric_claim(values: dict[str, Any] | None, name: str) -> float | None:
+    """A NumericDate claim; booleans and strings are not numbers (RELIABILITY.md (b))."""
+    value = (values or {}).get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def expiry_of(token: Token | None) -> float | None:
+    return numeric_claim(claims(token), "exp")

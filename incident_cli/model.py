@@ -295,7 +295,14 @@ class OutputDropped:
     count: int
 
 
-StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired | OutputDropped
+@dataclass(frozen=True, kw_only=True)
+class CredentialsRefreshed:
+    """A fresh token, and a new connection subscribed with it before the old one closed."""
+
+    expires_at: float | None  # seconds since the epoch
+
+
+StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired | OutputDropped | CredentialsRefreshed
 Event = StreamEvent | StatusEvent
 
 
@@ -310,3 +317,16 @@ def error_messages(errors: Any) -> tuple[str, ...]:
         message = item.get("message") if isinstance(item, dict) else item
         messages.append(str(message) if message is not None else "unknown error")
     return tuple(messages)
+
+
+def error_codes(errors: Any) -> tuple[str, ...]:
+    """The ``extensions.code`` of each GraphQL error that has one (API.md, "Error codes")."""
+    if isinstance(errors, dict):
+        errors = [errors]
+    codes = []
+    for item in errors if isinstance(errors, list | tuple) else ():
+        extensions = item.get("extensions") if isinstance(item, dict) else None
+        code = extensions.get("code") if isinstance(extensions, dict) else None
+        if isinstance(code, str):
+            codes.append(code)
+    return tuple(codes)

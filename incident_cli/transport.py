@@ -16,7 +16,7 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, S
 from websockets.exceptions import InvalidMessage as HandshakeEOF
 
 from incident_cli import __version__
-from incident_cli.auth import upgrade_headers
+from incident_cli.auth import Token, upgrade_headers
 from incident_cli.errors import AuthError, ConfigError, Disconnected, IncidentsError, ProtocolMismatch
 from incident_cli.messages import OFFERED_SUBPROTOCOLS, Dialect
 from incident_cli.sanitize import sanitize
@@ -25,21 +25,24 @@ if TYPE_CHECKING:
     from incident_cli.session import SessionConfig
 
 
-async def open_connection(config: SessionConfig, dialect: Dialect | None = None) -> ClientConnection:
+async def open_connection(
+    config: SessionConfig, dialect: Dialect | None = None, token: Token | None = None
+) -> ClientConnection:
     """Connect offering ``dialect`` (or both, modern first); raise only errors.py types."""
     offered = [dialect.value] if dialect else list(OFFERED_SUBPROTOCOLS)
     try:
         return await connect(
             config.url,
             subprotocols=offered,  # type: ignore[arg-type]
-            additional_headers=upgrade_headers(config.token),
+            additional_headers=upgrade_headers(token),
             user_agent_header=f"incidents/{__version__}",
             open_timeout=config.open_timeout,
             ping_interval=config.ping_interval,
             ping_timeout=config.ping_timeout,
             close_timeout=config.close_timeout,
             max_size=config.max_size,
-            proxy=None if is_loopback(config.url) else True,
+            proxy=None if is_loopback(config.url) or not config.proxy else True,
+            **({"ssl": config.ssl} if config.ssl is not None and config.url.startswith("wss:") else {}),
         )
     except InvalidStatus as exc:
         retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))

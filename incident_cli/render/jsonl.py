@@ -27,6 +27,7 @@ _STATUS_NAMES = {
     model.OutputDropped: "output_dropped",
     model.ServerWarning: "warning",
     model.OperationEnded: "operation_ended",
+    model.CredentialsRefreshed: "credentials_refreshed",
 }
 
 

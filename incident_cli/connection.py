@@ -1,0 +1,374 @@
+"""One socket, from open to close: handshake, subscriptions, reading, liveness.
+
+Everything that belongs to a single socket lives here and dies with it (house rule 2: a
+fresh ClientProtocol per socket), so the session can hold two at once when it moves to a
+new connection with fresh credentials. It reports through two callbacks and ends by
+raising: Disconnected (retry), Finished (over), or a fatal errors.py type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from incident_cli import model
+from incident_cli import protocol as p
+from incident_cli.auth import Token, init_payload
+from incident_cli.errors import (
+    AuthError,
+    ClientBug,
+    Disconnected,
+    IncidentsError,
+    OperationRejected,
+    ProtocolMismatch,
+    Unavailable,
+)
+from incident_cli.messages import Dialect
+from incident_cli.operations import Operation
+from incident_cli.sanitize import sanitize
+from incident_cli.transport import describe_close, open_connection
+
+if TYPE_CHECKING:
+    from incident_cli.session import SessionConfig
+
+AUTH_ERROR_CODES = frozenset({"UNAUTHENTICATED"})  # API.md: a token problem, worth a refresh
+
+
+class Finished(Exception):
+    """This socket's work is over: every operation ended, or we closed it on purpose."""
+
+
+class Connection:
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        token: Token | None,
+        offer: Dialect | None,
+        emit: Callable[[model.Event], None],
+        ended: Callable[[Connection, Operation, tuple[str, ...]], None],
+        monotonic: Callable[[], float],
+    ) -> None:
+        self.config = config
+        self.token = token
+        self.offer = offer
+        self._emit = emit
+        self._ended = ended
+        self._monotonic = monotonic
+        self.ws: ClientConnection | None = None
+        self.proto: p.ClientProtocol | None = None
+        self.ids: dict[str, Operation] = {}
+        self.queries: dict[str, asyncio.Future[Any]] = {}
+        self.pending: IncidentsError | None = None  # how this socket ends, raised once it is closed
+        self.acknowledged = False
+        self.refused_modern = False  # a legacy-only server turned graphql-transport-ws away
+        self.closing = False  # we closed it: a close is the end, not a disconnect
+        self.frames = 0
+        self._liveness: str | None = None  # inbound traffic we can count on: "heartbeat", "ka"
+        self._ping_sent: float | None = None
+        self._last_inbound = monotonic()
+
+    @property
+    def dialect(self) -> Dialect:
+        assert self.proto is not None
+        return self.proto.dialect
+
+    @property
+    def ready(self) -> bool:
+        return self.proto is not None and self.proto.state is p.State.READY and not self.closing
+
+    # ---- opening ---------------------------------------------------------------------
+
+    async def open(self, operations: list[Operation]) -> None:
+        """Connect, initialise, wait for the ack and subscribe ``operations``."""
+        self.ws = await open_connection(self.config, self.offer, self.token)
+        try:
+            if self.ws.subprotocol is None:
+                raise ProtocolMismatch(
+                    "the server selected no subprotocol: it speaks neither graphql-transport-ws nor graphql-ws"
+                )
+            self.proto = p.ClientProtocol(Dialect(self.ws.subprotocol))  # websockets refuses unoffered values
+            self.proto.send_init(init_payload(self.token))
+            await self.flush()
+            await self._await_ack()
+            self.acknowledged = True
+            for operation in operations:
+                self.subscribe(operation)
+            await self.flush()
+        except BaseException:
+            await self.abandon()
+            raise
+
+    def subscribe(self, operation: Operation) -> None:
+        assert self.proto is not None
+        op_id = self.proto.send_subscribe(operation.document, operation.variables, operation.operation_name)
+        self.ids[op_id] = operation
+
+    async def _await_ack(self) -> None:
+        assert self.proto is not None
+        try:
+            async with asyncio.timeout(self.config.ack_timeout):
+                while self.proto.state is p.State.INITIALISING:
+                    await self.read_one()
+        except TimeoutError:
+            self.proto.close(p.OUR_ACK_TIMEOUT, "Connection acknowledgement timeout")
+            await self.flush()
+            raise Disconnected(f"no connection_ack within {self.config.ack_timeout:g} s") from None
+
+    # ---- running ---------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Read until the socket closes; then raise how it ended."""
+        watchdog = asyncio.create_task(self._watch_liveness(), name="incidents-liveness")
+        try:
+            while True:
+                await self.read_one()
+        finally:
+            watchdog.cancel()
+            await asyncio.gather(watchdog, return_exceptions=True)
+            self.fail_queries(Unavailable("the connection was lost before the query was answered"))
+            await self.abandon()
+
+    async def query(self, operation: Operation) -> Any:
+        if not self.ready:
+            raise Unavailable(f"the connection was lost before the {operation.label} query was sent")
+        assert self.proto is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        op_id = self.proto.send_subscribe(operation.document, operation.variables, operation.operation_name)
+        self.queries[op_id] = future
+        await self.flush()
+        return await future
+
+    def request_close(self, code: int = 1000, reason: str = "") -> None:
+        """Complete every operation and close (sent by the next flush)."""
+        self.closing = True
+        if self.proto is not None:
+            self.proto.close(code, reason)
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        self.request_close(code, reason)
+        await self.flush()
+
+    async def read_one(self) -> None:
+        assert self.ws is not None and self.proto is not None
+        try:
+            frame = await self.ws.recv()
+        except ConnectionClosed as closed:
+            self._closed(closed)
+        else:
+            self._last_inbound = self._monotonic()
+            self.frames += 1
+            if isinstance(frame, str):
+                self.proto.receive_text(frame)
+            else:
+                self.proto.receive_binary(frame)
+        self._dispatch()
+        await self.flush()
+        if self.pending is not None and not isinstance(self.pending, Disconnected):
+            raise self.pending  # fatal: the close has been sent
+
+    def _closed(self, closed: ConnectionClosed) -> None:
+        assert self.proto is not None
+        if closed.rcvd is not None:
+            self.proto.receive_close(closed.rcvd.code, closed.rcvd.reason)
+        elif closed.sent is not None and closed.sent.code == 1009:
+            # Our own max_size tripped. With compression the size is not known: only that it was over.
+            size = getattr(closed.__cause__, "size", None)
+            self.proto.receive_close(1009, f"{size:,} bytes" if size else "")
+        else:
+            self.proto.receive_close(None, "")
+
+    # ---- what the protocol core reports ------------------------------------------------
+
+    def _dispatch(self) -> None:
+        assert self.proto is not None
+        received_at = datetime.now(timezone.utc)
+        for event in self.proto.events_received():
+            match event:
+                case p.Data(id=op_id, payload=payload):
+                    self._on_data(op_id, payload, received_at)
+                case p.OperationFailed(id=op_id, errors=errors):
+                    self._on_failed(op_id, list(errors))
+                case p.Completed(id=op_id):
+                    self._on_end(op_id, ())
+                case p.Rejected(payload=payload):
+                    detail = "; ".join(model.error_messages(payload)) or "no reason given"
+                    raise AuthError(f"the server refused the connection: {sanitize(detail)}")
+                case p.Alive():
+                    if self._liveness is None and self.proto.dialect is Dialect.LEGACY:
+                        self._liveness = "ka"
+                    self._ping_sent = None
+                case p.Violation(reason=reason):
+                    self.closing = True
+                    self.pending = ProtocolMismatch(
+                        f"the server sent an invalid message ({sanitize(reason)}); closed with 4400"
+                    )
+                case p.Closed(code=code, reason=reason, verdict=verdict):
+                    self._on_close(code, reason, verdict)
+
+    def _on_data(self, op_id: str, payload: dict[str, Any], received_at: datetime) -> None:
+        errors = payload.get("errors")
+        if errors and "data" not in payload:
+            # A request error: the operation never ran (GraphQL spec, "Response Format"). Apollo's
+            # legacy server and async-graphql send validation errors this way, not as `error`.
+            assert self.proto is not None
+            self.proto.send_complete(op_id)
+            self._on_failed(op_id, errors)
+            return
+        future = self.queries.get(op_id)
+        if future is not None:
+            if not future.done():
+                if payload.get("data") is None and errors:
+                    future.set_exception(OperationRejected(_joined(model.error_messages(errors))))
+                else:
+                    future.set_result(payload.get("data"))
+            return
+        operation = self.ids[op_id]
+        if errors:  # (a) 17: errors beside data do not end the stream; [] is no error
+            self._emit(model.ServerWarning(subscription=operation.label, messages=model.error_messages(errors)))
+        data = payload.get("data")
+        if data is not None:
+            event = model.stream_event(operation.label, data, received_at)
+            if isinstance(event, model.Heartbeat):
+                self._liveness = "heartbeat"  # from now on, silence means trouble
+            self._emit(event)
+
+    def _on_failed(self, op_id: str, errors: list[Any]) -> None:
+        if AUTH_ERROR_CODES & set(model.error_codes(errors)) and op_id not in self.queries:
+            self.closing = True
+            self.pending = AuthError(f"the server says the credentials are not valid: {_joined(model.error_messages(errors))}")
+            assert self.proto is not None
+            self.proto.close(1000)
+            return
+        self._on_end(op_id, model.error_messages(errors))
+
+    def _on_end(self, op_id: str, errors: tuple[str, ...]) -> None:
+        future = self.queries.pop(op_id, None)
+        if future is not None:
+            if not future.done():
+                if errors:
+                    future.set_exception(OperationRejected(_joined(errors)))
+                else:
+                    future.set_result(None)
+            return
+        operation = self.ids.pop(op_id, None)
+        if operation is not None:
+            self._ended(self, operation, errors)
+
+    def _on_close(self, code: int | None, reason: str, verdict: p.Verdict) -> None:
+        if self.pending is not None:
+            raise self.pending
+        if self.closing:
+            raise Finished()
+        described = describe_close(code, reason)
+        if (
+            code in (1002, 4406)
+            and self.offer is None
+            and self.frames == 0
+            and self.dialect is Dialect.TRANSPORT_WS
+        ):
+            # PROTOCOL.md (b) 4: a legacy-only server (Apollo's) takes the client's first offer
+            # and then closes 1002. The session offers only the legacy protocol next, at once.
+            self.refused_modern = True
+            raise Disconnected(f"the server refused graphql-transport-ws ({described}); trying graphql-ws", immediate=True)
+        if verdict.action is p.Action.DONE:
+            raise Finished()
+        if verdict.action is p.Action.RETRY:
+            if verdict.cause is p.Cause.TOO_BIG:
+                size = f" of {sanitize(reason, max_length=40)}" if reason else ""
+                described = (
+                    f"a message{size} was over the {self.config.max_size:,} byte limit (1009); "
+                    "--max-message-size raises it"
+                )
+            raise Disconnected(described, rate_limited=verdict.cause is p.Cause.RATE_LIMITED)
+        raise _fatal(verdict.cause, described)
+
+    # ---- liveness ----------------------------------------------------------------------
+
+    async def _watch_liveness(self) -> None:
+        """GraphQL ping/pong with a deadline, and silence watchdogs for heartbeats and `ka`.
+
+        websockets' own keepalive runs underneath; this also catches a server whose
+        WebSocket layer answers while its GraphQL layer is stuck.
+        """
+        config, proto, ws = self.config, self.proto, self.ws
+        assert proto is not None and ws is not None
+        interval = config.ping_interval
+        tick = min(1.0, config.heartbeat_timeout / 4, config.keepalive_timeout / 4, *([interval / 4] if interval else []))
+        next_ping = self._monotonic() + interval if interval else None
+        while True:
+            await asyncio.sleep(tick)
+            now = self._monotonic()
+            silence = now - self._last_inbound
+            reason = None
+            if self._ping_sent is not None and config.ping_timeout and now - self._ping_sent > config.ping_timeout:
+                reason = f"no pong within {config.ping_timeout:g} s"
+            elif self._liveness == "heartbeat" and silence > config.heartbeat_timeout:
+                reason = f"no heartbeat or other message for {silence:.0f} s"
+            elif self._liveness == "ka" and silence > config.keepalive_timeout:
+                reason = f"no keep-alive from the server for {silence:.0f} s"
+            if reason is not None:
+                self.pending = Disconnected(f"the connection went silent: {reason}")
+                proto.close(p.OUR_LIVENESS_TIMEOUT, "liveness timeout")
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(0.2):
+                        await self.flush()
+                ws.transport.abort()  # a half-open socket would not complete a close handshake
+                return
+            if next_ping is not None and now >= next_ping and proto.dialect is Dialect.TRANSPORT_WS:
+                if self._ping_sent is None:
+                    self._ping_sent = now
+                    proto.send_ping()
+                    await self.flush()
+                next_ping = now + interval
+
+    # ---- plumbing ----------------------------------------------------------------------
+
+    async def flush(self) -> None:
+        proto, ws = self.proto, self.ws
+        if proto is None or ws is None:
+            return
+        try:
+            for frame in proto.data_to_send():
+                await ws.send(frame)
+            request = proto.close_to_send()
+            if request is not None:
+                await ws.close(request.code, request.reason)
+        except ConnectionClosed:
+            pass  # the reader's next recv() reports how the socket closed
+
+    async def abandon(self) -> None:
+        """Close what is left of the socket, bounded; never let teardown raise."""
+        if self.ws is None:
+            return
+        try:
+            async with asyncio.timeout(self.config.close_timeout):
+                await self.ws.close()
+        except Exception:  # noqa: BLE001 - teardown must not mask the real outcome
+            self.ws.transport.abort()
+
+    def fail_queries(self, error: IncidentsError) -> None:
+        for future in self.queries.values():
+            if not future.done():
+                future.set_exception(error)
+        self.queries.clear()
+
+
+def _joined(messages: tuple[str, ...]) -> str:
+    return "; ".join(sanitize(message) for message in messages) or "the server reported an error"
+
+
+def _fatal(cause: p.Cause, described: str) -> IncidentsError:
+    if cause is p.Cause.AUTH:
+        return AuthError(f"the server rejected the credentials: {described}")
+    if cause is p.Cause.CLIENT_BUG:
+        return ClientBug(f"the server says our messages are invalid: {described}")
+    if cause is p.Cause.REJECTED:
+        return OperationRejected(f"the server rejected the operation: {described}")
+    return ProtocolMismatch(f"the server ended the connection: {described}")
