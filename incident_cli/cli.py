@@ -230,9 +230,24 @@ def watch(
     keep_resolved: Annotated[
         str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")
     ] = "5m",
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE].")] = None,
     token_file: Annotated[
-        Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN].")
+        Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN_FILE].")
     ] = None,
+    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read the bearer token from stdin.")] = False,
+    token: Annotated[
+        Optional[str], typer.Option("--token", help="The token itself: other users can read it with ps; prefer INCIDENTS_TOKEN.")
+    ] = None,
+    refresh_token_file: Annotated[
+        Optional[Path], typer.Option("--refresh-token-file", help="Refresh token, to renew the access token before it expires.")
+    ] = None,
+    refresh_url: Annotated[Optional[str], typer.Option("--refresh-url", help="Token refresh endpoint (default: /auth/refresh on the server).")] = None,
+    ca_file: Annotated[Optional[Path], typer.Option("--ca-file", help="Also trust this CA (PEM) for wss://.")] = None,
+    allow_insecure_transport: Annotated[
+        Optional[bool], typer.Option("--allow-insecure-transport", help="Allow sending a token over plain ws:// to a remote host.")
+    ] = None,
+    proxy: Annotated[Optional[bool], typer.Option("--proxy/--no-proxy", help="Honour the proxy environment variables (default).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Log connections and frames to stderr, secrets redacted.")] = False,
     protocol: Annotated[
         Optional[ProtocolChoice], typer.Option("--protocol", help="Subprotocol to offer (auto offers both).")
     ] = None,
@@ -262,13 +277,33 @@ def watch(
     ] = "4MiB",
     demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
 ) -> None:
-    """Stream incidents and their updates: JSON lines on stdout."""
+    """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
+    from incident_cli import compose
     from incident_cli import operations as ops
     from incident_cli.config import load_settings, parse_size
     from incident_cli.durations import parse_duration
 
+    if debug:
+        _debug_logging()
     try:
-        severities = ops.parse_severities(severity)
+        settings = load_settings(
+            flags={
+                "url": url,
+                "profile": profile,
+                "token_file": token_file,
+                "token_stdin": _read_token_stdin() if token_stdin else None,
+                "token": _token_flag(token),
+                "refresh_token_file": refresh_token_file,
+                "refresh_url": refresh_url,
+                "ca_file": ca_file,
+                "protocol": protocol.value if protocol else None,
+                "ack_timeout": ack_timeout,
+                "max_retries": max_retries,
+                "allow_insecure_transport": allow_insecure_transport,
+                "proxy": proxy,
+            }
+        )
+        severities = ops.parse_severities(severity if severity is not None else settings.severity)
         if query is not None:
             chosen = [ops.custom(_read_query(query), ops.parse_variables(var, variables), operation_name)]
         else:
@@ -277,45 +312,34 @@ def watch(
             chosen = [ops.subscription(name, severities=severities) for name in ops.parse_streams(subscribe)]
         duration = parse_duration(for_, option="--for") if for_ is not None else None
         grace = parse_duration(keep_resolved, option="--keep-resolved")
-        ping_every = parse_duration(ping_interval, option="--ping-interval")
-        ping_wait = parse_duration(ping_timeout, option="--ping-timeout")
-        message_limit = parse_size(max_message_size, option="--max-message-size")
-        settings = load_settings(
-            url=url,
-            token_file=token_file,
-            protocol=protocol.value if protocol else None,
-            ack_timeout=ack_timeout,
-            max_retries=max_retries,
+        tuning = compose.Tuning(
+            ping_interval=parse_duration(ping_interval, option="--ping-interval"),
+            ping_timeout=parse_duration(ping_timeout, option="--ping-timeout"),
+            max_size=parse_size(max_message_size, option="--max-message-size"),
         )
+        ssl_context = compose.tls_context(settings)
+        if not demo and (warning := compose.plaintext_warning(settings, settings.url)):
+            sys.stderr.write(f"incidents: {warning}\n")
+        credentials = compose.credentials_for(settings, ssl_context)
     except IncidentsError as error:
         _fail(error)
 
+    if output is Output.auto and settings.output:
+        output = Output(settings.output)
     mode = _output_mode(output)
     streams = ["custom"] if query is not None else list(ops.parse_streams(subscribe))
 
     async def run(stop) -> None:  # type: ignore[no-untyped-def]
-        from incident_cli.messages import Dialect
-        from incident_cli.session import SessionConfig
-        from incident_cli.watch import WatchRequest, watch as watch_stream
+        from incident_cli.watch import WatchRequest
 
         server = None
-        config_url = settings.url
+        target = settings.url
         if demo:
             from incident_cli.demo.server import DemoServer, ServerOptions
 
             server = await DemoServer(ServerOptions(port=0)).start()
-            config_url = server.url
-        config = SessionConfig(
-            url=config_url,
-            token=settings.token,
-            dialect=None if settings.protocol == "auto" else Dialect(settings.protocol),
-            ack_timeout=settings.ack_timeout,
-            open_timeout=settings.open_timeout,
-            max_retries=settings.max_retries,
-            max_size=message_limit,
-            ping_interval=ping_every,
-            ping_timeout=ping_wait,
-        )
+            target = server.url
+        config = compose.session_config(settings, target, tuning, ssl_context)
         request = WatchRequest(
             operations=chosen,
             count=count,
@@ -326,10 +350,12 @@ def watch(
         )
         try:
             if mode is Output.table:
-                await _watch_table(config, request, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace)
+                await compose.run_table(
+                    config, request, credentials, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
+                )
             else:
-                await _watch_lines(
-                    config, request, mode, color.value, stop,
+                await compose.run_lines(
+                    config, request, credentials, text=mode is Output.text, color=color.value, stop=stop,
                     snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
                 )
         finally:
@@ -339,6 +365,31 @@ def watch(
     _run(run)
 
 
+def _token_flag(value: str | None):  # type: ignore[no-untyped-def]
+    if value is None:
+        return None
+    from incident_cli.auth import parse_token
+
+    sys.stderr.write("incidents: warning: --token is visible to other users (ps); prefer INCIDENTS_TOKEN or --token-file\n")
+    return parse_token(value, source="--token")
+
+
+def _read_token_stdin():  # type: ignore[no-untyped-def]
+    from incident_cli.auth import parse_token
+
+    if sys.stdin.isatty():
+        sys.stderr.write("incidents: paste the token, then press Enter: ")
+        sys.stderr.flush()
+        return parse_token(sys.stdin.readline(), source="stdin")
+    return parse_token(sys.stdin.read(), source="stdin")
+
+
+def _debug_logging() -> None:
+    from incident_cli.redact import install_debug_logging
+
+    install_debug_logging(sys.stderr)
+
+
 def _output_mode(choice: Output) -> Output:
     """auto: the table on a terminal, text lines on one that cannot draw it, else JSON lines."""
     if choice is not Output.auto:
@@ -346,58 +397,6 @@ def _output_mode(choice: Output) -> Output:
     if not sys.stdout.isatty():
         return Output.jsonl
     return Output.text if os.environ.get("TERM", "") in ("dumb", "unknown") else Output.table
-
-
-async def _watch_lines(config, request, mode, color, stop, *, snapshots, status_events, overflow) -> None:  # type: ignore[no-untyped-def]
-    """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
-    from incident_cli.render.status import StatusLines
-    from incident_cli.render.writer import line_sink
-    from incident_cli.watch import watch as watch_stream
-
-    status = StatusLines(sys.stderr)
-    writer = line_sink(sys.stdout, policy=overflow, on_broken=lambda: stop(int(ExitStatus.OK)))
-    if mode is Output.text:
-        from incident_cli.render.terminal import make_console
-        from incident_cli.render.text import TextLines
-        from incident_cli.render.writer import TextStream
-
-        console = make_console(TextStream(writer, sys.stdout), color=color)
-        output = TextLines(console, status, snapshots=snapshots, dropped=writer.take_dropped)
-    else:
-        from incident_cli.render.jsonl import JsonLinesRenderer
-
-        output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
-    try:
-        await watch_stream(config, request, output)
-    finally:
-        left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
-        if left:
-            status.line(f"warning: {left:,} lines were not written: the reader of stdout stopped reading")
-        if writer.broken:
-            raise BrokenPipeError
-
-
-OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the end
-
-
-async def _watch_table(config, request, streams, *, color, refresh, max_rows, grace) -> None:  # type: ignore[no-untyped-def]
-    from incident_cli.render.board import Board
-    from incident_cli.render.table import TableView
-    from incident_cli.render.terminal import make_console
-    from incident_cli.watch import watch as watch_stream
-
-    heartbeats = "updates" in streams  # the reference server beats every 5 s on incidentUpdates
-    board = Board(keep_resolved=grace, subscriptions=tuple(streams), heartbeat_period=5.0 if heartbeats else None)
-    board.connection.server = config.url
-    view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
-    async with view:
-        try:
-            await watch_stream(config, request, view)
-        except IncidentsError as error:
-            view.ended(str(error))
-            raise
-        else:
-            view.ended(None)
 
 
 def _read_query(source: str) -> str:

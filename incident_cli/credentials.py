@@ -1,15 +1,27 @@
 """Where tokens come from, fresh for every connection: a value, a file, a command, a refresh.
 
-An I/O edge: it reads files, runs the token command and calls the refresh endpoint.
-The session asks ``current()`` before each connect and ``refresh()`` when the server
-rejects the token or it is about to expire; ``expires_at`` says when that is.
+An I/O edge: it reads token files, runs the token command and calls the refresh
+endpoint. The session asks ``current()`` before each connect and ``refresh()`` when the
+server rejects the token or it is about to expire; ``expires_at`` says when that is.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import ssl
+import urllib.error
+import urllib.request
+from pathlib import Path
 from typing import Protocol
 
-from incident_cli.auth import Token, expiry_of
+from incident_cli.auth import Token, expiry_of, parse_token
+from incident_cli.config import Secret, Settings, read_secret_file
+from incident_cli.errors import AuthError, ConfigError, Unavailable
+from incident_cli.model import parse_time
+
+COMMAND_TIMEOUT = 10.0  # a token command that hangs must not hang the tail
+REFRESH_TIMEOUT = 10.0
 
 
 class Credentials(Protocol):
@@ -42,3 +54,142 @@ class StaticCredentials:
 
     async def refresh(self) -> Token | None:
         return None
+
+
+class FileCredentials:
+    """A token file, read again for every connection: an agent may rotate it."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._token: Token | None = None
+        self.expires_at: float | None = None
+
+    @property
+    def refreshable(self) -> bool:
+        return True  # worth a re-read when rejected or expiring
+
+    async def current(self) -> Token:
+        self._token = read_secret_file(self._path)
+        self.expires_at = expiry_of(self._token)
+        return self._token
+
+    async def refresh(self) -> Token | None:
+        before = self._token
+        token = await self.current()
+        return token if token != before else None
+
+
+class CommandCredentials:
+    """A command that prints a fresh token, run for every connection (kubectl's exec plugins)."""
+
+    refreshable = True
+
+    def __init__(self, argv: tuple[str, ...]) -> None:
+        self._argv = argv
+        self.expires_at: float | None = None
+
+    async def current(self) -> Token:
+        name = self._argv[0]
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *self._argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,  # its messages could hold secrets
+            )
+        except OSError as exc:
+            raise ConfigError(f"cannot run the token command {name}: {exc.strerror}") from None
+        try:
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                output, _ = await process.communicate()
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise ConfigError(f"the token command {name} did not finish within {COMMAND_TIMEOUT:g} s") from None
+        if process.returncode != 0:
+            raise ConfigError(f"the token command {name} failed with status {process.returncode}")
+        token = parse_token(output.decode("utf-8", "replace"), source=f"the token command {name}")
+        self.expires_at = expiry_of(token)
+        return token
+
+    async def refresh(self) -> Token:
+        return await self.current()
+
+
+class RefreshingCredentials:
+    """An access token renewed with a refresh token at the server's refresh endpoint (API.md).
+
+    ``POST {"refreshToken": …}`` answers ``{"token": …, "expiresAt": "<RFC 3339>"}``; a
+    ``refreshToken`` in the answer replaces ours (rotation).
+    """
+
+    refreshable = True
+
+    def __init__(self, first: Credentials | None, refresh_token: Token, url: str, ssl_context: ssl.SSLContext | None) -> None:
+        self._first = first
+        self._refresh_token = refresh_token
+        self._url = url
+        self._ssl = ssl_context
+        self._token: Token | None = None
+        self._expires_at: float | None = None
+
+    @property
+    def expires_at(self) -> float | None:
+        return self._expires_at
+
+    async def current(self) -> Token | None:
+        if self._token is None:
+            self._token = await self._first.current() if self._first is not None else await self.refresh()
+            self._expires_at = expiry_of(self._token)
+        return self._token
+
+    async def refresh(self) -> Token:
+        answer = await asyncio.to_thread(self._post)
+        token = parse_token(str(answer.get("token") or ""), source="the refresh endpoint's answer")
+        if isinstance(answer.get("refreshToken"), str) and answer["refreshToken"].strip():
+            self._refresh_token = parse_token(answer["refreshToken"], source="the refresh endpoint's answer")
+        stated = parse_time(answer.get("expiresAt")) if isinstance(answer.get("expiresAt"), str) else None
+        self._token = token
+        self._expires_at = stated.timestamp() if stated else expiry_of(token)
+        return token
+
+    def _post(self) -> dict[str, object]:
+        body = json.dumps({"refreshToken": self._refresh_token.reveal()}).encode()
+        request = urllib.request.Request(
+            self._url, data=body, method="POST", headers={"Content-Type": "application/json", "Accept": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=REFRESH_TIMEOUT, context=self._ssl) as response:  # noqa: S310
+                answer = json.loads(response.read(1024 * 1024))
+        except urllib.error.HTTPError as exc:
+            if exc.code in (400, 401, 403):
+                raise AuthError(f"the refresh endpoint rejected the refresh token (HTTP {exc.code})") from None
+            raise Unavailable(f"the refresh endpoint answered HTTP {exc.code}") from None
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise Unavailable(f"cannot reach the refresh endpoint {self._url}: {reason}") from None
+        except ValueError:
+            raise Unavailable("the refresh endpoint did not answer JSON") from None
+        if not isinstance(answer, dict):
+            raise Unavailable("the refresh endpoint's answer is not a JSON object")
+        return answer
+
+
+def _base(secret: Secret | None) -> Credentials | None:
+    if secret is None:
+        return None
+    if secret.command:
+        return CommandCredentials(secret.command)
+    if secret.path is not None:
+        return FileCredentials(secret.path)
+    return StaticCredentials(secret.value)
+
+
+def make_credentials(settings: Settings, ssl_context: ssl.SSLContext | None = None) -> Credentials:
+    """The credentials the settings describe; a refresh token wraps whatever gives the first token."""
+    base = _base(settings.token)
+    refresh = settings.refresh_token
+    if refresh is None:
+        return base or StaticCredentials(None)
+    refresh_token = refresh.value if refresh.value is not None else read_secret_file(refresh.path, "refresh token file")  # type: ignore[arg-type]
+    return RefreshingCredentials(base, refresh_token, settings.effective_refresh_url, ssl_context)

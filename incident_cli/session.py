@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import random
 import time
 from collections import OrderedDict
@@ -69,6 +70,7 @@ def refresh_delay(expires_at: float | None, now: float) -> float | None:
 
 
 _END = object()
+logger = logging.getLogger(__name__)
 
 
 class Session:
@@ -176,6 +178,7 @@ class Session:
             try:
                 token = await self._credentials.current()
                 connection = self._connection(token)
+                logger.debug("connecting to %s (attempt %d, token %s)", self._config.url, attempt, token)
                 await connection.open(self._wanted)
                 self._activate(connection, attempt)
                 refreshed_for_denial = False
@@ -287,6 +290,7 @@ class Session:
         self._recent = None
 
     async def _refresh(self) -> Token | None:
+        logger.debug("refreshing the credentials")
         try:
             token = await self._credentials.refresh()
         except IncidentsError as error:

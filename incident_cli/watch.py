@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from incident_cli import model
+from incident_cli.credentials import Credentials
 from incident_cli.errors import IncidentsError, OperationRejected
 from incident_cli.filtering import UNKNOWN, Decision, SeverityIndex
 from incident_cli.operations import Operation, active_incidents_query, incident_query
@@ -58,8 +59,10 @@ class _Done(Exception):
     """The --count bound was reached."""
 
 
-async def watch(config: SessionConfig, request: WatchRequest, output: Output) -> WatchResult:
-    async with Session(config, request.operations) as session:
+async def watch(
+    config: SessionConfig, request: WatchRequest, output: Output, credentials: Credentials | None = None
+) -> WatchResult:
+    async with Session(config, request.operations, credentials=credentials) as session:
         run = _Watch(session, request, output)
         deadline = asyncio.timeout(request.duration)
         try:

@@ -77,6 +77,10 @@ def test_token_from_environment_and_file_and_a_wrong_one(tmp_path):
         assert good.returncode == 0 and len(records(good.stdout)) == 5, good.stderr
         token_file = tmp_path / "token"
         token_file.write_text("s3cret\n")
+        token_file.chmod(0o644)
+        shared = incidents("watch", "--url", url, "--count", "1", "--token-file", str(token_file), env=env())
+        assert_one_line_error(shared, 78, "can be read by other users", "chmod 600")
+        token_file.chmod(0o600)
         from_file = incidents("watch", "--url", url, "--count", "1", "--token-file", str(token_file), env=env())
         assert from_file.returncode == 0, from_file.stderr
         bad = incidents("watch", "--url", url, "--count", "5", env=env(INCIDENTS_TOKEN="wrong-token"))

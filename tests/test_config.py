@@ -1,6 +1,18 @@
+import os
+from pathlib import Path
+
 import pytest
 
-from incident_cli.config import DEFAULT_URL, load_settings, normalise_url
+from incident_cli.auth import Token
+from incident_cli.config import (
+    DEFAULT_URL,
+    check_private,
+    config_path,
+    load_settings,
+    normalise_url,
+    parse_size,
+    read_secret_file,
+)
 from incident_cli.errors import ConfigError, UsageError
 
 
@@ -24,48 +36,142 @@ def test_bad_urls(raw):
         normalise_url(raw)
 
 
-def test_defaults():
-    settings = load_settings(environ={})
+def home(tmp_path, text=None, mode=0o600):
+    env = {"HOME": str(tmp_path)}
+    if text is not None:
+        path = tmp_path / ".config" / "incidents" / "config.toml"
+        path.parent.mkdir(parents=True)
+        path.write_text(text)
+        path.chmod(mode)
+    return env
+
+
+def test_defaults(tmp_path):
+    settings = load_settings(environ=home(tmp_path))
     assert settings.url == DEFAULT_URL and settings.token is None and settings.protocol == "auto"
+    assert settings.origins == {} and settings.profile is None
 
 
-def test_environment_then_flags(tmp_path):
-    env = {"INCIDENTS_URL": "ws://env:1/graphql/ws", "INCIDENTS_TOKEN": "envtok", "INCIDENTS_PROTOCOL": "graphql-ws"}
-    settings = load_settings(environ=env)
-    assert settings.url == "ws://env:1/graphql/ws" and settings.token.reveal() == "envtok"
-    assert settings.protocol == "graphql-ws"
-    token_file = tmp_path / "tok"
-    token_file.write_text("filetok\n")
-    settings = load_settings(environ=env, url="ws://flag:2/x", token_file=token_file, protocol="auto")
-    assert settings.url == "ws://flag:2/x" and settings.token.reveal() == "filetok" and settings.protocol == "auto"
+def test_xdg_and_override_paths(tmp_path):
+    assert config_path({"HOME": "/h"}) == Path("/h/.config/incidents/config.toml")
+    assert config_path({"HOME": "/h", "XDG_CONFIG_HOME": "/x"}) == Path("/x/incidents/config.toml")
+    assert config_path({"HOME": "/h", "XDG_CONFIG_HOME": "relative"}) == Path("/h/.config/incidents/config.toml")
+    assert config_path({"INCIDENTS_CONFIG": "/c.toml"}) == Path("/c.toml")
 
 
-def test_token_file_from_environment(tmp_path):
-    token_file = tmp_path / "tok"
-    token_file.write_text("filetok")
-    assert load_settings(environ={"INCIDENTS_TOKEN_FILE": str(token_file)}).token.reveal() == "filetok"
+PROFILES = """
+default_profile = "staging"
+
+[profiles.staging]
+url = "wss://staging.example/graphql/ws"
+severity = "P0,P1,P2"
+output = "text"
+token_command = "print-token --env staging"
+
+[profiles.prod]
+url = "wss://prod.example/graphql/ws"
+token_file = "~/prod.token"
+refresh_token_file = "~/prod.refresh"
+ca_file = "~/ca.pem"
+max_retries = 10
+"""
 
 
-def test_missing_token_file_is_a_config_error(tmp_path):
+def test_profiles_and_precedence(tmp_path):
+    env = home(tmp_path, PROFILES)
+    staging = load_settings(environ=env)
+    assert staging.profile == "staging" and staging.url == "wss://staging.example/graphql/ws"
+    assert staging.token.command == ("print-token", "--env", "staging") and staging.output == "text"
+    assert staging.origins["url"] == "profile staging" and staging.origins["token"] == "profile staging: token_command"
+
+    prod = load_settings(environ={**env, "INCIDENTS_PROFILE": "prod"})
+    assert prod.token.path == tmp_path / "prod.token" and prod.ca_file == tmp_path / "ca.pem"
+    assert prod.max_retries == 10 and prod.refresh_token.path == tmp_path / "prod.refresh"
+    assert prod.effective_refresh_url == "https://prod.example/auth/refresh"
+
+    # environment beats the profile, flags beat both
+    over = load_settings(environ={**env, "INCIDENTS_URL": "ws://env:1/x", "INCIDENTS_TOKEN": "envtok"}, flags={"profile": "prod"})
+    assert over.url == "ws://env:1/x" and over.origins["url"] == "INCIDENTS_URL"
+    assert over.token.value == Token("envtok") and over.origins["token"] == "INCIDENTS_TOKEN"
+    flags = load_settings(
+        environ={**env, "INCIDENTS_URL": "ws://env:1/x"},
+        flags={"url": "ws://flag:2/y", "token_file": tmp_path / "t", "max_retries": 3},
+    )
+    assert flags.url == "ws://flag:2/y" and flags.origins["url"] == "--url"
+    assert flags.token.path == tmp_path / "t" and flags.origins["token"] == "--token-file" and flags.max_retries == 3
+
+
+def test_token_sources_in_order(tmp_path):
+    env = {"HOME": str(tmp_path), "INCIDENTS_TOKEN": "a", "INCIDENTS_TOKEN_FILE": "/f"}
+    assert load_settings(environ=env).origins["token"] == "INCIDENTS_TOKEN"
+    assert load_settings(environ={"HOME": str(tmp_path), "INCIDENTS_TOKEN_FILE": "/f"}).token.path == Path("/f")
+    assert load_settings(environ=env, flags={"token_stdin": Token("s")}).origins["token"] == "--token-stdin"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[profiles.x\nurl = 1", "invalid TOML"),
+        ('[profiles.default]\nurll = "x"', "unknown key 'urll'"),
+        ("[profiles.default]\nmax_retries = true", "profiles.default.max_retries must be a int"),
+        ('[profiles.default]\nack_timeout = "soon"', "profiles.default.ack_timeout must be a int or float"),
+        ('default_profile = "nope"\n[profiles.default]', "no profile 'nope'"),
+        ('colour = "x"', "unknown key 'colour'"),
+        ('[profiles.default]\noutput = "html"', "output must be one of"),
+    ],
+)
+def test_bad_config_names_the_file_and_the_key(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(environ=home(tmp_path, text))
+    assert "config.toml" in info.value.message
+
+
+def test_asked_for_profile_without_a_file(tmp_path):
+    with pytest.raises(ConfigError, match="profile 'prod' asked for"):
+        load_settings(environ=home(tmp_path), flags={"profile": "prod"})
+
+
+def test_config_holding_a_token_must_be_private(tmp_path):
+    text = '[profiles.default]\ntoken = "inline-secret"\n'
+    with pytest.raises(ConfigError, match="chmod 600") as info:
+        load_settings(environ=home(tmp_path, text, mode=0o644))
+    assert "inline-secret" not in info.value.message
+    assert load_settings(environ=home(tmp_path / "ok", text)).token.value == Token("inline-secret")
+
+
+def test_secret_files_must_be_private_and_are_never_echoed(tmp_path):
+    path = tmp_path / "token"
+    path.write_text("hunter2-token\n")
+    path.chmod(0o640)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        read_secret_file(path)
+    path.chmod(0o600)
+    assert read_secret_file(path) == Token("hunter2-token")
     with pytest.raises(ConfigError, match="does not exist"):
-        load_settings(environ={}, token_file=tmp_path / "nope")
+        check_private(tmp_path / "missing", "token file")
 
 
-def test_bad_protocol_from_environment():
-    with pytest.raises(UsageError):
-        load_settings(environ={"INCIDENTS_PROTOCOL": "mqtt"})
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to chown")
+def test_secret_file_owned_by_someone_else_is_refused(tmp_path):
+    path = tmp_path / "token"
+    path.write_text("x")
+    path.chmod(0o600)
+    os.chown(path, 65534, 65534)
+    with pytest.raises(ConfigError, match="another user"):
+        read_secret_file(path)
+
+
+def test_bad_protocol_from_environment(tmp_path):
+    with pytest.raises(UsageError, match="INCIDENTS_PROTOCOL"):
+        load_settings(environ={"HOME": str(tmp_path), "INCIDENTS_PROTOCOL": "mqtt"})
 
 
 @pytest.mark.parametrize(("text", "size"), [("4MiB", 4 * 1024**2), ("512KiB", 512 * 1024), ("1000000", 10**6), ("2 MB", 2 * 10**6)])
 def test_parse_size(text, size):
-    from incident_cli.config import parse_size
-
     assert parse_size(text) == size
 
 
 @pytest.mark.parametrize("text", ["big", "10", "4XB", ""])
 def test_bad_sizes(text):
-    from incident_cli.config import parse_size
-
     with pytest.raises(UsageError):
         parse_size(text)

@@ -1,0 +1,166 @@
+"""Wiring for the watch command: settings -> TLS, credentials, session config; outputs.
+
+The composition layer between cli.py (parsing, exit statuses) and watch.py (the use
+case). It applies the transport-security rules before anything is sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from incident_cli.config import Settings
+from incident_cli.credentials import Credentials, make_credentials
+from incident_cli.errors import ConfigError
+from incident_cli.messages import Dialect
+from incident_cli.render.status import StatusLines
+from incident_cli.session import SessionConfig
+from incident_cli.transport import is_loopback
+from incident_cli.watch import Output, WatchRequest, watch
+
+OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the end
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tuning:
+    """Command-line knobs that are not settings of a server."""
+
+    ping_interval: float
+    ping_timeout: float
+    max_size: int
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """System trust store (and SSL_CERT_FILE), plus ``ca_file`` when given."""
+    if settings.ca_file is None:
+        return None
+    try:
+        return ssl.create_default_context(cafile=str(settings.ca_file))
+    except FileNotFoundError:
+        raise ConfigError(f"CA file {settings.ca_file} does not exist") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise ConfigError(f"CA file {settings.ca_file} is not a usable PEM certificate: {exc}") from None
+
+
+def plaintext_warning(settings: Settings, url: str) -> str | None:
+    """A token never crosses plain ws:// to a host outside loopback, unless allowed (then a warning)."""
+    if settings.token is None and settings.refresh_token is None:
+        return None
+    if urlsplit(url).scheme != "ws" or is_loopback(url):
+        return None
+    host = urlsplit(url).hostname
+    if not settings.allow_insecure_transport:
+        raise ConfigError(
+            f"refusing to send a token over unencrypted ws:// to {host}: use wss://, "
+            "or --allow-insecure-transport if you accept that anyone on the path can read it"
+        )
+    return f"warning: sending the token to {host} over unencrypted ws:// (--allow-insecure-transport)"
+
+
+def session_config(settings: Settings, url: str, tuning: Tuning, ssl_context: ssl.SSLContext | None) -> SessionConfig:
+    return SessionConfig(
+        url=url,
+        dialect=None if settings.protocol == "auto" else Dialect(settings.protocol),
+        ack_timeout=settings.ack_timeout,
+        open_timeout=settings.open_timeout,
+        max_retries=settings.max_retries,
+        max_size=tuning.max_size,
+        ping_interval=tuning.ping_interval,
+        ping_timeout=tuning.ping_timeout,
+        proxy=settings.proxy,
+        ssl=ssl_context,
+    )
+
+
+def credentials_for(settings: Settings, ssl_context: ssl.SSLContext | None) -> Credentials:
+    return make_credentials(settings, ssl_context)
+
+
+async def run_lines(
+    config: SessionConfig,
+    request: WatchRequest,
+    credentials: Credentials,
+    *,
+    text: bool,
+    color: str,
+    stop: Callable[[int], None],
+    snapshots: bool,
+    status_events: bool,
+    overflow: str,
+) -> None:
+    """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
+    from incident_cli.render.writer import line_sink
+
+    status = StatusLines(sys.stderr)
+    writer = line_sink(sys.stdout, policy=overflow, on_broken=lambda: stop(0))
+    output: Output
+    if text:
+        from incident_cli.render.terminal import make_console
+        from incident_cli.render.text import TextLines
+        from incident_cli.render.writer import TextStream
+
+        console = make_console(TextStream(writer, sys.stdout), color=color)
+        output = TextLines(console, status, snapshots=snapshots, dropped=writer.take_dropped)
+    else:
+        from incident_cli.render.jsonl import JsonLinesRenderer
+
+        output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
+    try:
+        await watch(config, request, output, credentials)
+    finally:
+        left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
+        if left:
+            status.line(f"warning: {left:,} lines were not written: the reader of stdout stopped reading")
+        if writer.broken:
+            raise BrokenPipeError
+
+
+async def run_table(
+    config: SessionConfig,
+    request: WatchRequest,
+    credentials: Credentials,
+    streams: list[str],
+    *,
+    color: str,
+    refresh: float,
+    max_rows: int | None,
+    grace: float,
+) -> None:
+    from incident_cli.errors import IncidentsError
+    from incident_cli.render.board import Board
+    from incident_cli.render.table import TableView
+    from incident_cli.render.terminal import make_console
+
+    heartbeats = "updates" in streams  # the reference server beats every 5 s on incidentUpdates
+    board = Board(keep_resolved=grace, subscriptions=tuple(streams), heartbeat_period=5.0 if heartbeats else None)
+    board.connection.server = config.url
+    view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
+    async with view:
+        try:
+            await watch(config, request, view, credentials)
+        except IncidentsError as error:
+            view.ended(str(error))
+            raise
+        else:
+            view.ended(None)
+
+
+def describe(settings: Settings) -> list[tuple[str, Any, str]]:
+    """(setting, value, origin) for ``incidents config show``; secrets never appear."""
+    rows: list[tuple[str, Any, str]] = []
+    origins = settings.origins
+    for name in ("url", "protocol", "ack_timeout", "max_retries", "ca_file", "severity", "output",
+                 "allow_insecure_transport", "proxy"):
+        rows.append((name, getattr(settings, name), origins.get(name, "default")))
+    rows.append(("token", settings.token.describe() if settings.token else None, origins.get("token", "none")))
+    rows.append(
+        ("refresh_token", settings.refresh_token.describe() if settings.refresh_token else None,
+         origins.get("refresh_token", "none"))
+    )
+    rows.append(("refresh_url", settings.effective_refresh_url, origins.get("refresh_url", "default (the server's /auth/refresh)")))
+    return rows
