@@ -92,3 +92,61 @@ def numeric_claim(values: dict[str, Any] | None, name: str) -> float | None:
 
 def expiry_of(token: Token | None) -> float | None:
     return numeric_claim(claims(token), "exp")
+
+
+def _when(moment: float, now: float) -> str:
+    from datetime import datetime, timezone
+
+    stamp = datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    delta = moment - now
+    span = _span(abs(delta))
+    return f"{stamp} ({'in ' + span if delta >= 0 else span + ' ago'})"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f}h"
+    return f"{seconds / 86400:.1f}d"
+
+
+def describe(values: dict[str, Any] | None, now: float) -> list[tuple[str, str]]:
+    """What a person wants to know about a token, as (label, text) rows. Pure: ``now`` is given."""
+    if values is None:
+        return [("kind", "an opaque token (not a JWT): sent as it is; its expiry cannot be known")]
+    rows = [("kind", "a JWT")]
+    for label, claim in (("subject", "sub"), ("issuer", "iss")):
+        if isinstance(values.get(claim), str):
+            rows.append((label, values[claim]))
+    audience = values.get("aud")
+    if audience:
+        rows.append(("audience", ", ".join(audience) if isinstance(audience, list) else str(audience)))
+    scopes = values.get("scope") or values.get("scp")
+    if scopes:
+        rows.append(("scopes", " ".join(scopes) if isinstance(scopes, list) else str(scopes)))
+    issued = numeric_claim(values, "iat")
+    if issued is not None:
+        rows.append(("issued", _when(issued, now)))
+    expires = numeric_claim(values, "exp")
+    if expires is None:
+        rows.append(("expires", "never (no exp claim)"))
+    else:
+        rows.append(("expires", _when(expires, now) + ("  EXPIRED" if expires <= now else "")))
+    return rows
+
+
+def expiry_notice(values: dict[str, Any] | None, now: float, *, run_for: float | None, refreshable: bool) -> str | None:
+    """A warning before connecting: expired, or expiring before a bounded run ends."""
+    if values is None:
+        return "note: the token is not a JWT, so its expiry cannot be checked; it is sent as it is"
+    expires = numeric_claim(values, "exp")
+    if expires is None or refreshable:
+        return None
+    if expires <= now:
+        return f"warning: the token expired {_span(now - expires)} ago; the server will probably reject it"
+    if run_for is not None and expires < now + run_for:
+        return f"warning: the token expires in {_span(expires - now)}, before this run ends"
+    return None

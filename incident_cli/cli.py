@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from enum import Enum, IntEnum
 from pathlib import Path
 from typing import Annotated, NoReturn, Optional
@@ -321,6 +322,8 @@ def watch(
         if not demo and (warning := compose.plaintext_warning(settings, settings.url)):
             sys.stderr.write(f"incidents: {warning}\n")
         credentials = compose.credentials_for(settings, ssl_context)
+        if not demo and (notice := compose.expiry_notice(settings, duration, time.time())):
+            sys.stderr.write(f"incidents: {notice}\n")
     except IncidentsError as error:
         _fail(error)
 
@@ -399,6 +402,91 @@ def _output_mode(choice: Output) -> Output:
     return Output.text if os.environ.get("TERM", "") in ("dumb", "unknown") else Output.table
 
 
+@app.command()
+def token(
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file.")] = None,
+    token_file: Annotated[Optional[Path], typer.Option("--token-file", help="Read the token from this file.")] = None,
+    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read the token from stdin.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Explain the configured token: who, for what, and until when (signature NOT verified)."""
+    import json
+    import time
+
+    from incident_cli import auth
+    from incident_cli.config import load_settings
+
+    async def read() -> None:
+        from incident_cli.credentials import make_credentials
+
+        settings = load_settings(
+            flags={"profile": profile, "token_file": token_file, "token_stdin": _read_token_stdin() if token_stdin else None}
+        )
+        if settings.token is None and settings.refresh_token is None:
+            raise ConfigError("no token is configured (INCIDENTS_TOKEN, --token-file, --token-stdin or a profile)")
+        current = await make_credentials(settings).current()
+        values = auth.claims(current)
+        rows = auth.describe(values, time.time())
+        origin = settings.origins.get("token") or settings.origins.get("refresh_token", "?")
+        if as_json:
+            record = {"source": origin, "jwt": values is not None, "claims": _public_claims(values),
+                      "expires_at": auth.numeric_claim(values, "exp"), "signature_verified": False}
+            sys.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
+            return
+        sys.stdout.write(f"token from {origin}\n")
+        for label, text in rows:
+            sys.stdout.write(f"  {label:<9} {sanitize(text, max_length=200)}\n")
+        sys.stdout.write("The signature is not verified here: only the server decides whether the token is valid.\n")
+
+    _run(lambda _stop: read())
+
+
+def _public_claims(values):  # type: ignore[no-untyped-def]
+    """Claims fit to print: standard ones only, never a nested secret."""
+    keep = ("sub", "iss", "aud", "scope", "scp", "iat", "nbf", "exp")
+    return {key: values[key] for key in keep if values and key in values}
+
+
+config_app = typer.Typer(help="Show the effective configuration and where the config file lives.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.command("show")
+def config_show(
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """The effective settings and where each came from; secrets redacted."""
+    import json
+
+    from incident_cli.compose import describe
+    from incident_cli.config import load_settings
+
+    try:
+        settings = load_settings(flags={"profile": profile})
+    except IncidentsError as error:
+        _fail(error)
+    rows = describe(settings)
+    if as_json:
+        record = {name: {"value": None if value is None else str(value), "from": origin} for name, value, origin in rows}
+        record["profile"] = {"value": settings.profile, "from": str(settings.config_path)}
+        sys.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
+        return
+    sys.stdout.write(f"config file: {settings.config_path}{'' if settings.config_path and settings.config_path.exists() else ' (none)'}\n")
+    sys.stdout.write(f"profile:     {settings.profile or '(none)'}\n")
+    for name, value, origin in rows:
+        shown = "-" if value is None else sanitize(str(value), max_length=120)
+        sys.stdout.write(f"{name:<25} {shown:<45} {origin}\n")
+
+
+@config_app.command("path")
+def config_path_command() -> None:
+    """Where the config file is read from (INCIDENTS_CONFIG, else the XDG config directory)."""
+    from incident_cli.config import config_path
+
+    sys.stdout.write(f"{config_path(os.environ)}\n")
+
+
 def _read_query(source: str) -> str:
     if source == "-":
         return sys.stdin.read()
@@ -427,11 +515,25 @@ def demo(
     hostile_titles: Annotated[
         bool, typer.Option("--hostile-titles", help="Give incidents titles full of escape sequences and markup.")
     ] = False,
+    jwt_secret: Annotated[
+        Optional[str], typer.Option("--jwt-secret", help="Require HS256 JWTs signed with this demo secret.")
+    ] = None,
+    token_lifetime: Annotated[float, typer.Option("--token-lifetime", min=0.5, help="Seconds minted tokens live.")] = 300.0,
+    refresh_token: Annotated[
+        Optional[str], typer.Option("--refresh-token", help="Serve POST /auth/refresh for this refresh token.")
+    ] = None,
+    refresh_port: Annotated[int, typer.Option("--refresh-port", min=0, max=65535, help="Port of /auth/refresh.")] = 0,
+    enforce_expiry: Annotated[bool, typer.Option("--enforce-expiry", help="Close 4403 when a connection's token expires.")] = False,
+    print_token: Annotated[bool, typer.Option("--print-token", help="Mint a token and print it (with --jwt-secret).")] = False,
+    tls_cert: Annotated[Optional[Path], typer.Option("--tls-cert", help="Serve wss:// with this certificate (PEM).")] = None,
+    tls_key: Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
     fault: Annotated[
         Optional[list[str]], typer.Option("--fault", hidden=True, help="Fault knob key=value (tests).")
     ] = None,
 ) -> None:
     """Run the embedded demo incident server."""
+    import ssl
+
     from incident_cli.demo.faults import parse_faults
     from incident_cli.demo.server import ServerOptions, run_demo
 
@@ -439,6 +541,15 @@ def demo(
         faults = parse_faults(fault)
     except ValueError as exc:
         _fail(UsageError(str(exc)))
+    if (print_token or enforce_expiry or refresh_token) and not jwt_secret:
+        _fail(UsageError("--print-token, --enforce-expiry and --refresh-token go with --jwt-secret"))
+    server_ssl = None
+    if tls_cert is not None:
+        server_ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        try:
+            server_ssl.load_cert_chain(tls_cert, tls_key)
+        except (OSError, ssl.SSLError) as exc:
+            _fail(ConfigError(f"cannot load the TLS certificate: {exc}"))
     chosen = [choice.value for choice in protocol if choice is not ProtocolChoice.auto] if protocol else []
     options = ServerOptions(
         host=host,
@@ -450,10 +561,23 @@ def demo(
         heartbeat_interval=heartbeat,
         faults=faults,
         hostile_titles=hostile_titles,
+        jwt_secret=jwt_secret,
+        enforce_expiry=enforce_expiry,
+        refresh_token=refresh_token,
+        refresh_port=refresh_port,
+        token_lifetime=token_lifetime,
+        ssl=server_ssl,
     )
 
     def ready(server) -> None:  # type: ignore[no-untyped-def]
         sys.stderr.write(f"incidents demo: serving {server.url} (seed {seed}, {rate:g} changes/s)\n")
+        if server.refresh is not None:
+            sys.stderr.write(f"incidents demo: token refresh at {server.refresh.url}\n")
+        if print_token:
+            from incident_cli.demo.auth import mint_token
+
+            sys.stdout.write(mint_token(jwt_secret, lifetime=token_lifetime) + "\n")  # a demo secret
+            sys.stdout.flush()
         sys.stderr.flush()
 
     async def serve(_stop) -> None:  # type: ignore[no-untyped-def]

@@ -62,6 +62,20 @@ def plaintext_warning(settings: Settings, url: str) -> str | None:
     return f"warning: sending the token to {host} over unencrypted ws:// (--allow-insecure-transport)"
 
 
+def expiry_notice(settings: Settings, run_for: float | None, now: float) -> str | None:
+    """Before connecting: say so if the token is expired, or expires before a bounded run ends."""
+    from incident_cli.auth import claims
+    from incident_cli.config import read_secret_file
+
+    secret = settings.token
+    if secret is None or secret.command:
+        return None  # a command's token is fetched on connect; it is fresh by design
+    token = secret.value if secret.value is not None else read_secret_file(secret.path)  # type: ignore[arg-type]
+    from incident_cli.auth import expiry_notice as notice
+
+    return notice(claims(token), now, run_for=run_for, refreshable=settings.refresh_token is not None)
+
+
 def session_config(settings: Settings, url: str, tuning: Tuning, ssl_context: ssl.SSLContext | None) -> SessionConfig:
     return SessionConfig(
         url=url,

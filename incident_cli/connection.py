@@ -23,6 +23,7 @@ from incident_cli.auth import Token, init_payload
 from incident_cli.errors import (
     AuthError,
     ClientBug,
+    ConfigError,
     Disconnected,
     IncidentsError,
     OperationRejected,
@@ -32,7 +33,7 @@ from incident_cli.errors import (
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.sanitize import sanitize
-from incident_cli.transport import describe_close, open_connection
+from incident_cli.transport import describe_close, open_connection, same_origin
 
 if TYPE_CHECKING:
     from incident_cli.session import SessionConfig
@@ -92,6 +93,13 @@ class Connection:
             if self.ws.subprotocol is None:
                 raise ProtocolMismatch(
                     "the server selected no subprotocol: it speaks neither graphql-transport-ws nor graphql-ws"
+                )
+            if self.token is not None and not same_origin(self.config.url, self.ws):
+                # websockets drops the Authorization header on a cross-origin redirect; the
+                # init payload would still carry the token there (RELIABILITY.md (c)).
+                raise ConfigError(
+                    f"the server redirected to another origin ({sanitize(self.ws.request.headers.get('Host', '?'))}); "
+                    "not sending the token there"
                 )
             self.proto = p.ClientProtocol(Dialect(self.ws.subprotocol))  # websockets refuses unoffered values
             self.proto.send_init(init_payload(self.token))

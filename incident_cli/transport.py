@@ -108,3 +108,23 @@ def describe_close(code: int | None, reason: str) -> str:
     return f"closed with {code}" + (f" ({sanitize(reason, max_length=123)})" if reason else "")
 
 
+
+
+def same_origin(url: str, ws: ClientConnection) -> bool:
+    """Did the handshake end at the host we were asked to connect to (no cross-origin redirect)?"""
+    if ws.request is None:
+        return True
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "wss" else 80
+    expected = (parts.hostname or "").lower(), parts.port or default
+    host = ws.request.headers.get("Host", "")
+    if host.startswith("["):  # [::1]:8080
+        name, _, rest = host[1:].partition("]")
+        port = rest.lstrip(":")
+    else:
+        name, _, port = host.partition(":")
+    try:
+        actual = name.lower(), int(port) if port else default
+    except ValueError:
+        return False
+    return actual == expected

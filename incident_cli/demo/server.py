@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -24,6 +25,7 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
+from incident_cli.demo.auth import RefreshEndpoint, bearer, verify_token
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.schema import executable_schema
 from incident_cli.demo.simulator import Hub, Simulator
@@ -48,6 +50,12 @@ class ServerOptions:
     initial_incidents: int = 6
     faults: Faults = field(default_factory=Faults)
     hostile_titles: bool = False
+    jwt_secret: str | None = None  # require HS256 JWTs signed with this (instead of --token)
+    enforce_expiry: bool = False  # close 4403 when a connection's token expires
+    refresh_token: str | None = None  # serve POST /auth/refresh for this refresh token
+    refresh_port: int = 0
+    token_lifetime: float = 300.0  # of tokens the refresh endpoint issues
+    ssl: Any = None  # an ssl.SSLContext: serve wss://
 
 
 HOSTILE_TITLES = (
@@ -74,8 +82,10 @@ class DemoServer:
         self.schema: GraphQLSchema = executable_schema(self.simulator)
         self.connections = 0
         self.close_codes: list[int | None] = []  # how each client connection ended, for tests
+        self.expired = 0  # connections closed because their token expired
         self.received: list[dict[str, Any]] = []  # every client message, for tests
         self._server: Server | None = None
+        self.refresh: RefreshEndpoint | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.closed = asyncio.Event()
 
@@ -86,7 +96,8 @@ class DemoServer:
 
     @property
     def url(self) -> str:
-        return f"ws://{self.options.host}:{self.port}{PATH}"
+        scheme = "wss" if self.options.ssl is not None else "ws"
+        return f"{scheme}://{self.options.host}:{self.port}{PATH}"
 
     async def start(self) -> DemoServer:
         self._server = await serve(
@@ -99,7 +110,14 @@ class DemoServer:
             ping_interval=20,
             ping_timeout=20,
             max_size=1024 * 1024,
+            ssl=self.options.ssl,
         )
+        options = self.options
+        if options.refresh_token and options.jwt_secret:
+            self.refresh = await RefreshEndpoint(
+                options.host, options.refresh_port, secret=options.jwt_secret,
+                refresh_token=options.refresh_token, lifetime=options.token_lifetime,
+            ).start()
         self._tasks = [
             asyncio.create_task(self.simulator.run(self.options.rate)),
             asyncio.create_task(self.simulator.heartbeats(self.options.heartbeat_interval)),
@@ -107,6 +125,8 @@ class DemoServer:
         return self
 
     async def stop(self, code: int = 1001) -> None:
+        if self.refresh is not None:
+            await self.refresh.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -152,12 +172,19 @@ class DemoServer:
             self.close_codes.append(ws.close_code)
             self.closed.set()
 
-    def authorised(self, payload: Any, header: str | None) -> bool:
+    def authorised(self, payload: Any, header: str | None) -> tuple[bool, float | None]:
+        """Whether the init payload or the upgrade header carries a valid token, and its expiry."""
+        offered = [payload.get("Authorization") if isinstance(payload, dict) else None, header]
+        if self.options.jwt_secret is not None:
+            for value in offered:
+                token = bearer(value)
+                claims = verify_token(self.options.jwt_secret, token) if token else None
+                if claims is not None:
+                    return True, claims.get("exp")
+            return False, None
         if self.options.token is None:
-            return True
-        expected = f"Bearer {self.options.token}"
-        offered = payload.get("Authorization") if isinstance(payload, dict) else None
-        return offered == expected or header == expected
+            return True, None
+        return f"Bearer {self.options.token}" in offered, None
 
 
 class _Close(Exception):
@@ -238,7 +265,8 @@ class _Connection:
         if payload is not None and not isinstance(payload, dict):
             raise _Close(4400, "Invalid message received")
         header = self.ws.request.headers.get("Authorization") if self.ws.request else None
-        if not self.server.authorised(payload, header):
+        allowed, expires = self.server.authorised(payload, header)
+        if not allowed:
             if self.legacy:
                 await self.send({"type": "connection_error", "payload": {"message": "Forbidden"}})
                 raise _Close(1011, "Forbidden")
@@ -248,6 +276,8 @@ class _Connection:
         if self.faults.ack_delay:
             await asyncio.sleep(self.faults.ack_delay)
         self.acknowledged = True
+        if expires is not None and self.server.options.enforce_expiry:
+            self.helpers.append(asyncio.create_task(self.expire_at(expires)))
         await self.send({"type": "connection_ack", "payload": {"server": "incidents-demo", "seed": self.server.options.seed}})
         if self.legacy:
             await self.send({"type": "ka"})
@@ -361,6 +391,12 @@ class _Connection:
             else:
                 await self.ws.close(faults.close_code, faults.close_reason)
             raise ConnectionClosed(None, None)
+
+    async def expire_at(self, expires: float) -> None:
+        """A strict server: the connection ends when its token does."""
+        await asyncio.sleep(max(0.0, expires - time.time()))
+        self.server.expired += 1
+        await self.ws.close(4403, "Forbidden: token expired")
 
     async def keepalive(self) -> None:
         while True:

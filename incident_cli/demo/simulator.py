@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -45,8 +46,10 @@ class Hub:
 
     def __init__(self) -> None:
         self._subscribers: dict[str, set[asyncio.Queue[Any]]] = {}
+        self.published: deque[tuple[str, Any]] = deque(maxlen=QUEUE_LIMIT)  # recent, for tests
 
     def publish(self, topic: str, payload: Any) -> None:
+        self.published.append((topic, payload))
         for queue in self._subscribers.get(topic, ()):
             if queue.full():
                 queue.get_nowait()
