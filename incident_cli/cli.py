@@ -322,7 +322,8 @@ def watch(
         if not demo and (warning := compose.plaintext_warning(settings, settings.url)):
             sys.stderr.write(f"incidents: {warning}\n")
         credentials = compose.credentials_for(settings, ssl_context)
-        if not demo and (notice := compose.expiry_notice(settings, duration, time.time())):
+        notice = None if demo else compose.expiry_notice(settings, duration, time.time())
+        if notice and (notice.startswith("warning") or sys.stderr.isatty()):  # notes are for people, not cron
             sys.stderr.write(f"incidents: {notice}\n")
     except IncidentsError as error:
         _fail(error)
