@@ -13,6 +13,7 @@ import contextlib
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -81,9 +82,9 @@ class DemoServer:
         )
         self.schema: GraphQLSchema = executable_schema(self.simulator)
         self.connections = 0
-        self.close_codes: list[int | None] = []  # how each client connection ended, for tests
+        self.close_codes: deque[int | None] = deque(maxlen=10_000)  # how client connections ended, for tests
         self.expired = 0  # connections closed because their token expired
-        self.received: list[dict[str, Any]] = []  # every client message, for tests
+        self.received: deque[dict[str, Any]] = deque(maxlen=10_000)  # recent client messages, for tests
         self._server: Server | None = None
         self.refresh: RefreshEndpoint | None = None
         self._tasks: list[asyncio.Task[None]] = []
