@@ -36,7 +36,8 @@ PING_INTERVAL = 15.0
 PING_TIMEOUT = 10.0
 HEARTBEAT_TIMEOUT = 20.0  # once HEARTBEATs flow (every 5 s), this long without a frame is dead
 KEEPALIVE_TIMEOUT = 30.0  # legacy `ka`: the Apollo client's default
-HANDOVER_OVERLAP = 1.0  # seconds both connections deliver after a refresh; duplicates dropped
+HANDOVER_OVERLAP = 1.0  # seconds both connections deliver after a refresh; duplicates dropped...
+HANDOVER_MIN = 0.2  # ...cut short to end before the old token does, but never below this
 REFRESH_LEAD_MAX = 60.0  # refresh at most this long before expiry...
 REFRESH_LEAD_SHARE = 0.2  # ...and at most this share of the remaining lifetime before it
 RETRY_REFRESH = 30.0  # after a failed proactive refresh, try again this much later
@@ -103,6 +104,7 @@ class Session:
         self._down_since: float | None = None  # monotonic time a live connection was lost
         self._recent: OrderedDict[str, float] | None = None  # fingerprints during a handover
         self._refresh_not_before: float | None = None  # after a failed proactive refresh
+        self._dedupe_until: float | None = None  # when handover de-duplication stops
         self.connections = 0  # attempts made, for status and tests
         self.refreshes = 0
 
@@ -239,8 +241,8 @@ class Session:
 
     async def _serve(self, connection: Connection) -> None:
         """Run ``connection``; ahead of the token's expiry, hand over to a fresh one."""
-        while True:
-            running = asyncio.create_task(connection.run(), name="incidents-connection")
+        running = asyncio.create_task(connection.run(), name="incidents-connection")
+        try:
             while True:
                 wait = refresh_delay(self._credentials.expires_at, self._wall_clock())
                 if wait is not None and self._refresh_not_before is not None:
@@ -250,11 +252,22 @@ class Session:
                 done, _ = await asyncio.wait({running}, timeout=wait)
                 if done:
                     return running.result()  # raises how the connection ended
+                old_expiry = self._credentials.expires_at
                 successor = await self._handover(connection)
-                if successor is not None:
-                    break
-            await self._retire(connection, running)
-            connection = successor
+                if successor is None:
+                    continue
+                # The new socket reads from now on; the old one delivers a little longer.
+                successor_running = asyncio.create_task(successor.run(), name="incidents-connection")
+                overlap = HANDOVER_OVERLAP
+                if old_expiry is not None:  # a strict server cuts the old socket when its token ends
+                    overlap = max(HANDOVER_MIN, min(overlap, old_expiry - self._wall_clock() - 0.1))
+                old, old_running = connection, running
+                connection, running = successor, successor_running
+                await self._retire(old, old_running, overlap)
+        finally:
+            if not running.done():
+                running.cancel()
+                await asyncio.gather(running, return_exceptions=True)
 
     async def _handover(self, old: Connection) -> Connection | None:
         """Open and subscribe a connection with a fresh token while ``old`` still delivers."""
@@ -263,6 +276,7 @@ class Session:
             self._refresh_not_before = self._monotonic() + RETRY_REFRESH  # keep serving meanwhile
             return None
         self._recent = OrderedDict()  # de-duplicate what both connections deliver
+        self._dedupe_until = None
         new = self._connection(token)
         try:
             await new.open(self._wanted)
@@ -278,16 +292,16 @@ class Session:
         self._queue.put_nowait(model.CredentialsRefreshed(expires_at=self._credentials.expires_at))
         return new
 
-    async def _retire(self, old: Connection, running: asyncio.Task[None]) -> None:
+    async def _retire(self, old: Connection, running: asyncio.Task[None], overlap: float) -> None:
         """Let ``old`` deliver a little longer, then close it; its end is not a disconnect."""
-        await asyncio.wait({running}, timeout=HANDOVER_OVERLAP)
+        await asyncio.wait({running}, timeout=overlap)
         old.request_close(1000)
         await old.flush()
         await asyncio.wait({running}, timeout=self._config.close_timeout)
         if not running.done():
             running.cancel()
         await asyncio.gather(running, return_exceptions=True)
-        self._recent = None
+        self._dedupe_until = self._monotonic() + HANDOVER_OVERLAP  # the new socket may lag a little
 
     async def _refresh(self) -> Token | None:
         logger.debug("refreshing the credentials")
@@ -303,6 +317,8 @@ class Session:
     # ---- what connections report -------------------------------------------------------
 
     def _emit(self, event: model.Event) -> None:
+        if self._dedupe_until is not None and self._monotonic() > self._dedupe_until:
+            self._recent, self._dedupe_until = None, None
         if self._recent is not None and isinstance(event, model.StreamEvent):
             fingerprint = event.subscription + json.dumps(event.data, sort_keys=True, default=str)
             if fingerprint in self._recent:

@@ -1,6 +1,7 @@
 """The driver against real sockets: the demo server, and scripted peers for the odd cases."""
 
 import asyncio
+import contextlib
 import json
 
 import pytest
@@ -16,7 +17,7 @@ from incident_cli.auth import Token
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
-from incident_cli.errors import AuthError, ClientBug, OperationRejected, ProtocolMismatch, Unavailable
+from incident_cli.errors import AuthError, ClientBug, ConfigError, OperationRejected, ProtocolMismatch, Unavailable
 from incident_cli.messages import Dialect
 from incident_cli.session import Session, SessionConfig
 
@@ -462,3 +463,105 @@ def test_request_error_in_a_result_without_data_ends_the_operation():
         assert frames and frames[0]["type"] == "complete"  # we told the server we are done with it
 
     run(body())
+
+
+# ---- credentials: refresh ahead of expiry, and after a rejection ----------------------------
+
+from incident_cli.credentials import RefreshingCredentials, StaticCredentials  # noqa: E402
+from incident_cli.demo.auth import mint_token  # noqa: E402
+from incident_cli.session import refresh_delay  # noqa: E402
+
+
+def test_refresh_timing_policy():
+    assert refresh_delay(None, 0) is None
+    assert refresh_delay(1000.0, 0.0) == 1000.0 - 60.0  # a long-lived token: a minute ahead
+    assert refresh_delay(10.0, 0.0) == 8.0  # a short one: a fifth of what is left
+    assert refresh_delay(5.0, 10.0) == 0.0  # already expired: now
+
+
+async def jwt_demo(**options):
+    return await DemoServer(
+        ServerOptions(rate=100, heartbeat_interval=0.2, jwt_secret="k", refresh_token="r", **options)
+    ).start()
+
+
+def test_short_tokens_are_refreshed_ahead_of_expiry_without_losing_or_repeating_events():
+    async def body():
+        server = await jwt_demo(token_lifetime=1.5, enforce_expiry=True)
+        try:
+            credentials = RefreshingCredentials(None, Token("r"), server.refresh.url, None)
+            received = []
+            async with Session(config(server.url), [ops.subscription("new")], credentials=credentials) as session:
+                with contextlib.suppress(TimeoutError):  # five seconds: three or more token lifetimes
+                    async with asyncio.timeout(5.0):
+                        async for event in session.events():
+                            if isinstance(event, model.Reconnecting):
+                                raise AssertionError(f"a gap: {event}")
+                            if isinstance(event, model.IncidentSeen):
+                                received.append(event.incident_id)
+                refreshes = session.refreshes
+            published = [payload["id"] for topic, payload in server.hub.published if topic == "incident"]
+            return received, published, refreshes, server.expired
+        finally:
+            await server.stop()
+
+    received, published, refreshes, expired = run(body(), timeout=30)
+    assert refreshes >= 3 and expired == 0  # moved before every expiry, never cut off by it
+    assert len(received) == len(set(received))  # the overlap delivered nothing twice
+    first, last = published.index(received[0]), published.index(received[-1])
+    assert published[first : last + 1] == received  # nothing lost across any switch
+
+
+def test_rejected_token_is_refreshed_once_and_the_stream_starts():
+    async def body():
+        server = await jwt_demo(token_lifetime=60)
+        try:
+            expired = Token(mint_token("k", lifetime=-10))
+            credentials = RefreshingCredentials(StaticCredentials(expired), Token("r"), server.refresh.url, None)
+            async with Session(config(server.url), [ops.subscription("updates")], credentials=credentials) as session:
+                await collect(session, is_data)
+                return session.connections, session.refreshes, list(server.close_codes)
+        finally:
+            await server.stop()
+
+    connections, refreshes, closes = run(body())
+    assert connections == 2 and refreshes == 1 and closes[0] == 4403
+
+
+def test_failed_refresh_after_a_rejection_is_an_auth_error_after_one_try():
+    async def body():
+        server = await jwt_demo(token_lifetime=60)
+        try:
+            expired = Token(mint_token("k", lifetime=-10))
+            credentials = RefreshingCredentials(StaticCredentials(expired), Token("wrong"), server.refresh.url, None)
+            async with Session(config(server.url), [ops.subscription("updates")], credentials=credentials) as session:
+                with pytest.raises(AuthError, match="4403"):
+                    await collect(session, is_data)
+                return session.connections, server.refresh.issued
+        finally:
+            await server.stop()
+
+    assert run(body()) == (1, 0)
+
+
+def test_redirect_to_another_origin_never_gets_the_token():
+    from websockets.datastructures import Headers as H
+    from websockets.http11 import Response as R
+
+    async def body():
+        other = await demo()
+        redirect = lambda _c, _r: R(302, "Found", H([("Location", other.url)]), b"")  # noqa: E731
+        async with serve(lambda ws: None, "127.0.0.1", 0, process_request=redirect) as front:
+            url = f"ws://127.0.0.1:{front.sockets[0].getsockname()[1]}/graphql/ws"
+            try:
+                async with Session(config(url, token=Token("secret-token")), [ops.subscription("new")]) as session:
+                    with pytest.raises(ConfigError, match="redirected to another origin"):
+                        await collect(session, is_data)
+                inits = [m for m in other.received if m["type"] == "connection_init"]
+                async with Session(config(url), [ops.subscription("new")]) as session:
+                    assert is_data((await collect(session, is_data))[-1])  # without a token it may follow
+                return inits
+            finally:
+                await other.stop()
+
+    assert run(body()) == []  # the other origin never saw an init with our token
