@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import re
-import selectors
+import select
 import subprocess
 import sys
 import time
@@ -28,17 +28,33 @@ def run(coroutine, timeout: float = 20.0):
 
 
 def read_line(stream, timeout: float) -> str:
-    """One line from a subprocess pipe, or TimeoutError: never a blocking read."""
-    selector = selectors.DefaultSelector()
-    selector.register(stream, selectors.EVENT_READ)
+    """One line from a subprocess pipe, or TimeoutError: never a blocking read.
+
+    Reads the descriptor itself (select + os.read) and keeps what follows the line for the
+    next call, so lines that arrive together are not hidden in a TextIOWrapper's buffer.
+    """
+    fd = stream.fileno()
+    pending = _PENDING.setdefault(fd, bytearray())
     deadline = time.monotonic() + seconds(timeout)
-    try:
-        while time.monotonic() < deadline:
-            if selector.select(timeout=max(0.0, deadline - time.monotonic())):
-                return stream.readline()
-        raise TimeoutError("no line from the subprocess in time")
-    finally:
-        selector.close()
+    while b"\n" not in pending:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("no line from the subprocess in time")
+        readable, _, _ = select.select([fd], [], [], remaining)
+        if readable:
+            chunk = os.read(fd, 65536)
+            if not chunk:  # end of file: whatever is left, then ""
+                line = bytes(pending)
+                pending.clear()
+                return line.decode("utf-8", "replace")
+            pending.extend(chunk)
+    index = pending.index(b"\n") + 1
+    line = bytes(pending[:index])
+    del pending[:index]
+    return line.decode("utf-8", "replace")
+
+
+_PENDING: dict[int, bytearray] = {}
 
 
 @contextlib.contextmanager
@@ -52,12 +68,13 @@ def demo_process(*args: str):
     )
     try:
         line = read_line(proc.stderr, 15)
-        match = re.search(r"serving (ws://\S+)", line)
+        match = re.search(r"serving (wss?://\S+)", line)
         assert match, f"demo did not start: {line!r}"
         yield match.group(1)
     finally:
         proc.kill()
         proc.wait(timeout=seconds(10))
+        _PENDING.pop(proc.stderr.fileno(), None)
         proc.stderr.close()
 
 
