@@ -10,6 +10,7 @@ import select
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 # One knob for slow machines: every bounded wait in the suite is multiplied by it.
@@ -34,7 +35,7 @@ def read_line(stream, timeout: float) -> str:
     next call, so lines that arrive together are not hidden in a TextIOWrapper's buffer.
     """
     fd = stream.fileno()
-    pending = _PENDING.setdefault(fd, bytearray())
+    pending = _PENDING.setdefault(stream, bytearray())
     deadline = time.monotonic() + seconds(timeout)
     while b"\n" not in pending:
         remaining = deadline - time.monotonic()
@@ -54,7 +55,7 @@ def read_line(stream, timeout: float) -> str:
     return line.decode("utf-8", "replace")
 
 
-_PENDING: dict[int, bytearray] = {}
+_PENDING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per stream, never per reused fd
 
 
 @contextlib.contextmanager
@@ -74,7 +75,6 @@ def demo_process(*args: str):
     finally:
         proc.kill()
         proc.wait(timeout=seconds(10))
-        _PENDING.pop(proc.stderr.fileno(), None)
         proc.stderr.close()
 
 
