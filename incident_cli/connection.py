@@ -74,6 +74,7 @@ class Connection:
         self._liveness: str | None = None  # inbound traffic we can count on: "heartbeat", "ka"
         self._ping_sent: float | None = None
         self._last_inbound = monotonic()
+        self.server_time: float | None = None  # the handshake's Date header, for clock skew
 
     @property
     def dialect(self) -> Dialect:
@@ -101,6 +102,7 @@ class Connection:
                     f"the server redirected to another origin ({sanitize(self.ws.request.headers.get('Host', '?'))}); "
                     "not sending the token there"
                 )
+            self.server_time = _server_date(self.ws)
             self.proto = p.ClientProtocol(Dialect(self.ws.subprotocol))  # websockets refuses unoffered values
             self.proto.send_init(init_payload(self.token))
             await self.flush()
@@ -366,6 +368,17 @@ class Connection:
             if not future.done():
                 future.set_exception(error)
         self.queries.clear()
+
+
+def _server_date(ws: ClientConnection) -> float | None:
+    """The server's clock, from the handshake response's Date header (RFC 9110), if any."""
+    from email.utils import parsedate_to_datetime
+
+    value = ws.response.headers.get("Date") if ws.response is not None else None
+    try:
+        return parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _joined(messages: tuple[str, ...]) -> str:

@@ -41,6 +41,8 @@ HANDOVER_MIN = 0.2  # ...cut short to end before the old token does, but never b
 REFRESH_LEAD_MAX = 60.0  # refresh at most this long before expiry...
 REFRESH_LEAD_SHARE = 0.2  # ...and at most this share of the remaining lifetime before it
 RETRY_REFRESH = 30.0  # after a failed proactive refresh, try again this much later
+SKEW_WARNING = 60.0  # seconds between our clock and the server's worth a warning
+SKEW_RESOLUTION = 2.0  # below this, a difference is the Date header's whole-second rounding
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -107,6 +109,7 @@ class Session:
         self._dedupe_until: float | None = None  # when handover de-duplication stops
         self.connections = 0  # attempts made, for status and tests
         self.refreshes = 0
+        self.clock_skew = 0.0  # server clock minus ours, from the last handshake
 
     # ---- public API ------------------------------------------------------------------
 
@@ -233,6 +236,16 @@ class Session:
     def _activate(self, connection: Connection, attempt: int) -> None:
         self._active = connection
         self._ready.set()
+        if connection.server_time is not None:
+            # Token expiry is judged on the server's clock (RELIABILITY.md 2: clock skew vs exp).
+            skew = connection.server_time - self._wall_clock()
+            if abs(skew) > SKEW_WARNING and abs(skew - self.clock_skew) > SKEW_WARNING:
+                self._queue.put_nowait(model.ServerWarning(subscription="session", messages=(
+                    f"the local clock is {abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} the server's; "
+                    "token expiry is judged on the server's clock",
+                )))
+            # The Date header counts whole seconds: a smaller difference is only its rounding.
+            self.clock_skew = skew if abs(skew) >= SKEW_RESOLUTION else 0.0
         downtime = None if self._down_since is None else self._monotonic() - self._down_since
         self._down_since = None
         self._queue.put_nowait(
@@ -244,7 +257,7 @@ class Session:
         running = asyncio.create_task(connection.run(), name="incidents-connection")
         try:
             while True:
-                wait = refresh_delay(self._credentials.expires_at, self._wall_clock())
+                wait = refresh_delay(self._credentials.expires_at, self._wall_clock() + self.clock_skew)
                 if wait is not None and self._refresh_not_before is not None:
                     wait = max(wait, self._refresh_not_before - self._monotonic())
                 if not self._credentials.refreshable:
@@ -260,7 +273,7 @@ class Session:
                 successor_running = asyncio.create_task(successor.run(), name="incidents-connection")
                 overlap = HANDOVER_OVERLAP
                 if old_expiry is not None:  # a strict server cuts the old socket when its token ends
-                    overlap = max(HANDOVER_MIN, min(overlap, old_expiry - self._wall_clock() - 0.1))
+                    overlap = max(HANDOVER_MIN, min(overlap, old_expiry - self._wall_clock() - self.clock_skew - 0.1))
                 old, old_running = connection, running
                 connection, running = successor, successor_running
                 await self._retire(old, old_running, overlap)

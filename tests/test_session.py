@@ -565,3 +565,29 @@ def test_redirect_to_another_origin_never_gets_the_token():
                 await other.stop()
 
     assert run(body()) == []  # the other origin never saw an init with our token
+
+
+def test_clock_skew_from_the_handshake_date_is_reported_and_used():
+    import email.utils
+    import time as clock
+
+    def ten_minutes_ahead(_conn, _request, response):
+        del response.headers["Date"]
+        response.headers["Date"] = email.utils.formatdate(clock.time() + 600, usegmt=True)
+        return response
+
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        await ws.send(next_frame(sub["id"], {"newIncidents": {"id": "a"}}))
+        await ws.wait_closed()
+
+    async def body():
+        async with scripted_server(handler, process_response=ten_minutes_ahead) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                events = await collect(session, is_data)
+                return events, session.clock_skew
+
+    events, skew = run(body())
+    warnings = [e for e in events if isinstance(e, model.ServerWarning)]
+    assert len(warnings) == 1 and "behind the server's" in warnings[0].messages[0]
+    assert 595 < skew < 605
