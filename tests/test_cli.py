@@ -8,17 +8,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from incident_cli.cli import ExitStatus, app, exit_status_for
-from incident_cli.errors import (
-    AuthError,
-    ClientBug,
-    ConfigError,
-    OperationRejected,
-    OutputError,
-    ProtocolMismatch,
-    Unavailable,
-    UsageError,
-)
+from incident_cli.cli import app
 from tests.helpers import INCIDENTS, demo_process, incidents, seconds
 
 FAST_DEMO = ("--rate", "100", "--heartbeat", "0.2")
@@ -40,12 +30,6 @@ def assert_one_line_error(result, status, *fragments):
     assert lines[0].startswith("incidents: ") and "Traceback" not in result.stderr
     for fragment in fragments:
         assert fragment in lines[0]
-
-
-def test_exit_status_table():
-    assert [exit_status_for(e("x")) for e in (UsageError, ConfigError, AuthError, ProtocolMismatch)] == [2, 78, 77, 76]
-    assert [exit_status_for(e("x")) for e in (ClientBug, OperationRejected, Unavailable, OutputError)] == [70, 65, 69, 74]
-    assert ExitStatus.SIGINT == 130 and ExitStatus.SIGTERM == 143 and ExitStatus.SIGHUP == 129
 
 
 def test_version_and_help():

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from incident_cli.demo.auth import mint_token
-from tests.helpers import INCIDENTS, demo_process, incidents, seconds
+from tests.helpers import INCIDENTS, demo_process, incidents
 
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 

@@ -1,0 +1,259 @@
+"""`incidents watch`: parse the options, load the settings, hand over to compose."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from incident_cli.cli_runtime import fail, run_command
+from incident_cli.errors import IncidentsError, UsageError
+
+
+class Output(str, Enum):
+    auto = "auto"
+    table = "table"
+    text = "text"
+    jsonl = "jsonl"
+
+
+class Overflow(str, Enum):
+    drop = "drop"
+    exit = "exit"
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class ProtocolChoice(str, Enum):
+    auto = "auto"
+    modern = "graphql-transport-ws"
+    legacy = "graphql-ws"
+
+
+def watch(
+    url: Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")] = None,
+    severity: Annotated[
+        Optional[str], typer.Option("--severity", "-s", help="Only these severities, e.g. P0,P1.")
+    ] = None,
+    subscribe: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--subscribe",
+            help="Streams to follow (repeatable): critical, new, updates, state-changes, alerts. "
+            "Default: new, updates, state-changes.",
+        ),
+    ] = None,
+    query: Annotated[
+        Optional[str], typer.Option("--query", "-q", help="Run this GraphQL document instead (a file, or - for stdin).")
+    ] = None,
+    var: Annotated[
+        Optional[list[str]], typer.Option("--var", help="A variable for --query: key=string or key:=json (repeatable).")
+    ] = None,
+    variables: Annotated[Optional[str], typer.Option("--variables", help="Variables for --query as a JSON object.")] = None,
+    operation_name: Annotated[Optional[str], typer.Option("--operation-name", help="Operation to run in --query.")] = None,
+    count: Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="Exit after N events.")] = None,
+    for_: Annotated[Optional[str], typer.Option("--for", help="Exit after this long, e.g. 30s, 5m.")] = None,
+    output: Annotated[
+        Output, typer.Option("--output", "-o", help="table on a terminal, jsonl when piped (auto); or text.")
+    ] = Output.auto,
+    color: Annotated[Color, typer.Option("--color", help="Colour: auto honours NO_COLOR, FORCE_COLOR, TERM=dumb.")] = Color.auto,
+    backfill: Annotated[
+        Optional[bool],
+        typer.Option("--backfill/--no-backfill", help="List active incidents before streaming [default: on for the table]."),
+    ] = None,
+    refresh: Annotated[float, typer.Option("--refresh", min=0.5, max=30.0, help="Table frames per second at most.")] = 4.0,
+    max_rows: Annotated[Optional[int], typer.Option("--max-rows", min=1, help="Table rows at most (default: what fits).")] = None,
+    keep_resolved: Annotated[
+        str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")
+    ] = "5m",
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE].")] = None,
+    token_file: Annotated[
+        Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN_FILE].")
+    ] = None,
+    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read the bearer token from stdin.")] = False,
+    token: Annotated[
+        Optional[str], typer.Option("--token", help="The token itself: other users can read it with ps; prefer INCIDENTS_TOKEN.")
+    ] = None,
+    refresh_token_file: Annotated[
+        Optional[Path], typer.Option("--refresh-token-file", help="Refresh token, to renew the access token before it expires.")
+    ] = None,
+    refresh_url: Annotated[Optional[str], typer.Option("--refresh-url", help="Token refresh endpoint (default: /auth/refresh on the server).")] = None,
+    ca_file: Annotated[Optional[Path], typer.Option("--ca-file", help="Also trust this CA (PEM) for wss://.")] = None,
+    allow_insecure_transport: Annotated[
+        Optional[bool], typer.Option("--allow-insecure-transport", help="Allow sending a token over plain ws:// to a remote host.")
+    ] = None,
+    proxy: Annotated[Optional[bool], typer.Option("--proxy/--no-proxy", help="Honour the proxy environment variables (default).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Log connections and frames to stderr, secrets redacted.")] = False,
+    protocol: Annotated[
+        Optional[ProtocolChoice], typer.Option("--protocol", help="Subprotocol to offer (auto offers both).")
+    ] = None,
+    ack_timeout: Annotated[
+        Optional[float], typer.Option("--ack-timeout", min=0.1, help="Seconds to wait for connection_ack.")
+    ] = None,
+    max_retries: Annotated[
+        Optional[int], typer.Option("--max-retries", min=0, help="Give up after N reconnects in a row (default: never).")
+    ] = None,
+    ping_interval: Annotated[
+        str, typer.Option("--ping-interval", help="Keepalive: ping the server this often (WebSocket and GraphQL).")
+    ] = "15s",
+    ping_timeout: Annotated[
+        str, typer.Option("--ping-timeout", help="Keepalive: reconnect when a pong takes longer than this.")
+    ] = "10s",
+    repair: Annotated[
+        bool, typer.Option("--repair/--no-repair", help="After a reconnect, emit what changed while disconnected.")
+    ] = True,
+    status_events: Annotated[
+        bool, typer.Option("--status-events", help="Also write connection and gap records into JSON lines.")
+    ] = False,
+    on_overflow: Annotated[
+        Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")
+    ] = Overflow.drop,
+    max_message_size: Annotated[
+        str, typer.Option("--max-message-size", help="Largest message accepted from the server.")
+    ] = "4MiB",
+    demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
+) -> None:
+    """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
+    from incident_cli import compose
+    from incident_cli import operations as ops
+    from incident_cli.config import load_settings, parse_size
+    from incident_cli.durations import parse_duration
+
+    if debug:
+        _debug_logging()
+    try:
+        settings = load_settings(
+            flags={
+                "url": url,
+                "profile": profile,
+                "token_file": token_file,
+                "token_stdin": _read_token_stdin() if token_stdin else None,
+                "token": _token_flag(token),
+                "refresh_token_file": refresh_token_file,
+                "refresh_url": refresh_url,
+                "ca_file": ca_file,
+                "protocol": protocol.value if protocol else None,
+                "ack_timeout": ack_timeout,
+                "max_retries": max_retries,
+                "allow_insecure_transport": allow_insecure_transport,
+                "proxy": proxy,
+            }
+        )
+        severities = ops.parse_severities(severity if severity is not None else settings.severity)
+        if query is not None:
+            chosen = [ops.custom(_read_query(query), ops.parse_variables(var, variables), operation_name)]
+        else:
+            if var or variables:
+                raise UsageError("--var and --variables go with --query")
+            chosen = [ops.subscription(name, severities=severities) for name in ops.parse_streams(subscribe)]
+        duration = parse_duration(for_, option="--for") if for_ is not None else None
+        grace = parse_duration(keep_resolved, option="--keep-resolved")
+        tuning = compose.Tuning(
+            ping_interval=parse_duration(ping_interval, option="--ping-interval"),
+            ping_timeout=parse_duration(ping_timeout, option="--ping-timeout"),
+            max_size=parse_size(max_message_size, option="--max-message-size"),
+        )
+        ssl_context = compose.tls_context(settings)
+        if not demo and (warning := compose.plaintext_warning(settings, settings.url)):
+            sys.stderr.write(f"incidents: {warning}\n")
+        credentials = compose.credentials_for(settings, ssl_context)
+        notice = None if demo else compose.expiry_notice(settings, duration, time.time())
+        if notice and (notice.startswith("warning") or sys.stderr.isatty()):  # notes are for people, not cron
+            sys.stderr.write(f"incidents: {notice}\n")
+    except IncidentsError as error:
+        fail(error)
+
+    if output is Output.auto and settings.output:
+        output = Output(settings.output)
+    mode = _output_mode(output)
+    streams = ["custom"] if query is not None else list(ops.parse_streams(subscribe))
+
+    async def run(stop) -> None:  # type: ignore[no-untyped-def]
+        from incident_cli.watch import WatchRequest
+
+        server = None
+        target = settings.url
+        if demo:
+            from incident_cli.demo.server import DemoServer, ServerOptions
+
+            server = await DemoServer(ServerOptions(port=0)).start()
+            target = server.url
+        config = compose.session_config(settings, target, tuning, ssl_context)
+        request = WatchRequest(
+            operations=chosen,
+            count=count,
+            duration=duration,
+            backfill=backfill if backfill is not None else mode is Output.table,
+            repair=repair,
+            severities=severities,
+        )
+        try:
+            if mode is Output.table:
+                await compose.run_table(
+                    config, request, credentials, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
+                )
+            else:
+                await compose.run_lines(
+                    config, request, credentials, text=mode is Output.text, color=color.value, stop=stop,
+                    snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
+                )
+        finally:
+            if server is not None:
+                await server.stop()
+
+    run_command(run)
+
+
+def _token_flag(value: str | None):  # type: ignore[no-untyped-def]
+    if value is None:
+        return None
+    from incident_cli.auth import parse_token
+
+    sys.stderr.write("incidents: warning: --token is visible to other users (ps); prefer INCIDENTS_TOKEN or --token-file\n")
+    return parse_token(value, source="--token")
+
+
+def _read_token_stdin():  # type: ignore[no-untyped-def]
+    from incident_cli.auth import parse_token
+
+    if sys.stdin.isatty():
+        sys.stderr.write("incidents: paste the token, then press Enter: ")
+        sys.stderr.flush()
+        return parse_token(sys.stdin.readline(), source="stdin")
+    return parse_token(sys.stdin.read(), source="stdin")
+
+
+def _debug_logging() -> None:
+    from incident_cli.redact import install_debug_logging
+
+    install_debug_logging(sys.stderr)
+
+
+def _output_mode(choice: Output) -> Output:
+    """auto: the table on a terminal, text lines on one that cannot draw it, else JSON lines."""
+    if choice is not Output.auto:
+        return choice
+    if not sys.stdout.isatty():
+        return Output.jsonl
+    return Output.text if os.environ.get("TERM", "") in ("dumb", "unknown") else Output.table
+
+
+def _read_query(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"--query: {source} does not exist") from None
+    except (OSError, UnicodeDecodeError):
+        raise UsageError(f"--query: cannot read {source}") from None
