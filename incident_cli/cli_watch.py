@@ -93,6 +93,9 @@ def watch(
     ] = None,
     proxy: Annotated[Optional[bool], typer.Option("--proxy/--no-proxy", help="Honour the proxy environment variables (default).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Log connections and frames to stderr, secrets redacted.")] = False,
+    adapt: Annotated[
+        bool, typer.Option("--schema/--no-schema", help="Build the documents from the server's schema (default), or send the reference ones.")
+    ] = True,
     protocol: Annotated[
         Optional[ProtocolChoice], typer.Option("--protocol", help="Subprotocol to offer (auto offers both).")
     ] = None,
@@ -188,6 +191,10 @@ def watch(
             server = await DemoServer(ServerOptions(port=0)).start()
             target = server.url
         config = compose.session_config(settings, target, tuning, ssl_context)
+        wired = compose.wiring(
+            credentials, target, streams=tuple(ops.parse_streams(subscribe)) if query is None else (),
+            severities=severities, custom=chosen[0] if query is not None else None, adapt=adapt,
+        )
         request = WatchRequest(
             operations=chosen,
             count=count,
@@ -199,11 +206,11 @@ def watch(
         try:
             if mode is Output.table:
                 await compose.run_table(
-                    config, request, credentials, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
+                    config, request, wired, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
                 )
             else:
                 await compose.run_lines(
-                    config, request, credentials, text=mode is Output.text, color=color.value, stop=stop,
+                    config, request, wired, text=mode is Output.text, color=color.value, stop=stop,
                     snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
                 )
         finally:

@@ -95,10 +95,40 @@ def credentials_for(settings: Settings, ssl_context: ssl.SSLContext | None) -> C
     return make_credentials(settings, ssl_context)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Wiring:
+    """What a watch needs besides its request: credentials, and schema-built documents."""
+
+    credentials: Credentials
+    planner: Any = None
+    documents: Any = None
+
+
+def wiring(
+    credentials: Credentials,
+    url: str,
+    *,
+    streams: tuple[str, ...],
+    severities: tuple[str, ...],
+    custom: Any = None,
+    adapt: bool = True,
+) -> Wiring:
+    """Schema adaptation (issue of drift): built-in streams are rebuilt from the server's
+    schema on connect; a custom document is checked against it before it is sent."""
+    from incident_cli.schema_source import CustomCheck, Documents, Planner, schema_source
+
+    if not adapt:
+        return Wiring(credentials=credentials)
+    if custom is not None:
+        return Wiring(credentials=credentials, planner=CustomCheck(custom))
+    source = schema_source(url)
+    return Wiring(credentials=credentials, planner=Planner(source, streams, severities), documents=Documents(source))
+
+
 async def run_lines(
     config: SessionConfig,
     request: WatchRequest,
-    credentials: Credentials,
+    wired: Wiring,
     *,
     text: bool,
     color: str,
@@ -125,7 +155,7 @@ async def run_lines(
 
         output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
     try:
-        await watch(config, request, output, credentials)
+        await watch(config, request, output, wired.credentials, wired.planner, wired.documents)
     finally:
         left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
         if left:
@@ -137,7 +167,7 @@ async def run_lines(
 async def run_table(
     config: SessionConfig,
     request: WatchRequest,
-    credentials: Credentials,
+    wired: Wiring,
     streams: list[str],
     *,
     color: str,
@@ -156,7 +186,7 @@ async def run_table(
     view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
     async with view:
         try:
-            await watch(config, request, view, credentials)
+            await watch(config, request, view, wired.credentials, wired.planner, wired.documents)
         except IncidentsError as error:
             view.ended(str(error))
             raise

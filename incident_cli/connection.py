@@ -87,8 +87,8 @@ class Connection:
 
     # ---- opening ---------------------------------------------------------------------
 
-    async def open(self, operations: list[Operation]) -> None:
-        """Connect, initialise, wait for the ack and subscribe ``operations``."""
+    async def open(self) -> None:
+        """Connect, initialise and wait for the ack."""
         self.ws = await open_connection(self.config, self.offer, self.token)
         try:
             if self.ws.subprotocol is None:
@@ -108,12 +108,29 @@ class Connection:
             await self.flush()
             await self._await_ack()
             self.acknowledged = True
-            for operation in operations:
-                self.subscribe(operation)
-            await self.flush()
         except BaseException:
             await self.abandon()
             raise
+
+    async def subscribe_all(self, operations: list[Operation]) -> None:
+        for operation in operations:
+            self.subscribe(operation)
+        await self.flush()
+
+    async def ask(self, operation: Operation) -> Any:
+        """A query answered before anything is subscribed: read inline until it is."""
+        assert self.proto is not None
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        op_id = self.proto.send_subscribe(operation.document, operation.variables, operation.operation_name)
+        self.queries[op_id] = future
+        await self.flush()
+        try:
+            async with asyncio.timeout(self.config.ack_timeout):
+                while not future.done():
+                    await self.read_one()
+        except TimeoutError:
+            raise Disconnected(f"no answer to the {operation.label} query within {self.config.ack_timeout:g} s") from None
+        return future.result()
 
     def subscribe(self, operation: Operation) -> None:
         assert self.proto is not None

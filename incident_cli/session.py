@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from incident_cli import model
 from incident_cli.auth import Token
@@ -28,6 +28,9 @@ from incident_cli.credentials import Credentials, StaticCredentials
 from incident_cli.errors import AuthError, Disconnected, IncidentsError, Unavailable
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
+
+if TYPE_CHECKING:
+    from incident_cli.schema_source import Planner
 
 CLOSE_DEADLINE = 2.0  # every shutdown step is bounded (RELIABILITY.md (a) 19)
 # Keepalive, both WebSocket-level (websockets) and GraphQL ping/pong: a half-open
@@ -85,6 +88,7 @@ class Session:
         operations: list[Operation],
         *,
         credentials: Credentials | None = None,
+        planner: Planner | None = None,
         rng: random.Random | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
@@ -93,6 +97,9 @@ class Session:
         self._config = config
         self._wanted: list[Operation] = list(operations)  # ops the server has not ended yet
         self._credentials = credentials or StaticCredentials(config.token)
+        self._planner = planner
+        self._ended: set[str] = set()  # labels of operations the server ended
+        self._replanned: set[str] = set()  # labels re-read from a fresh schema after a rejection
         self._rng = rng or random.Random()
         self._monotonic = monotonic
         self._wall_clock = wall_clock
@@ -184,7 +191,8 @@ class Session:
                 token = await self._credentials.current()
                 connection = self._connection(token)
                 logger.debug("connecting to %s (attempt %d, token %s)", self._config.url, attempt, token)
-                await connection.open(self._wanted)
+                await connection.open()
+                await connection.subscribe_all(await self._plan(connection))
                 self._activate(connection, attempt)
                 refreshed_for_denial = False
                 await self._serve(connection)
@@ -221,6 +229,20 @@ class Session:
                 if self._active is connection:
                     self._active = None
                     self._ready.clear()
+
+    async def _plan(self, connection: Connection) -> list[Operation]:
+        """What to subscribe on this connection: as given, or rebuilt from the server's schema."""
+        if self._planner is not None:
+            planned, notes = await self._planner(connection.ask)
+            for note in notes:
+                self._queue.put_nowait(model.ServerWarning(subscription="schema", messages=(note,)))
+            self._wanted = [op for op in planned if op.label not in self._ended]
+        return self._wanted
+
+    @property
+    def operations(self) -> dict[str, Operation]:
+        """The operations subscribed now, by label (a fallback may have replaced one)."""
+        return {operation.label: operation for operation in self._wanted}
 
     def _connection(self, token: Token | None) -> Connection:
         self.connections += 1
@@ -292,7 +314,8 @@ class Session:
         self._dedupe_until = None
         new = self._connection(token)
         try:
-            await new.open(self._wanted)
+            await new.open()
+            await new.subscribe_all(self._wanted)
         except IncidentsError as error:
             self._recent = None
             self._queue.put_nowait(
@@ -342,6 +365,16 @@ class Session:
     def _operation_ended(self, connection: Connection, operation: Operation, errors: tuple[str, ...]) -> None:
         if connection is not self._active:
             return  # a retiring connection's operations end because we closed it
+        if errors and self._planner is not None and operation.label not in self._replanned and operation.label != "custom":
+            # The document was built from a schema that may be stale: read it again, once.
+            self._replanned.add(operation.label)
+            self._planner.invalidate()
+            connection.pending = Disconnected(
+                f"the server rejected the {operation.label} document; reading its schema again", immediate=True
+            )
+            connection.request_close(1000)
+            return
+        self._ended.add(operation.label)
         if operation in self._wanted:
             self._wanted.remove(operation)
         self._queue.put_nowait(model.OperationEnded(subscription=operation.label, errors=errors))

@@ -17,7 +17,8 @@ from incident_cli import model
 from incident_cli.credentials import Credentials
 from incident_cli.errors import IncidentsError, OperationRejected
 from incident_cli.filtering import UNKNOWN, Decision, SeverityIndex
-from incident_cli.operations import Operation, active_incidents_query, incident_query
+from incident_cli.operations import Operation
+from incident_cli.schema_source import Documents
 from incident_cli.repair import KnownIncidents
 from incident_cli.session import Session, SessionConfig
 
@@ -60,10 +61,17 @@ class _Done(Exception):
 
 
 async def watch(
-    config: SessionConfig, request: WatchRequest, output: Output, credentials: Credentials | None = None
+    config: SessionConfig,
+    request: WatchRequest,
+    output: Output,
+    credentials: Credentials | None = None,
+    planner: Any = None,
+    documents: Documents | None = None,
 ) -> WatchResult:
-    async with Session(config, request.operations, credentials=credentials) as session:
-        run = _Watch(session, request, output)
+    """Run a watch. ``planner`` rebuilds the subscriptions per connection from the server's
+    schema; ``documents`` builds the lookup and list queries to match."""
+    async with Session(config, request.operations, credentials=credentials, planner=planner) as session:
+        run = _Watch(session, request, output, documents or Documents())
         deadline = asyncio.timeout(request.duration)
         try:
             async with deadline:
@@ -80,14 +88,14 @@ async def watch(
 
 
 class _Watch:
-    def __init__(self, session: Session, request: WatchRequest, output: Output) -> None:
+    def __init__(self, session: Session, request: WatchRequest, output: Output, documents: Documents) -> None:
         self.session = session
         self.request = request
         self.output = output
-        self.wanted = {operation.label: operation.client_severities for operation in request.operations}
+        self.documents = documents
         self.index = SeverityIndex()
         self.known = KnownIncidents()
-        self.lookups = _Lookups(session)
+        self.lookups = _Lookups(session, documents)
         self.synced = False  # the first list query has been made
         self.sync_enabled = any(op.label in INCIDENT_STREAMS for op in request.operations) and (
             request.repair or request.backfill
@@ -112,10 +120,16 @@ class _Watch:
             if isinstance(event, model.Connected) and self.sync_enabled:
                 await self.sync(event)
 
+    def wanted(self, label: str) -> frozenset[str] | None:
+        """The client-side severity filter of the operation an event came from."""
+        operation = self.session.operations.get(label)
+        return operation.client_severities if operation is not None else None
+
     async def on_data(self, event: model.StreamEvent) -> None:
-        decision, learned = self.index.decide(event, self.wanted.get(event.subscription)), None
+        wanted = self.wanted(event.subscription)
+        decision, learned = self.index.decide(event, wanted), None
         if decision is Decision.LOOKUP:
-            decision, learned = await self.lookups.resolve(self.index, event, self.wanted.get(event.subscription))
+            decision, learned = await self.lookups.resolve(self.index, event, wanted)
         if decision is Decision.DROP:
             return
         if learned is not None:
@@ -157,8 +171,11 @@ class _Watch:
                 repaired += self.repaired(snapshot)
         gone = sorted(self.known.active_ids() - listed_ids)[:MAX_REPAIR_LOOKUPS]
         for incident_id in gone:  # resolved or closed while we were away
+            lookup = self.documents.incident(incident_id)
+            if lookup is None:
+                break
             try:
-                data = await self.session.query(incident_query(incident_id), timeout=LOOKUP_TIMEOUT)
+                data = await self.session.query(lookup, timeout=LOOKUP_TIMEOUT)
             except IncidentsError:
                 break
             incident = data.get("incident") if isinstance(data, dict) else None
@@ -179,7 +196,9 @@ class _Watch:
     async def list_active(self) -> list[dict[str, Any]] | None:
         items: list[dict[str, Any]] = []
         for page in range(1, LIST_PAGES + 1):
-            operation = active_incidents_query(severities=self.list_severities, page=page)
+            operation = self.documents.active(severities=self.list_severities, page=page)
+            if operation is None:
+                return None  # the server has no list query: nothing to fill or repair from
             try:
                 data = await self.session.query(operation, timeout=LOOKUP_TIMEOUT)
             except IncidentsError as error:
@@ -210,17 +229,19 @@ class _Lookups:
     than being lost.
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, documents: Documents) -> None:
         self._session = session
+        self._documents = documents
         self._failures = 0
 
     async def resolve(
         self, index: SeverityIndex, event: model.StreamEvent, wanted: frozenset[str] | None
     ) -> tuple[Decision, model.IncidentSeen | None]:
-        if self._failures >= MAX_FAILURES:
+        lookup = self._documents.incident(str(event.incident_id))
+        if self._failures >= MAX_FAILURES or lookup is None:
             return index.undecided(event.incident_id, wanted), None
         try:
-            data = await self._session.query(incident_query(str(event.incident_id)), timeout=LOOKUP_TIMEOUT)
+            data = await self._session.query(lookup, timeout=LOOKUP_TIMEOUT)
         except IncidentsError:
             self._failures += 1
             return index.undecided(event.incident_id, wanted), None

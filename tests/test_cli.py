@@ -112,17 +112,19 @@ def test_server_error_for_the_operation_exits_65_with_the_graphql_message():
     assert "P7" in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
 
 
-def test_syntax_error_closes_4500_and_exits_65():
+def test_syntax_error_is_caught_before_sending_or_closes_4500_without_the_check():
     with demo_process() as url:
-        result = incidents("watch", "--url", url, "-q", "-", env=env(), input="subscription {")
-    assert_one_line_error(result, 65, "4500", "Syntax Error")
+        checked = incidents("watch", "--url", url, "-q", "-", env=env(), input="subscription {")
+        unchecked = incidents("watch", "--url", url, "-q", "-", "--no-schema", env=env(), input="subscription {")
+    assert_one_line_error(checked, 65, "not valid GraphQL", "Syntax Error")
+    assert_one_line_error(unchecked, 65, "4500", "Syntax Error")
 
 
 def test_malformed_frame_is_a_protocol_error_and_keeps_what_came_before():
     with demo_process(*FAST_DEMO, "--fault", "garbage_after=3") as url:
         # a custom document: no list query or lookups, so the server's count is all data
         document = "subscription { newIncidents { id severity } }"
-        result = incidents("watch", "--url", url, "-q", "-", env=env(), input=document)
+        result = incidents("watch", "--url", url, "-q", "-", "--no-schema", env=env(), input=document)
     assert_one_line_error(result, 76, "invalid message", "4400")
     assert len(records(result.stdout)) == 3  # nothing already received is lost
 

@@ -1,0 +1,288 @@
+"""What the server's schema offers, and the built-in documents rebuilt to fit it.
+
+Deployed servers disagree with their own reference (API.md, "Schema drift"): enums differ,
+``labels`` is a map here and a list of ``{key, value}`` there, a subscription or an
+argument is missing. From an introspection result this module builds every built-in
+document from what the server actually has: wanted fields that exist, sub-selections for
+object-typed fields, arguments the server takes (filtering on the client otherwise), and
+a fallback subscription when one is missing. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from incident_cli.operations import (
+    ALERT_FIELDS,
+    INCIDENT_FIELDS,
+    STREAMS,
+    Operation,
+)
+
+INTROSPECTION = """
+query IncidentsSchema {
+  __schema {
+    queryType { name }
+    subscriptionType { name }
+    types {
+      kind name
+      fields { name args { name type { ...Ref } } type { ...Ref } }
+      inputFields { name type { ...Ref } }
+      enumValues { name }
+    }
+  }
+}
+fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
+"""
+
+# The reference API (API.md), to say how a server differs from it.
+REFERENCE_SUBSCRIPTIONS = {
+    "criticalIncidents": (),
+    "newIncidents": ("severities",),
+    "incidentUpdates": ("incidentIds", "severities", "activeOnly"),
+    "incidentStateChanges": ("incidentId",),
+    "alerts": ("sources",),
+}
+REFERENCE_QUERIES = {
+    "incident": ("id",),
+    "incidents": ("filter", "pagination", "sort"),
+    "activeIncidents": ("pagination",),
+    "criticalIncidents": ("pagination",),
+}
+REFERENCE_ENUMS = {
+    "Severity": ("P0", "P1", "P2", "P3", "P4"),
+    "IncidentState": ("NEW", "INVESTIGATING", "IDENTIFIED", "MONITORING", "RESOLVED", "CLOSED"),
+}
+_ROOT_FIELDS = {"incident": INCIDENT_FIELDS, "update": "updateType incidentId timestamp",
+                "change": "incidentId oldState newState changedBy timestamp", "alert": ALERT_FIELDS}
+
+
+@dataclass(frozen=True)
+class TypeRef:
+    kind: str
+    name: str | None
+    of_type: TypeRef | None = None
+
+    @classmethod
+    def parse(cls, data: Any) -> TypeRef:
+        if not isinstance(data, dict):
+            return cls(kind="SCALAR", name="String")
+        inner = data.get("ofType")
+        return cls(kind=str(data.get("kind")), name=data.get("name"), of_type=cls.parse(inner) if inner else None)
+
+    def named(self) -> TypeRef:
+        return self.of_type.named() if self.of_type is not None else self
+
+    def render(self) -> str:
+        """As written in a variable declaration: ``[Severity!]``, ``UUID!``."""
+        if self.kind == "NON_NULL" and self.of_type is not None:
+            return self.of_type.render() + "!"
+        if self.kind == "LIST" and self.of_type is not None:
+            return f"[{self.of_type.render()}]"
+        return str(self.name)
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: TypeRef
+    args: dict[str, TypeRef]
+
+
+@dataclass(frozen=True)
+class SchemaView:
+    subscriptions: dict[str, Field]
+    queries: dict[str, Field]
+    types: dict[str, dict[str, Field]]  # object and input type -> fields
+    enums: dict[str, tuple[str, ...]]
+    kinds: dict[str, str]
+
+    @classmethod
+    def parse(cls, data: Any) -> SchemaView:
+        schema = data.get("__schema") if isinstance(data, dict) else None
+        if not isinstance(schema, dict):
+            raise ValueError("not an introspection result")
+        types: dict[str, dict[str, Field]] = {}
+        enums: dict[str, tuple[str, ...]] = {}
+        kinds: dict[str, str] = {}
+        for item in schema.get("types") or ():
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                continue
+            kinds[item["name"]] = str(item.get("kind"))
+            fields = item.get("fields") or item.get("inputFields") or ()
+            types[item["name"]] = {
+                f["name"]: Field(
+                    name=f["name"],
+                    type=TypeRef.parse(f.get("type")),
+                    args={a["name"]: TypeRef.parse(a.get("type")) for a in f.get("args") or () if isinstance(a, dict)},
+                )
+                for f in fields
+                if isinstance(f, dict) and isinstance(f.get("name"), str)
+            }
+            if item.get("enumValues"):
+                enums[item["name"]] = tuple(v["name"] for v in item["enumValues"] if isinstance(v, dict))
+        root = lambda key: (schema.get(key) or {}).get("name")  # noqa: E731
+        return cls(
+            subscriptions=types.get(root("subscriptionType") or "", {}),
+            queries=types.get(root("queryType") or "", {}),
+            types=types,
+            enums=enums,
+            kinds=kinds,
+        )
+
+    # ---- selections ----------------------------------------------------------------------
+
+    def selection(self, type_name: str | None, wanted: str) -> str:
+        """The wanted fields the type has; objects get a sub-selection of their scalar fields."""
+        fields = self.types.get(type_name or "", {})
+        if not fields:
+            return wanted  # unknown type: ask for what we would ask anyway
+        parts = []
+        for name in wanted.split():
+            if name not in fields:
+                continue
+            named = fields[name].type.named()
+            if self.kinds.get(named.name or "") in ("OBJECT", "INTERFACE"):
+                inner = [n for n, f in self.types.get(named.name or "", {}).items() if self.kinds.get(f.type.named().name or "") in ("SCALAR", "ENUM")]
+                if inner:
+                    parts.append(f"{name} {{ {' '.join(inner)} }}")
+            else:
+                parts.append(name)
+        return " ".join(parts) or "__typename"
+
+
+@dataclass
+class Plan:
+    """The built-in operations for one server, and what had to give."""
+
+    operations: list[Operation]
+    notes: list[str] = field(default_factory=list)
+
+
+def _document(kind: str, name: str, root: str, arguments: dict[str, str], selection: str) -> str:
+    declared = ", ".join(f"${arg}: {gql_type}" for arg, gql_type in arguments.items())
+    passed = ", ".join(f"{arg}: ${arg}" for arg in arguments)
+    head = f"{kind} {name}({declared})" if declared else f"{kind} {name}"
+    call = f"{root}({passed})" if passed else root
+    return f"{head} {{ {call} {{ {selection} }} }}"
+
+
+def _kind_of(root: str) -> str:
+    return {"incidentUpdates": "update", "incidentStateChanges": "change", "alerts": "alert"}.get(root, "incident")
+
+
+def plan_subscriptions(view: SchemaView, names: tuple[str, ...], severities: tuple[str, ...]) -> Plan:
+    """Build the chosen streams against ``view``; fall back or filter on the client as needed."""
+    plan = Plan(operations=[])
+    for name in names:
+        root, chosen = STREAMS[name].root, severities
+        if root not in view.subscriptions:
+            substitute = {"criticalIncidents": "newIncidents", "newIncidents": "criticalIncidents"}.get(root)
+            if substitute is None or substitute not in view.subscriptions or substitute in {o.label for o in plan.operations}:
+                plan.notes.append(f"the server has no {root} subscription: that stream is left out")
+                continue
+            if root == "criticalIncidents":  # new incidents of P0/P1 are the critical ones
+                chosen = tuple(sorted(set(severities) & {"P0", "P1"})) if severities else ("P0", "P1")
+                plan.notes.append("the server has no criticalIncidents subscription: following newIncidents for P0/P1")
+            else:
+                plan.notes.append("the server has no newIncidents subscription: following criticalIncidents (P0/P1 only)")
+            root = substitute
+        plan.operations.append(_subscription(view, root, chosen, plan))
+    return plan
+
+
+def _subscription(view: SchemaView, root: str, severities: tuple[str, ...], plan: Plan) -> Operation:
+    spec = view.subscriptions[root]
+    variables: dict[str, Any] = {}
+    arguments: dict[str, str] = {}
+    client_side: frozenset[str] | None = None
+    if severities:
+        if "severities" in spec.args:
+            variables["severities"] = list(severities)
+            arguments["severities"] = spec.args["severities"].render()
+        elif root == "criticalIncidents":
+            narrower = frozenset(severities) & {"P0", "P1"}
+            client_side = narrower if narrower != {"P0", "P1"} else None
+        else:
+            client_side = frozenset(severities)
+            plan.notes.append(f"{root} takes no severities argument here: severities are filtered on the client")
+    op_name = root[0].upper() + root[1:]
+    selection = view.selection(spec.type.named().name, _ROOT_FIELDS[_kind_of(root)])
+    return Operation(
+        label=root,
+        document=_document("subscription", op_name, root, arguments, selection),
+        variables=variables or None,
+        operation_name=op_name,
+        client_severities=client_side,
+    )
+
+
+def incident_query(view: SchemaView, incident_id: str) -> Operation | None:
+    spec = view.queries.get("incident")
+    if spec is None or "id" not in spec.args:
+        return None
+    selection = view.selection(spec.type.named().name, INCIDENT_FIELDS)
+    return Operation(
+        label="incident",
+        document=_document("query", "Incident", "incident", {"id": spec.args["id"].render()}, selection),
+        variables={"id": incident_id},
+        operation_name="Incident",
+    )
+
+
+def active_incidents_query(view: SchemaView, *, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> Operation | None:
+    spec = view.queries.get("incidents")
+    if spec is None:
+        return None
+    connection = spec.type.named().name
+    item_type = view.types.get(connection or "", {}).get("incidents")
+    if item_type is None:
+        return None
+    arguments: dict[str, str] = {}
+    variables: dict[str, Any] = {}
+    filter_type = spec.args.get("filter")
+    if filter_type is not None:
+        accepted = view.types.get(filter_type.named().name or "", {})
+        value: dict[str, Any] = {}
+        if "activeOnly" in accepted:
+            value["activeOnly"] = True
+        if severities and "severities" in accepted:
+            value["severities"] = list(severities)
+        if value:
+            arguments["filter"], variables["filter"] = filter_type.render(), value
+    if "pagination" in spec.args:
+        arguments["pagination"] = spec.args["pagination"].render()
+        variables["pagination"] = {"page": page, "pageSize": page_size}
+    incidents = view.selection(item_type.type.named().name, INCIDENT_FIELDS)
+    page_info = view.types.get(connection or "", {}).get("pageInfo")
+    info = f" pageInfo {{ {view.selection(page_info.type.named().name, 'totalCount hasNextPage')} }}" if page_info else ""
+    return Operation(
+        label="incidents",
+        document=_document("query", "ActiveIncidents", "incidents", arguments, f"incidents {{ {incidents} }}{info}"),
+        variables=variables or None,
+        operation_name="ActiveIncidents",
+    )
+
+
+def differences(view: SchemaView) -> list[str]:
+    """How the server differs from the reference API, one line each."""
+    lines = []
+    for name, args in REFERENCE_SUBSCRIPTIONS.items():
+        if name not in view.subscriptions:
+            lines.append(f"subscription {name} is missing")
+            continue
+        for arg in args:
+            if arg not in view.subscriptions[name].args:
+                lines.append(f"subscription {name} takes no {arg} argument (filtered on the client)")
+    for name, args in REFERENCE_QUERIES.items():
+        if name not in view.queries:
+            lines.append(f"query {name} is missing")
+    for enum, values in REFERENCE_ENUMS.items():
+        actual = view.enums.get(enum)
+        if actual is not None and set(actual) != set(values):
+            lines.append(f"enum {enum} is {' '.join(actual)} (reference: {' '.join(values)})")
+    labels = view.types.get("Incident", {}).get("labels")
+    if labels is not None and view.kinds.get(labels.type.named().name or "") == "OBJECT":
+        lines.append(f"Incident.labels is a list of {labels.type.named().name} objects, not a map")
+    return lines

@@ -1,0 +1,167 @@
+"""Where the schema view comes from: a short-lived cache on disk, or introspection.
+
+An I/O edge. One small round trip per connection at most, none on a warm cache; a
+server that refuses introspection gets the reference documents, with one notice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from incident_cli import operations as ops
+from incident_cli import schema
+from incident_cli.errors import IncidentsError, OperationRejected
+from incident_cli.operations import Operation
+
+CACHE_LIFETIME = 600.0  # seconds: deploys change schemas, so not for long
+
+Ask = Callable[[Operation], Awaitable[Any]]
+
+
+def cache_dir(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CACHE_HOME") or ""
+    root = Path(base) if base and Path(base).is_absolute() else Path(environ.get("HOME") or Path.home()) / ".cache"
+    return root / "incidents" / "schema"
+
+
+class SchemaSource:
+    def __init__(self, url: str, directory: Path | None, *, lifetime: float = CACHE_LIFETIME, clock=time.time) -> None:
+        self._path = directory / (hashlib.sha256(url.encode()).hexdigest()[:20] + ".json") if directory else None
+        self._lifetime = lifetime
+        self._clock = clock
+        self.view: schema.SchemaView | None = None
+        self.refused = False  # the server does not answer introspection
+        self.fetches = 0
+
+    async def load(self, ask: Ask) -> tuple[schema.SchemaView | None, str | None]:
+        """The view (cached or fetched) and a notice to show once, if any."""
+        if self.refused:
+            return None, None
+        cached = self._read()
+        if cached is not None:
+            self.view = cached
+            return cached, None
+        introspection = Operation(label="introspection", document=schema.INTROSPECTION, operation_name="IncidentsSchema")
+        try:
+            data = await ask(introspection)
+            self.fetches += 1
+            self.view = schema.SchemaView.parse(data)
+        except (OperationRejected, ValueError) as error:
+            self.refused = True
+            return None, f"the server does not answer introspection ({error}); using the reference documents"
+        self._write(data)
+        return self.view, None
+
+    def invalidate(self) -> None:
+        self.view = None
+        if self._path is not None:
+            try:
+                self._path.unlink()
+            except OSError:
+                pass
+
+    def _read(self) -> schema.SchemaView | None:
+        if self._path is None:
+            return None
+        try:
+            record = json.loads(self._path.read_text(encoding="utf-8"))
+            if self._clock() - float(record["fetched_at"]) > self._lifetime:
+                return None
+            return schema.SchemaView.parse(record["data"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _write(self, data: Any) -> None:
+        if self._path is None:
+            return
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            temporary = self._path.with_suffix(".tmp")
+            temporary.write_text(json.dumps({"fetched_at": self._clock(), "data": data}), encoding="utf-8")
+            os.replace(temporary, self._path)
+        except OSError:
+            pass  # a cache that cannot be written is only slower
+
+
+class Documents:
+    """The queries watch.py runs (lookups, lists): built from the schema when there is one."""
+
+    def __init__(self, source: SchemaSource | None = None) -> None:
+        self._source = source
+
+    def incident(self, incident_id: str) -> Operation | None:
+        view = self._source.view if self._source else None
+        return schema.incident_query(view, incident_id) if view else ops.incident_query(incident_id)
+
+    def active(self, *, severities: tuple[str, ...], page: int) -> Operation | None:
+        view = self._source.view if self._source else None
+        if view is None:
+            return ops.active_incidents_query(severities=severities, page=page)
+        return schema.active_incidents_query(view, severities=severities, page=page)
+
+
+class Planner:
+    """Builds the subscriptions for each connection from the server's schema."""
+
+    def __init__(self, source: SchemaSource, names: tuple[str, ...], severities: tuple[str, ...]) -> None:
+        self.source = source
+        self._names = names
+        self._severities = severities
+        self._told: set[str] = set()
+
+    async def __call__(self, ask: Ask) -> tuple[list[Operation], list[str]]:
+        view, notice = await self.source.load(ask)
+        notes = [notice] if notice else []
+        if view is None:
+            operations = [ops.subscription(name, severities=self._severities) for name in self._names]
+        else:
+            plan = schema.plan_subscriptions(view, self._names, self._severities)
+            operations, notes = plan.operations, notes + plan.notes
+        fresh = [note for note in notes if note not in self._told]
+        self._told.update(fresh)
+        return operations, fresh
+
+    def invalidate(self) -> None:
+        self.source.invalidate()
+
+
+class CustomCheck:
+    """Validates a ``--query`` document against the server's full schema before it is sent."""
+
+    def __init__(self, operation: Operation) -> None:
+        self._operation = operation
+        self._checked = False
+
+    async def __call__(self, ask: Ask) -> tuple[list[Operation], list[str]]:
+        if self._checked:
+            return [self._operation], []
+        self._checked = True
+        from graphql import build_client_schema, get_introspection_query, parse, validate  # only for --query
+        from graphql.error import GraphQLError
+
+        try:
+            data = await ask(Operation(label="introspection", document=get_introspection_query(), operation_name="IntrospectionQuery"))
+            client_schema = build_client_schema(data)
+        except (IncidentsError, TypeError, ValueError, GraphQLError):
+            return [self._operation], ["could not read the server's schema to check --query; sending it as it is"]
+        try:
+            document = parse(self._operation.document)
+        except GraphQLError as error:
+            raise OperationRejected(f"the --query document is not valid GraphQL: {error.message}") from None
+        errors = validate(client_schema, document)
+        if errors:
+            raise OperationRejected("the --query document does not fit the server's schema: " + "; ".join(e.message for e in errors[:3]))
+        return [self._operation], []
+
+    def invalidate(self) -> None:
+        pass  # a custom document is the user's: a rejection of it is final
+
+
+def schema_source(url: str, environ: Mapping[str, str] | None = None) -> SchemaSource:
+    return SchemaSource(url, cache_dir(os.environ if environ is None else environ))
