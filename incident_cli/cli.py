@@ -16,6 +16,7 @@ from incident_cli import __version__
 from incident_cli.cli_credentials import config_app, token
 from incident_cli.cli_demo import demo
 from incident_cli.cli_runtime import ExitStatus
+from incident_cli.cli_schema import schema
 from incident_cli.cli_watch import watch
 from incident_cli.sanitize import sanitize
 
@@ -50,6 +51,7 @@ def main_options(
 app.command()(watch)
 app.command()(token)
 app.command()(demo)
+app.command()(schema)
 app.add_typer(config_app, name="config")
 
 

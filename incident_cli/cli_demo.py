@@ -41,6 +41,9 @@ def demo(
     print_token: Annotated[bool, typer.Option("--print-token", help="Mint a token and print it (with --jwt-secret).")] = False,
     tls_cert: Annotated[Optional[Path], typer.Option("--tls-cert", help="Serve wss:// with this certificate (PEM).")] = None,
     tls_key: Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
+    schema_variant: Annotated[
+        str, typer.Option("--schema-variant", help="reference, or drifted: the schema drift API.md describes.")
+    ] = "reference",
     fault: Annotated[
         Optional[list[str]], typer.Option("--fault", hidden=True, help="Fault knob key=value (tests).")
     ] = None,
@@ -55,6 +58,8 @@ def demo(
         faults = parse_faults(fault)
     except ValueError as exc:
         fail(UsageError(str(exc)))
+    if schema_variant not in ("reference", "drifted"):
+        fail(UsageError(f"unknown schema variant {schema_variant!r}: choose reference or drifted"))
     if (print_token or enforce_expiry or refresh_token) and not jwt_secret:
         fail(UsageError("--print-token, --enforce-expiry and --refresh-token go with --jwt-secret"))
     server_ssl = None
@@ -81,6 +86,7 @@ def demo(
         refresh_port=refresh_port,
         token_lifetime=token_lifetime,
         ssl=server_ssl,
+        schema_variant=schema_variant,
     )
 
     def ready(server) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ and a field of the wrong type is treated as missing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, ClassVar
 
 DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
@@ -32,6 +32,13 @@ def parse_time(text: str | None) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else None
+
+
+def _stamp(value: Any) -> str | None:
+    """Timestamps in one form (UTC, ``Z``, microseconds) whatever the server wrote; else as sent."""
+    text = _text(value)
+    parsed = parse_time(text)
+    return parsed.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z") if parsed else text
 
 
 # ---- parsed records --------------------------------------------------------------------
@@ -90,9 +97,9 @@ class Incident:
             state=_text(data.get("state")),
             incident_type=_text(data.get("incidentType")),
             source=_text(data.get("source")),
-            created_at=_text(data.get("createdAt")),
-            updated_at=_text(data.get("updatedAt")),
-            resolved_at=_text(data.get("resolvedAt")),
+            created_at=_stamp(data.get("createdAt")),
+            updated_at=_stamp(data.get("updatedAt")),
+            resolved_at=_stamp(data.get("resolvedAt")),
             assigned_to=_text(data.get("assignedTo")),
             affected_resources=_strings(data.get("affectedResources")),
             labels=normalise_labels(data.get("labels")),
@@ -110,7 +117,7 @@ class IncidentUpdate:
         return cls(
             update_type=_text(data.get("updateType")),
             incident_id=_text(data.get("incidentId")),
-            timestamp=_text(data.get("timestamp")),
+            timestamp=_stamp(data.get("timestamp")),
         )
 
 
@@ -129,7 +136,7 @@ class StateChange:
             old_state=_text(data.get("oldState")),
             new_state=_text(data.get("newState")),
             changed_by=_text(data.get("changedBy")),
-            timestamp=_text(data.get("timestamp")),
+            timestamp=_stamp(data.get("timestamp")),
         )
 
 
@@ -150,7 +157,7 @@ class Alert:
             title=_text(data.get("title")),
             severity=_text(data.get("severity")),
             status=_text(data.get("status")),
-            received_at=_text(data.get("receivedAt")),
+            received_at=_stamp(data.get("receivedAt")),
         )
 
 
@@ -296,13 +303,22 @@ class OutputDropped:
 
 
 @dataclass(frozen=True, kw_only=True)
+class Notice:
+    """Something the user should know once, e.g. how the documents were fitted to the schema."""
+
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class CredentialsRefreshed:
     """A fresh token, and a new connection subscribed with it before the old one closed."""
 
     expires_at: float | None  # seconds since the epoch
 
 
-StatusEvent = Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired | OutputDropped | CredentialsRefreshed
+StatusEvent = (
+    Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired | OutputDropped | CredentialsRefreshed | Notice
+)
 Event = StreamEvent | StatusEvent
 
 

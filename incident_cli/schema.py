@@ -206,7 +206,8 @@ def _subscription(view: SchemaView, root: str, severities: tuple[str, ...], plan
             client_side = narrower if narrower != {"P0", "P1"} else None
         else:
             client_side = frozenset(severities)
-            plan.notes.append(f"{root} takes no severities argument here: severities are filtered on the client")
+            if "severities" in REFERENCE_SUBSCRIPTIONS.get(root, ()):  # news only where the reference has it
+                plan.notes.append(f"{root} takes no severities argument here: severities are filtered on the client")
     op_name = root[0].upper() + root[1:]
     selection = view.selection(spec.type.named().name, _ROOT_FIELDS[_kind_of(root)])
     return Operation(

@@ -235,7 +235,7 @@ class Session:
         if self._planner is not None:
             planned, notes = await self._planner(connection.ask)
             for note in notes:
-                self._queue.put_nowait(model.ServerWarning(subscription="schema", messages=(note,)))
+                self._queue.put_nowait(model.Notice(message=note))
             self._wanted = [op for op in planned if op.label not in self._ended]
         return self._wanted
 

@@ -159,8 +159,8 @@ class _Watch:
             for snapshot in snapshots:
                 self.index.learn(snapshot.incident_id, snapshot.severity)
                 self.known.observe(snapshot)
-                if self.request.backfill:
-                    self.output.snapshot(snapshot)
+                # Without --backfill the output still learns titles, but shows nothing ("baseline").
+                self.output.snapshot(snapshot if self.request.backfill else replace(snapshot, subscription="baseline"))
             return
         if not self.request.repair:
             return

@@ -88,6 +88,29 @@ type Subscription {
 """
 
 MAX_PAGE_SIZE = 100
+VARIANTS = ("reference", "drifted")
+
+# The server implementation's schema as API.md describes it ("Schema drift"): other enum
+# values, labels as key/value objects, no criticalIncidents, no severities on newIncidents.
+DRIFTED_STATES = {"NEW": "DETECTED", "INVESTIGATING": "INVESTIGATING", "IDENTIFIED": "TRIAGED",
+                  "MONITORING": "REMEDIATING", "RESOLVED": "RESOLVED", "CLOSED": "CLOSED"}
+DRIFTED_TYPES = {"AVAILABILITY": "INFRASTRUCTURE", "PERFORMANCE": "APPLICATION", "SECURITY": "SECURITY",
+                 "DATA_INTEGRITY": "DATA", "CAPACITY": "INFRASTRUCTURE", "CONFIGURATION": "APPLICATION"}
+
+
+def sdl(variant: str = "reference") -> str:
+    if variant == "reference":
+        return SDL
+    text = SDL.replace(
+        "enum IncidentState { NEW INVESTIGATING IDENTIFIED MONITORING RESOLVED CLOSED }",
+        "enum IncidentState { DETECTED TRIAGED INVESTIGATING REMEDIATING RESOLVED CLOSED }",
+    ).replace(
+        "enum IncidentType { AVAILABILITY PERFORMANCE SECURITY DATA_INTEGRITY CAPACITY CONFIGURATION OTHER }",
+        "enum IncidentType { INFRASTRUCTURE APPLICATION SECURITY DATA NETWORK UNKNOWN }\n"
+        "type Label { key: String! value: String! }",
+    ).replace("  labels: JSON\n  metadata: JSON", "  labels: [Label!]!\n  metadata: JSON")
+    text = text.replace("  criticalIncidents: Incident!\n  newIncidents(severities: [Severity!]): Incident!", "  newIncidents: Incident!")
+    return text
 
 
 def _parse_uuid(value: Any) -> str:
@@ -120,9 +143,9 @@ def _page(items: list[dict[str, Any]], pagination: dict[str, Any] | None) -> dic
     }
 
 
-def executable_schema(sim: Simulator) -> GraphQLSchema:
+def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSchema:
     """Bind resolvers to the SDL: queries read the store, subscriptions listen on the hub."""
-    schema = build_schema(SDL)
+    schema = build_schema(sdl(variant))
     uuid_type = schema.type_map["UUID"]
     # graphql-core 3.2 calls parse_*, 3.3 coerce_input_*: set both so a bad UUID is a
     # GraphQL error on either, as on a real server.
@@ -194,6 +217,20 @@ def executable_schema(sim: Simulator) -> GraphQLSchema:
         ("incidentStateChanges", state_changes),
         ("alerts", alerts),
     ):
-        subscription[name].subscribe = subscribe
-        subscription[name].resolve = lambda payload, _info, **_args: payload
+        if name in subscription:
+            subscription[name].subscribe = subscribe
+            subscription[name].resolve = lambda payload, _info, **_args: payload
+    if variant == "drifted":
+        _drift(schema)
     return schema
+
+
+def _drift(schema: GraphQLSchema) -> None:
+    """Serve the store's reference values in the drifted variant's shapes."""
+    incident = schema.type_map["Incident"].fields  # type: ignore[attr-defined]
+    incident["state"].resolve = lambda obj, _info: DRIFTED_STATES.get(obj["state"], obj["state"])
+    incident["incidentType"].resolve = lambda obj, _info: DRIFTED_TYPES.get(obj["incidentType"], "UNKNOWN")
+    incident["labels"].resolve = lambda obj, _info: [{"key": k, "value": v} for k, v in (obj.get("labels") or {}).items()]
+    change = schema.type_map["IncidentStateChange"].fields  # type: ignore[attr-defined]
+    change["oldState"].resolve = lambda obj, _info: DRIFTED_STATES.get(obj["oldState"], obj["oldState"])
+    change["newState"].resolve = lambda obj, _info: DRIFTED_STATES.get(obj["newState"], obj["newState"])

@@ -57,6 +57,7 @@ class ServerOptions:
     refresh_port: int = 0
     token_lifetime: float = 300.0  # of tokens the refresh endpoint issues
     ssl: Any = None  # an ssl.SSLContext: serve wss://
+    schema_variant: str = "reference"  # or "drifted": the shapes API.md lists under schema drift
 
 
 HOSTILE_TITLES = (
@@ -80,7 +81,7 @@ class DemoServer:
         self.simulator = Simulator(
             self.hub, seed=self.options.seed, initial=self.options.initial_incidents, title_hook=title_hook
         )
-        self.schema: GraphQLSchema = executable_schema(self.simulator)
+        self.schema: GraphQLSchema = executable_schema(self.simulator, self.options.schema_variant)
         self.connections = 0
         self.close_codes: deque[int | None] = deque(maxlen=10_000)  # how client connections ended, for tests
         self.expired = 0  # connections closed because their token expired

@@ -28,6 +28,7 @@ _STATUS_NAMES = {
     model.ServerWarning: "warning",
     model.OperationEnded: "operation_ended",
     model.CredentialsRefreshed: "credentials_refreshed",
+    model.Notice: "notice",
 }
 
 

@@ -29,6 +29,8 @@ class StatusLines:
                 self._disconnected = False
                 after = f" after {downtime:.1f} s" if downtime is not None else ""
                 self.line(f"reconnected to {sanitize(display_url(server))} ({subprotocol}){after}")
+            case model.Notice(message=message):
+                self.line(f"note: {sanitize(message, max_length=300)}")
             case model.OutputDropped(count=count):
                 self.line(f"warning: the reader of stdout fell behind: dropped the {count:,} oldest lines")
             case model.GapRepaired(repaired=repaired):

@@ -67,6 +67,8 @@ class TableView:
         self._dirty = True
 
     def snapshot(self, event: model.IncidentSeen) -> None:
+        if event.subscription == "baseline":
+            return  # --no-backfill: the table shows only what streams in
         self.board.learn(event.incident, self._clock())
         self._dirty = True
 

@@ -45,7 +45,7 @@ class TextLines:
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         self._remember(event.incident)
-        if self._snapshots:
+        if self._snapshots and event.subscription == "backfill":
             self.write(event)
 
     def report(self, event: model.StatusEvent | model.Heartbeat) -> None:

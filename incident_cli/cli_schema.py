@@ -1,0 +1,90 @@
+"""`incidents schema`: what the server offers for incidents, and how it differs from the reference."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from incident_cli.cli_runtime import fail, run_command
+from incident_cli.errors import IncidentsError, ProtocolMismatch
+
+
+def schema(
+    url: Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")] = None,
+    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file.")] = None,
+    token_file: Annotated[Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file.")] = None,
+    ca_file: Annotated[Optional[Path], typer.Option("--ca-file", help="Also trust this CA (PEM) for wss://.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show the server's incident subscriptions, queries and enums, and where they differ from the reference API."""
+    from incident_cli import compose
+    from incident_cli.config import load_settings
+
+    try:
+        settings = load_settings(flags={"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file})
+        ssl_context = compose.tls_context(settings)
+        compose.plaintext_warning(settings, settings.url)
+        credentials = compose.credentials_for(settings, ssl_context)
+    except IncidentsError as error:
+        fail(error)
+
+    async def show(_stop) -> None:  # type: ignore[no-untyped-def]
+        from incident_cli import schema as schema_module
+        from incident_cli.operations import Operation
+        from incident_cli.session import Session
+
+        config = compose.session_config(settings, settings.url, compose.Tuning(ping_interval=15, ping_timeout=10, max_size=16 * 1024 * 1024), ssl_context)
+        config = type(config)(**{**config.__dict__, "max_retries": 0})
+        introspection = Operation(label="introspection", document=schema_module.INTROSPECTION, operation_name="IncidentsSchema")
+        async with Session(config, [], credentials=credentials) as session:
+            data = await session.query(introspection, timeout=config.open_timeout + config.ack_timeout)
+        try:
+            view = schema_module.SchemaView.parse(data)
+        except ValueError:
+            raise ProtocolMismatch("the server's introspection answer is not a schema") from None
+        report = _report(view, schema_module.differences(view))
+        if as_json:
+            sys.stdout.write(json.dumps(report, ensure_ascii=True, sort_keys=True) + "\n")
+        else:
+            sys.stdout.write(_text(report, settings.url))
+
+    run_command(show)
+
+
+def _report(view: Any, differences: list[str]) -> dict[str, Any]:
+    def signature(fields: dict[str, Any]) -> dict[str, dict[str, str]]:
+        return {name: {arg: ref.render() for arg, ref in field.args.items()} for name, field in sorted(fields.items())}
+
+    interesting = ("Severity", "IncidentState", "IncidentType", "IncidentUpdateType")
+    return {
+        "subscriptions": signature(view.subscriptions),
+        "queries": {k: v for k, v in signature(view.queries).items() if "ncident" in k or k == "alerts"},
+        "enums": {name: list(view.enums[name]) for name in interesting if name in view.enums},
+        "differences": differences,
+    }
+
+
+def _text(report: dict[str, Any], url: str) -> str:
+    from incident_cli.render.terminal import display_url
+    from incident_cli.sanitize import sanitize
+
+    def call(name: str, args: dict[str, str]) -> str:
+        inner = ", ".join(f"{arg}: {kind}" for arg, kind in args.items())
+        return sanitize(f"{name}({inner})" if inner else name, max_length=300)
+
+    lines = [f"server {display_url(url)}", "subscriptions:"]
+    lines += [f"  {call(name, args)}" for name, args in report["subscriptions"].items()]
+    lines.append("queries:")
+    lines += [f"  {call(name, args)}" for name, args in report["queries"].items()]
+    lines.append("enums:")
+    lines += [f"  {name:<18} {sanitize(' '.join(values), max_length=300)}" for name, values in report["enums"].items()]
+    if report["differences"]:
+        lines.append("differences from the reference API:")
+        lines += [f"  - {sanitize(line, max_length=300)}" for line in report["differences"]]
+    else:
+        lines.append("no differences from the reference API")
+    return "\n".join(lines) + "\n"
