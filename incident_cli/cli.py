@@ -15,6 +15,7 @@ import typer
 from incident_cli import __version__
 from incident_cli.cli_credentials import config_app, token
 from incident_cli.cli_demo import demo
+from incident_cli.cli_check import check
 from incident_cli.cli_runtime import ExitStatus
 from incident_cli.cli_schema import schema
 from incident_cli.cli_watch import watch
@@ -25,7 +26,7 @@ app = typer.Typer(
     name="incidents",
     help="A command-line tail for incident streams (GraphQL subscriptions over WebSocket).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -52,12 +53,13 @@ app.command()(watch)
 app.command()(token)
 app.command()(demo)
 app.command()(schema)
+app.command()(check)
 app.add_typer(config_app, name="config")
 
 
 def main() -> None:
     try:
-        app()
+        app(prog_name="incidents")  # the same name (and completion variable) under python -m
     except SystemExit:
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no locals

@@ -36,6 +36,7 @@ class ExitStatus(IntEnum):
 
     OK = 0
     USAGE = 2
+    INCIDENT_SEEN = 3  # --fail-on: an incident of that severity was seen during the run
     OPERATION_REJECTED = 65  # EX_DATAERR: the server refused the GraphQL operation
     UNAVAILABLE = 69  # EX_UNAVAILABLE: unreachable, or gave up reconnecting
     CLIENT_BUG = 70  # EX_SOFTWARE: the server says our messages are invalid
@@ -129,7 +130,7 @@ async def _with_signals(coroutine_factory) -> int:  # type: ignore[no-untyped-de
     for signum, status in _SIGNALS.items():
         loop.add_signal_handler(signum, end, int(status))
     try:
-        await coroutine_factory(stop)
+        result = await coroutine_factory(stop)
     except asyncio.CancelledError:
         if received:
             return received[0]
@@ -137,4 +138,4 @@ async def _with_signals(coroutine_factory) -> int:  # type: ignore[no-untyped-de
     finally:
         for signum in _SIGNALS:
             loop.remove_signal_handler(signum)
-    return 0
+    return result if isinstance(result, int) else 0

@@ -11,7 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from incident_cli.cli_runtime import fail, run_command
+from incident_cli import completion
+from incident_cli.cli_runtime import ExitStatus, fail, run_command
 from incident_cli.errors import IncidentsError, UsageError
 
 
@@ -42,12 +43,14 @@ class ProtocolChoice(str, Enum):
 def watch(
     url: Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")] = None,
     severity: Annotated[
-        Optional[str], typer.Option("--severity", "-s", help="Only these severities, e.g. P0,P1.")
+        Optional[str],
+        typer.Option("--severity", "-s", help="Only these severities, e.g. P0,P1.", autocompletion=completion.severities),
     ] = None,
     subscribe: Annotated[
         Optional[list[str]],
         typer.Option(
             "--subscribe",
+            autocompletion=completion.streams,
             help="Streams to follow (repeatable): critical, new, updates, state-changes, alerts. "
             "Default: new, updates, state-changes.",
         ),
@@ -75,7 +78,10 @@ def watch(
     keep_resolved: Annotated[
         str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")
     ] = "5m",
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE].")] = None,
+    profile: Annotated[
+        Optional[str],
+        typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE].", autocompletion=completion.profiles),
+    ] = None,
     token_file: Annotated[
         Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN_FILE].")
     ] = None,
@@ -123,6 +129,16 @@ def watch(
     max_message_size: Annotated[
         str, typer.Option("--max-message-size", help="Largest message accepted from the server.")
     ] = "4MiB",
+    fail_on: Annotated[
+        Optional[str],
+        typer.Option("--fail-on", help="Exit 3 at the end if an incident of these severities was seen, e.g. P0.",
+                     autocompletion=completion.severities),
+    ] = None,
+    idle_exit: Annotated[Optional[str], typer.Option("--idle-exit", help="Exit 0 after this long without an event.")] = None,
+    once: Annotated[bool, typer.Option("--once", help="Print the active incidents and exit: a snapshot.")] = False,
+    since: Annotated[
+        Optional[str], typer.Option("--since", help="With --once or the backfill: only incidents active within this long.")
+    ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
 ) -> None:
     """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
@@ -159,6 +175,15 @@ def watch(
                 raise UsageError("--var and --variables go with --query")
             chosen = [ops.subscription(name, severities=severities) for name in ops.parse_streams(subscribe)]
         duration = parse_duration(for_, option="--for") if for_ is not None else None
+        idle = parse_duration(idle_exit, option="--idle-exit") if idle_exit is not None else None
+        recent = parse_duration(since, option="--since") if since is not None else None
+        alarm = frozenset(ops.parse_severities(fail_on)) if fail_on is not None else frozenset()
+        if fail_on is not None and not alarm:
+            raise UsageError("--fail-on needs at least one severity, e.g. P0")
+        if once and query is not None:
+            raise UsageError("--once lists incidents; it does not go with --query")
+        if once:
+            chosen = []
         grace = parse_duration(keep_resolved, option="--keep-resolved")
         tuning = compose.Tuning(
             ping_interval=parse_duration(ping_interval, option="--ping-interval"),
@@ -180,7 +205,7 @@ def watch(
     mode = _output_mode(output)
     streams = ["custom"] if query is not None else list(ops.parse_streams(subscribe))
 
-    async def run(stop) -> None:  # type: ignore[no-untyped-def]
+    async def run(stop) -> int:  # type: ignore[no-untyped-def]
         from incident_cli.watch import WatchRequest
 
         server = None
@@ -192,7 +217,7 @@ def watch(
             target = server.url
         config = compose.session_config(settings, target, tuning, ssl_context)
         wired = compose.wiring(
-            credentials, target, streams=tuple(ops.parse_streams(subscribe)) if query is None else (),
+            credentials, target, streams=tuple(ops.parse_streams(subscribe)) if query is None and not once else (),
             severities=severities, custom=chosen[0] if query is not None else None, adapt=adapt,
         )
         request = WatchRequest(
@@ -202,20 +227,25 @@ def watch(
             backfill=backfill if backfill is not None else mode is Output.table,
             repair=repair,
             severities=severities,
+            once=once,
+            since=recent,
+            idle_exit=idle,
+            fail_on=alarm,
         )
         try:
             if mode is Output.table:
-                await compose.run_table(
+                result = await compose.run_table(
                     config, request, wired, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
                 )
             else:
-                await compose.run_lines(
+                result = await compose.run_lines(
                     config, request, wired, text=mode is Output.text, color=color.value, stop=stop,
                     snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
                 )
         finally:
             if server is not None:
                 await server.stop()
+        return int(ExitStatus.INCIDENT_SEEN) if result.alarming else int(ExitStatus.OK)
 
     run_command(run)
 

@@ -21,7 +21,7 @@ from incident_cli.messages import Dialect
 from incident_cli.render.status import StatusLines
 from incident_cli.session import SessionConfig
 from incident_cli.transport import is_loopback
-from incident_cli.watch import Output, WatchRequest, watch
+from incident_cli.watch import Output, WatchRequest, WatchResult, watch
 
 OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the end
 
@@ -136,7 +136,7 @@ async def run_lines(
     snapshots: bool,
     status_events: bool,
     overflow: str,
-) -> None:
+) -> WatchResult:
     """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
     from incident_cli.render.writer import line_sink
 
@@ -155,7 +155,7 @@ async def run_lines(
 
         output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
     try:
-        await watch(config, request, output, wired.credentials, wired.planner, wired.documents)
+        return await watch(config, request, output, wired.credentials, wired.planner, wired.documents)
     finally:
         left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
         if left:
@@ -174,7 +174,7 @@ async def run_table(
     refresh: float,
     max_rows: int | None,
     grace: float,
-) -> None:
+) -> WatchResult:
     from incident_cli.errors import IncidentsError
     from incident_cli.render.board import Board
     from incident_cli.render.table import TableView
@@ -186,12 +186,12 @@ async def run_table(
     view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
     async with view:
         try:
-            await watch(config, request, view, wired.credentials, wired.planner, wired.documents)
+            result = await watch(config, request, view, wired.credentials, wired.planner, wired.documents)
         except IncidentsError as error:
             view.ended(str(error))
             raise
-        else:
-            view.ended(None)
+        view.ended(None)
+        return result
 
 
 def describe(settings: Settings) -> list[tuple[str, Any, str]]:

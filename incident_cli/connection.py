@@ -117,6 +117,19 @@ class Connection:
             self.subscribe(operation)
         await self.flush()
 
+    async def round_trip(self) -> bool:
+        """A GraphQL ping answered by a pong (modern protocol only); False where there is none."""
+        assert self.proto is not None
+        if self.proto.dialect is not Dialect.TRANSPORT_WS:
+            return False
+        self._ping_sent = self._monotonic()
+        self.proto.send_ping({"check": True})
+        await self.flush()
+        async with asyncio.timeout(self.config.ack_timeout):
+            while self._ping_sent is not None:
+                await self.read_one()
+        return True
+
     async def ask(self, operation: Operation) -> Any:
         """A query answered before anything is subscribed: read inline until it is."""
         assert self.proto is not None

@@ -48,16 +48,25 @@ class WatchRequest:
     backfill: bool = False  # show the active incidents before streaming
     repair: bool = True  # after a reconnect, emit what changed while away
     severities: tuple[str, ...] = ()  # for the list query
+    once: bool = False  # list the active incidents as data, then end: a snapshot
+    since: float | None = None  # --once/backfill: only incidents active within this many seconds
+    idle_exit: float | None = None  # end after this many seconds without a data event
+    fail_on: frozenset[str] = frozenset()  # severities whose sighting makes the run "failed"
 
 
 @dataclass(frozen=True, kw_only=True)
 class WatchResult:
     events: int
-    reason: str  # "count", "duration" or "completed"
+    reason: str  # "count", "duration", "idle", "snapshot" or "completed"
+    alarming: int = 0  # events of a --fail-on severity seen
 
 
 class _Done(Exception):
-    """The --count bound was reached."""
+    """A bound was reached: --count, --idle-exit or the end of a --once snapshot."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 async def watch(
@@ -80,11 +89,11 @@ async def watch(
             if not deadline.expired():
                 raise  # a timeout of ours, not the --for bound
             run.reason = "duration"
-        except _Done:
-            run.reason = "count"
+        except _Done as done:
+            run.reason = done.reason
     if run.failures and run.reason == "completed":
         raise OperationRejected("the server rejected the operation: " + "; ".join(run.failures)[:500])
-    return WatchResult(events=run.written, reason=run.reason)
+    return WatchResult(events=run.written, reason=run.reason, alarming=run.alarming)
 
 
 class _Watch:
@@ -104,11 +113,28 @@ class _Watch:
             ("P0", "P1") if {op.label for op in request.operations} == {"criticalIncidents"} else ()
         )
         self.written = 0
+        self.alarming = 0
         self.failures: list[str] = []
         self.reason = "completed"
+        if request.once:
+            self.sync_enabled = True
 
     async def stream(self) -> None:
-        async for event in self.session.events():
+        events = self.session.events()
+        loop = asyncio.get_running_loop()
+        last_data = loop.time()
+        while True:
+            idle = self.request.idle_exit
+            try:
+                # --idle-exit counts from the last data event: heartbeats and status do not reset it.
+                async with asyncio.timeout(None if idle is None else max(0.0, last_data + idle - loop.time())):
+                    event = await anext(events)
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise _Done("idle") from None
+            if isinstance(event, model.StreamEvent) and not isinstance(event, model.Heartbeat):
+                last_data = loop.time()
             if isinstance(event, model.StreamEvent) and not (
                 isinstance(event, model.Heartbeat) and event.subscription != "custom"
             ):
@@ -119,6 +145,8 @@ class _Watch:
                 self.failures.extend(event.errors)
             if isinstance(event, model.Connected) and self.sync_enabled:
                 await self.sync(event)
+                if self.request.once:
+                    raise _Done("snapshot")
 
     def wanted(self, label: str) -> frozenset[str] | None:
         """The client-side severity filter of the operation an event came from."""
@@ -142,8 +170,10 @@ class _Watch:
         self.known.observe(event)
         self.output.write(event)
         self.written += 1
+        if event.severity in self.request.fail_on:
+            self.alarming += 1
         if self.request.count is not None and self.written >= self.request.count:
-            raise _Done
+            raise _Done("count")
 
     # ---- list, then watch; and repair after a gap -------------------------------------
 
@@ -159,8 +189,13 @@ class _Watch:
             for snapshot in snapshots:
                 self.index.learn(snapshot.incident_id, snapshot.severity)
                 self.known.observe(snapshot)
+                if self.request.once:
+                    if self._recent(snapshot, received_at):
+                        self.emit(snapshot)  # a snapshot run: the list is the data
+                    continue
                 # Without --backfill the output still learns titles, but shows nothing ("baseline").
-                self.output.snapshot(snapshot if self.request.backfill else replace(snapshot, subscription="baseline"))
+                shown = self.request.backfill and self._recent(snapshot, received_at)
+                self.output.snapshot(snapshot if shown else replace(snapshot, subscription="baseline"))
             return
         if not self.request.repair:
             return
@@ -184,6 +219,13 @@ class _Watch:
                 if self.known.changed(snapshot.incident) and self._wanted_severity(snapshot.severity):
                     repaired += self.repaired(snapshot)
         self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired))
+
+    def _recent(self, snapshot: model.IncidentSeen, now: datetime) -> bool:
+        """--since: the list queries take no time filter, so it is applied here."""
+        if self.request.since is None:
+            return True
+        stamp = model.parse_time(snapshot.incident.updated_at) or model.parse_time(snapshot.incident.created_at)
+        return stamp is None or (now - stamp).total_seconds() <= self.request.since
 
     def repaired(self, snapshot: model.IncidentSeen) -> int:
         self.index.learn(snapshot.incident_id, snapshot.severity)

@@ -1,0 +1,1 @@
+complete --command incidents --no-files --arguments "(env _INCIDENTS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) incidents)" --condition "env _INCIDENTS_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) incidents"

@@ -1,0 +1,82 @@
+"""`incidents check`: one connection, measured: handshake, a GraphQL ping, a small query.
+
+A health probe for monitoring and cron. It makes exactly one attempt, so its exit status
+tells unreachable, auth rejected and protocol mismatch apart (cli_runtime's table).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from incident_cli.connection import Connection
+from incident_cli.credentials import Credentials
+from incident_cli.errors import Disconnected, Unavailable
+from incident_cli.operations import active_incidents_query
+from incident_cli.session import SessionConfig
+
+
+@dataclass(frozen=True, kw_only=True)
+class CheckResult:
+    server: str
+    subprotocol: str
+    handshake_ms: float  # TCP, TLS, upgrade, connection_init and ack
+    ping_ms: float | None  # None on the legacy protocol: it has no ping
+    query_ms: float | None
+    active_incidents: int | None
+
+
+async def check(
+    config: SessionConfig, credentials: Credentials, *, query: bool = True, clock: Callable[[], float] = time.perf_counter
+) -> CheckResult:
+    connection = Connection(
+        config,
+        token=await credentials.current(),
+        offer=config.dialect,
+        emit=lambda _event: None,
+        ended=lambda *_: None,
+        monotonic=time.monotonic,
+    )
+    started = clock()
+    try:
+        await connection.open()
+        opened = clock()
+        pinged = clock() if await connection.round_trip() else None
+        total, answered = None, None
+        if query:
+            data = await connection.ask(active_incidents_query(page_size=1))
+            answered = clock()
+            total = _total(data)
+    except Disconnected as failure:
+        raise Unavailable(f"unreachable: {failure.message}") from None
+    except TimeoutError:
+        raise Unavailable("the server stopped answering") from None
+    finally:
+        await _close(connection)
+    return CheckResult(
+        server=config.url,
+        subprotocol=connection.dialect.value,
+        handshake_ms=(opened - started) * 1000,
+        ping_ms=None if pinged is None else (pinged - opened) * 1000,
+        query_ms=None if answered is None else (answered - (pinged or opened)) * 1000,
+        active_incidents=total,
+    )
+
+
+def _total(data: Any) -> int | None:
+    connection = data.get("incidents") if isinstance(data, dict) else None
+    info = connection.get("pageInfo") if isinstance(connection, dict) else None
+    value = info.get("totalCount") if isinstance(info, dict) else None
+    return value if isinstance(value, int) else None
+
+
+async def _close(connection: Connection) -> None:
+    if connection.ws is None:
+        return
+    try:
+        await connection.close(1000)
+    except Exception:  # noqa: BLE001 - the probe's verdict is already known
+        pass
+    await connection.abandon()

@@ -1,0 +1,34 @@
+"""Shell completion of values: severities (comma lists), stream names, profile names.
+
+Kept light: completion runs the program for every TAB, so nothing heavy is imported.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+
+from incident_cli.operations import SEVERITIES, STREAMS
+
+
+def severities(incomplete: str) -> list[str]:
+    """``P0,P`` -> ``P0,P1 P0,P2 …``: every severity not chosen yet, after what is typed."""
+    head, _, last = incomplete.rpartition(",")
+    chosen = {part.strip().upper() for part in head.split(",") if part.strip()}
+    prefix = f"{head}," if head else ""
+    return [prefix + value for value in SEVERITIES if value not in chosen and value.startswith(last.upper())]
+
+
+def streams(incomplete: str) -> list[str]:
+    return [name for name in STREAMS if name.startswith(incomplete)]
+
+
+def profiles(incomplete: str) -> list[str]:
+    from incident_cli.config import config_path
+
+    try:
+        document = tomllib.loads(config_path(os.environ).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    names = document.get("profiles", {})
+    return sorted(name for name in names if isinstance(name, str) and name.startswith(incomplete))

@@ -1,0 +1,73 @@
+"""Cron and scripts: bounded runs that exit with a status that says what they saw, and the probe."""
+
+import json
+import os
+import re
+import subprocess
+import time
+
+from tests.helpers import INCIDENTS, demo_process, incidents, read_line
+
+
+def env(**extra):
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")}, **extra}
+
+
+def test_once_prints_the_active_incidents_and_exits():
+    with demo_process("--rate", "0") as url:
+        everything = incidents("watch", "--url", url, "--once", env=env())
+        critical = incidents("watch", "--url", url, "--once", "--severity", "P0,P1", env=env())
+        recent = incidents("watch", "--url", url, "--once", "--since", "1ms", env=env())
+    lines = [json.loads(line) for line in everything.stdout.splitlines()]
+    assert everything.returncode == 0 and len(lines) == 6  # the demo's seeded incidents
+    assert {line["subscription"] for line in lines} == {"backfill"} and all(line["data"]["id"] for line in lines)
+    assert {json.loads(line)["severity"] for line in critical.stdout.splitlines()} <= {"P0", "P1"}
+    assert recent.returncode == 0 and recent.stdout == ""  # all older than a millisecond
+
+
+def test_fail_on_exits_3_when_such_an_incident_was_seen_and_0_when_not():
+    with demo_process("--rate", "200", "--seed", "3") as busy:
+        seen = incidents("watch", "--url", busy, "--for", "3s", "--fail-on", "P0", env=env())
+    with demo_process("--rate", "0") as quiet:
+        unseen = incidents("watch", "--url", quiet, "--for", "1s", "--fail-on", "P0", env=env())
+    assert seen.returncode == 3, seen.stderr
+    assert any(json.loads(line)["severity"] == "P0" for line in seen.stdout.splitlines())
+    assert unseen.returncode == 0 and unseen.stdout == ""
+
+
+def test_idle_exit_ends_a_quiet_run_even_with_heartbeats():
+    with demo_process("--rate", "0", "--heartbeat", "0.1") as url:
+        started = time.monotonic()
+        result = incidents("watch", "--url", url, "--idle-exit", "0.7s", env=env())
+    assert result.returncode == 0 and time.monotonic() - started < 10
+
+
+def test_check_tells_the_outcomes_apart():
+    with demo_process("--token", "s3cret") as url:
+        ok = incidents("check", "--url", url, env=env(INCIDENTS_TOKEN="s3cret"))
+        ok_json = incidents("check", "--url", url, "--json", env=env(INCIDENTS_TOKEN="s3cret"))
+        denied = incidents("check", "--url", url, "--json", env=env(INCIDENTS_TOKEN="nope"))
+    assert ok.returncode == 0 and re.match(r"ok: ws://\S+ speaks graphql-transport-ws; handshake [\d.]+ ms, ping", ok.stdout)
+    record = json.loads(ok_json.stdout)
+    assert record["ok"] and record["ping_ms"] is not None and record["active_incidents"] >= 6
+    assert denied.returncode == 77 and json.loads(denied.stdout)["status"] == 77
+    unreachable = incidents("check", "--url", "ws://127.0.0.1:9/graphql/ws", env=env())
+    assert unreachable.returncode == 69 and "unreachable" in unreachable.stderr
+    proc = subprocess.Popen([*INCIDENTS, "demo", "--port", "0", "--jwt-secret", "k", "--refresh-token", "r"],
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        read_line(proc.stderr, 15)
+        not_ws = re.search(r"refresh at http://(\S+)/auth/refresh", read_line(proc.stderr, 15)).group(1)
+        mismatch = incidents("check", "--url", f"ws://{not_ws}/graphql/ws", env=env())
+    finally:
+        proc.kill()
+        proc.wait(10)
+        proc.stderr.close()
+    assert mismatch.returncode == 76  # an HTTP server, not a WebSocket endpoint
+
+
+def test_check_on_the_legacy_protocol_has_no_ping():
+    with demo_process("--protocol", "graphql-ws") as url:
+        result = incidents("check", "--url", url, "--json", env=env())
+    record = json.loads(result.stdout)
+    assert result.returncode == 0 and record["subprotocol"] == "graphql-ws" and record["ping_ms"] is None
