@@ -16,6 +16,7 @@ from incident_cli import __version__
 from incident_cli.cli_credentials import config_app, token
 from incident_cli.cli_demo import demo
 from incident_cli.cli_check import check
+from incident_cli.cli_replay import replay
 from incident_cli.cli_runtime import ExitStatus
 from incident_cli.cli_schema import schema
 from incident_cli.cli_watch import watch
@@ -54,6 +55,7 @@ app.command()(token)
 app.command()(demo)
 app.command()(schema)
 app.command()(check)
+app.command()(replay)
 app.add_typer(config_app, name="config")
 
 

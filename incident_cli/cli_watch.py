@@ -139,6 +139,9 @@ def watch(
     since: Annotated[
         Optional[str], typer.Option("--since", help="With --once or the backfill: only incidents active within this long.")
     ] = None,
+    record: Annotated[
+        Optional[Path], typer.Option("--record", help="Also keep the stream as JSON lines in this file (for incidents replay).")
+    ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
 ) -> None:
     """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
@@ -232,17 +235,21 @@ def watch(
             idle_exit=idle,
             fail_on=alarm,
         )
+        recording = compose.open_recording(record) if record is not None else None
         try:
             if mode is Output.table:
                 result = await compose.run_table(
-                    config, request, wired, streams, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
+                    config, request, wired, streams, record=recording, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
                 )
             else:
                 result = await compose.run_lines(
                     config, request, wired, text=mode is Output.text, color=color.value, stop=stop,
                     snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
+                    record=recording,
                 )
         finally:
+            if recording is not None:
+                recording.close()
             if server is not None:
                 await server.stop()
         return int(ExitStatus.INCIDENT_SEEN) if result.alarming else int(ExitStatus.OK)

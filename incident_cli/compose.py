@@ -136,6 +136,7 @@ async def run_lines(
     snapshots: bool,
     status_events: bool,
     overflow: str,
+    record: Any = None,
 ) -> WatchResult:
     """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
     from incident_cli.render.writer import line_sink
@@ -155,6 +156,7 @@ async def run_lines(
 
         output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
     try:
+        output = _recorded(output, record)
         return await watch(config, request, output, wired.credentials, wired.planner, wired.documents)
     finally:
         left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
@@ -174,6 +176,7 @@ async def run_table(
     refresh: float,
     max_rows: int | None,
     grace: float,
+    record: Any = None,
 ) -> WatchResult:
     from incident_cli.errors import IncidentsError
     from incident_cli.render.board import Board
@@ -186,12 +189,28 @@ async def run_table(
     view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
     async with view:
         try:
-            result = await watch(config, request, view, wired.credentials, wired.planner, wired.documents)
+            result = await watch(config, request, _recorded(view, record), wired.credentials, wired.planner, wired.documents)
         except IncidentsError as error:
             view.ended(str(error))
             raise
         view.ended(None)
         return result
+
+
+def _recorded(output: Output, record: Any) -> Output:
+    """--record FILE: the same events, also kept as JSON lines in a file (an open text stream)."""
+    if record is None:
+        return output
+    from incident_cli.record import Recording
+
+    return Recording(output, record)
+
+
+def open_recording(path: Any) -> Any:
+    try:
+        return open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by the command when it ends
+    except OSError as exc:
+        raise ConfigError(f"cannot write the recording {path}: {exc.strerror}") from None
 
 
 def describe(settings: Settings) -> list[tuple[str, Any, str]]:

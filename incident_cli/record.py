@@ -1,0 +1,105 @@
+"""Record and replay: the JSON-lines stream kept in a file, and fed back with its timing.
+
+A recording is JSON lines in the documented envelope (data, backfilled incidents, status
+records), so it is also just a file for jq. Replay turns each line back into the model
+event it came from and hands it to the same renderers, waiting out the original gaps
+(divided by ``speed``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import IO, Any
+
+from incident_cli import model
+from incident_cli.errors import UsageError
+from incident_cli.render.jsonl import _STATUS_NAMES, envelope, status_record
+from incident_cli.watch import Output
+
+_STATUS_CLASSES = {name: kind for kind, name in _STATUS_NAMES.items()}
+_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+SNAPSHOTS = ("backfill", "baseline", "lookup")  # context from queries, not stream data
+MAX_GAP = 5.0  # seconds: replay does not make anyone wait out an hour of silence
+
+
+class Recording:
+    """An Output that also appends every event to ``stream``, one flushed line each."""
+
+    def __init__(self, inner: Output, stream: IO[str], clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+        self._inner = inner
+        self._stream = stream
+        self._clock = clock
+
+    def write(self, event: model.StreamEvent) -> None:
+        self._line(envelope(event))
+        self._inner.write(event)
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        self._line(envelope(event))  # lookups and the baseline too: the context a replayed table needs
+        self._inner.snapshot(event)
+
+    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+        if not isinstance(event, model.Heartbeat):
+            self._line(status_record(event, self._clock()))
+        self._inner.report(event)
+
+    def _line(self, record: dict[str, Any]) -> None:
+        self._stream.write(_encoder.encode(record) + "\n")
+        self._stream.flush()
+
+
+def decode(line: str, number: int) -> tuple[datetime, str, Any]:
+    """One recorded line -> (when, how to feed it, the model event)."""
+    try:
+        record = json.loads(line)
+        when = model.parse_time(record["received_at"])
+        if when is None:
+            raise ValueError("received_at")
+        if record.get("kind") == "status":
+            kind = _STATUS_CLASSES[record["event"]]
+            fields = {f.name for f in dataclasses.fields(kind)}
+            data = {key: (tuple(value) if isinstance(value, list) else value) for key, value in record["data"].items() if key in fields}
+            return when, "report", kind(**data)
+        label, data = record["subscription"], record["data"]
+        if label in SNAPSHOTS or label == "repair":
+            incident = model.Incident.from_data(data)
+            # A baseline was context the live view kept quiet about: replay it as a lookup.
+            shown = "lookup" if label == "baseline" else label
+            event: model.StreamEvent = model.IncidentSeen(subscription=shown, received_at=when, data=data, incident=incident,
+                                                          severity=record.get("severity") or incident.severity)
+        else:
+            event = model.stream_event(label, data if label == "custom" else {label: data}, when)
+            event = dataclasses.replace(event, severity=record.get("severity") or event.severity)
+        return when, ("snapshot" if label in SNAPSHOTS else "write"), event
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"line {number} of the recording is not an incidents record ({exc})") from None
+
+
+async def replay(
+    lines: Iterable[str],
+    output: Output,
+    *,
+    speed: float = 1.0,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+    on_time: Callable[[datetime], None] = lambda _moment: None,
+) -> int:
+    """Feed a recording to ``output`` with its original pacing; the number of records."""
+    previous: datetime | None = None
+    count = 0
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        when, how, event = decode(line, number)
+        if previous is not None and speed > 0:
+            gap = (when - previous).total_seconds()
+            if gap > 0:
+                await sleep(min(gap, MAX_GAP) / speed)
+        previous = when
+        on_time(when)
+        getattr(output, how)(event)
+        count += 1
+    return count

@@ -1,0 +1,93 @@
+import io
+import json
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from incident_cli import model
+from incident_cli.errors import UsageError
+from incident_cli.record import Recording, decode, replay
+from tests.helpers import demo_process, incidents, run
+
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+class Collect:
+    def __init__(self):
+        self.calls = []
+
+    def write(self, event):
+        self.calls.append(("write", event))
+
+    def snapshot(self, event):
+        self.calls.append(("snapshot", event))
+
+    def report(self, event):
+        self.calls.append(("report", event))
+
+
+def recorded_events():
+    incident = {"id": "a", "severity": "P1", "title": "db", "state": "NEW"}
+    return [
+        ("report", model.Connected(server="ws://h/x", subprotocol="graphql-transport-ws", attempt=1)),
+        ("snapshot", model.IncidentSeen(subscription="backfill", received_at=T0, data=incident,
+                                        incident=model.Incident.from_data(incident), severity="P1")),
+        ("write", model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "a", "updateType": "ASSIGNED"}},
+                                     T0 + timedelta(seconds=2))),
+        ("write", model.stream_event("custom", {"a": 1, "b": [2]}, T0 + timedelta(seconds=3))),
+    ]
+
+
+def test_a_recording_round_trips_to_the_same_events():
+    stream, inner = io.StringIO(), Collect()
+    clock = iter([T0, T0 + timedelta(seconds=1)])
+    recording = Recording(inner, stream, clock=lambda: next(clock))
+    original = recorded_events()
+    for how, event in original:
+        getattr(recording, how)(event)
+    recording.report(model.Heartbeat(subscription="incidentUpdates", received_at=T0, data={}))  # not recorded
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 4 and all(json.loads(line)["v"] == 1 for line in lines)
+    assert inner.calls[:4] == original  # the live view saw everything
+
+    waits, replayed = [], Collect()
+    count = run(replay(lines, replayed, speed=2.0, sleep=lambda s: waits.append(s) or _done()))
+    assert count == 4 and [how for how, _ in replayed.calls] == ["report", "snapshot", "write", "write"]
+    assert replayed.calls[0][1] == original[0][1]
+    assert replayed.calls[2][1].update == original[2][1].update and replayed.calls[3][1].data == {"a": 1, "b": [2]}
+    assert waits == [1.0, 0.5]  # the original gaps (2 s, then 1 s), at double speed
+
+
+async def _done():
+    return None
+
+
+def test_a_line_that_is_not_a_record_is_a_usage_error():
+    with pytest.raises(UsageError, match="line 3"):
+        decode('{"v":1}', 3)
+
+
+def test_record_then_replay_through_the_real_cli(tmp_path):
+    recording = tmp_path / "rec.jsonl"
+    with demo_process("--rate", "40") as url:
+        live = incidents("watch", "--url", url, "--for", "2s", "--record", str(recording))
+    assert live.returncode == 0, live.stderr
+    replayed = incidents("replay", str(recording), "--speed", "0")
+    assert replayed.returncode == 0 and replayed.stdout == live.stdout  # the same JSON lines
+    text = incidents("replay", str(recording), "--speed", "0", "-o", "text")
+    assert len(text.stdout.splitlines()) == len(live.stdout.splitlines())
+
+
+def test_replayed_table_shows_the_same_rows_as_the_live_table(tmp_path):
+    recording = tmp_path / "rec.jsonl"
+    with demo_process("--rate", "40") as url:
+        live = incidents("watch", "--url", url, "--for", "2s", "-o", "table", "--max-rows", "100", "--record", str(recording))
+    replayed = incidents("replay", str(recording), "--speed", "0", "-o", "table", "--max-rows", "100")
+    assert live.returncode == 0 and replayed.returncode == 0, live.stderr + replayed.stderr
+
+    def rows(screen):  # severity, id, title, state of the last frame drawn
+        frame = screen.split("SEV   ID")[-1]
+        return [tuple(re.split(r"\s{2,}", line.strip())[:4]) for line in frame.splitlines() if line[:2] in ("P0", "P1", "P2", "P3", "P4")]
+
+    assert rows(live.stdout) and rows(replayed.stdout) == rows(live.stdout)
