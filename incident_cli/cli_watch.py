@@ -142,6 +142,12 @@ def watch(
     record: Annotated[
         Optional[Path], typer.Option("--record", help="Also keep the stream as JSON lines in this file (for incidents replay).")
     ] = None,
+    exec_: Annotated[
+        Optional[str], typer.Option("--exec", help="Run this shell command per event: JSON on stdin, INCIDENT_* in the environment.")
+    ] = None,
+    exec_timeout: Annotated[str, typer.Option("--exec-timeout", help="Stop a hook that runs longer than this.")] = "10s",
+    exec_concurrency: Annotated[int, typer.Option("--exec-concurrency", min=1, max=64, help="Hooks running at once.")] = 4,
+    bell: Annotated[bool, typer.Option("--bell", help="Ring the terminal bell for new P0/P1 incidents.")] = False,
     demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
 ) -> None:
     """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
@@ -188,6 +194,7 @@ def watch(
         if once:
             chosen = []
         grace = parse_duration(keep_resolved, option="--keep-resolved")
+        hook_timeout = parse_duration(exec_timeout, option="--exec-timeout")
         tuning = compose.Tuning(
             ping_interval=parse_duration(ping_interval, option="--ping-interval"),
             ping_timeout=parse_duration(ping_timeout, option="--ping-timeout"),
@@ -236,16 +243,18 @@ def watch(
             fail_on=alarm,
         )
         recording = compose.open_recording(record) if record is not None else None
+        extras = compose.Extras(record=recording, hook=exec_, hook_concurrency=exec_concurrency,
+                                hook_timeout=hook_timeout, bell=bell)
         try:
             if mode is Output.table:
                 result = await compose.run_table(
-                    config, request, wired, streams, record=recording, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
+                    config, request, wired, streams, extras=extras, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
                 )
             else:
                 result = await compose.run_lines(
                     config, request, wired, text=mode is Output.text, color=color.value, stop=stop,
                     snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
-                    record=recording,
+                    extras=extras,
                 )
         finally:
             if recording is not None:

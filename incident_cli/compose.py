@@ -136,7 +136,7 @@ async def run_lines(
     snapshots: bool,
     status_events: bool,
     overflow: str,
-    record: Any = None,
+    extras: Extras | None = None,
 ) -> WatchResult:
     """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
     from incident_cli.render.writer import line_sink
@@ -156,8 +156,9 @@ async def run_lines(
 
         output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
     try:
-        output = _recorded(output, record)
-        return await watch(config, request, output, wired.credentials, wired.planner, wired.documents)
+        return await _with_extras(
+            output, extras, lambda out: watch(config, request, out, wired.credentials, wired.planner, wired.documents)
+        )
     finally:
         left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
         if left:
@@ -176,7 +177,7 @@ async def run_table(
     refresh: float,
     max_rows: int | None,
     grace: float,
-    record: Any = None,
+    extras: Extras | None = None,
 ) -> WatchResult:
     from incident_cli.errors import IncidentsError
     from incident_cli.render.board import Board
@@ -189,12 +190,54 @@ async def run_table(
     view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
     async with view:
         try:
-            result = await watch(config, request, _recorded(view, record), wired.credentials, wired.planner, wired.documents)
+            result = await _with_extras(
+                view, extras, lambda out: watch(config, request, out, wired.credentials, wired.planner, wired.documents)
+            )
         except IncidentsError as error:
             view.ended(str(error))
             raise
         view.ended(None)
         return result
+
+
+@dataclass(frozen=True, kw_only=True)
+class Extras:
+    """Side effects per event: --record, --exec, --bell."""
+
+    record: Any = None  # an open text stream
+    hook: str | None = None
+    hook_concurrency: int = 4
+    hook_timeout: float = 10.0
+    bell: bool = False
+
+
+async def _with_extras(output: Output, extras: Extras | None, run):  # type: ignore[no-untyped-def]
+    """Wrap ``output`` with the extras, run ``run(output)``, then let the hooks finish."""
+    if extras is None:
+        return await run(output)
+    from incident_cli.hooks import HookRunner, Hooked
+
+    status = StatusLines(sys.stderr)
+    runner = None
+    if extras.hook:
+        runner = HookRunner(extras.hook, concurrency=extras.hook_concurrency, timeout=extras.hook_timeout,
+                            warn=lambda text: status.line(f"warning: {text}"))
+    wrapped = _recorded(output, extras.record)
+    if runner is not None or extras.bell:
+        wrapped = Hooked(wrapped, runner=runner, bell=_bell if extras.bell else None)
+    try:
+        return await run(wrapped)
+    finally:
+        if runner is not None:
+            await runner.drain(extras.hook_timeout)
+
+
+def _bell() -> None:
+    # BEL on the terminal, never into the data on stdout (works inside tmux).
+    stream = sys.stderr if sys.stderr.isatty() else (sys.stdout if sys.stdout.isatty() else None)
+    if stream is not None:
+        stream.write("\a")
+        stream.flush()
 
 
 def _recorded(output: Output, record: Any) -> Output:

@@ -1,0 +1,130 @@
+"""Hooks: run a command for each event, and ring the bell for new P0/P1 incidents.
+
+A hook gets the event's JSON-lines record on stdin and ``INCIDENT_*`` variables in its
+environment. Hooks run in the background, a few at a time, each with a deadline; a slow
+or failing hook is reported on stderr and never holds up the stream: when too many are
+waiting, new ones are skipped (and counted) rather than queued without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from incident_cli import model
+from incident_cli.render.jsonl import envelope
+from incident_cli.sanitize import sanitize
+from incident_cli.watch import Output
+
+MAX_WAITING = 100
+TITLES = 5_000
+
+
+class HookRunner:
+    def __init__(self, command: str, *, concurrency: int = 4, timeout: float = 10.0, warn: Callable[[str], None]) -> None:
+        self._command = command
+        self._slots = asyncio.Semaphore(concurrency)
+        self._timeout = timeout
+        self._warn = warn
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.skipped = 0
+        self.ran = 0
+
+    def submit(self, record: dict[str, Any], environment: dict[str, str]) -> None:
+        if len(self._tasks) >= MAX_WAITING:
+            self.skipped += 1
+            if self.skipped in (1, 10, 100) or self.skipped % 1000 == 0:
+                self._warn(f"hooks are falling behind: {self.skipped} skipped so far")
+            return
+        task = asyncio.create_task(self._run(json.dumps(record, ensure_ascii=True).encode() + b"\n", environment))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, stdin: bytes, environment: dict[str, str]) -> None:
+        async with self._slots:
+            label = environment.get("INCIDENT_ID") or "event"
+            try:
+                process = await asyncio.create_subprocess_shell(
+                    self._command,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.DEVNULL,
+                    env={**os.environ, **environment},
+                    start_new_session=True,  # a Ctrl-C for us is not one for the hook
+                )
+            except OSError as exc:
+                self._warn(f"hook could not start: {exc.strerror}")
+                return
+            try:
+                async with asyncio.timeout(self._timeout):
+                    await process.communicate(stdin)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+                self._warn(f"hook for {sanitize(label, max_length=40)} took longer than {self._timeout:g} s and was stopped")
+                return
+            self.ran += 1
+            if process.returncode:
+                self._warn(f"hook for {sanitize(label, max_length=40)} failed with status {process.returncode}")
+
+    async def drain(self, timeout: float) -> None:
+        """At the end: let running hooks finish, within ``timeout``."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+
+class Hooked:
+    """An Output that also runs a hook per event and rings the bell for new P0/P1 incidents."""
+
+    def __init__(self, inner: Output, *, runner: HookRunner | None, bell: Callable[[], None] | None) -> None:
+        self._inner = inner
+        self._runner = runner
+        self._bell = bell
+        self._titles: OrderedDict[str, str] = OrderedDict()
+
+    def write(self, event: model.StreamEvent) -> None:
+        self._inner.write(event)
+        if isinstance(event, model.IncidentSeen):
+            self._remember(event.incident)
+            if self._bell is not None and event.severity in ("P0", "P1") and event.subscription != "backfill":
+                self._bell()
+        if self._runner is not None:
+            self._runner.submit(envelope(event), self.environment(event))
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        self._remember(event.incident)
+        self._inner.snapshot(event)
+
+    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+        self._inner.report(event)
+
+    def environment(self, event: model.StreamEvent) -> dict[str, str]:
+        values = {
+            "INCIDENT_KIND": event.kind,
+            "INCIDENT_SUBSCRIPTION": event.subscription,
+            "INCIDENT_ID": event.incident_id or "",
+            "INCIDENT_SEVERITY": event.severity or "",
+            "INCIDENT_TITLE": self._titles.get(event.incident_id or "", ""),
+            "INCIDENT_RECEIVED_AT": event.received_at.isoformat(),
+        }
+        match event:
+            case model.IncidentSeen(incident=incident):
+                values["INCIDENT_STATE"] = incident.state or ""
+            case model.StateChanged(change=change):
+                values["INCIDENT_STATE"] = change.new_state or ""
+                values["INCIDENT_OLD_STATE"] = change.old_state or ""
+            case model.IncidentUpdated(update=update):
+                values["INCIDENT_UPDATE_TYPE"] = update.update_type or ""
+        # Environment values cannot hold NUL; server text is otherwise passed as it came.
+        return {key: value.replace("\x00", "") for key, value in values.items()}
+
+    def _remember(self, incident: model.Incident) -> None:
+        if incident.id and incident.title is not None:
+            self._titles[incident.id] = incident.title
+            self._titles.move_to_end(incident.id)
+            while len(self._titles) > TITLES:
+                self._titles.popitem(last=False)

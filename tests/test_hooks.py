@@ -1,0 +1,79 @@
+import asyncio
+import json
+import sys
+import time
+from datetime import datetime, timezone
+
+from incident_cli import model
+from incident_cli.hooks import HookRunner, Hooked
+from tests.helpers import demo_process, incidents, run
+
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+
+class Quiet:
+    def write(self, event):
+        pass
+
+    def snapshot(self, event):
+        pass
+
+    def report(self, event):
+        pass
+
+
+def test_environment_of_a_hook():
+    hooked = Hooked(Quiet(), runner=None, bell=None)
+    seen = model.stream_event("newIncidents", {"newIncidents": {"id": "i", "severity": "P0", "title": "db\x00 down", "state": "NEW"}}, T0)
+    hooked.write(seen)
+    change = model.stream_event("incidentStateChanges", {"incidentStateChanges": {"incidentId": "i", "oldState": "NEW", "newState": "TRIAGED"}}, T0)
+    env = hooked.environment(change)
+    assert env["INCIDENT_ID"] == "i" and env["INCIDENT_TITLE"] == "db down" and env["INCIDENT_STATE"] == "TRIAGED"
+    assert env["INCIDENT_OLD_STATE"] == "NEW" and env["INCIDENT_KIND"] == "state_change"
+
+
+def test_bell_rings_for_new_p0_p1_only():
+    rings = []
+    hooked = Hooked(Quiet(), runner=None, bell=lambda: rings.append(1))
+    for severity in ("P0", "P2", "P1"):
+        hooked.write(model.stream_event("newIncidents", {"newIncidents": {"id": severity, "severity": severity}}, T0))
+    hooked.write(model.IncidentSeen(subscription="backfill", received_at=T0, data={}, incident=model.Incident(id="x"), severity="P0"))
+    assert len(rings) == 2
+
+
+def test_slow_and_failing_hooks_are_reported_and_bounded():
+    async def body():
+        warnings = []
+        runner = HookRunner(f"{sys.executable} -c 'import time; time.sleep(5)'", concurrency=2, timeout=0.3, warn=warnings.append)
+        started = time.monotonic()
+        for n in range(3):
+            runner.submit({"n": n}, {"INCIDENT_ID": f"i{n}"})
+        submitted_in = time.monotonic() - started
+        await runner.drain(5)
+        failing = HookRunner("exit 3", timeout=5, warn=warnings.append)
+        failing.submit({}, {"INCIDENT_ID": "x"})
+        await failing.drain(5)
+        return submitted_in, warnings
+
+    submitted_in, warnings = run(body())
+    assert submitted_in < 0.1  # submitting never waits for a hook
+    assert sum("took longer than 0.3 s" in w for w in warnings) == 3
+    assert any("failed with status 3" in w for w in warnings)
+
+
+def test_exec_end_to_end(tmp_path):
+    log = tmp_path / "hooks.log"
+    script = tmp_path / "hook.py"
+    script.write_text(
+        "import json, os, sys\n"
+        "record = json.load(sys.stdin)\n"
+        f"open({str(log)!r}, 'a').write(json.dumps([record['kind'], os.environ['INCIDENT_ID'], os.environ['INCIDENT_SEVERITY']]) + '\\n')\n"
+    )
+    with demo_process("--rate", "40") as url:
+        result = incidents("watch", "--url", url, "-n", "5", "--exec", f"{sys.executable} {script}")
+    assert result.returncode == 0, result.stderr
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    printed = [json.loads(line) for line in result.stdout.splitlines()]
+    # hooks run a few at a time, so their order may differ from the stream's
+    assert len(entries) == 5 and sorted(e[1] for e in entries) == sorted(p["incident_id"] or "" for p in printed)
+    assert all(e[2] in ("P0", "P1", "P2", "P3", "P4") for e in entries)
