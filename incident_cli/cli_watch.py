@@ -28,6 +28,12 @@ class Overflow(str, Enum):
     exit = "exit"
 
 
+class TimeFormat(str, Enum):
+    local = "local"
+    utc = "utc"
+    relative = "relative"
+
+
 class Color(str, Enum):
     auto = "auto"
     always = "always"
@@ -148,6 +154,12 @@ def watch(
     exec_timeout: Annotated[str, typer.Option("--exec-timeout", help="Stop a hook that runs longer than this.")] = "10s",
     exec_concurrency: Annotated[int, typer.Option("--exec-concurrency", min=1, max=64, help="Hooks running at once.")] = 4,
     bell: Annotated[bool, typer.Option("--bell", help="Ring the terminal bell for new P0/P1 incidents.")] = False,
+    template: Annotated[
+        Optional[str], typer.Option("--template", help="Text lines laid out as you like: '{severity} {title} ({state})', {data.x.y}.")
+    ] = None,
+    time_format: Annotated[
+        Optional[TimeFormat], typer.Option("--time", help="Times in text lines: local, utc, or relative to the start.")
+    ] = None,
     demo: Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")] = False,
 ) -> None:
     """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
@@ -195,6 +207,12 @@ def watch(
             chosen = []
         grace = parse_duration(keep_resolved, option="--keep-resolved")
         hook_timeout = parse_duration(exec_timeout, option="--exec-timeout")
+        if template is not None:
+            from incident_cli.render.template import check as check_template
+
+            check_template(template)
+            if output is Output.auto:
+                output = Output.text  # a template is a text layout
         tuning = compose.Tuning(
             ping_interval=parse_duration(ping_interval, option="--ping-interval"),
             ping_timeout=parse_duration(ping_timeout, option="--ping-timeout"),
@@ -254,7 +272,7 @@ def watch(
                 result = await compose.run_lines(
                     config, request, wired, text=mode is Output.text, color=color.value, stop=stop,
                     snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
-                    extras=extras,
+                    extras=extras, line_format=template, time_format=(time_format or TimeFormat.local).value,
                 )
         finally:
             if recording is not None:

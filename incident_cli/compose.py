@@ -137,6 +137,8 @@ async def run_lines(
     status_events: bool,
     overflow: str,
     extras: Extras | None = None,
+    line_format: str | None = None,
+    time_format: str = "local",
 ) -> WatchResult:
     """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
     from incident_cli.render.writer import line_sink
@@ -150,7 +152,8 @@ async def run_lines(
         from incident_cli.render.writer import TextStream
 
         console = make_console(TextStream(writer, sys.stdout), color=color)
-        output = TextLines(console, status, snapshots=snapshots, dropped=writer.take_dropped)
+        output = TextLines(console, status, snapshots=snapshots, dropped=writer.take_dropped,
+                           template=line_format, time_format=time_format)
     else:
         from incident_cli.render.jsonl import JsonLinesRenderer
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 from rich.console import Console
 from rich.text import Text
 
 from incident_cli import model
+from incident_cli.render import template
 from incident_cli.render.status import StatusLines
 from incident_cli.render.terminal import safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
@@ -30,8 +32,14 @@ class TextLines:
         *,
         snapshots: bool = False,
         dropped: Callable[[], int] | None = None,
+        template: str | None = None,
+        time_format: str = "local",
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._console = console
+        self._template = template
+        self._time_format = time_format
+        self._started = (clock or (lambda: datetime.now(timezone.utc)))()
         self._status = status
         self._snapshots = snapshots
         self._dropped = dropped  # lines the output queue dropped since asked last
@@ -52,8 +60,21 @@ class TextLines:
         if self._status is not None and not isinstance(event, model.Heartbeat):
             self._status.report(event)
 
+    def stamp(self, moment: datetime) -> str:
+        """--time: local clock (default), UTC, or relative to the start of the run."""
+        if self._time_format == "utc":
+            return moment.astimezone(timezone.utc).strftime("%H:%M:%SZ")
+        if self._time_format == "relative":
+            return f"+{(moment - self._started).total_seconds():.1f}s"
+        return moment.astimezone().strftime("%H:%M:%S")
+
     def line(self, event: model.StreamEvent) -> Text:
-        line = Text(event.received_at.astimezone().strftime("%H:%M:%S") + " ", style="dim")
+        if self._template is not None:
+            if isinstance(event, model.IncidentSeen):
+                self._remember(event.incident)
+            title = self._titles.get(event.incident_id or "")
+            return Text(template.render(self._template, template.view(event, title, self.stamp(event.received_at))))
+        line = Text(self.stamp(event.received_at) + " ", style="dim")
         line.append_text(severity_text(event.severity))
         match event:
             case model.IncidentSeen(incident=incident):

@@ -43,3 +43,36 @@ def test_plain_when_piped_coloured_when_forced_never_wrapped_never_unsafe():
     assert "\x1b" not in plain and len(plain.splitlines()) == 1
     coloured = lines([event], color="always")
     assert "\x1b[" in coloured and "\x1b[2J" not in coloured and "\x1b]52" not in coloured
+
+
+def test_template_lines_and_time_formats():
+    from incident_cli.render.template import check, render, view
+
+    event = model.stream_event(
+        "newIncidents",
+        {"newIncidents": {"id": "abc", "severity": "P0", "title": "db \x1b[2J down", "state": "NEW", "labels": {"team": "sre"},
+                          "affectedResources": ["db", "api"]}},
+        T0,
+    )
+    stream = io.StringIO()
+    out = TextLines(make_console(stream, color="never", environ={}), template=check("{severity} {title} ({state}) [{data.labels.team}] {data.affectedResources.1} {{x}}"),
+                    time_format="utc")
+    out.write(event)
+    assert stream.getvalue() == "P0 db ^[[2J down (NEW) [sre] api {x}\n"
+    assert render("{data.missing.deep}|{id}", view(event, None, "t")) == "|abc"
+    import pytest
+
+    from incident_cli.errors import UsageError
+
+    for bad in ("{nope}", "{title", "}", "{severity:<4}"):
+        with pytest.raises(UsageError):
+            check(bad)
+
+
+def test_time_formats():
+    stream = io.StringIO()
+    started = T0
+    out = TextLines(make_console(stream, color="never", environ={}), time_format="relative", clock=lambda: started)
+    later = T0.replace(second=T0.second + 3)
+    assert out.stamp(later) == "+3.0s"
+    assert TextLines(make_console(io.StringIO(), color="never", environ={}), time_format="utc").stamp(T0) == "12:00:05Z"

@@ -1,0 +1,71 @@
+"""``--template '{severity} {title} ({state})'``: one line per event, laid out by the user.
+
+Only ``{name}`` and ``{a.b.c}`` lookups into a fixed view of the event, never Python's
+format machinery (no attribute access, no format specs); ``{{`` and ``}}`` are braces.
+Values are sanitised like every other server string.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from incident_cli import model
+from incident_cli.errors import UsageError
+from incident_cli.sanitize import sanitize
+
+_FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w]*(?:\.[\w]+)*)\}|\{|\}")
+TOP_LEVEL = ("kind", "subscription", "severity", "id", "title", "state", "time", "data")
+
+
+def check(template: str) -> str:
+    """Refuse an unknown top-level name or a stray brace now, not at the first event."""
+    for match in _FIELD.finditer(template):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        name = match.group(1)
+        if name is None:
+            raise UsageError(f"--template: a single {token!r} must be written {token * 2!r}")
+        if name.split(".")[0] not in TOP_LEVEL:
+            raise UsageError(f"--template: unknown field {{{name}}}; use {', '.join(TOP_LEVEL)} or data.<path>")
+    return template
+
+
+def view(event: model.StreamEvent, title: str | None, time_text: str) -> dict[str, Any]:
+    state = None
+    match event:
+        case model.IncidentSeen(incident=incident):
+            state, title = incident.state, incident.title if incident.title is not None else title
+        case model.StateChanged(change=change):
+            state = change.new_state
+        case model.AlertReceived(alert=alert):
+            title, state = alert.title, alert.status
+    return {"kind": event.kind, "subscription": event.subscription, "severity": event.severity,
+            "id": event.incident_id, "title": title, "state": state, "time": time_text, "data": event.data}
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    def lookup(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        value: Any = values
+        for part in match.group(1).split("."):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                value = None
+        if value is None:
+            return ""
+        return sanitize(value if isinstance(value, str) else _compact(value), max_length=300)
+
+    return _FIELD.sub(lookup, template)
+
+
+def _compact(value: Any) -> str:
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
