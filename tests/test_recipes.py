@@ -1,0 +1,121 @@
+"""The README's recipes, run as written against the demo server."""
+
+import http.server
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.helpers import ROOT, demo_process, seconds
+
+README = (ROOT / "README.md").read_text()
+BIN = os.path.dirname(sys.executable)  # where the `incidents` console script is installed
+
+
+def recipe(name):
+    match = re.search(rf"```\w*\n# recipe: {name}\n(.*?)```", README, re.S)
+    assert match, f"README has no recipe {name}"
+    return match.group(1)
+
+
+def shell(script, url, timeout=60, **extra):
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")},
+           "PATH": f"{BIN}:{os.environ['PATH']}", "INCIDENTS_URL": url, **extra}
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=seconds(timeout), env=env)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    with demo_process("--rate", "100", "--seed", "3") as url:
+        yield url
+
+
+def test_jq_titles(demo):
+    result = shell(recipe("jq-titles"), demo)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 0 and len(lines) == 3 and all(line[:2] in ("P0", "P1") for line in lines), result.stderr
+
+
+def test_jq_count(demo):
+    result = shell(recipe("jq-count"), demo)
+    counts = json.loads(result.stdout)
+    assert result.returncode == 0 and {row["kind"] for row in counts} <= {"incident", "update", "state_change"}
+    assert sum(row["n"] for row in counts) > 0
+
+
+def test_cron_with_flock(demo):
+    result = shell(recipe("cron"), demo)
+    assert result.returncode == 0 and result.stdout in ("", "P0 seen\n"), result.stderr
+
+
+def test_tmux_layout(demo, tmp_path):
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    private = {"TMUX_TMPDIR": str(tmp_path), "TERM": "xterm-256color"}
+    try:
+        result = shell(recipe("tmux"), demo, **private)
+        assert result.returncode == 0, result.stderr
+        panes = shell("tmux list-panes -t oncall -F '#{pane_index}'", demo, **private).stdout.split()
+        assert panes == ["0", "1"]
+        deadline = time.monotonic() + seconds(10)
+        while time.monotonic() < deadline:
+            top = shell("tmux capture-pane -p -t oncall:0.0", demo, **private).stdout
+            if "\u25cf live" in top:
+                break
+            time.sleep(0.1)
+        assert "\u25cf live" in top
+    finally:
+        shell("tmux kill-server", demo, **private)
+
+
+def test_systemd_unit_runs_and_stops_cleanly(demo, tmp_path):
+    unit = recipe("systemd")
+    exec_start = re.search(r"^ExecStart=(.*)$", unit, re.M).group(1).replace("%h", str(tmp_path))
+    success = set(re.search(r"^SuccessExitStatus=(.*)$", unit, re.M).group(1).split())
+    config = tmp_path / "config.toml"
+    config.write_text(f'[profiles.prod]\nurl = "{demo}"\n')
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")},
+           "PATH": f"{BIN}:{os.environ['PATH']}", "INCIDENTS_CONFIG": str(config)}
+    service = subprocess.Popen(exec_start.split(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    recording = tmp_path / "incidents.jsonl"
+    try:
+        deadline = time.monotonic() + seconds(15)
+        while time.monotonic() < deadline and not (recording.exists() and recording.read_text().count("\n") >= 2):
+            time.sleep(0.1)
+        service.send_signal(signal.SIGTERM)  # what `systemctl stop` does
+        status = service.wait(timeout=seconds(10))
+    finally:
+        service.kill()
+        service.stderr.close()
+    assert str(status) in success
+    records = [json.loads(line) for line in recording.read_text().splitlines()]
+    assert any(r["kind"] != "status" and r.get("severity") in ("P0", "P1") for r in records)
+
+
+def test_webhook_hook(demo):
+    bodies = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the http.server API
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = shell(recipe("webhook"), demo, WEBHOOK_URL=f"http://127.0.0.1:{server.server_address[1]}/hook")
+    finally:
+        server.shutdown()
+    assert result.returncode == 0, result.stderr
+    assert len(bodies) == 2 and all(body["v"] == 1 and body["severity"] in ("P0", "P1") for body in bodies)
