@@ -22,13 +22,11 @@ def schema(
 ) -> None:
     """Show the server's incident subscriptions, queries and enums, and where they differ from the reference API."""
     from incident_cli import compose
-    from incident_cli.config import load_settings
 
     try:
-        settings = load_settings(flags={"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file})
-        ssl_context = compose.tls_context(settings)
-        compose.plaintext_warning(settings, settings.url)
-        credentials = compose.credentials_for(settings, ssl_context)
+        settings, ssl_context, credentials = compose.one_off(
+            {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file}
+        )
     except IncidentsError as error:
         fail(error)
 

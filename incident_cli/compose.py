@@ -95,6 +95,16 @@ def credentials_for(settings: Settings, ssl_context: ssl.SSLContext | None) -> C
     return make_credentials(settings, ssl_context)
 
 
+def one_off(flags: dict[str, Any]) -> tuple[Settings, ssl.SSLContext | None, Credentials]:
+    """Settings, TLS and credentials for a single connection (check, schema), rules applied."""
+    from incident_cli.config import load_settings
+
+    settings = load_settings(flags=flags)
+    ssl_context = tls_context(settings)
+    plaintext_warning(settings, settings.url)
+    return settings, ssl_context, credentials_for(settings, ssl_context)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Wiring:
     """What a watch needs besides its request: credentials, and schema-built documents."""

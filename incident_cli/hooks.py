@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -84,7 +83,7 @@ class Hooked:
         self._inner = inner
         self._runner = runner
         self._bell = bell
-        self._titles: OrderedDict[str, str] = OrderedDict()
+        self._titles = model.Titles(TITLES)
 
     def write(self, event: model.StreamEvent) -> None:
         self._inner.write(event)
@@ -108,7 +107,7 @@ class Hooked:
             "INCIDENT_SUBSCRIPTION": event.subscription,
             "INCIDENT_ID": event.incident_id or "",
             "INCIDENT_SEVERITY": event.severity or "",
-            "INCIDENT_TITLE": self._titles.get(event.incident_id or "", ""),
+            "INCIDENT_TITLE": self._titles.get(event.incident_id) or "",
             "INCIDENT_RECEIVED_AT": event.received_at.isoformat(),
         }
         match event:
@@ -123,8 +122,4 @@ class Hooked:
         return {key: value.replace("\x00", "") for key, value in values.items()}
 
     def _remember(self, incident: model.Incident) -> None:
-        if incident.id and incident.title is not None:
-            self._titles[incident.id] = incident.title
-            self._titles.move_to_end(incident.id)
-            while len(self._titles) > TITLES:
-                self._titles.popitem(last=False)
+        self._titles.remember(incident)

@@ -161,6 +161,26 @@ class Alert:
         )
 
 
+class Titles:
+    """Incident titles by id, bounded (least recently used forgotten): for lines about updates."""
+
+    def __init__(self, capacity: int = 5_000) -> None:
+        from collections import OrderedDict
+
+        self._titles: OrderedDict[str, str] = OrderedDict()
+        self._capacity = capacity
+
+    def remember(self, incident: Incident) -> None:
+        if incident.id and incident.title is not None:
+            self._titles[incident.id] = incident.title
+            self._titles.move_to_end(incident.id)
+            while len(self._titles) > self._capacity:
+                self._titles.popitem(last=False)
+
+    def get(self, incident_id: str | None) -> str | None:
+        return self._titles.get(incident_id or "")
+
+
 # ---- stream events ---------------------------------------------------------------------
 
 

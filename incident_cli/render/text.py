@@ -8,7 +8,6 @@ and state changes say which incident they are about.
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -43,7 +42,7 @@ class TextLines:
         self._status = status
         self._snapshots = snapshots
         self._dropped = dropped  # lines the output queue dropped since asked last
-        self._titles: OrderedDict[str, str] = OrderedDict()
+        self._titles = model.Titles(TITLES_REMEMBERED)
 
     def write(self, event: model.StreamEvent) -> None:
         self._console.print(self.line(event), soft_wrap=True)
@@ -72,7 +71,7 @@ class TextLines:
         if self._template is not None:
             if isinstance(event, model.IncidentSeen):
                 self._remember(event.incident)
-            title = self._titles.get(event.incident_id or "")
+            title = self._titles.get(event.incident_id)
             return Text(template.render(self._template, template.view(event, title, self.stamp(event.received_at))))
         line = Text(self.stamp(event.received_at) + " ", style="dim")
         line.append_text(severity_text(event.severity))
@@ -113,17 +112,13 @@ class TextLines:
         line.append(" ")
 
     def _title(self, line: Text, incident_id: str | None) -> None:
-        title = self._titles.get(incident_id or "")
+        title = self._titles.get(incident_id)
         if title:
             line.append("  ")
             line.append_text(safe_text(title, max_length=120, style="dim"))
 
     def _remember(self, incident: model.Incident) -> None:
-        if incident.id and incident.title is not None:
-            self._titles[incident.id] = incident.title
-            self._titles.move_to_end(incident.id)
-            while len(self._titles) > TITLES_REMEMBERED:
-                self._titles.popitem(last=False)
+        self._titles.remember(incident)
 
 
 def _compact(data: object) -> str:
