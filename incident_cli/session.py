@@ -229,6 +229,8 @@ class Session:
                 if self._active is connection:
                     self._active = None
                     self._ready.clear()
+                if connection is not None:
+                    await connection.abandon()  # e.g. planning failed after the handshake; a no-op when closed
 
     async def _plan(self, connection: Connection) -> list[Operation]:
         """What to subscribe on this connection: as given, or rebuilt from the server's schema."""
