@@ -47,7 +47,10 @@ class ProtocolChoice(str, Enum):
 
 
 def watch(
-    url: Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")] = None,
+    url: Annotated[
+        Optional[list[str]],
+        typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL]; more than once: several servers in one view."),
+    ] = None,
     severity: Annotated[
         Optional[str],
         typer.Option("--severity", "-s", help="Only these severities, e.g. P0,P1.", autocompletion=completion.severities),
@@ -85,8 +88,9 @@ def watch(
         str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")
     ] = "5m",
     profile: Annotated[
-        Optional[str],
-        typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE].", autocompletion=completion.profiles),
+        Optional[list[str]],
+        typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE]; more than once: several servers.",
+                     autocompletion=completion.profiles),
     ] = None,
     token_file: Annotated[
         Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN_FILE].")
@@ -171,12 +175,24 @@ def watch(
     if debug:
         _debug_logging()
     try:
-        settings = load_settings(
+        urls, profiles = url or [], profile or []
+        if len(urls) > 1 and len(profiles) > 1:
+            raise UsageError("several servers: give --url more than once, or --profile more than once, not both")
+        if len(urls) > 1:
+            specs = [(_source_name(one), one, profiles[0] if profiles else None) for one in urls]
+        elif len(profiles) > 1:
+            specs = [(one, urls[0] if urls else None, one) for one in profiles]
+        else:
+            specs = [(None, urls[0] if urls else None, profiles[0] if profiles else None)]
+        if demo and len(specs) > 1:
+            raise UsageError("--demo watches one server")
+        stdin_token = _read_token_stdin() if token_stdin else None
+        every = [(name, load_settings(
             flags={
-                "url": url,
-                "profile": profile,
+                "url": one_url,
+                "profile": one_profile,
                 "token_file": token_file,
-                "token_stdin": _read_token_stdin() if token_stdin else None,
+                "token_stdin": stdin_token,
                 "token": _token_flag(token),
                 "refresh_token_file": refresh_token_file,
                 "refresh_url": refresh_url,
@@ -187,7 +203,8 @@ def watch(
                 "allow_insecure_transport": allow_insecure_transport,
                 "proxy": proxy,
             }
-        )
+        )) for name, one_url, one_profile in specs]
+        settings = every[0][1]
         severities = ops.parse_severities(severity if severity is not None else settings.severity)
         if query is not None:
             chosen = [ops.custom(_read_query(query), ops.parse_variables(var, variables), operation_name)]
@@ -218,13 +235,15 @@ def watch(
             ping_timeout=parse_duration(ping_timeout, option="--ping-timeout"),
             max_size=parse_size(max_message_size, option="--max-message-size"),
         )
-        ssl_context = compose.tls_context(settings)
-        if not demo and (warning := compose.plaintext_warning(settings, settings.url)):
-            sys.stderr.write(f"incidents: {warning}\n")
-        credentials = compose.credentials_for(settings, ssl_context)
-        notice = None if demo else compose.expiry_notice(settings, duration, time.time())
-        if notice and (notice.startswith("warning") or sys.stderr.isatty()):  # notes are for people, not cron
-            sys.stderr.write(f"incidents: {notice}\n")
+        prepared = []
+        for name, one in every:
+            ssl_context = compose.tls_context(one)
+            if not demo and (warning := compose.plaintext_warning(one, one.url)):
+                sys.stderr.write(f"incidents: {warning}\n")
+            notice = None if demo else compose.expiry_notice(one, duration, time.time())
+            if notice and (notice.startswith("warning") or sys.stderr.isatty()):  # notes are for people, not cron
+                sys.stderr.write(f"incidents: {notice}\n")
+            prepared.append((name, one, ssl_context, compose.credentials_for(one, ssl_context)))
     except IncidentsError as error:
         fail(error)
 
@@ -237,20 +256,14 @@ def watch(
         from incident_cli.watch import WatchRequest
 
         server = None
-        target = settings.url
         if demo:
             from incident_cli.demo.server import DemoServer, ServerOptions
 
             server = await DemoServer(ServerOptions(port=0)).start()
-            target = server.url
-        config = compose.session_config(settings, target, tuning, ssl_context)
-        wired = compose.wiring(
-            credentials, target, streams=tuple(ops.parse_streams(subscribe)) if query is None and not once else (),
-            severities=severities, custom=chosen[0] if query is not None else None, adapt=adapt,
-        )
+        several = len(prepared) > 1
         request = WatchRequest(
             operations=chosen,
-            count=count,
+            count=None if several else count,  # with several servers --count is for all of them
             duration=duration,
             backfill=backfill if backfill is not None else mode is Output.table,
             repair=repair,
@@ -260,17 +273,30 @@ def watch(
             idle_exit=idle,
             fail_on=alarm,
         )
+        sources = []
+        for name, one, ssl_context, credentials in prepared:
+            target = server.url if server is not None else one.url
+            sources.append(compose.Source(
+                name=name,
+                config=compose.session_config(one, target, tuning, ssl_context),
+                request=request,
+                wired=compose.wiring(
+                    credentials, target, streams=tuple(ops.parse_streams(subscribe)) if query is None and not once else (),
+                    severities=severities, custom=chosen[0] if query is not None else None, adapt=adapt,
+                ),
+            ))
         recording = compose.open_recording(record) if record is not None else None
         extras = compose.Extras(record=recording, hook=exec_, hook_concurrency=exec_concurrency,
                                 hook_timeout=hook_timeout, bell=bell)
         try:
             if mode is Output.table:
                 result = await compose.run_table(
-                    config, request, wired, streams, extras=extras, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace
+                    sources, streams, extras=extras, color=color.value, refresh=refresh, max_rows=max_rows, grace=grace,
+                    count=count,
                 )
             else:
                 result = await compose.run_lines(
-                    config, request, wired, text=mode is Output.text, color=color.value, stop=stop,
+                    sources, count=count, text=mode is Output.text, color=color.value, stop=stop,
                     snapshots=bool(backfill), status_events=status_events, overflow=on_overflow.value,
                     extras=extras, line_format=template, time_format=(time_format or TimeFormat.local).value,
                 )
@@ -282,6 +308,14 @@ def watch(
         return int(ExitStatus.INCIDENT_SEEN) if result.alarming else int(ExitStatus.OK)
 
     run_command(run)
+
+
+def _source_name(url: str) -> str:
+    """A server's name in a merged view: its host, and port when one is given."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "://" in url else f"ws://{url}")
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
 
 
 def _token_flag(value: str | None):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ case). It applies the transport-security rules before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import ssl
 import sys
 from collections.abc import Callable
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 
 from incident_cli.config import Settings
 from incident_cli.credentials import Credentials, make_credentials
-from incident_cli.errors import ConfigError
+from incident_cli.errors import ConfigError, IncidentsError
 from incident_cli.messages import Dialect
 from incident_cli.render.status import StatusLines
 from incident_cli.session import SessionConfig
@@ -135,10 +136,79 @@ def wiring(
     return Wiring(credentials=credentials, planner=Planner(source, streams, severities), documents=Documents(source))
 
 
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """One server to watch; ``name`` is set when several are watched in one view."""
+
+    name: str | None
+    config: SessionConfig
+    request: WatchRequest
+    wired: Wiring
+
+
+class _AllDone(Exception):
+    """--count reached across every server."""
+
+
+class Sourced:
+    """An Output for one of several servers: tags events with its name, counts toward --count."""
+
+    def __init__(self, inner: Output, name: str, shared: dict[str, int], count: int | None, fail_on: frozenset[str]) -> None:
+        self._inner, self._name, self._shared, self._count, self._fail_on = inner, name, shared, count, fail_on
+
+    def write(self, event: Any) -> None:
+        if self._count is not None and self._shared["written"] >= self._count:
+            raise _AllDone  # another server reached it first; its task group is stopping this one
+        self._inner.write(dataclasses.replace(event, source=self._name))
+        self._shared["written"] += 1
+        self._shared["alarming"] += event.severity in self._fail_on
+        if self._count is not None and self._shared["written"] >= self._count:
+            raise _AllDone
+
+    def snapshot(self, event: Any) -> None:
+        self._inner.snapshot(dataclasses.replace(event, source=self._name))
+
+    def report(self, event: Any) -> None:
+        forward = getattr(self._inner, "report_from", None)
+        if forward is not None:
+            forward(self._name, event)
+        else:
+            self._inner.report(event)
+
+
+async def watch_sources(sources: list[Source], output: Output, count: int | None) -> WatchResult:
+    """One server as it is; several at once into one output, each reconnecting on its own."""
+    if len(sources) == 1 and sources[0].name is None:
+        one = sources[0]
+        return await watch(one.config, one.request, output, one.wired.credentials, one.wired.planner, one.wired.documents)
+    shared = {"written": 0, "alarming": 0}
+
+    async def follow(source: Source) -> None:
+        name = source.name or source.config.url
+        tagged = Sourced(output, name, shared, count, source.request.fail_on)
+        wired = source.wired
+        try:
+            await watch(source.config, source.request, tagged, wired.credentials, wired.planner, wired.documents)
+        except IncidentsError as error:
+            error.message = f"{name}: {error.message}"  # say which server
+            raise
+
+    reason = "completed"
+    try:
+        async with asyncio.TaskGroup() as group:
+            for source in sources:
+                group.create_task(follow(source))
+    except BaseExceptionGroup as failures:
+        # One server's fatal error ends the view (the others are cancelled); --count is no error.
+        first = next((e for e in failures.exceptions if not isinstance(e, _AllDone)), None)
+        if first is not None:
+            raise first from None
+        reason = "count"
+    return WatchResult(events=shared["written"], reason=reason, alarming=shared["alarming"])
+
+
 async def run_lines(
-    config: SessionConfig,
-    request: WatchRequest,
-    wired: Wiring,
+    sources: list[Source],
     *,
     text: bool,
     color: str,
@@ -149,6 +219,7 @@ async def run_lines(
     extras: Extras | None = None,
     line_format: str | None = None,
     time_format: str = "local",
+    count: int | None = None,
 ) -> WatchResult:
     """JSON lines or text lines, written by a thread so a slow reader never stalls the socket."""
     from incident_cli.render.writer import line_sink
@@ -169,9 +240,7 @@ async def run_lines(
 
         output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
     try:
-        return await _with_extras(
-            output, extras, lambda out: watch(config, request, out, wired.credentials, wired.planner, wired.documents)
-        )
+        return await _with_extras(output, extras, lambda out: watch_sources(sources, out, count))
     finally:
         left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
         if left:
@@ -181,9 +250,7 @@ async def run_lines(
 
 
 async def run_table(
-    config: SessionConfig,
-    request: WatchRequest,
-    wired: Wiring,
+    sources: list[Source],
     streams: list[str],
     *,
     color: str,
@@ -191,21 +258,19 @@ async def run_table(
     max_rows: int | None,
     grace: float,
     extras: Extras | None = None,
+    count: int | None = None,
 ) -> WatchResult:
-    from incident_cli.errors import IncidentsError
     from incident_cli.render.board import Board
     from incident_cli.render.table import TableView
     from incident_cli.render.terminal import make_console
 
     heartbeats = "updates" in streams  # the reference server beats every 5 s on incidentUpdates
     board = Board(keep_resolved=grace, subscriptions=tuple(streams), heartbeat_period=5.0 if heartbeats else None)
-    board.connection.server = config.url
+    board.connection.server = sources[0].config.url
     view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
     async with view:
         try:
-            result = await _with_extras(
-                view, extras, lambda out: watch(config, request, out, wired.credentials, wired.planner, wired.documents)
-            )
+            result = await _with_extras(view, extras, lambda out: watch_sources(sources, out, count))
         except IncidentsError as error:
             view.ended(str(error))
             raise

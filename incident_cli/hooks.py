@@ -101,6 +101,10 @@ class Hooked:
     def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
         self._inner.report(event)
 
+    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
+        forward = getattr(self._inner, "report_from", None)
+        forward(source, event) if forward else self._inner.report(event)
+
     def environment(self, event: model.StreamEvent) -> dict[str, str]:
         values = {
             "INCIDENT_KIND": event.kind,
@@ -109,6 +113,7 @@ class Hooked:
             "INCIDENT_SEVERITY": event.severity or "",
             "INCIDENT_TITLE": self._titles.get(event.incident_id) or "",
             "INCIDENT_RECEIVED_AT": event.received_at.isoformat(),
+            "INCIDENT_SOURCE": event.source or "",
         }
         match event:
             case model.IncidentSeen(incident=incident):

@@ -193,6 +193,7 @@ class StreamEvent:
     received_at: datetime
     data: Any
     severity: str | None = None  # the incident's severity, when known
+    source: str | None = None  # which server, when several are watched at once
 
     @property
     def incident_id(self) -> str | None:

@@ -47,6 +47,12 @@ class Recording:
             self._line(status_record(event, self._clock()))
         self._inner.report(event)
 
+    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
+        if not isinstance(event, model.Heartbeat):
+            self._line({**status_record(event, self._clock()), "source": source})
+        forward = getattr(self._inner, "report_from", None)
+        forward(source, event) if forward else self._inner.report(event)
+
     def _line(self, record: dict[str, Any]) -> None:
         self._stream.write(_encoder.encode(record) + "\n")
         self._stream.flush()

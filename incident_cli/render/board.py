@@ -21,6 +21,7 @@ STALE_FACTOR = 3.0  # missing this many heartbeats in a row is stale
 @dataclass(slots=True, kw_only=True)
 class Row:
     id: str
+    source: str | None = None
     severity: str | None = None
     title: str | None = None
     state: str | None = None
@@ -74,6 +75,8 @@ class Board:
     connection: Connection = field(default_factory=Connection)
     events: int = 0
     last_message: datetime | None = None
+    sources: dict[str, Connection] = field(default_factory=dict)  # per server, when several
+    _source: str | None = None  # the server of the event being applied
 
     # ---- reducers ----------------------------------------------------------------------
 
@@ -81,6 +84,7 @@ class Board:
         """A data event from the stream."""
         self.events += 1
         self.last_message = now
+        self._source = event.source
         match event:
             case model.IncidentSeen(incident=incident):
                 row = self._merge(incident, now)
@@ -100,8 +104,9 @@ class Board:
                     self._set_state(row, change.new_state, now)
         self._bound()
 
-    def learn(self, incident: model.Incident, now: datetime) -> None:
+    def learn(self, incident: model.Incident, now: datetime, source: str | None = None) -> None:
         """Details from a list or lookup query: fill the row without counting an event."""
+        self._source = source
         row = self._merge(incident, now, activity=False)
         if row is not None and row.last_activity is None:
             row.last_activity = row.opened or now
@@ -111,8 +116,8 @@ class Board:
         """A heartbeat or any other sign of life."""
         self.last_message = now
 
-    def status(self, event: model.StatusEvent, now: datetime) -> None:
-        link = self.connection
+    def status(self, event: model.StatusEvent, now: datetime, source: str | None = None) -> None:
+        link = self.connection if source is None else self.sources.setdefault(source, Connection(server=source))
         match event:
             case model.Connected(server=server, subprotocol=subprotocol):
                 if link.down_since is not None:
@@ -158,9 +163,11 @@ class Board:
     # ---- internals ---------------------------------------------------------------------
 
     def _row(self, incident_id: str, now: datetime, severity: str | None = None) -> Row:
-        row = self.rows.get(incident_id)
+        # With several servers, the same id on two of them is two incidents.
+        key = incident_id if self._source is None else f"{self._source}/{incident_id}"
+        row = self.rows.get(key)
         if row is None:
-            row = self.rows[incident_id] = Row(id=incident_id, opened=now)
+            row = self.rows[key] = Row(id=incident_id, source=self._source, opened=now)
         if severity and not row.severity:
             row.severity = severity
         return row
@@ -201,4 +208,4 @@ class Board:
         excess = len(self.rows) - int(self.capacity * 0.9)
         victims = sorted(self.rows.values(), key=Row.sort_key, reverse=True)[:excess]
         for row in victims:
-            del self.rows[row.id]
+            del self.rows[row.id if row.source is None else f"{row.source}/{row.id}"]

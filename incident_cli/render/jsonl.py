@@ -43,8 +43,9 @@ def _stamp(moment: datetime) -> str:
 
 
 def envelope(event: StreamEvent) -> dict[str, Any]:
-    """The documented record: ``v, kind, subscription, received_at, incident_id, severity, data``."""
-    return {
+    """The documented record: ``v, kind, subscription, received_at, incident_id, severity, data``,
+    and ``source`` when several servers are watched at once."""
+    record = {
         "v": ENVELOPE_VERSION,
         "kind": event.kind,
         "subscription": event.subscription,
@@ -53,6 +54,9 @@ def envelope(event: StreamEvent) -> dict[str, Any]:
         "severity": event.severity,
         "data": event.data,
     }
+    if event.source is not None:
+        record["source"] = event.source
+    return record
 
 
 def status_record(event: model.StatusEvent, now: datetime) -> dict[str, Any]:
@@ -92,11 +96,16 @@ class JsonLinesRenderer:
         if self._snapshots and event.subscription == "backfill":
             self.write(event)
 
-    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         if isinstance(event, model.Heartbeat):
             return
         if self._status is not None:
-            self._status.report(event)
+            (self._status.for_source(source) if source else self._status).report(event)
         if self._status_events:
             record = status_record(event, datetime.now(timezone.utc))
+            if source is not None:
+                record["source"] = source
             self._sink.put((_encoder.encode(record) + "\n").encode("ascii"))
+
+    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
+        self.report(event, source)

@@ -12,13 +12,21 @@ PREFIX = "incidents: "
 
 
 class StatusLines:
-    def __init__(self, stream: TextIO) -> None:
+    def __init__(self, stream: TextIO, source: str | None = None) -> None:
         self._stream = stream
         self._disconnected = False
+        self._prefix = PREFIX + (f"{sanitize(source, max_length=30)}: " if source else "")
 
     def line(self, text: str) -> None:
-        self._stream.write(PREFIX + text + "\n")
+        self._stream.write(self._prefix + text + "\n")
         self._stream.flush()
+
+    def for_source(self, source: str) -> StatusLines:
+        """Lines about one of several servers, prefixed with its name (kept, so its state is)."""
+        children = self.__dict__.setdefault("_children", {})
+        if source not in children:
+            children[source] = StatusLines(self._stream, source)
+        return children[source]
 
     def report(self, event: model.StatusEvent) -> None:
         match event:

@@ -69,7 +69,7 @@ class TableView:
     def snapshot(self, event: model.IncidentSeen) -> None:
         if event.subscription == "baseline":
             return  # --no-backfill: the table shows only what streams in
-        self.board.learn(event.incident, self._clock())
+        self.board.learn(event.incident, self._clock(), event.source)
         self._dirty = True
 
     def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
@@ -78,6 +78,15 @@ class TableView:
             self.board.alive(now)
         else:
             self.board.status(event, now)
+            self._dirty = True
+
+    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
+        """Status of one of several servers."""
+        now = self._clock()
+        if isinstance(event, model.Heartbeat):
+            self.board.alive(now)
+        else:
+            self.board.status(event, now, source)
             self._dirty = True
 
     def ended(self, reason: str | None) -> None:
@@ -125,7 +134,10 @@ class TableView:
         width = self.console.size.width
         wide, medium = width >= WIDE, width >= MEDIUM  # narrow panes drop the least useful columns
         table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+        several = bool(self.board.sources)
         table.add_column("SEV", no_wrap=True, width=3)
+        if several:
+            table.add_column("SOURCE", no_wrap=True, overflow="ellipsis", max_width=12 if wide else 8)
         table.add_column("ID", no_wrap=True, width=8)
         table.add_column("TITLE", ratio=4, min_width=16, no_wrap=True, overflow="ellipsis")
         table.add_column("STATE", no_wrap=True, overflow="ellipsis", max_width=14)
@@ -137,8 +149,10 @@ class TableView:
         table.add_column("LAST", no_wrap=True, overflow="ellipsis", max_width=24 if wide else 16)
         for row in view.rows:
             last = f"{sanitize(row.last_change or '', max_length=24)} {ago(row.last_activity, now)}".strip()
-            cells = [
-                severity_text(row.severity),
+            cells = [severity_text(row.severity)]
+            if several:
+                cells.append(safe_text(row.source or "", max_length=30))
+            cells += [
                 Text(short_id(row.id)),
                 safe_text(row.title if row.title is not None else "(fetching\u2026)", max_length=300),
                 safe_text(row.state or "?", max_length=20),
@@ -161,7 +175,11 @@ class TableView:
         """One line, most important first, cut at the edge rather than wrapped."""
         board, link = self.board, self.board.connection
         line = Text(no_wrap=True, overflow="ellipsis")
-        if link.state == "live":
+        if board.sources:  # several servers: each one's state, compactly
+            for name, each in board.sources.items():
+                mark, style = ("\u25cf", "bold green") if each.state == "live" else ("\u25cc", "bold yellow")
+                line.append(f"{mark} {sanitize(name, max_length=30)}  ", style=style)
+        elif link.state == "live":
             line.append("\u25cf live", style="bold green")
         elif link.state == "reconnecting":
             wait = max(0, int((link.retry_at - now).total_seconds())) if link.retry_at else 0

@@ -59,6 +59,10 @@ class TextLines:
         if self._status is not None and not isinstance(event, model.Heartbeat):
             self._status.report(event)
 
+    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
+        if self._status is not None and not isinstance(event, model.Heartbeat):
+            self._status.for_source(source).report(event)
+
     def stamp(self, moment: datetime) -> str:
         """--time: local clock (default), UTC, or relative to the start of the run."""
         if self._time_format == "utc":
@@ -74,6 +78,8 @@ class TextLines:
             title = self._titles.get(event.incident_id)
             return Text(template.render(self._template, template.view(event, title, self.stamp(event.received_at))))
         line = Text(self.stamp(event.received_at) + " ", style="dim")
+        if event.source is not None:
+            line.append(f"{sanitize(event.source, max_length=30)} ", style="bold")
         line.append_text(severity_text(event.severity))
         match event:
             case model.IncidentSeen(incident=incident):

@@ -1,0 +1,40 @@
+"""Several servers in one view: each reconnects on its own, the output says which is which."""
+
+import json
+import os
+
+from tests.helpers import demo_process, incidents
+
+
+def env(**extra):
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")}, **extra}
+
+
+def test_two_servers_merge_into_one_json_stream_with_a_source_field(tmp_path):
+    with demo_process("--rate", "50", "--seed", "1") as first, demo_process("--rate", "50", "--seed", "2") as second:
+        result = incidents("watch", "-u", first, "-u", second, "-n", "30", "--status-events", env=env())
+        text = incidents("watch", "-u", first, "-u", second, "-n", "6", "-o", "text", env=env())
+        table = incidents("watch", "-u", first, "-u", second, "-o", "table", "--for", "2s", "--max-rows", "40", env=env())
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    data = [r for r in records if r["kind"] != "status"]
+    names = {first.split("//")[1].split("/")[0], second.split("//")[1].split("/")[0]}
+    assert len(data) == 30 and {r["source"] for r in data} == names  # --count is for all of them
+    assert {r["source"] for r in records if r["kind"] == "status" and r["event"] == "connected"} == names
+    assert text.returncode == 0 and all(line.split()[1] in names for line in text.stdout.splitlines())
+    assert table.returncode == 0 and "SOURCE" in table.stdout
+
+
+def test_fail_on_counts_every_server_and_a_fatal_error_on_one_ends_the_run():
+    with demo_process("--rate", "0") as quiet, demo_process("--rate", "200", "--seed", "3") as busy:
+        seen = incidents("watch", "-u", quiet, "-u", busy, "--for", "3s", "--fail-on", "P0", env=env())
+    assert seen.returncode == 3, seen.stderr
+    with demo_process("--rate", "50") as open_server, demo_process("--token", "s3cret") as locked:
+        denied = incidents("watch", "-u", open_server, "-u", locked, "--for", "5s", env=env())
+    assert denied.returncode == 77 and "4403" in denied.stderr
+
+
+def test_single_server_records_carry_no_source():
+    with demo_process("--rate", "50") as url:
+        result = incidents("watch", "-u", url, "-n", "3", env=env())
+    assert all("source" not in json.loads(line) for line in result.stdout.splitlines())
