@@ -8,6 +8,7 @@ and a field of the wrong type is treated as missing.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, ClassVar
@@ -165,8 +166,6 @@ class Titles:
     """Incident titles by id, bounded (least recently used forgotten): for lines about updates."""
 
     def __init__(self, capacity: int = 5_000) -> None:
-        from collections import OrderedDict
-
         self._titles: OrderedDict[str, str] = OrderedDict()
         self._capacity = capacity
 

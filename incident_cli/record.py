@@ -17,10 +17,10 @@ from typing import IO, Any
 
 from incident_cli import model
 from incident_cli.errors import UsageError
-from incident_cli.render.jsonl import _STATUS_NAMES, envelope, status_record
+from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
 from incident_cli.watch import Output
 
-_STATUS_CLASSES = {name: kind for kind, name in _STATUS_NAMES.items()}
+_STATUS_CLASSES = {name: kind for kind, name in STATUS_NAMES.items()}
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 SNAPSHOTS = ("backfill", "baseline", "lookup")  # context from queries, not stream data
 MAX_GAP = 5.0  # seconds: replay does not make anyone wait out an hour of silence

@@ -99,6 +99,7 @@ class Session:
         self._credentials = credentials or StaticCredentials(config.token)
         self._planner = planner
         self._ended: set[str] = set()  # labels of operations the server ended
+        self._by_label: tuple[list[Operation], dict[str, Operation]] = ([], {})
         self._replanned: set[str] = set()  # labels re-read from a fresh schema after a rejection
         self._rng = rng or random.Random()
         self._monotonic = monotonic
@@ -244,7 +245,9 @@ class Session:
     @property
     def operations(self) -> dict[str, Operation]:
         """The operations subscribed now, by label (a fallback may have replaced one)."""
-        return {operation.label: operation for operation in self._wanted}
+        if self._by_label[0] is not self._wanted:  # rebuilt only when the list changes, not per event
+            self._by_label = (self._wanted, {operation.label: operation for operation in self._wanted})
+        return self._by_label[1]
 
     def _connection(self, token: Token | None) -> Connection:
         self.connections += 1
@@ -378,7 +381,7 @@ class Session:
             return
         self._ended.add(operation.label)
         if operation in self._wanted:
-            self._wanted.remove(operation)
+            self._wanted = [op for op in self._wanted if op is not operation]  # a new list: see operations
         self._queue.put_nowait(model.OperationEnded(subscription=operation.label, errors=errors))
         if not self._wanted:
             self._stopping = True

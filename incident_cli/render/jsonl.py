@@ -20,7 +20,7 @@ ENVELOPE_VERSION = 1
 
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
-_STATUS_NAMES = {
+STATUS_NAMES = {
     model.Connected: "connected",
     model.Reconnecting: "reconnecting",
     model.GapRepaired: "gap_repaired",
@@ -64,7 +64,7 @@ def status_record(event: model.StatusEvent, now: datetime) -> dict[str, Any]:
     return {
         "v": ENVELOPE_VERSION,
         "kind": "status",
-        "event": _STATUS_NAMES[type(event)],
+        "event": STATUS_NAMES[type(event)],
         "received_at": _stamp(now),
         "data": dataclasses.asdict(event),
     }
