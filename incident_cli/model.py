@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
@@ -202,11 +203,15 @@ class StreamEvent:
 @dataclass(frozen=True, kw_only=True)
 class IncidentSeen(StreamEvent):
     kind: ClassVar[str] = "incident"
-    incident: Incident
 
-    @property
-    def incident_id(self) -> str | None:
-        return self.incident.id
+    @cached_property
+    def incident(self) -> Incident:
+        """Parsed on first use: JSON lines never need it, so the hot path never pays for it."""
+        return Incident.from_data(self.data if isinstance(self.data, dict) else {})
+
+    @cached_property
+    def incident_id(self) -> str | None:  # type: ignore[override]
+        return _text(self.data.get("id")) if isinstance(self.data, dict) else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,8 +261,7 @@ def stream_event(label: str, data: Any, received_at: datetime) -> StreamEvent:
         if isinstance(value, dict):
             common = {"subscription": label, "received_at": received_at, "data": value}
             if root in _INCIDENT_ROOTS and "incidents" not in value:
-                incident = Incident.from_data(value)
-                return IncidentSeen(**common, incident=incident, severity=incident.severity)
+                return IncidentSeen(**common, severity=_text(value.get("severity")))
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":

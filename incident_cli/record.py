@@ -72,11 +72,10 @@ def decode(line: str, number: int) -> tuple[datetime, str, Any]:
             return when, "report", kind(**data)
         label, data = record["subscription"], record["data"]
         if label in SNAPSHOTS or label == "repair":
-            incident = model.Incident.from_data(data)
             # A baseline was context the live view kept quiet about: replay it as a lookup.
             shown = "lookup" if label == "baseline" else label
-            event: model.StreamEvent = model.IncidentSeen(subscription=shown, received_at=when, data=data, incident=incident,
-                                                          severity=record.get("severity") or incident.severity)
+            event: model.StreamEvent = model.IncidentSeen(subscription=shown, received_at=when, data=data,
+                                                          severity=record.get("severity") or data.get("severity"))
         else:
             event = model.stream_event(label, data if label == "custom" else {label: data}, when)
             event = dataclasses.replace(event, severity=record.get("severity") or event.severity)

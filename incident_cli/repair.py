@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime
 
 from incident_cli import model
 from incident_cli.model import DONE_STATES, parse_time
@@ -22,7 +21,15 @@ CAPACITY = 10_000
 @dataclass(slots=True)
 class _Seen:
     state: str | None
-    updated: datetime | None
+    updated: str | None  # as the server wrote it: parsed only when compared, off the hot path
+
+
+def _later(first: str | None, second: str | None) -> bool:
+    """Is ``first`` a later time than ``second``?"""
+    if first is not None and second is not None and len(first) == len(second) and first[-1] == second[-1] == "Z":
+        return first > second  # same RFC 3339 shape in UTC: text order is time order, no parsing
+    a, b = parse_time(first), parse_time(second)
+    return a is not None and (b is None or a > b)
 
 
 class KnownIncidents:
@@ -35,15 +42,16 @@ class KnownIncidents:
 
     def observe(self, event: model.StreamEvent) -> None:
         """Record what a stream event (or a snapshot) says about its incident."""
+        data = event.data if isinstance(event.data, dict) else {}
         match event:
-            case model.IncidentSeen(incident=incident) if incident.id:
-                stamp = parse_time(incident.updated_at) or parse_time(incident.created_at)
-                self._record(incident.id, incident.state, stamp)
-            case model.StateChanged(change=change) if change.incident_id:
-                self._record(change.incident_id, change.new_state, parse_time(change.timestamp))
-            case model.IncidentUpdated(update=update) if update.incident_id:
-                state = "RESOLVED" if update.update_type == "RESOLVED" else None
-                self._record(update.incident_id, state, parse_time(update.timestamp))
+            case model.IncidentSeen() if event.incident_id:
+                stamp = data.get("updatedAt") or data.get("createdAt")
+                self._record(event.incident_id, _string(data.get("state")), _string(stamp))
+            case model.StateChanged() if event.incident_id:
+                self._record(event.incident_id, _string(data.get("newState")), _string(data.get("timestamp")))
+            case model.IncidentUpdated() if event.incident_id:
+                state = "RESOLVED" if data.get("updateType") == "RESOLVED" else None
+                self._record(event.incident_id, state, _string(data.get("timestamp")))
 
     def changed(self, incident: model.Incident) -> bool:
         """Is this (from a list or lookup query) news: unknown, another state, or updated since?"""
@@ -54,20 +62,23 @@ class KnownIncidents:
             return True
         if incident.state is not None and incident.state != seen.state:
             return True
-        updated = parse_time(incident.updated_at)
-        return updated is not None and (seen.updated is None or updated > seen.updated)
+        return incident.updated_at is not None and _later(incident.updated_at, seen.updated)
 
     def active_ids(self) -> set[str]:
         return {key for key, seen in self._seen.items() if seen.state not in DONE_STATES}
 
-    def _record(self, incident_id: str, state: str | None, stamp: datetime | None) -> None:
+    def _record(self, incident_id: str, state: str | None, stamp: str | None) -> None:
         seen = self._seen.get(incident_id)
         if seen is None:
             seen = self._seen[incident_id] = _Seen(state=state, updated=stamp)
         else:
             seen.state = state or seen.state
-            if stamp is not None and (seen.updated is None or stamp > seen.updated):
+            if stamp is not None and stamp != seen.updated and (seen.updated is None or _later(stamp, seen.updated)):
                 seen.updated = stamp
         self._seen.move_to_end(incident_id)
         while len(self._seen) > self._capacity:
             self._seen.popitem(last=False)
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None

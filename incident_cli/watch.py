@@ -126,9 +126,12 @@ class _Watch:
         while True:
             idle = self.request.idle_exit
             try:
-                # --idle-exit counts from the last data event: heartbeats and status do not reset it.
-                async with asyncio.timeout(None if idle is None else max(0.0, last_data + idle - loop.time())):
-                    event = await anext(events)
+                if idle is None:
+                    event = await anext(events)  # no timer per event unless one is asked for
+                else:
+                    # --idle-exit counts from the last data event: heartbeats and status do not reset it.
+                    async with asyncio.timeout(max(0.0, last_data + idle - loop.time())):
+                        event = await anext(events)
             except StopAsyncIteration:
                 return
             except TimeoutError:
@@ -257,9 +260,9 @@ class _Watch:
 
 
 def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.IncidentSeen:
-    incident = model.Incident.from_data(data)
+    severity = data.get("severity")
     return model.IncidentSeen(
-        subscription=label, received_at=received_at, data=data, incident=incident, severity=incident.severity
+        subscription=label, received_at=received_at, data=data, severity=severity if isinstance(severity, str) else None
     )
 
 

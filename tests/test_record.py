@@ -31,8 +31,7 @@ def recorded_events():
     incident = {"id": "a", "severity": "P1", "title": "db", "state": "NEW"}
     return [
         ("report", model.Connected(server="ws://h/x", subprotocol="graphql-transport-ws", attempt=1)),
-        ("snapshot", model.IncidentSeen(subscription="backfill", received_at=T0, data=incident,
-                                        incident=model.Incident.from_data(incident), severity="P1")),
+        ("snapshot", model.IncidentSeen(subscription="backfill", received_at=T0, data=incident, severity="P1")),
         ("write", model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "a", "updateType": "ASSIGNED"}},
                                      T0 + timedelta(seconds=2))),
         ("write", model.stream_event("custom", {"a": 1, "b": [2]}, T0 + timedelta(seconds=3))),
