@@ -107,7 +107,8 @@ def parse_streams(names: list[str] | None) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _document(kind: str, name: str, root: str, fields: str, arguments: dict[str, str]) -> str:
+def document(kind: str, name: str, root: str, fields: str, arguments: dict[str, str]) -> str:
+    """``kind name($a: T) { root(a: $a) { fields } }``: only variables carry user values."""
     declared = ", ".join(f"${arg}: {gql_type}" for arg, gql_type in arguments.items())
     passed = ", ".join(f"{arg}: ${arg}" for arg in arguments)
     head = f"{kind} {name}({declared})" if declared else f"{kind} {name}"
@@ -127,27 +128,31 @@ def subscription(name: str, *, severities: tuple[str, ...] = ()) -> Operation:
         variables["severities"] = list(severities)
     arguments = {arg: spec.arguments[arg] for arg in variables}
     op_name = spec.root[0].upper() + spec.root[1:]
-    client_side = None
-    if severities and not spec.takes_severities and name != "critical":
-        client_side = frozenset(severities)
-    elif severities and name == "critical":
-        # criticalIncidents is P0/P1 already; a narrower choice is applied on our side.
-        narrower = frozenset(severities) & {"P0", "P1"}
-        client_side = narrower if narrower != {"P0", "P1"} else None
     return Operation(
         label=spec.root,
-        document=_document("subscription", op_name, spec.root, spec.fields, arguments),
+        document=document("subscription", op_name, spec.root, spec.fields, arguments),
         variables=variables or None,
         operation_name=op_name,
-        client_severities=client_side,
+        client_severities=client_severities(spec.root, severities, server_filters=spec.takes_severities),
     )
+
+
+def client_severities(root: str, severities: tuple[str, ...], *, server_filters: bool) -> frozenset[str] | None:
+    """The severities the client must filter on itself, or None when the server does it all."""
+    if not severities or server_filters:
+        return None
+    if root == "criticalIncidents":
+        # criticalIncidents is P0/P1 already; only a narrower choice is applied on our side.
+        narrower = frozenset(severities) & {"P0", "P1"}
+        return narrower if narrower != {"P0", "P1"} else None
+    return frozenset(severities)
 
 
 def incident_query(incident_id: str) -> Operation:
     """One incident by id, to learn what an update or state change refers to."""
     return Operation(
         label="incident",
-        document=_document("query", "Incident", "incident", INCIDENT_FIELDS, {"id": "UUID!"}),
+        document=document("query", "Incident", "incident", INCIDENT_FIELDS, {"id": "UUID!"}),
         variables={"id": incident_id},
         operation_name="Incident",
     )
@@ -162,7 +167,7 @@ def active_incidents_query(*, severities: tuple[str, ...] = (), page: int = 1, p
     }
     return Operation(
         label="incidents",
-        document=_document(
+        document=document(
             "query",
             "ActiveIncidents",
             "incidents",

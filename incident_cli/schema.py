@@ -13,12 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from incident_cli.operations import (
-    ALERT_FIELDS,
-    INCIDENT_FIELDS,
-    STREAMS,
-    Operation,
-)
+from incident_cli.operations import INCIDENT_FIELDS, STREAMS, Operation, client_severities, document
 
 INTROSPECTION = """
 query IncidentsSchema {
@@ -54,8 +49,7 @@ REFERENCE_ENUMS = {
     "Severity": ("P0", "P1", "P2", "P3", "P4"),
     "IncidentState": ("NEW", "INVESTIGATING", "IDENTIFIED", "MONITORING", "RESOLVED", "CLOSED"),
 }
-_ROOT_FIELDS = {"incident": INCIDENT_FIELDS, "update": "updateType incidentId timestamp",
-                "change": "incidentId oldState newState changedBy timestamp", "alert": ALERT_FIELDS}
+_FIELDS_OF = {spec.root: spec.fields for spec in STREAMS.values()}  # what each stream selects
 
 
 @dataclass(frozen=True)
@@ -160,18 +154,6 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
-def _document(kind: str, name: str, root: str, arguments: dict[str, str], selection: str) -> str:
-    declared = ", ".join(f"${arg}: {gql_type}" for arg, gql_type in arguments.items())
-    passed = ", ".join(f"{arg}: ${arg}" for arg in arguments)
-    head = f"{kind} {name}({declared})" if declared else f"{kind} {name}"
-    call = f"{root}({passed})" if passed else root
-    return f"{head} {{ {call} {{ {selection} }} }}"
-
-
-def _kind_of(root: str) -> str:
-    return {"incidentUpdates": "update", "incidentStateChanges": "change", "alerts": "alert"}.get(root, "incident")
-
-
 def plan_subscriptions(view: SchemaView, names: tuple[str, ...], severities: tuple[str, ...]) -> Plan:
     """Build the chosen streams against ``view``; fall back or filter on the client as needed."""
     plan = Plan(operations=[])
@@ -196,23 +178,18 @@ def _subscription(view: SchemaView, root: str, severities: tuple[str, ...], plan
     spec = view.subscriptions[root]
     variables: dict[str, Any] = {}
     arguments: dict[str, str] = {}
-    client_side: frozenset[str] | None = None
-    if severities:
-        if "severities" in spec.args:
-            variables["severities"] = list(severities)
-            arguments["severities"] = spec.args["severities"].render()
-        elif root == "criticalIncidents":
-            narrower = frozenset(severities) & {"P0", "P1"}
-            client_side = narrower if narrower != {"P0", "P1"} else None
-        else:
-            client_side = frozenset(severities)
-            if "severities" in REFERENCE_SUBSCRIPTIONS.get(root, ()):  # news only where the reference has it
-                plan.notes.append(f"{root} takes no severities argument here: severities are filtered on the client")
+    server_filters = "severities" in spec.args
+    if severities and server_filters:
+        variables["severities"] = list(severities)
+        arguments["severities"] = spec.args["severities"].render()
+    client_side = client_severities(root, severities, server_filters=server_filters)
+    if client_side and "severities" in REFERENCE_SUBSCRIPTIONS.get(root, ()):  # news only where the reference has it
+        plan.notes.append(f"{root} takes no severities argument here: severities are filtered on the client")
     op_name = root[0].upper() + root[1:]
-    selection = view.selection(spec.type.named().name, _ROOT_FIELDS[_kind_of(root)])
+    selection = view.selection(spec.type.named().name, _FIELDS_OF[root])
     return Operation(
         label=root,
-        document=_document("subscription", op_name, root, arguments, selection),
+        document=document("subscription", op_name, root, selection, arguments),
         variables=variables or None,
         operation_name=op_name,
         client_severities=client_side,
@@ -226,7 +203,7 @@ def incident_query(view: SchemaView, incident_id: str) -> Operation | None:
     selection = view.selection(spec.type.named().name, INCIDENT_FIELDS)
     return Operation(
         label="incident",
-        document=_document("query", "Incident", "incident", {"id": spec.args["id"].render()}, selection),
+        document=document("query", "Incident", "incident", selection, {"id": spec.args["id"].render()}),
         variables={"id": incident_id},
         operation_name="Incident",
     )
@@ -260,7 +237,7 @@ def active_incidents_query(view: SchemaView, *, severities: tuple[str, ...] = ()
     info = f" pageInfo {{ {view.selection(page_info.type.named().name, 'totalCount hasNextPage')} }}" if page_info else ""
     return Operation(
         label="incidents",
-        document=_document("query", "ActiveIncidents", "incidents", arguments, f"incidents {{ {incidents} }}{info}"),
+        document=document("query", "ActiveIncidents", "incidents", f"incidents {{ {incidents} }}{info}", arguments),
         variables=variables or None,
         operation_name="ActiveIncidents",
     )

@@ -15,7 +15,6 @@ import json
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -112,7 +111,7 @@ class Session:
         self._stopping = False
         self._offer = config.dialect  # what we offer; auto may fall back to legacy once
         self._down_since: float | None = None  # monotonic time a live connection was lost
-        self._recent: OrderedDict[str, float] | None = None  # fingerprints during a handover
+        self._recent: set[str] | None = None  # fingerprints of events during a handover
         self._refresh_not_before: float | None = None  # after a failed proactive refresh
         self._dedupe_until: float | None = None  # when handover de-duplication stops
         self.connections = 0  # attempts made, for status and tests
@@ -315,7 +314,7 @@ class Session:
         if token is None:
             self._refresh_not_before = self._monotonic() + RETRY_REFRESH  # keep serving meanwhile
             return None
-        self._recent = OrderedDict()  # de-duplicate what both connections deliver
+        self._recent = set()  # de-duplicate what both connections deliver
         self._dedupe_until = None
         new = self._connection(token)
         try:
@@ -364,7 +363,7 @@ class Session:
             fingerprint = event.subscription + json.dumps(event.data, sort_keys=True, default=str)
             if fingerprint in self._recent:
                 return  # the other connection of a handover delivered it already
-            self._recent[fingerprint] = self._monotonic()
+            self._recent.add(fingerprint)
         self._queue.put_nowait(event)
 
     def _operation_ended(self, connection: Connection, operation: Operation, errors: tuple[str, ...]) -> None:

@@ -16,6 +16,7 @@ class StatusLines:
         self._stream = stream
         self._disconnected = False
         self._prefix = PREFIX + (f"{sanitize(source, max_length=30)}: " if source else "")
+        self._children: dict[str, StatusLines] = {}
 
     def line(self, text: str) -> None:
         self._stream.write(self._prefix + text + "\n")
@@ -23,10 +24,9 @@ class StatusLines:
 
     def for_source(self, source: str) -> StatusLines:
         """Lines about one of several servers, prefixed with its name (kept, so its state is)."""
-        children = self.__dict__.setdefault("_children", {})
-        if source not in children:
-            children[source] = StatusLines(self._stream, source)
-        return children[source]
+        if source not in self._children:
+            self._children[source] = StatusLines(self._stream, source)
+        return self._children[source]
 
     def report(self, event: model.StatusEvent) -> None:
         match event:

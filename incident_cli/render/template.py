@@ -7,6 +7,7 @@ Values are sanitised like every other server string.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -60,12 +61,11 @@ def render(template: str, values: dict[str, Any]) -> str:
                 value = None
         if value is None:
             return ""
-        return sanitize(value if isinstance(value, str) else _compact(value), max_length=300)
+        return sanitize(value if isinstance(value, str) else compact(value), max_length=300)
 
     return _FIELD.sub(lookup, template)
 
 
-def _compact(value: Any) -> str:
-    import json
-
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def compact(value: Any) -> str:
+    """A value as one short line of JSON, for display (sanitised by the caller)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -7,7 +7,6 @@ and state changes say which incident they are about.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -109,7 +108,7 @@ class TextLines:
                     line.append(f" ({sanitize(alert.source, max_length=40)})", style="dim")
             case _:
                 self._head(line, event.kind, None)
-                line.append_text(safe_text(_compact(event.data), max_length=300))
+                line.append_text(safe_text(template.compact(event.data), max_length=300))
         return line
 
     def _head(self, line: Text, verb: str, incident_id: str | None) -> None:
@@ -125,7 +124,3 @@ class TextLines:
 
     def _remember(self, incident: model.Incident) -> None:
         self._titles.remember(incident)
-
-
-def _compact(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)

@@ -73,6 +73,8 @@ class LineWriter:
 
     def take_dropped(self) -> int:
         """Lines dropped since the last call, for a gap report."""
+        if not self._unreported:  # asked per event: no lock while nothing was dropped
+            return 0
         with self._cond:
             count, self._unreported = self._unreported, 0
         return count
