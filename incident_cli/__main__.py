@@ -1,3 +1,3 @@
-from incident_cli.cli import main
+from incident_cli.entry import main
 
 main()

@@ -67,7 +67,7 @@ def _report(view: Any, differences: list[str]) -> dict[str, Any]:
 
 
 def _text(report: dict[str, Any], url: str) -> str:
-    from incident_cli.render.terminal import display_url
+    from incident_cli.redact import display_url
     from incident_cli.sanitize import sanitize
 
     def call(name: str, args: dict[str, str]) -> str:

@@ -209,7 +209,8 @@ class Connection:
             else:
                 self.proto.receive_binary(frame)
         self._dispatch()
-        await self.flush()
+        if self.proto.has_output:
+            await self.flush()
         if self.pending is not None and not isinstance(self.pending, Disconnected):
             raise self.pending  # fatal: the close has been sent
 

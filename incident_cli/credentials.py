@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Protocol
 
@@ -154,6 +152,9 @@ class RefreshingCredentials:
         return token
 
     def _post(self) -> dict[str, object]:
+        import urllib.error  # only with a refresh endpoint: most runs never pay its 10 ms import
+        import urllib.request
+
         body = json.dumps({"refreshToken": self._refresh_token.reveal()}).encode()
         request = urllib.request.Request(
             self._url, data=body, method="POST", headers={"Content-Type": "application/json", "Accept": "application/json"}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from incident_cli import jsoncodec
 from incident_cli.errors import InvalidMessage
 
 
@@ -152,15 +153,11 @@ def encode(message: ClientMessage, dialect: Dialect) -> str:
 # ---- decoding --------------------------------------------------------------------------
 
 
-def _reject_constant(name: str) -> Any:
-    raise InvalidMessage(f"JSON constant {name} is not allowed")
-
-
 def _parse(text: str) -> dict[str, Any]:
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
-    except InvalidMessage:
-        raise
+        value = jsoncodec.loads(text)
+    except jsoncodec.ConstantRefused as exc:
+        raise InvalidMessage(str(exc)) from None
     except (ValueError, RecursionError) as exc:
         raise InvalidMessage("message is not valid JSON") from exc
     if not isinstance(value, dict):

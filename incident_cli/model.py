@@ -259,9 +259,15 @@ def stream_event(label: str, data: Any, received_at: datetime) -> StreamEvent:
     if isinstance(data, dict) and len(data) == 1:
         (root, value), = data.items()
         if isinstance(value, dict):
-            common = {"subscription": label, "received_at": received_at, "data": value}
             if root in _INCIDENT_ROOTS and "incidents" not in value:
-                return IncidentSeen(**common, severity=_text(value.get("severity")))
+                severity = value.get("severity")
+                return IncidentSeen(
+                    subscription=label,
+                    received_at=received_at,
+                    data=value,
+                    severity=severity if type(severity) is str else _text(severity),
+                )
+            common = {"subscription": label, "received_at": received_at, "data": value}
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":

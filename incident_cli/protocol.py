@@ -230,6 +230,11 @@ class ClientProtocol:
         request, self._close = self._close, None
         return request
 
+    @property
+    def has_output(self) -> bool:
+        """Frames or a close are waiting: the driver flushes only then (once per frame is costly)."""
+        return bool(self._outgoing) or self._close is not None
+
     # -- commands
 
     def send_init(self, payload: dict[str, Any] | None = None) -> None:
@@ -282,6 +287,11 @@ class ClientProtocol:
             self._fail(exc.message)
             return
         self._quiet_since_subscribe = False
+        if type(message) is m.Next and self.state is State.READY:
+            # Nearly every frame is a result: skip the dispatch below (issue 7, the hot path).
+            if message.id in self._active:  # (a) 20: unknown or finished ids are ignored
+                self._events.append(Data(id=message.id, payload=message.payload))
+            return
         self._handle(message)
 
     def receive_binary(self, data: bytes) -> None:

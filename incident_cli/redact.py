@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import TextIO
+from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "<redacted>"
 
@@ -20,6 +21,16 @@ _PATTERNS = (
     re.compile(r"(?i)(refresh_?token\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\s\"'\\,}]+"),
     re.compile(r"()eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
 )
+
+
+def display_url(url: str) -> str:
+    """The server as shown to people: never credentials or a query string."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def redact(text: str) -> str:

@@ -130,8 +130,12 @@ class Session:
 
     async def events(self) -> AsyncIterator[model.Event]:
         """Model events until every operation has ended; raises the fatal error, if any."""
+        queue = self._queue
         while True:
-            item = await self._queue.get()
+            try:
+                item = queue.get_nowait()  # under load the queue is rarely empty: no await then
+            except asyncio.QueueEmpty:
+                item = await queue.get()
             if item is _END:
                 self._queue.put_nowait(_END)  # later readers see the end too
                 return

@@ -331,3 +331,19 @@ def test_arbitrary_frames_never_raise_and_stay_in_the_table(dialect, inputs, ack
     assert close is None or close.code == 4400
     proto.receive_close(1006)
     assert proto.state is p.State.CLOSED
+
+
+def test_has_output_only_while_frames_or_a_close_wait():
+    proto = p.ClientProtocol(m.Dialect.TRANSPORT_WS)
+    assert not proto.has_output
+    proto.send_init()
+    assert proto.has_output
+    proto.data_to_send()
+    assert not proto.has_output
+    proto.receive_text('{"type":"connection_ack"}')
+    op_id = proto.send_subscribe("subscription { x }")
+    proto.data_to_send()
+    proto.receive_text('{"id":"%s","type":"next","payload":{"data":{"x":1}}}' % op_id)
+    assert not proto.has_output  # a result asks nothing of the driver
+    proto.close(1000)
+    assert proto.has_output

@@ -2,7 +2,7 @@ import io
 import logging
 
 from incident_cli.demo.auth import mint_token
-from incident_cli.redact import REDACTED, RedactingFilter, install_debug_logging, redact
+from incident_cli.redact import REDACTED, RedactingFilter, display_url, install_debug_logging, redact
 
 JWT = mint_token("s", lifetime=60)
 
@@ -53,3 +53,8 @@ def test_install_debug_logging_covers_websockets_and_ours():
             logger.setLevel(logging.NOTSET)
     text = stream.getvalue()
     assert "incidents: debug: incident_cli.session: connecting" in text and JWT not in text
+
+
+def test_display_url_never_shows_credentials_or_query():
+    assert display_url("wss://user:secret@host:8443/graphql/ws?token=abc#x") == "wss://host:8443/graphql/ws"
+    assert display_url("ws://[::1]:8080/graphql/ws") == "ws://[::1]:8080/graphql/ws"

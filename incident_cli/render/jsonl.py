@@ -1,24 +1,22 @@
 """JSON lines: one compact, versioned envelope per event, one line each, never buffered.
 
-Never written through Rich (RELIABILITY.md finding 8): ``json.dumps`` with
-``ensure_ascii`` makes every line 7-bit, so no server string can carry a control
-sequence to a terminal, and ``allow_nan=False`` keeps it parseable by jq.
+Never written through Rich (RELIABILITY.md finding 8): every line is 7-bit printable
+ASCII (``jsoncodec.ascii_line``), so no server string can carry a control sequence to a
+terminal.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from incident_cli import model
+from incident_cli.jsoncodec import ascii_line
 from incident_cli.model import StreamEvent
 from incident_cli.render.status import StatusLines
 
 ENVELOPE_VERSION = 1
-
-_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 STATUS_NAMES = {
     model.Connected: "connected",
@@ -87,7 +85,7 @@ class JsonLinesRenderer:
         self._status_events = status_events
 
     def write(self, event: StreamEvent) -> None:
-        self._sink.put((_encoder.encode(envelope(event)) + "\n").encode("ascii"))
+        self._sink.put(ascii_line(envelope(event)))
         dropped = self._sink.take_dropped()
         if dropped:
             self.report(model.OutputDropped(count=dropped))
@@ -105,7 +103,7 @@ class JsonLinesRenderer:
             record = status_record(event, datetime.now(timezone.utc))
             if source is not None:
                 record["source"] = source
-            self._sink.put((_encoder.encode(record) + "\n").encode("ascii"))
+            self._sink.put(ascii_line(record))
 
     def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
         self.report(event, source)

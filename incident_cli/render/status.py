@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from incident_cli import model
-from incident_cli.render.terminal import display_url
+from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
 
 PREFIX = "incidents: "

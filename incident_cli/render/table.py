@@ -18,7 +18,8 @@ from rich.text import Text
 
 from incident_cli import model
 from incident_cli.render.board import Board
-from incident_cli.render.terminal import ago, display_url, safe_text, severity_text, short_id
+from incident_cli.redact import display_url
+from incident_cli.render.terminal import ago, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
 
 DEFAULT_REFRESH = 4.0  # frames per second at most

@@ -10,7 +10,6 @@ import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import TextIO
-from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 from rich.text import Text
@@ -80,13 +79,3 @@ def ago(then: datetime | None, now: datetime) -> str:
     if seconds < 86400:
         return f"{seconds // 3600}h"
     return f"{seconds // 86400}d"
-
-
-def display_url(url: str) -> str:
-    """The server as shown to people: never credentials or a query string."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))

@@ -41,7 +41,9 @@ class LineWriter:
         self._on_broken = on_broken
         self._lines: deque[bytes] = deque()
         self._bytes = 0
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        self._waiting = False  # the thread sleeps on _cond: only then is a notify needed
         self._closing = False
         self._busy = False
         self.dropped = 0
@@ -58,7 +60,7 @@ class LineWriter:
             raise BrokenPipeError
         if self.error is not None:
             raise OutputError(f"cannot write the output: {self.error.strerror or self.error}")
-        with self._cond:
+        with self._lock:  # the bare lock: Condition's own context manager is Python code (issue 7)
             while self._lines and (len(self._lines) >= self._max_lines or self._bytes + len(line) > self._max_bytes):
                 if self._policy == "exit":
                     raise OutputOverflow(
@@ -69,7 +71,8 @@ class LineWriter:
                 self._unreported += 1
             self._lines.append(line)
             self._bytes += len(line)
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
 
     def take_dropped(self) -> int:
         """Lines dropped since the last call, for a gap report."""
@@ -97,7 +100,9 @@ class LineWriter:
         while True:
             with self._cond:
                 while not self._lines and not self._closing:
+                    self._waiting = True
                     self._cond.wait()
+                    self._waiting = False
                 if not self._lines:
                     return
                 batch = b"".join(self._lines)  # one syscall for whatever piled up

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
 
-from incident_cli.render.terminal import ago, display_url, make_console, safe_text, severity_text, short_id
+from incident_cli.render.terminal import ago, make_console, safe_text, severity_text, short_id
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
@@ -40,6 +40,3 @@ def test_small_helpers():
     assert ago(None, NOW) == "?"
 
 
-def test_display_url_never_shows_credentials_or_query():
-    assert display_url("wss://user:secret@host:8443/graphql/ws?token=abc#x") == "wss://host:8443/graphql/ws"
-    assert display_url("ws://[::1]:8080/graphql/ws") == "ws://[::1]:8080/graphql/ws"

@@ -1,0 +1,33 @@
+"""The entry point's --version shortcut says what the Typer app says, without importing it."""
+
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from incident_cli import __version__
+from incident_cli.cli import app
+
+
+def test_version_shortcut_matches_the_app_and_imports_no_typer():
+    probe = (
+        "import sys; sys.argv = ['incidents', '--version']\n"
+        "from incident_cli.entry import main; main()\n"
+        "print(sorted(m for m in ('typer', 'rich', 'asyncio', 'websockets') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    version_line, imported = done.stdout.splitlines()
+    assert version_line == f"incidents {__version__}"
+    assert imported == "[]"
+    assert CliRunner().invoke(app, ["--version"]).stdout.strip() == version_line
+
+
+def test_anything_else_goes_to_the_app():
+    done = subprocess.run(
+        [sys.executable, "-m", "incident_cli", "--version", "--help"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"incidents {__version__}"  # the app's eager --version still answers
+    bad = subprocess.run([sys.executable, "-m", "incident_cli", "--no-such-flag"], capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 2 and "No such option" in bad.stderr

@@ -1,0 +1,63 @@
+"""orjson where it agrees with the standard library; the standard library where it does not."""
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incident_cli.jsoncodec import ConstantRefused, ascii_line, loads
+
+STDLIB = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_every_line_is_printable_ascii_and_reads_back_as_the_value(value):
+    line = ascii_line(value)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert all(32 <= byte < 127 for byte in line[:-1])  # no control byte, no DEL, nothing 8-bit
+    assert json.loads(line) == value
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_parsing_agrees_with_the_standard_library(value):
+    text = json.dumps(value)
+    assert loads(text) == json.loads(text)
+
+
+def test_lines_the_stdlib_would_escape_are_the_stdlib_bytes():
+    hostile = {"title": "\x1b]0;pwned\x07 caf\u00e9 \u202e \x7f \x9b31m"}
+    assert ascii_line(hostile) == (STDLIB.encode(hostile) + "\n").encode()
+
+
+def test_values_orjson_cannot_encode_fall_back():
+    big = {"n": 2**70, "s": "\ud800"}
+    assert ascii_line(big) == b'{"n":1180591620717411303424,"s":"\\ud800"}\n'
+
+
+def test_input_orjson_refuses_is_read_by_the_stdlib():
+    assert loads('{"s":"\\ud800x"}') == {"s": "\ud800x"}  # a lone surrogate escape
+    beyond = loads('{"x":1e400}')
+    assert math.isinf(beyond["x"])
+    assert ascii_line(beyond) == b'{"x":null}\n'  # as JavaScript's JSON.stringify writes it; jq stays happy
+
+
+@pytest.mark.parametrize("text", ['{"a":NaN}', '{"a":-Infinity}', "[Infinity]"])
+def test_nan_and_infinity_are_refused(text):
+    with pytest.raises(ConstantRefused):
+        loads(text)
+
+
+@pytest.mark.parametrize("text", ["", "{", "{'a':1}", '{"a":1}x'])
+def test_invalid_json_raises_value_error(text):
+    with pytest.raises(ValueError):
+        loads(text)
