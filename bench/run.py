@@ -1,115 +1,229 @@
-"""Run `incidents -o jsonl` side by side with the floor loops, interleaved, and print medians.
+"""`incidents` side by side with the floor loops and gql-cli, interleaved, with medians.
 
-Usage: python -m bench.run [--events N] [--reps K] [--smoke]
-Figures: throughput (events/s) on a flood of N incidents, stdout to /dev/null, whole
-process; time for a one-event run; start-up of --version and --help; peak RSS.
+Usage: python -m bench.run [--events N] [--reps K] [--long M] [--smoke] [--only SECTION ...]
+
+Sections: throughput (and peak RSS), latency (stdout p50/p99 at a paced rate), first
+(a one-event run), startup (--version, --help, a completion), table (CPU at 10,000
+events/s and at idle, memory over many incidents), memory (RSS over a long JSON-lines
+run), restart (first event after the server comes back). --smoke runs every section
+tiny and quick, so CI knows the harness works; its figures mean nothing.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
-import re
+import shutil
 import statistics
 import subprocess
-import sys
+import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.measure import PY, ROOT, Flood, client_env, in_pty, run, run_reading
+
 QUERY = "subscription { newIncidents { id title severity state } }"
-PY = sys.executable
+QUERY_FILE = ROOT / "bench" / "query.graphql"
+SECTIONS = ("throughput", "latency", "first", "startup", "table", "memory", "restart")
+
+
+def incidents(url: str, *extra: str) -> list[str]:
+    return [PY, "-m", "incident_cli", "watch", "--url", url, "-q", str(QUERY_FILE), "--no-schema", *extra]
 
 
 def clients(url: str) -> dict[str, list[str]]:
+    """Every client the harness compares, as argv; gql-cli only where the bench extra is installed."""
     found = {
-        "incidents": [PY, "-m", "incident_cli", "watch", "--url", url, "-q", QUERY_FILE, "--no-schema", "-o", "jsonl"],
+        "incidents": incidents(url, "-o", "jsonl"),
+        "floor-orjson": [PY, "-m", "bench.floor", url, "orjson"],
         "floor-stdlib": [PY, "-m", "bench.floor", url, "stdlib"],
     }
-    if importlib.util.find_spec("orjson") is not None:
-        found["floor-orjson"] = [PY, "-m", "bench.floor", url, "orjson"]
+    gql_cli = shutil.which("gql-cli") or shutil.which("gql-cli", path=str(Path(PY).parent))
+    if gql_cli:
+        found["gql-cli"] = [gql_cli, url, "--transport", "websockets"]
     return found
 
 
-QUERY_FILE = str(ROOT / "bench" / "query.graphql")
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
 
 
-def flood(count: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([PY, "-m", "bench.flood", "0", str(count)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    line = proc.stdout.readline()
-    port = re.search(r"listening (\d+)", line).group(1)
-    return proc, f"ws://127.0.0.1:{port}/graphql/ws"
+def table(title: str, unit: str, figures: dict[str, list[float]], fmt: str, ratio_to: str | None = None) -> None:
+    """One markdown table; the ratio column is each median divided by ``ratio_to``'s."""
+    ratio_head = f" | / {ratio_to}" if ratio_to else ""
+    print(f"\n| {title} | median | min-max{ratio_head} |\n|---|---|---|{'---|' if ratio_to else ''}")
+    base = median(figures.get(ratio_to, [])) if ratio_to else None
+    for name, values in figures.items():
+        cells = f"| {name} | {fmt.format(median(values))} {unit} | {fmt.format(min(values))}-{fmt.format(max(values))}"
+        if base:
+            cells += f" | {median(values) / base:.2f}x"
+        print(cells + " |")
 
 
-def measure(argv: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (KiB) of one run, stdout to /dev/null."""
-    started = time.perf_counter()
-    with open(os.devnull, "wb") as sink:
-        proc = subprocess.Popen(argv, stdout=sink, stderr=subprocess.PIPE, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - started
-    stderr = proc.stderr.read().decode()
-    proc.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{argv[:4]} failed: {stderr[-300:]}")
-    return elapsed, usage.ru_maxrss
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
 
 
-def row(name: str, values: list[float], unit: str, fmt: str = "{:,.0f}") -> str:
-    median = statistics.median(values)
-    return f"| {name} | {fmt.format(median)} {unit} | {fmt.format(min(values))}-{fmt.format(max(values))} |"
+# ---- sections ------------------------------------------------------------------------------
+
+
+def throughput(args: argparse.Namespace) -> None:
+    with Flood("--count", str(args.events)) as flood:
+        runners = clients(flood.url)
+        rates: dict[str, list[float]] = {name: [] for name in runners}
+        rss: dict[str, list[float]] = {name: [] for name in runners}
+        for _ in range(args.reps):
+            for name, argv in runners.items():  # interleaved: a slow moment hits every client alike
+                done = run(argv, stdin=QUERY_FILE)
+                rates[name].append(args.events / done.wall)
+                rss[name].append(done.peak_rss_mib)
+    table(f"throughput, {args.events:,} events", "events/s", rates, "{:,.0f}", ratio_to="floor-orjson")
+    if "gql-cli" in rates:
+        print(f"\nincidents / gql-cli: {median(rates['incidents']) / median(rates['gql-cli']):.2f}x")
+    table(f"peak RSS, {args.events:,} events", "MiB", rss, "{:.0f}", ratio_to="floor-orjson")
+
+
+def latency(args: argparse.Namespace) -> None:
+    count = int(args.rate * args.latency_seconds)
+    with Flood("--count", str(count), "--rate", str(args.rate)) as flood:
+        p50: dict[str, list[float]] = {}
+        p99: dict[str, list[float]] = {}
+        for _ in range(args.reps):
+            for name, argv in clients(flood.url).items():
+                done = run_reading(argv, stdin=QUERY_FILE)
+                p50.setdefault(name, []).append(percentile(done.latencies, 0.50) * 1000)
+                p99.setdefault(name, []).append(percentile(done.latencies, 0.99) * 1000)
+    table(f"stdout latency p50, {args.rate:,.0f} events/s", "ms", p50, "{:.2f}", ratio_to="floor-orjson")
+    table(f"stdout latency p99, {args.rate:,.0f} events/s", "ms", p99, "{:.2f}", ratio_to="floor-orjson")
+
+
+def first(args: argparse.Namespace) -> None:
+    with Flood("--count", "1") as flood:
+        walls: dict[str, list[float]] = {}
+        for _ in range(args.reps):
+            for name, argv in clients(flood.url).items():
+                walls.setdefault(name, []).append(run(argv, stdin=QUERY_FILE).wall)
+    table("one-event run", "s", walls, "{:.3f}", ratio_to="floor-stdlib")
+
+
+def startup(args: argparse.Namespace) -> None:
+    complete = {"COMP_WORDS": "incidents watch --severity P", "COMP_CWORD": "2", "_INCIDENTS_COMPLETE": "complete_bash"}
+    runners = {
+        "python -c pass": [PY, "-c", "pass"],
+        "incidents --version": [PY, "-m", "incident_cli", "--version"],
+        "incidents --help": [PY, "-m", "incident_cli", "--help"],
+        "completion (bash TAB)": [PY, "-m", "incident_cli"],
+    }
+    walls: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(max(args.reps, 5)):
+        for name, argv in runners.items():
+            started = time.perf_counter()
+            extra = complete if name.startswith("completion") else {}
+            subprocess.run(argv, env=client_env(**extra), cwd=ROOT, stdout=subprocess.DEVNULL, check=True)
+            walls[name].append(time.perf_counter() - started)
+    table("start-up", "s", walls, "{:.3f}", ratio_to="python -c pass")
+
+
+def table_view(args: argparse.Namespace) -> None:
+    count = int(args.table_rate * args.table_seconds)
+    with Flood("--count", str(count), "--rate", str(args.table_rate), "--distinct") as flood:
+        argv = incidents(flood.url, "-o", "table", "--count", str(count))
+        done, share = in_pty(argv, steady_after=min(2.0, args.table_seconds / 2), timeout=args.table_seconds * 3 + 30)
+        sent = flood.finished_at(timeout=5)
+    lag = (time.time() - sent) if sent else float("nan")  # measured right after the client exited
+    print("\n| table view | figure |\n|---|---|")
+    print(f"| {args.table_rate:,.0f} events/s for {args.table_seconds:g} s, CPU while streaming | {share * 100:.0f}% of a core |")
+    print(f"| backlog: the client was done this long after the last frame was sent | {lag:.2f} s |")
+    print(f"| peak RSS | {done.peak_rss_mib:.0f} MiB |")
+    with Flood("--count", "0", "--hold") as flood:
+        _, share = in_pty(incidents(flood.url, "-o", "table"), seconds=args.idle_seconds + 2, steady_after=2.0)
+    print(f"| idle (connected, no events) for {args.idle_seconds:g} s, CPU | {share * 100:.2f}% of a core |")
+    for many in (args.table_incidents // 10, args.table_incidents):
+        with Flood("--count", str(many), "--distinct") as flood:
+            done, _ = in_pty(incidents(flood.url, "-o", "table", "--count", str(many)), timeout=600)
+        print(f"| peak RSS after {many:,} distinct incidents (table keeps 2,000) | {done.peak_rss_mib:.0f} MiB |")
+
+
+def memory(args: argparse.Namespace) -> None:
+    print(f"\n| {args.long:,} distinct incidents, JSON lines | peak RSS | RSS at 25% of the run | at the end | events/s |")
+    print("|---|---|---|---|---|")
+    with Flood("--count", str(args.long), "--distinct") as flood:
+        for name in ("incidents", "floor-orjson"):
+            done = run(clients(flood.url)[name], stdin=QUERY_FILE, sample_rss=True, timeout=1800)
+            samples = done.rss_samples
+            quarter, end = (f"{samples[len(samples) // 4]:.0f} MiB", f"{samples[-1]:.0f} MiB") if samples else ("-", "-")
+            print(f"| {name} | {done.peak_rss_mib:.0f} MiB | {quarter} | {end} | {args.long / done.wall:,.0f} |")
+
+
+def restart(args: argparse.Namespace) -> None:
+    """Kill the server under a running client, bring it back on the same port, time the first event."""
+    delays = []
+    flood = Flood("--count", "10000000", "--rate", "200", "--hold")
+    port = flood.port
+    proc = subprocess.Popen(incidents(flood.url, "-o", "jsonl"), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            cwd=ROOT, env=client_env(), bufsize=0)
+    arrivals: list[float] = []
+    got = threading.Condition()
+
+    def read() -> None:
+        for _ in proc.stdout:
+            with got:
+                arrivals.append(time.time())
+                got.notify_all()
+
+    threading.Thread(target=read, daemon=True).start()
+
+    def line_after(moment: float, timeout: float = 15.0) -> float | None:
+        with got:
+            got.wait_for(lambda: arrivals and arrivals[-1] > moment, timeout)
+            later = [t for t in arrivals if t > moment]
+            return later[0] if later else None
+
+    try:
+        if line_after(0.0) is None:
+            raise SystemExit("restart: the client never received an event")
+        for _ in range(args.reps):
+            flood.stop()
+            time.sleep(args.down_seconds)
+            flood = Flood("--count", "10000000", "--rate", "200", "--hold", port=port)
+            arrived = line_after(flood.ready_at)
+            delays.append((arrived - flood.ready_at) if arrived else float("inf"))
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+        flood.stop()
+    table(f"first event after a restart ({args.down_seconds:g} s down)", "s", {"incidents": delays}, "{:.2f}")
+
+
+RUNNERS = {"throughput": throughput, "latency": latency, "first": first, "startup": startup,
+           "table": table_view, "memory": memory, "restart": restart}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=50_000)
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--events", type=int, default=200_000, help="throughput flood size")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--smoke", action="store_true", help="tiny and quick: that the harness works")
+    parser.add_argument("--long", type=int, default=1_000_000, help="events in the memory run")
+    parser.add_argument("--rate", type=float, default=1000.0, help="events/s for the latency runs")
+    parser.add_argument("--latency-seconds", type=float, default=5.0)
+    parser.add_argument("--table-rate", type=float, default=10_000.0)
+    parser.add_argument("--table-seconds", type=float, default=20.0)
+    parser.add_argument("--table-incidents", type=int, default=200_000)
+    parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--down-seconds", type=float, default=2.0)
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--smoke", action="store_true", help="every section, tiny: that the harness works")
     args = parser.parse_args()
     if args.smoke:
-        args.events, args.reps = 300, 1
-    Path(QUERY_FILE).write_text(QUERY)
-
-    server, url = flood(args.events)
-    try:
-        runners = clients(url)
-        throughput: dict[str, list[float]] = {name: [] for name in runners}
-        rss: dict[str, list[float]] = {name: [] for name in runners}
-        for _ in range(args.reps):
-            for name, argv in runners.items():  # interleaved: load changes hit every client alike
-                elapsed, peak = measure(argv)
-                throughput[name].append(args.events / elapsed)
-                rss[name].append(peak / 1024)
-    finally:
-        server.kill()
-        server.wait()
-    one, one_url = flood(1)
-    try:
-        first = {name: [measure(argv)[0] for _ in range(args.reps)] for name, argv in clients(one_url).items()}
-    finally:
-        one.kill()
-        one.wait()
-    startup = {
-        "python -c pass": [measure([PY, "-c", "pass"])[0] for _ in range(args.reps)],
-        "incidents --version": [measure([PY, "-m", "incident_cli", "--version"])[0] for _ in range(args.reps)],
-        "incidents --help": [measure([PY, "-m", "incident_cli", "--help"])[0] for _ in range(args.reps)],
-    }
-
-    floor = statistics.median(throughput.get("floor-orjson") or throughput["floor-stdlib"])
-    print(f"## {args.events:,} events, {args.reps} runs each, medians (min-max)\n")
-    print("| throughput | median | range |\n|---|---|---|")
-    for name, values in throughput.items():
-        print(row(name, values, "events/s") + f" {statistics.median(values) / floor:.2f}x floor |")
-    print("\n| peak RSS | median | range |\n|---|---|---|")
-    for name, values in rss.items():
-        print(row(name, values, "MiB", "{:.0f}"))
-    print("\n| one-event run | median | range |\n|---|---|---|")
-    for name, values in first.items():
-        print(row(name, values, "s", "{:.3f}"))
-    print("\n| start-up | median | range |\n|---|---|---|")
-    for name, values in startup.items():
-        print(row(name, values, "s", "{:.3f}"))
+        args.events, args.reps, args.long, args.latency_seconds = 300, 1, 2000, 0.2
+        args.table_rate, args.table_seconds, args.table_incidents, args.idle_seconds = 500.0, 0.5, 3000, 1.0
+        args.down_seconds = 0.5
+    QUERY_FILE.write_text(QUERY)
+    print(f"# bench: {time.strftime('%Y-%m-%d')}, {args.reps} interleaved runs each, medians (min-max)")
+    for name in args.only:
+        RUNNERS[name](args)
 
 
 if __name__ == "__main__":

@@ -11,6 +11,9 @@ MAX_DELAY = 60.0
 MIN_DELAY = 0.1  # full jitter may draw ~0: never spin
 RATE_LIMITED_FACTOR = 4.0  # 4429 / HTTP 429: the server asked us to slow down
 HEALTHY_AFTER = 10.0  # an acked connection up this long resets the attempt count
+# A deploy's restart is over within a few seconds: the first retries wait under `base`,
+# so the stream is back within a second of the server (issue 7), then the ceiling doubles.
+FAST_RETRIES = 8
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +23,7 @@ class BackoffPolicy:
     cap: float = MAX_DELAY
     floor: float = MIN_DELAY
     healthy_after: float = HEALTHY_AFTER
+    fast_retries: int = FAST_RETRIES
 
     def delay(
         self,
@@ -29,11 +33,12 @@ class BackoffPolicy:
         rate_limited: bool = False,
         retry_after: float | None = None,
     ) -> float:
-        """Full jitter: a uniform draw below ``base * factor**(attempt-1)``, capped.
+        """Full jitter: a uniform draw below ``base``, for the first ``fast_retries`` attempts,
+        then below ``base * factor**(attempt - fast_retries)``, capped.
 
         A server's Retry-After is honoured (up to the cap) as the least wait.
         """
-        ceiling = min(self.cap, self.base * self.factor ** max(attempt - 1, 0))
+        ceiling = min(self.cap, self.base * self.factor ** max(attempt - self.fast_retries, 0))
         if rate_limited:
             ceiling = min(self.cap, ceiling * RATE_LIMITED_FACTOR)
         draw = max(self.floor, (rng or random).uniform(0.0, ceiling))

@@ -4,7 +4,7 @@ from incident_cli.backoff import BackoffPolicy
 
 
 def test_delays_grow_to_the_cap_with_jitter_below_the_ceiling():
-    policy = BackoffPolicy(base=1.0, factor=2.0, cap=60.0, floor=0.1)
+    policy = BackoffPolicy(base=1.0, factor=2.0, cap=60.0, floor=0.1, fast_retries=1)
     rng = random.Random(1)
     for attempt in range(1, 12):
         ceiling = min(60.0, 2.0 ** (attempt - 1))
@@ -12,6 +12,15 @@ def test_delays_grow_to_the_cap_with_jitter_below_the_ceiling():
         assert all(0.1 <= d <= ceiling for d in draws)
     late = [policy.delay(20, rng=rng) for _ in range(200)]
     assert max(late) <= 60.0 and max(late) > 30.0  # jitter spreads over the whole range
+
+
+def test_the_first_retries_of_an_outage_stay_under_the_base_then_double():
+    policy = BackoffPolicy(base=1.0, factor=2.0, cap=60.0, floor=0.1, fast_retries=8)
+    rng = random.Random(2)
+    for attempt in range(0, 9):
+        assert all(0.1 <= policy.delay(attempt, rng=rng) <= 1.0 for _ in range(50))
+    later = [policy.delay(10, rng=rng) for _ in range(200)]
+    assert max(later) <= 4.0 and max(later) > 2.0  # doubling resumes from the base: 2 ** (10 - 8)
 
 
 def test_rate_limited_waits_longer():
