@@ -76,6 +76,7 @@ async def handler(ws, args: argparse.Namespace) -> None:
 
 
 async def serve_one(ws, args: argparse.Namespace) -> None:
+    floods = set()  # sent beside the reading, as real servers do: pings are answered meanwhile
     async for raw in ws:
         message = json.loads(raw)
         if message["type"] == "connection_init":
@@ -83,10 +84,18 @@ async def serve_one(ws, args: argparse.Namespace) -> None:
         elif message["type"] == "ping":
             await ws.send('{"type":"pong"}')
         elif message["type"] == "subscribe":
-            op_id = message["id"]
-            await send_all(ws, op_id, args)
-            if not args.hold:
-                await ws.send(json.dumps({"id": op_id, "type": "complete"}))
+            task = asyncio.create_task(flood(ws, message["id"], args))
+            floods.add(task)
+            task.add_done_callback(floods.discard)
+
+
+async def flood(ws, op_id: str, args: argparse.Namespace) -> None:
+    try:
+        await send_all(ws, op_id, args)
+        if not args.hold:
+            await ws.send(json.dumps({"id": op_id, "type": "complete"}))
+    except ConnectionClosed:
+        pass
 
 
 async def main(args: argparse.Namespace) -> None:

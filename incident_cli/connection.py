@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from incident_cli.session import SessionConfig
 
 AUTH_ERROR_CODES = frozenset({"UNAUTHENTICATED"})  # API.md: a token problem, worth a refresh
+STAMP_RESOLUTION = 0.001  # seconds: frames read closer together than this share a received_at
 
 
 class Finished(Exception):
@@ -74,6 +75,7 @@ class Connection:
         self._liveness: str | None = None  # inbound traffic we can count on: "heartbeat", "ka"
         self._ping_sent: float | None = None
         self._last_inbound = monotonic()
+        self._received = (float("-inf"), datetime.now(timezone.utc))  # (monotonic, wall clock) of the last stamp
         self.server_time: float | None = None  # the handshake's Date header, for clock skew
 
     @property
@@ -229,7 +231,7 @@ class Connection:
 
     def _dispatch(self) -> None:
         assert self.proto is not None
-        received_at = datetime.now(timezone.utc)
+        received_at = self._received_at()
         for event in self.proto.events_received():
             match event:
                 case p.Data(id=op_id, payload=payload):
@@ -252,6 +254,15 @@ class Connection:
                     )
                 case p.Closed(code=code, reason=reason, verdict=verdict):
                     self._on_close(code, reason, verdict)
+
+    def _received_at(self) -> datetime:
+        """The wall-clock time of the frame just read; one value for a burst read within a
+        millisecond, so renderers can format it once, not per event (issue 7)."""
+        then, stamp = self._received
+        if self._last_inbound - then >= STAMP_RESOLUTION:
+            stamp = datetime.now(timezone.utc)
+            self._received = (self._last_inbound, stamp)
+        return stamp
 
     def _on_data(self, op_id: str, payload: dict[str, Any], received_at: datetime) -> None:
         errors = payload.get("errors")

@@ -141,10 +141,9 @@ class Acknowledged:
     payload: Any = None
 
 
-@dataclass(frozen=True, kw_only=True)
-class Data:
-    id: str
-    payload: dict[str, Any]
+# A result of an active operation is reported as the `next` (or legacy `data`) message
+# that carried it: the same two fields, and one object fewer per event (issue 7).
+Data = m.Next
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -290,7 +289,7 @@ class ClientProtocol:
         if type(message) is m.Next and self.state is State.READY:
             # Nearly every frame is a result: skip the dispatch below (issue 7, the hot path).
             if message.id in self._active:  # (a) 20: unknown or finished ids are ignored
-                self._events.append(Data(id=message.id, payload=message.payload))
+                self._events.append(message)
             return
         self._handle(message)
 
@@ -325,9 +324,9 @@ class ClientProtocol:
                 self._events.append(Rejected(payload=payload))
             case _ if self.state is not State.READY:
                 self._fail(f"'{_wire_name(message)}' before connection_ack")
-            case m.Next(id=op_id, payload=payload):
+            case m.Next(id=op_id):
                 if op_id in self._active:  # (a) 20: unknown or finished ids are ignored
-                    self._events.append(Data(id=op_id, payload=payload))
+                    self._events.append(message)
             case m.Error(id=op_id, errors=errors):
                 if op_id in self._active:  # (a) 18: terminal, no complete follows
                     self._active.discard(op_id)

@@ -120,49 +120,57 @@ class _Watch:
             self.sync_enabled = True
 
     async def stream(self) -> None:
-        events = self.session.events()
+        batches = self.session.batches()
         loop = asyncio.get_running_loop()
         last_data = loop.time()
         while True:
             idle = self.request.idle_exit
             try:
                 if idle is None:
-                    event = await anext(events)  # no timer per event unless one is asked for
+                    batch = await anext(batches)  # no timer per batch unless one is asked for
                 else:
                     # --idle-exit counts from the last data event: heartbeats and status do not reset it.
                     async with asyncio.timeout(max(0.0, last_data + idle - loop.time())):
-                        event = await anext(events)
+                        batch = await anext(batches)
             except StopAsyncIteration:
                 return
             except TimeoutError:
                 raise _Done("idle") from None
-            if isinstance(event, model.StreamEvent) and not isinstance(event, model.Heartbeat):
-                last_data = loop.time()
-            if isinstance(event, model.StreamEvent) and not (
-                isinstance(event, model.Heartbeat) and event.subscription != "custom"
-            ):
-                await self.on_data(event)
-                continue
-            self.output.report(event)  # heartbeats are liveness, not data
-            if isinstance(event, model.OperationEnded) and event.errors:
-                self.failures.extend(event.errors)
-            if isinstance(event, model.Connected) and self.sync_enabled:
-                await self.sync(event)
-                if self.request.once:
-                    raise _Done("snapshot")
+            for event in batch:
+                if isinstance(event, model.StreamEvent):
+                    if not isinstance(event, model.Heartbeat):
+                        last_data = loop.time()
+                    elif event.subscription != "custom":
+                        self.output.report(event)  # heartbeats are liveness, not data
+                        continue
+                    wanted = self.wanted(event.subscription)
+                    decision = self.index.decide(event, wanted)
+                    if decision is Decision.KEEP:
+                        self.keep(event, None)  # the common case, without a coroutine per event
+                    elif decision is Decision.LOOKUP:
+                        await self.after_lookup(event, wanted)
+                    continue
+                self.output.report(event)
+                if isinstance(event, model.OperationEnded) and event.errors:
+                    self.failures.extend(event.errors)
+                if isinstance(event, model.Connected) and self.sync_enabled:
+                    await self.sync(event)
+                    if self.request.once:
+                        raise _Done("snapshot")
 
     def wanted(self, label: str) -> frozenset[str] | None:
         """The client-side severity filter of the operation an event came from."""
         operation = self.session.operations.get(label)
         return operation.client_severities if operation is not None else None
 
-    async def on_data(self, event: model.StreamEvent) -> None:
-        wanted = self.wanted(event.subscription)
-        decision, learned = self.index.decide(event, wanted), None
-        if decision is Decision.LOOKUP:
-            decision, learned = await self.lookups.resolve(self.index, event, wanted)
-        if decision is Decision.DROP:
-            return
+    async def after_lookup(self, event: model.StreamEvent, wanted: frozenset[str] | None) -> None:
+        """An event whose incident's severity is not known yet: ask the server, then decide."""
+        decision, learned = await self.lookups.resolve(self.index, event, wanted)
+        if decision is not Decision.DROP:
+            self.keep(event, learned)
+
+    def keep(self, event: model.StreamEvent, learned: model.IncidentSeen | None) -> None:
+        """Write an event that passed the filter (``learned``: what a lookup told about it)."""
         if learned is not None:
             self.known.observe(learned)
             self.output.snapshot(learned)  # only for incidents that pass the filter
@@ -170,7 +178,8 @@ class _Watch:
         self.emit(event if severity == event.severity else replace(event, severity=severity))
 
     def emit(self, event: model.StreamEvent) -> None:
-        self.known.observe(event)
+        if self.sync_enabled:  # what was seen matters only to a repair after a gap
+            self.known.observe(event)
         self.output.write(event)
         self.written += 1
         if event.severity in self.request.fail_on:

@@ -36,8 +36,15 @@ class LineSink(Protocol):
     def take_dropped(self) -> int: ...
 
 
+_last_stamp: tuple[datetime | None, str] = (None, "")
+
+
 def _stamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+    """RFC 3339 with ``Z``; a burst of events shares one received_at, formatted once."""
+    global _last_stamp
+    if moment is not _last_stamp[0]:
+        _last_stamp = (moment, moment.isoformat(timespec="microseconds").replace("+00:00", "Z"))
+    return _last_stamp[1]
 
 
 def envelope(event: StreamEvent) -> dict[str, Any]:
