@@ -7,7 +7,6 @@ text (house rule 6); tracebacks never reach a user and never show locals.
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import signal
 import sys
@@ -88,6 +87,7 @@ def quiet_broken_pipe() -> NoReturn:
 def run_command(coroutine_factory) -> None:  # type: ignore[no-untyped-def]
     """Run one async command with the one error and signal policy of the tool."""
     import asyncio  # here, not at the top: --help and every TAB of completion skip its 20 ms
+    import logging
 
     logging.getLogger("websockets").addHandler(logging.NullHandler())
     logging.getLogger("websockets").propagate = False  # DEBUG logs carry Authorization
