@@ -188,7 +188,7 @@ def restart(args: argparse.Namespace) -> None:
             flood = Flood("--count", "10000000", "--rate", "200", "--hold", port=port)
             arrived = line_after(flood.ready_at)
             delays.append((arrived - flood.ready_at) if arrived else float("inf"))
-            time.sleep(0.5)
+            time.sleep(args.settle_seconds)  # a deploy comes after healthy uptime, not in a flapping loop
     finally:
         proc.terminate()
         proc.wait(10)
@@ -213,13 +213,15 @@ def main() -> None:
     parser.add_argument("--table-incidents", type=int, default=200_000)
     parser.add_argument("--idle-seconds", type=float, default=20.0)
     parser.add_argument("--down-seconds", type=float, default=2.0)
+    parser.add_argument("--settle-seconds", type=float, default=11.0,
+                        help="uptime between restarts: over 10 s, the client counts the connection healthy")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--smoke", action="store_true", help="every section, tiny: that the harness works")
     args = parser.parse_args()
     if args.smoke:
         args.events, args.reps, args.long, args.latency_seconds = 300, 1, 2000, 0.2
         args.table_rate, args.table_seconds, args.table_incidents, args.idle_seconds = 500.0, 0.5, 3000, 1.0
-        args.down_seconds = 0.5
+        args.down_seconds, args.settle_seconds = 0.5, 0.5
     QUERY_FILE.write_text(QUERY)
     print(f"# bench: {time.strftime('%Y-%m-%d')}, {args.reps} interleaved runs each, medians (min-max)")
     for name in args.only:
