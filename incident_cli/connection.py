@@ -22,7 +22,6 @@ from incident_cli import protocol as p
 from incident_cli.auth import Token, init_payload
 from incident_cli.errors import (
     AuthError,
-    ClientBug,
     ConfigError,
     Disconnected,
     IncidentsError,
@@ -30,10 +29,11 @@ from incident_cli.errors import (
     ProtocolMismatch,
     Unavailable,
 )
+from incident_cli.liveness import Liveness
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.sanitize import sanitize
-from incident_cli.transport import describe_close, open_connection, same_origin
+from incident_cli.transport import close_error, describe_close, open_connection, same_origin, server_date
 
 if TYPE_CHECKING:
     from incident_cli.session import SessionConfig
@@ -72,9 +72,7 @@ class Connection:
         self.refused_modern = False  # a legacy-only server turned graphql-transport-ws away
         self.closing = False  # we closed it: a close is the end, not a disconnect
         self.frames = 0
-        self._liveness: str | None = None  # inbound traffic we can count on: "heartbeat", "ka"
-        self._ping_sent: float | None = None
-        self._last_inbound = monotonic()
+        self.liveness = Liveness(config.deadlines(), monotonic())
         self._received = (float("-inf"), datetime.now(timezone.utc))  # (monotonic, wall clock) of the last stamp
         self.server_time: float | None = None  # the handshake's Date header, for clock skew
 
@@ -104,7 +102,7 @@ class Connection:
                     f"the server redirected to another origin ({sanitize(self.ws.request.headers.get('Host', '?'))}); "
                     "not sending the token there"
                 )
-            self.server_time = _server_date(self.ws)
+            self.server_time = server_date(self.ws)
             self.proto = p.ClientProtocol(Dialect(self.ws.subprotocol))  # websockets refuses unoffered values
             self.proto.send_init(init_payload(self.token))
             await self.flush()
@@ -124,11 +122,11 @@ class Connection:
         assert self.proto is not None
         if self.proto.dialect is not Dialect.TRANSPORT_WS:
             return False
-        self._ping_sent = self._monotonic()
+        self.liveness.pinged(self._monotonic())
         self.proto.send_ping({"check": True})
         await self.flush()
         async with asyncio.timeout(self.config.ack_timeout):
-            while self._ping_sent is not None:
+            while self.liveness.ping_sent is not None:
                 await self.read_one()
         return True
 
@@ -204,7 +202,7 @@ class Connection:
         except ConnectionClosed as closed:
             self._closed(closed)
         else:
-            self._last_inbound = self._monotonic()
+            self.liveness.inbound(self._monotonic())
             self.frames += 1
             if isinstance(frame, str):
                 self.proto.receive_text(frame)
@@ -244,9 +242,9 @@ class Connection:
                     detail = "; ".join(model.error_messages(payload)) or "no reason given"
                     raise AuthError(f"the server refused the connection: {sanitize(detail)}")
                 case p.Alive():
-                    if self._liveness is None and self.proto.dialect is Dialect.LEGACY:
-                        self._liveness = "ka"
-                    self._ping_sent = None
+                    if self.proto.dialect is Dialect.LEGACY:
+                        self.liveness.expect("ka")
+                    self.liveness.answered()
                 case p.Violation(reason=reason):
                     self.closing = True
                     self.pending = ProtocolMismatch(
@@ -259,9 +257,10 @@ class Connection:
         """The wall-clock time of the frame just read; one value for a burst read within a
         millisecond, so renderers can format it once, not per event (issue 7)."""
         then, stamp = self._received
-        if self._last_inbound - then >= STAMP_RESOLUTION:
+        now = self.liveness.last_inbound
+        if now - then >= STAMP_RESOLUTION:
             stamp = datetime.now(timezone.utc)
-            self._received = (self._last_inbound, stamp)
+            self._received = (now, stamp)
         return stamp
 
     def _on_data(self, op_id: str, payload: dict[str, Any], received_at: datetime) -> None:
@@ -288,7 +287,7 @@ class Connection:
         if data is not None:
             event = model.stream_event(operation.label, data, received_at)
             if isinstance(event, model.Heartbeat):
-                self._liveness = "heartbeat"  # from now on, silence means trouble
+                self.liveness.expect("heartbeat")  # from now on, silence means trouble
             self._emit(event)
 
     def _on_failed(self, op_id: str, errors: list[Any]) -> None:
@@ -339,32 +338,20 @@ class Connection:
                     "--max-message-size raises it"
                 )
             raise Disconnected(described, rate_limited=verdict.cause is p.Cause.RATE_LIMITED)
-        raise _fatal(verdict.cause, described)
+        raise close_error(verdict.cause, described)
 
     # ---- liveness ----------------------------------------------------------------------
 
     async def _watch_liveness(self) -> None:
-        """GraphQL ping/pong with a deadline, and silence watchdogs for heartbeats and `ka`.
-
-        websockets' own keepalive runs underneath; this also catches a server whose
-        WebSocket layer answers while its GraphQL layer is stuck.
-        """
-        config, proto, ws = self.config, self.proto, self.ws
+        """Ask the liveness rules every tick; ping, or give the socket up, as they say."""
+        proto, ws, liveness = self.proto, self.ws, self.liveness
         assert proto is not None and ws is not None
-        interval = config.ping_interval
-        tick = min(1.0, config.heartbeat_timeout / 4, config.keepalive_timeout / 4, *([interval / 4] if interval else []))
-        next_ping = self._monotonic() + interval if interval else None
+        tick = liveness.deadlines.tick()
+        liveness.start_pinging(self._monotonic())
         while True:
             await asyncio.sleep(tick)
             now = self._monotonic()
-            silence = now - self._last_inbound
-            reason = None
-            if self._ping_sent is not None and config.ping_timeout and now - self._ping_sent > config.ping_timeout:
-                reason = f"no pong within {config.ping_timeout:g} s"
-            elif self._liveness == "heartbeat" and silence > config.heartbeat_timeout:
-                reason = f"no heartbeat or other message for {silence:.0f} s"
-            elif self._liveness == "ka" and silence > config.keepalive_timeout:
-                reason = f"no keep-alive from the server for {silence:.0f} s"
+            reason = liveness.verdict(now)
             if reason is not None:
                 self.pending = Disconnected(f"the connection went silent: {reason}")
                 proto.close(p.OUR_LIVENESS_TIMEOUT, "liveness timeout")
@@ -373,12 +360,10 @@ class Connection:
                         await self.flush()
                 ws.transport.abort()  # a half-open socket would not complete a close handshake
                 return
-            if next_ping is not None and now >= next_ping and proto.dialect is Dialect.TRANSPORT_WS:
-                if self._ping_sent is None:
-                    self._ping_sent = now
-                    proto.send_ping()
-                    await self.flush()
-                next_ping = now + interval
+            if proto.dialect is Dialect.TRANSPORT_WS and liveness.ping_due(now):
+                liveness.pinged(now)
+                proto.send_ping()
+                await self.flush()
 
     # ---- plumbing ----------------------------------------------------------------------
 
@@ -412,26 +397,5 @@ class Connection:
         self.queries.clear()
 
 
-def _server_date(ws: ClientConnection) -> float | None:
-    """The server's clock, from the handshake response's Date header (RFC 9110), if any."""
-    from email.utils import parsedate_to_datetime
-
-    value = ws.response.headers.get("Date") if ws.response is not None else None
-    try:
-        return parsedate_to_datetime(value).timestamp() if value else None
-    except (TypeError, ValueError):
-        return None
-
-
 def _joined(messages: tuple[str, ...]) -> str:
     return "; ".join(sanitize(message) for message in messages) or "the server reported an error"
-
-
-def _fatal(cause: p.Cause, described: str) -> IncidentsError:
-    if cause is p.Cause.AUTH:
-        return AuthError(f"the server rejected the credentials: {described}")
-    if cause is p.Cause.CLIENT_BUG:
-        return ClientBug(f"the server says our messages are invalid: {described}")
-    if cause is p.Cause.REJECTED:
-        return OperationRejected(f"the server rejected the operation: {described}")
-    return ProtocolMismatch(f"the server ended the connection: {described}")

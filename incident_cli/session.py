@@ -26,6 +26,7 @@ from incident_cli.connection import Connection, Finished
 from incident_cli.credentials import Credentials, StaticCredentials
 from incident_cli.errors import AuthError, Disconnected, IncidentsError, Unavailable
 from incident_cli.inbox import Inbox
+from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 
@@ -66,6 +67,14 @@ class SessionConfig:
     proxy: bool = True  # honour proxy environment variables (never for loopback)
     ssl: Any = None  # an ssl.SSLContext for wss://, or None for the default
 
+    def deadlines(self) -> Deadlines:
+        return Deadlines(
+            ping_interval=self.ping_interval,
+            ping_timeout=self.ping_timeout,
+            heartbeat_timeout=self.heartbeat_timeout,
+            keepalive_timeout=self.keepalive_timeout,
+        )
+
 
 def refresh_delay(expires_at: float | None, now: float) -> float | None:
     """Seconds until a token expiring at ``expires_at`` should be replaced (pure policy)."""
@@ -75,7 +84,6 @@ def refresh_delay(expires_at: float | None, now: float) -> float | None:
     return max(0.0, remaining - min(REFRESH_LEAD_MAX, REFRESH_LEAD_SHARE * max(remaining, 0.0)))
 
 
-_END = object()
 logger = logging.getLogger(__name__)
 
 
@@ -129,25 +137,14 @@ class Session:
         # A normal end says 1000; leaving because of a signal or an error says 1001, going away.
         await self.stop(1000 if exc_type is None else 1001, "" if exc_type is None else "client going away")
 
-    async def batches(self) -> AsyncIterator[list[model.Event]]:
+    def batches(self) -> AsyncIterator[list[model.Event]]:
         """Model events in order, as many at a time as are waiting, until every operation
         has ended; then the fatal error, if any, is raised.
 
         A flood arrives many frames per socket read: handing them over in one list costs
         the consumer one wake-up instead of one per event (issue 7).
         """
-        inbox = self._inbox
-        while True:
-            items = await inbox.take_all()
-            for index, item in enumerate(items):
-                if item is _END or isinstance(item, BaseException):
-                    if index:
-                        yield items[:index]
-                    if item is _END:
-                        inbox.put(_END)  # later readers see the end too
-                        return
-                    raise item
-            yield items
+        return self._inbox.batches()
 
     async def events(self) -> AsyncIterator[model.Event]:
         """Model events one at a time (see batches)."""
@@ -190,12 +187,12 @@ class Session:
         except (Finished, asyncio.CancelledError):
             pass
         except IncidentsError as error:
-            self._inbox.put(error)
+            self._inbox.close(error)
         except Exception as bug:  # noqa: BLE001 - never leave the consumer waiting on a dead session
-            self._inbox.put(bug)
+            self._inbox.close(bug)
         finally:
             self._ready.clear()
-        self._inbox.put(_END)
+        self._inbox.close()
 
     async def _connect_forever(self) -> None:
         attempt = 1

@@ -16,8 +16,17 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, S
 from websockets.exceptions import InvalidMessage as HandshakeEOF
 
 from incident_cli import __version__
+from incident_cli import protocol as p
 from incident_cli.auth import Token, upgrade_headers
-from incident_cli.errors import AuthError, ConfigError, Disconnected, IncidentsError, ProtocolMismatch
+from incident_cli.errors import (
+    AuthError,
+    ClientBug,
+    ConfigError,
+    Disconnected,
+    IncidentsError,
+    OperationRejected,
+    ProtocolMismatch,
+)
 from incident_cli.messages import OFFERED_SUBPROTOCOLS, Dialect
 from incident_cli.sanitize import sanitize
 
@@ -128,3 +137,25 @@ def same_origin(url: str, ws: ClientConnection) -> bool:
     except ValueError:
         return False
     return actual == expected
+
+
+def server_date(ws: ClientConnection) -> float | None:
+    """The server's clock, from the handshake response's Date header (RFC 9110), if any."""
+    from email.utils import parsedate_to_datetime
+
+    value = ws.response.headers.get("Date") if ws.response is not None else None
+    try:
+        return parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def close_error(cause: p.Cause, described: str) -> IncidentsError:
+    """The fatal error for a close the protocol core judged fatal, by its cause."""
+    if cause is p.Cause.AUTH:
+        return AuthError(f"the server rejected the credentials: {described}")
+    if cause is p.Cause.CLIENT_BUG:
+        return ClientBug(f"the server says our messages are invalid: {described}")
+    if cause is p.Cause.REJECTED:
+        return OperationRejected(f"the server rejected the operation: {described}")
+    return ProtocolMismatch(f"the server ended the connection: {described}")

@@ -41,3 +41,31 @@ def test_a_cancelled_taker_leaves_the_inbox_usable():
         assert await asyncio.wait_for(inbox.take_all(), 1) == [1]
 
     asyncio.run(main())
+
+
+def test_batches_end_at_close_with_everything_put_before_it():
+    async def main():
+        inbox: Inbox[int] = Inbox()
+        inbox.put(1)
+        inbox.put(2)
+        inbox.close()
+        inbox.put(3)  # after the end: dropped
+        assert [batch async for batch in inbox.batches()] == [[1, 2]]
+        assert [batch async for batch in inbox.batches()] == []  # a later reader sees the end too
+
+    asyncio.run(main())
+
+
+def test_the_closing_error_comes_after_the_items():
+    async def main():
+        inbox: Inbox[str] = Inbox()
+        batches = inbox.batches()
+        inbox.put("a")
+        assert await anext(batches) == ["a"]
+        inbox.put("b")
+        inbox.close(RuntimeError("server gone"))
+        assert await anext(batches) == ["b"]
+        with pytest.raises(RuntimeError, match="server gone"):
+            await anext(batches)
+
+    asyncio.run(main())

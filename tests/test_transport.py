@@ -1,7 +1,10 @@
 import pytest
 
-from incident_cli.errors import AuthError, Disconnected, ProtocolMismatch
-from incident_cli.transport import describe_close, http_failure, is_loopback
+from types import SimpleNamespace
+
+from incident_cli import protocol as p
+from incident_cli.errors import AuthError, ClientBug, Disconnected, OperationRejected, ProtocolMismatch
+from incident_cli.transport import close_error, describe_close, http_failure, is_loopback, server_date
 
 
 @pytest.mark.parametrize(
@@ -32,3 +35,23 @@ def test_describe_close_sanitises_and_bounds_the_reason():
     assert describe_close(1012, "") == "closed with 1012"
     described = describe_close(4403, "\x1b]0;x\x07" + "y" * 300)
     assert "\x1b" not in described and len(described) < 160
+
+
+@pytest.mark.parametrize(
+    ("cause", "kind"),
+    [(p.Cause.AUTH, AuthError), (p.Cause.CLIENT_BUG, ClientBug), (p.Cause.REJECTED, OperationRejected),
+     (p.Cause.PROTOCOL, ProtocolMismatch)],
+)
+def test_close_error_by_cause(cause, kind):
+    error = close_error(cause, "4403 Forbidden")
+    assert isinstance(error, kind) and "4403 Forbidden" in str(error)
+
+
+def test_server_date_from_the_handshake_response():
+    def ws(date):
+        return SimpleNamespace(response=SimpleNamespace(headers={"Date": date} if date else {}))
+
+    assert server_date(ws("Fri, 27 Nov 2026 19:00:00 GMT")) == 1795806000.0
+    assert server_date(ws("not a date")) is None
+    assert server_date(ws(None)) is None
+    assert server_date(SimpleNamespace(response=None)) is None
