@@ -233,7 +233,8 @@ class IncidentSeen(StreamEvent):
 
     @_once
     def incident_id(self) -> str | None:  # type: ignore[override]
-        return _text(self.data.get("id")) if isinstance(self.data, dict) else None
+        value = self.data.get("id") if isinstance(self.data, dict) else None
+        return value if type(value) is str else _text(value)  # ids are strings but for odd servers
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -136,11 +136,13 @@ class _Watch:
                 return
             except TimeoutError:
                 raise _Done("idle") from None
+            if idle is not None and any(
+                isinstance(event, model.StreamEvent) and not isinstance(event, model.Heartbeat) for event in batch
+            ):
+                last_data = loop.time()
             for event in batch:
                 if isinstance(event, model.StreamEvent):
-                    if not isinstance(event, model.Heartbeat):
-                        last_data = loop.time()
-                    elif event.subscription != "custom":
+                    if isinstance(event, model.Heartbeat) and event.subscription != "custom":
                         self.output.report(event)  # heartbeats are liveness, not data
                         continue
                     wanted = self.wanted(event.subscription)
