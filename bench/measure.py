@@ -90,7 +90,7 @@ def run(argv: list[str], *, stdin: Path | None = None, timeout: float = 600.0, s
     started = time.perf_counter()
     with open(os.devnull, "wb") as sink, open(stdin or os.devnull, "rb") as source, tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(argv, stdin=source, stdout=sink, stderr=errors, cwd=ROOT, env=client_env())
-        samples = _sample_rss(proc.pid) if sample_rss else None
+        samples = _RssSampler(proc.pid) if sample_rss else None
         status, usage = _wait(proc, timeout)
         elapsed = time.perf_counter() - started
         errors.seek(0)
@@ -196,7 +196,3 @@ class _RssSampler(threading.Thread):
         self.done.set()
         self.join()
         return self.samples
-
-
-def _sample_rss(pid: int) -> _RssSampler:
-    return _RssSampler(pid)

@@ -73,7 +73,7 @@ class Connection:
         self.closing = False  # we closed it: a close is the end, not a disconnect
         self.frames = 0
         self.liveness = Liveness(config.deadlines(), monotonic())
-        self._received = (float("-inf"), datetime.now(timezone.utc))  # (monotonic, wall clock) of the last stamp
+        self._received: tuple[float, datetime | None] = (float("-inf"), None)  # (monotonic, wall clock) of the last stamp
         self.server_time: float | None = None  # the handshake's Date header, for clock skew
 
     @property
@@ -258,7 +258,7 @@ class Connection:
         millisecond, so renderers can format it once, not per event (issue 7)."""
         then, stamp = self._received
         now = self.liveness.last_inbound
-        if now - then >= STAMP_RESOLUTION:
+        if stamp is None or now - then >= STAMP_RESOLUTION:
             stamp = datetime.now(timezone.utc)
             self._received = (now, stamp)
         return stamp
