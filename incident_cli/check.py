@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from incident_cli.connection import Connection
+from incident_cli.connection import Connection, open_once
 from incident_cli.credentials import Credentials
 from incident_cli.errors import Disconnected, Unavailable
 from incident_cli.operations import active_incidents_query
+from incident_cli.queries import QueryRoute
+from incident_cli.redact import display_url
 from incident_cli.session import SessionConfig
 
 
@@ -26,27 +28,22 @@ class CheckResult:
     ping_ms: float | None  # None on the legacy protocol: it has no ping
     query_ms: float | None
     active_incidents: int | None
+    queries: str | None  # where the server answers queries: "websocket" or "http"
 
 
 async def check(
     config: SessionConfig, credentials: Credentials, *, query: bool = True, clock: Callable[[], float] = time.perf_counter
 ) -> CheckResult:
-    connection = Connection(
-        config,
-        token=await credentials.current(),
-        offer=config.dialect,
-        emit=lambda _event: None,
-        ended=lambda *_: None,
-        monotonic=time.monotonic,
-    )
+    token = await credentials.current()
     started = clock()
+    connection: Connection | None = None
     try:
-        await connection.open()
+        connection = await open_once(config, token, monotonic=time.monotonic)
         opened = clock()
         pinged = clock() if await connection.round_trip() else None
-        total, answered = None, None
+        total, answered, route = None, None, QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy)
         if query:
-            data = await connection.ask(active_incidents_query(page_size=1))
+            data = await route.run(active_incidents_query(page_size=1), connection.ask, connection.token)
             answered = clock()
             total = _total(data)
     except Disconnected as failure:
@@ -54,14 +51,16 @@ async def check(
     except TimeoutError:
         raise Unavailable("the server stopped answering") from None
     finally:
-        await _close(connection)
+        if connection is not None:
+            await _close(connection)
     return CheckResult(
-        server=config.url,
+        server=display_url(config.url),
         subprotocol=connection.dialect.value,
         handshake_ms=(opened - started) * 1000,
         ping_ms=None if pinged is None else (pinged - opened) * 1000,
         query_ms=None if answered is None else (answered - (pinged or opened)) * 1000,
         active_incidents=total,
+        queries=None if not query else ("http" if route.over_http else "websocket"),
     )
 
 

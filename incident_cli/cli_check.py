@@ -53,7 +53,8 @@ def check(
         if result.query_ms is not None:
             count = f" ({result.active_incidents} active incidents)" if result.active_incidents is not None else ""
             parts.append(f"query {result.query_ms:.1f} ms{count}")
-        sys.stdout.write(f"ok: {result.server} speaks {result.subprotocol}; {', '.join(parts)}\n")
+        over = "; queries over HTTP" if result.queries == "http" else ""
+        sys.stdout.write(f"ok: {result.server} speaks {result.subprotocol}{over}; {', '.join(parts)}\n")
 
     run_command(run)
 

@@ -44,6 +44,13 @@ def demo(
     schema_variant: Annotated[
         str, typer.Option("--schema-variant", help="reference, or drifted: the schema drift API.md describes.")
     ] = "reference",
+    http: Annotated[
+        bool, typer.Option("--http/--no-http", help="Also answer GraphQL queries at POST /graphql on the same port.")
+    ] = False,
+    socket_queries: Annotated[
+        bool,
+        typer.Option("--socket-queries/--no-socket-queries", help="Answer queries over the WebSocket (--no-socket-queries: subscriptions only, as some servers do)."),
+    ] = True,
     fault: Annotated[
         Optional[list[str]], typer.Option("--fault", hidden=True, help="Fault knob key=value (tests).")
     ] = None,
@@ -87,10 +94,14 @@ def demo(
         token_lifetime=token_lifetime,
         ssl=server_ssl,
         schema_variant=schema_variant,
+        http=http,
+        socket_queries=socket_queries,
     )
 
     def ready(server) -> None:  # type: ignore[no-untyped-def]
         sys.stderr.write(f"incidents demo: serving {server.url} (seed {seed}, {rate:g} changes/s)\n")
+        if http:
+            sys.stderr.write(f"incidents demo: queries at POST {server.http_url}\n")
         if server.refresh is not None:
             sys.stderr.write(f"incidents demo: token refresh at {server.refresh.url}\n")
         if print_token:

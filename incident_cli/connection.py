@@ -397,5 +397,23 @@ class Connection:
         self.queries.clear()
 
 
+async def open_once(config: SessionConfig, token: Token | None, *, monotonic: Callable[[], float]) -> Connection:
+    """One connection for a one-off job (check, schema): opened once, following a
+    legacy-only server's refusal of graphql-transport-ws once (PROTOCOL.md (b) 4)."""
+    offer = config.dialect
+    for _ in range(2):
+        connection = Connection(
+            config, token=token, offer=offer, emit=lambda _event: None, ended=lambda *_: None, monotonic=monotonic
+        )
+        try:
+            await connection.open()
+            return connection
+        except Disconnected as failure:
+            if not (failure.immediate and connection.refused_modern):
+                raise
+            offer = Dialect.LEGACY
+    raise Disconnected("the server refused both graphql-transport-ws and graphql-ws")
+
+
 def _joined(messages: tuple[str, ...]) -> str:
     return "; ".join(sanitize(message) for message in messages) or "the server reported an error"

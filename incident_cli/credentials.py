@@ -8,7 +8,6 @@ server rejects the token or it is about to expire; ``expires_at`` says when that
 from __future__ import annotations
 
 import asyncio
-import json
 import ssl
 from pathlib import Path
 from typing import Protocol
@@ -123,11 +122,14 @@ class RefreshingCredentials:
 
     refreshable = True
 
-    def __init__(self, first: Credentials | None, refresh_token: Token, url: str, ssl_context: ssl.SSLContext | None) -> None:
+    def __init__(
+        self, first: Credentials | None, refresh_token: Token, url: str, ssl_context: ssl.SSLContext | None, proxy: bool = True
+    ) -> None:
         self._first = first
         self._refresh_token = refresh_token
         self._url = url
         self._ssl = ssl_context
+        self._proxy = proxy
         self._token: Token | None = None
         self._expires_at: float | None = None
 
@@ -152,28 +154,20 @@ class RefreshingCredentials:
         return token
 
     def _post(self) -> dict[str, object]:
-        import urllib.error  # only with a refresh endpoint: most runs never pay its 10 ms import
-        import urllib.request
+        from incident_cli.http import post_json  # only with a refresh endpoint: most runs never pay its import
 
-        body = json.dumps({"refreshToken": self._refresh_token.reveal()}).encode()
-        request = urllib.request.Request(
-            self._url, data=body, method="POST", headers={"Content-Type": "application/json", "Accept": "application/json"}
+        # The same rules as queries: TLS context, proxies, and no redirect to another origin.
+        answer = post_json(
+            self._url, {"refreshToken": self._refresh_token.reveal()}, ssl_context=self._ssl, proxy=self._proxy,
+            timeout=REFRESH_TIMEOUT,
         )
-        try:
-            with urllib.request.urlopen(request, timeout=REFRESH_TIMEOUT, context=self._ssl) as response:  # noqa: S310
-                answer = json.loads(response.read(1024 * 1024))
-        except urllib.error.HTTPError as exc:
-            if exc.code in (400, 401, 403):
-                raise AuthError(f"the refresh endpoint rejected the refresh token (HTTP {exc.code})") from None
-            raise Unavailable(f"the refresh endpoint answered HTTP {exc.code}") from None
-        except (urllib.error.URLError, OSError, TimeoutError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise Unavailable(f"cannot reach the refresh endpoint {self._url}: {reason}") from None
-        except ValueError:
-            raise Unavailable("the refresh endpoint did not answer JSON") from None
-        if not isinstance(answer, dict):
-            raise Unavailable("the refresh endpoint's answer is not a JSON object")
-        return answer
+        if answer.status in (400, 401, 403):
+            raise AuthError(f"the refresh endpoint rejected the refresh token (HTTP {answer.status})")
+        if answer.status != 200:
+            raise Unavailable(f"the refresh endpoint answered HTTP {answer.status}")
+        if not isinstance(answer.body, dict):
+            raise Unavailable("the refresh endpoint did not answer a JSON object")
+        return answer.body
 
 
 def _base(secret: Secret | None) -> Credentials | None:
@@ -193,4 +187,4 @@ def make_credentials(settings: Settings, ssl_context: ssl.SSLContext | None = No
     if refresh is None:
         return base or StaticCredentials(None)
     refresh_token = refresh.value if refresh.value is not None else read_secret_file(refresh.path, "refresh token file")  # type: ignore[arg-type]
-    return RefreshingCredentials(base, refresh_token, settings.effective_refresh_url, ssl_context)
+    return RefreshingCredentials(base, refresh_token, settings.effective_refresh_url, ssl_context, settings.proxy)

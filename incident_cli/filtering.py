@@ -1,9 +1,13 @@
-"""Client-side severity filtering, for streams the server cannot filter.
+"""Severity filtering on the client, and the truth of every severity shown under --severity.
 
-``incidentStateChanges`` takes no ``severities`` argument, so with ``--severity`` the
-client must know each incident's severity. It learns them from the events that carry one
-and from server-filtered streams; for an incident it has never seen it asks for a
-lookup. Pure: the caller runs the lookup query.
+``incidentStateChanges`` takes no ``severities`` argument, so with ``--severity`` the client
+must know each incident's severity. It learns from every place a severity is known: events
+that carry one (new and critical incidents, alerts), streams the server filtered (an
+``incidentUpdates`` event asked for with ``severities: [P0, P1]`` says "P0 or P1"), the
+backfill and lookups. An event about an incident whose severity is not known is looked up;
+when no lookup can tell, an event under --severity is held back (``HeldBack``) until the
+severity is learned: never shown unfiltered, never with a null severity. Pure: the caller
+runs the lookups.
 """
 
 from __future__ import annotations
@@ -14,49 +18,65 @@ from enum import Enum
 from incident_cli.model import AlertReceived, IncidentSeen, StreamEvent
 
 MAX_KNOWN = 10_000  # incidents remembered; bounded so days of streaming stay flat
+HOLD_LIMIT = 1_000  # events held back at most; past it the oldest are let go
 
 
 class Decision(Enum):
     KEEP = "keep"
     DROP = "drop"
-    LOOKUP = "lookup"  # severity unknown: ask the server, then decide()
+    LOOKUP = "lookup"  # the exact severity is not known: ask the server, then decide() again
+    HOLD = "hold"  # not known, no lookup can tell, and a filter must not be shown unverified
 
 
-# A stream the server filtered told us an incident matches, without saying which severity.
-MATCHED = "matched"
 # The server was asked and does not know the incident.
 UNKNOWN = "unknown"
 
 
 class SeverityIndex:
-    """Incident id -> severity (or MATCHED / UNKNOWN), least recently used forgotten first."""
+    """Incident id -> its severity, UNKNOWN, or the set it is known to be one of (LRU-bounded)."""
 
     def __init__(self, capacity: int = MAX_KNOWN) -> None:
-        self._known: OrderedDict[str, str] = OrderedDict()
+        self._known: OrderedDict[str, str | frozenset[str]] = OrderedDict()
         self._capacity = capacity
 
     def learn(self, incident_id: str | None, severity: str | None) -> None:
+        """An exact severity (or UNKNOWN), from an event, a listing or a lookup."""
         if incident_id is None or severity is None:
             return
-        if severity == MATCHED and self._known.get(incident_id, MATCHED) != MATCHED:
-            return  # an exact severity beats "matched"
-        self._known[incident_id] = severity
-        self._known.move_to_end(incident_id)
-        while len(self._known) > self._capacity:
-            self._known.popitem(last=False)
+        if severity == UNKNOWN and isinstance(self._known.get(incident_id), str):
+            return  # what we knew stays true
+        self._put(incident_id, severity)
+
+    def learn_within(self, incident_id: str | None, severities: frozenset[str]) -> None:
+        """The server filtered the stream to ``severities``: the incident has one of them."""
+        if incident_id is None:
+            return
+        known = self._known.get(incident_id)
+        if isinstance(known, str) and known != UNKNOWN:
+            self._known.move_to_end(incident_id)
+            return  # an exact severity beats a range
+        self._put(incident_id, severities & known if isinstance(known, frozenset) else severities)
 
     def severity_of(self, incident_id: str | None) -> str | None:
-        severity = self._known.get(incident_id) if incident_id is not None else None
-        return None if severity in (None, MATCHED, UNKNOWN) else severity
+        known = self._known.get(incident_id) if incident_id is not None else None
+        return known if isinstance(known, str) and known != UNKNOWN else None
 
     def __len__(self) -> int:
         return len(self._known)
 
-    def decide(self, event: StreamEvent, wanted: frozenset[str] | None) -> Decision:
-        """Keep, drop or look up ``event`` from an operation whose client-side filter is ``wanted``.
+    def decide(
+        self,
+        event: StreamEvent,
+        *,
+        wanted: frozenset[str] | None = None,
+        within: frozenset[str] | None = None,
+        strict: bool = False,
+    ) -> Decision:
+        """Keep, drop, look up or hold ``event``.
 
-        LOOKUP means the exact severity is not known yet: to filter (``wanted`` set) or to
-        fill in the envelope's severity. After a lookup, ``learn`` and ask again.
+        ``wanted``: the severities the client must check (the server could not filter).
+        ``within``: the server filtered the event's stream to these severities.
+        ``strict``: the user filters by severity, so a shown event needs its exact severity.
         """
         if isinstance(event, (IncidentSeen, AlertReceived)):
             if isinstance(event, IncidentSeen):
@@ -65,18 +85,67 @@ class SeverityIndex:
         incident_id = event.incident_id
         if incident_id is None:
             return Decision.KEEP  # heartbeats and custom data carry no incident
+        if within is not None:
+            self.learn_within(incident_id, within)
         known = self._known.get(incident_id)
-        if known is None and wanted is None:
-            self.learn(incident_id, MATCHED)  # the server filtered this stream (or nothing was asked)
-        if known is None or known == MATCHED:
-            return Decision.LOOKUP
         if known == UNKNOWN:
-            return Decision.KEEP if wanted is None else Decision.DROP
-        return Decision.KEEP if wanted is None or known in wanted else Decision.DROP
+            return Decision.HOLD if strict or wanted is not None else Decision.KEEP
+        if isinstance(known, str):
+            return Decision.KEEP if wanted is None or known in wanted else Decision.DROP
+        if known is not None and wanted is not None and known.isdisjoint(wanted):
+            return Decision.DROP  # a server-filtered stream already told us enough
+        return Decision.LOOKUP
 
-    def undecided(self, incident_id: str | None, wanted: frozenset[str] | None) -> Decision:
-        """The decision when no lookup can be made: keep unless the index proves a mismatch."""
-        known = self._known.get(incident_id) if incident_id is not None else None
-        if wanted is None or known in (None, MATCHED, UNKNOWN):
-            return Decision.KEEP  # unverified beats lost
-        return Decision.KEEP if known in wanted else Decision.DROP
+    def undecided(self, *, wanted: frozenset[str] | None, strict: bool) -> Decision:
+        """The decision when no lookup can be made: without a filter the event is shown (its
+        severity unknown); under one it is held back rather than shown unverified."""
+        return Decision.HOLD if strict or wanted is not None else Decision.KEEP
+
+    def _put(self, incident_id: str, value: str | frozenset[str]) -> None:
+        self._known[incident_id] = value
+        self._known.move_to_end(incident_id)
+        while len(self._known) > self._capacity:
+            self._known.popitem(last=False)
+
+
+class HeldBack:
+    """Events held until their incident's severity is known, oldest let go first past ``limit``."""
+
+    def __init__(self, limit: int = HOLD_LIMIT) -> None:
+        self._held: OrderedDict[str, list[tuple[StreamEvent, frozenset[str] | None]]] = OrderedDict()
+        self._limit = limit
+        self._count = 0
+        self.let_go = 0  # held events that were never shown
+
+    def __len__(self) -> int:
+        return self._count
+
+    def hold(self, event: StreamEvent, wanted: frozenset[str] | None) -> None:
+        incident_id = event.incident_id
+        if incident_id is None:
+            return
+        self._held.setdefault(incident_id, []).append((event, wanted))
+        self._count += 1
+        while self._count > self._limit:
+            oldest = next(iter(self._held))
+            events = self._held[oldest]
+            events.pop(0)
+            if not events:
+                del self._held[oldest]
+            self._count -= 1
+            self.let_go += 1
+
+    def release(self, incident_id: str | None) -> list[tuple[StreamEvent, frozenset[str] | None]]:
+        """The events held for ``incident_id``, oldest first, now that its severity is known."""
+        if incident_id is None or not self._held:
+            return []
+        events = self._held.pop(incident_id, [])
+        self._count -= len(events)
+        return events
+
+    def close(self) -> int:
+        """Let go of everything still held; the number of events never shown, in all."""
+        self.let_go += self._count
+        self._held.clear()
+        self._count = 0
+        return self.let_go

@@ -333,6 +333,14 @@ class ServerWarning:
 
 
 @dataclass(frozen=True, kw_only=True)
+class ClientWarning:
+    """Something this tool has to tell about itself: a filter that cannot be verified, a
+    clock that is off, a refresh that failed. One line, said once."""
+
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class OperationEnded:
     """The server ended one operation: completed, or with errors (terminal)."""
 
@@ -370,7 +378,15 @@ class CredentialsRefreshed:
 
 
 StatusEvent = (
-    Connected | Reconnecting | ServerWarning | OperationEnded | GapRepaired | OutputDropped | CredentialsRefreshed | Notice
+    Connected
+    | Reconnecting
+    | ServerWarning
+    | ClientWarning
+    | OperationEnded
+    | GapRepaired
+    | OutputDropped
+    | CredentialsRefreshed
+    | Notice
 )
 Event = StreamEvent | StatusEvent
 

@@ -77,6 +77,8 @@ class Operation:
     operation_name: str | None = None
     # Severities the server could not filter on for this operation: the client filters.
     client_severities: frozenset[str] | None = field(default=None)
+    # Severities the server filtered this operation's events to: each is about one of them.
+    server_severities: frozenset[str] | None = field(default=None)
 
 
 def parse_severities(text: str | None) -> tuple[str, ...]:
@@ -134,6 +136,7 @@ def subscription(name: str, *, severities: tuple[str, ...] = ()) -> Operation:
         variables=variables or None,
         operation_name=op_name,
         client_severities=client_severities(spec.root, severities, server_filters=spec.takes_severities),
+        server_severities=server_severities(spec.root, severities, server_filters=spec.takes_severities),
     )
 
 
@@ -146,6 +149,13 @@ def client_severities(root: str, severities: tuple[str, ...], *, server_filters:
         narrower = frozenset(severities) & {"P0", "P1"}
         return narrower if narrower != {"P0", "P1"} else None
     return frozenset(severities)
+
+
+def server_severities(root: str, severities: tuple[str, ...], *, server_filters: bool) -> frozenset[str] | None:
+    """The severities the server restricts the stream to, or None when it does not."""
+    if root == "criticalIncidents":
+        return frozenset({"P0", "P1"})
+    return frozenset(severities) if severities and server_filters else None
 
 
 def incident_query(incident_id: str) -> Operation:

@@ -20,7 +20,7 @@ from incident_cli.errors import UsageError
 from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
 from incident_cli.watch import Output
 
-_STATUS_CLASSES = {name: kind for kind, name in STATUS_NAMES.items()}
+_STATUS_CLASSES = {name: kind for kind, name in STATUS_NAMES.items() if kind is not model.ClientWarning}
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 SNAPSHOTS = ("backfill", "baseline", "lookup")  # context from queries, not stream data
 MAX_GAP = 5.0  # seconds: replay does not make anyone wait out an hour of silence
@@ -67,6 +67,8 @@ def decode(line: str, number: int) -> tuple[datetime, str, Any]:
             raise ValueError("received_at")
         if record.get("kind") == "status":
             kind = _STATUS_CLASSES[record["event"]]
+            if kind is model.ServerWarning and "message" in record["data"]:
+                kind = model.ClientWarning  # "warning" names both; the data tells them apart
             fields = {f.name for f in dataclasses.fields(kind)}
             data = {key: (tuple(value) if isinstance(value, list) else value) for key, value in record["data"].items() if key in fields}
             return when, "report", kind(**data)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from incident_cli.operations import INCIDENT_FIELDS, STREAMS, Operation, client_severities, document
+from incident_cli.operations import INCIDENT_FIELDS, STREAMS, Operation, client_severities, document, server_severities
 
 INTROSPECTION = """
 query IncidentsSchema {
@@ -193,6 +193,7 @@ def _subscription(view: SchemaView, root: str, severities: tuple[str, ...], plan
         variables=variables or None,
         operation_name=op_name,
         client_severities=client_side,
+        server_severities=server_severities(root, severities, server_filters=server_filters),
     )
 
 

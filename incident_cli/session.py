@@ -29,6 +29,7 @@ from incident_cli.inbox import Inbox
 from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
+from incident_cli.queries import QueryRoute, query_url
 
 if TYPE_CHECKING:
     from incident_cli.schema_source import Planner
@@ -66,6 +67,13 @@ class SessionConfig:
     keepalive_timeout: float = KEEPALIVE_TIMEOUT
     proxy: bool = True  # honour proxy environment variables (never for loopback)
     ssl: Any = None  # an ssl.SSLContext for wss://, or None for the default
+    query_url: str | None = None  # POST endpoint for queries the socket refuses; None: beside the socket
+    http_queries: bool = True  # False: queries over the socket only
+
+    def http_endpoint(self) -> str | None:
+        if not self.http_queries:
+            return None
+        return self.query_url if self.query_url is not None else query_url(self.url)
 
     def deadlines(self) -> Deadlines:
         return Deadlines(
@@ -123,6 +131,7 @@ class Session:
         self._recent: set[str] | None = None  # fingerprints of events during a handover
         self._refresh_not_before: float | None = None  # after a failed proactive refresh
         self._dedupe_until: float | None = None  # when handover de-duplication stops
+        self._route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy, monotonic=monotonic)
         self.connections = 0  # attempts made, for status and tests
         self.refreshes = 0
         self.clock_skew = 0.0  # server clock minus ours, from the last handshake
@@ -153,14 +162,21 @@ class Session:
                 yield event
 
     async def query(self, operation: Operation, *, timeout: float = 10.0) -> Any:
-        """Run a query on the live connection and return its ``data``."""
+        """Run a query while a connection is live (on it, or over HTTP) and return its ``data``."""
         try:
             async with asyncio.timeout(timeout):
                 await self._until_ready()
                 assert self._active is not None
-                return await self._active.query(operation)
+                return await self._routed(operation, self._active.query, self._active.token)
         except TimeoutError:
             raise Unavailable(f"the {operation.label} query got no answer within {timeout:g} s") from None
+
+    async def _routed(self, operation: Operation, over_socket: Any, token: Token | None) -> Any:
+        try:
+            return await self._route.run(operation, over_socket, token)
+        finally:
+            for notice in self._route.take_notices():
+                self._inbox.put(model.Notice(message=notice))
 
     async def stop(self, code: int = 1000, reason: str = "") -> None:
         """Complete every operation and close with ``code``, within a deadline."""
@@ -248,7 +264,7 @@ class Session:
     async def _plan(self, connection: Connection) -> list[Operation]:
         """What to subscribe on this connection: as given, or rebuilt from the server's schema."""
         if self._planner is not None:
-            planned, notes = await self._planner(connection.ask)
+            planned, notes = await self._planner(lambda operation: self._routed(operation, connection.ask, connection.token))
             for note in notes:
                 self._inbox.put(model.Notice(message=note))
             self._wanted = [op for op in planned if op.label not in self._ended]
@@ -279,10 +295,10 @@ class Session:
             # Token expiry is judged on the server's clock (RELIABILITY.md 2: clock skew vs exp).
             skew = connection.server_time - self._wall_clock()
             if abs(skew) > SKEW_WARNING and abs(skew - self.clock_skew) > SKEW_WARNING:
-                self._inbox.put(model.ServerWarning(subscription="session", messages=(
-                    f"the local clock is {abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} the server's; "
+                self._inbox.put(model.ClientWarning(
+                    message=f"the local clock is {abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} the server's; "
                     "token expiry is judged on the server's clock",
-                )))
+                ))
             # The Date header counts whole seconds: a smaller difference is only its rounding.
             self.clock_skew = skew if abs(skew) >= SKEW_RESOLUTION else 0.0
         downtime = None if self._down_since is None else self._monotonic() - self._down_since
@@ -335,9 +351,7 @@ class Session:
             await new.subscribe_all(self._wanted)
         except IncidentsError as error:
             self._recent = None
-            self._inbox.put(
-                model.ServerWarning(subscription="session", messages=(f"could not move to a fresh connection: {error}",))
-            )
+            self._inbox.put(model.ClientWarning(message=f"could not move to a fresh connection: {error}"))
             self._refresh_not_before = self._monotonic() + RETRY_REFRESH
             return None
         self._refresh_not_before = None
@@ -361,7 +375,7 @@ class Session:
         try:
             token = await self._credentials.refresh()
         except IncidentsError as error:
-            self._inbox.put(model.ServerWarning(subscription="session", messages=(f"token refresh failed: {error}",)))
+            self._inbox.put(model.ClientWarning(message=f"token refresh failed: {error}"))
             return None
         if token is not None:
             self.refreshes += 1

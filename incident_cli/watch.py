@@ -9,6 +9,8 @@ raises an errors.py type when it ends badly. The exit status is cli.py's busines
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -16,14 +18,15 @@ from typing import Any, Protocol
 from incident_cli import model
 from incident_cli.credentials import Credentials
 from incident_cli.errors import IncidentsError, OperationRejected
-from incident_cli.filtering import UNKNOWN, Decision, SeverityIndex
+from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 from incident_cli.operations import Operation
 from incident_cli.schema_source import Documents
 from incident_cli.repair import KnownIncidents
 from incident_cli.session import Session, SessionConfig
 
 LOOKUP_TIMEOUT = 5.0
-MAX_FAILURES = 3
+MAX_FAILURES = 3  # lookups failing in a row before they pause...
+LOOKUP_PAUSE = 30.0  # ...for this many seconds
 LIST_PAGES = 10  # at most this many pages of 100 active incidents
 MAX_REPAIR_LOOKUPS = 50  # incidents that left the active list while we were away, checked one by one
 INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
@@ -91,6 +94,7 @@ async def watch(
             run.reason = "duration"
         except _Done as done:
             run.reason = done.reason
+        run.let_go()
     if run.failures and run.reason == "completed":
         raise OperationRejected("the server rejected the operation: " + "; ".join(run.failures)[:500])
     return WatchResult(events=run.written, reason=run.reason, alarming=run.alarming)
@@ -103,6 +107,10 @@ class _Watch:
         self.output = output
         self.documents = documents
         self.index = SeverityIndex()
+        self.held = HeldBack()
+        self.warned_hold = False
+        # --severity: a shown event must carry its real severity (custom documents are the user's own)
+        self.strict = bool(request.severities) and all(op.label != "custom" for op in request.operations)
         self.known = KnownIncidents()
         self.lookups = _Lookups(session, documents)
         self.synced = False  # the first list query has been made
@@ -145,12 +153,22 @@ class _Watch:
                     if isinstance(event, model.Heartbeat) and event.subscription != "custom":
                         self.output.report(event)  # heartbeats are liveness, not data
                         continue
-                    wanted = self.wanted(event.subscription)
-                    decision = self.index.decide(event, wanted)
+                    operation = self.session.operations.get(event.subscription)
+                    wanted = operation.client_severities if operation is not None else None
+                    decision = self.index.decide(
+                        event,
+                        wanted=wanted,
+                        within=operation.server_severities if operation is not None else None,
+                        strict=self.strict,
+                    )
+                    if self.held and isinstance(event, model.IncidentSeen):
+                        self.release(event.incident_id)  # it taught a severity: what waited for it goes first
                     if decision is Decision.KEEP:
                         self.keep(event, None)  # the common case, without a coroutine per event
                     elif decision is Decision.LOOKUP:
                         await self.after_lookup(event, wanted)
+                    elif decision is Decision.HOLD:
+                        self.hold(event, wanted, "the server does not know the incident")
                     continue
                 self.output.report(event)
                 if isinstance(event, model.OperationEnded) and event.errors:
@@ -160,16 +178,56 @@ class _Watch:
                     if self.request.once:
                         raise _Done("snapshot")
 
-    def wanted(self, label: str) -> frozenset[str] | None:
-        """The client-side severity filter of the operation an event came from."""
-        operation = self.session.operations.get(label)
-        return operation.client_severities if operation is not None else None
-
     async def after_lookup(self, event: model.StreamEvent, wanted: frozenset[str] | None) -> None:
         """An event whose incident's severity is not known yet: ask the server, then decide."""
-        decision, learned = await self.lookups.resolve(self.index, event, wanted)
-        if decision is not Decision.DROP:
+        incident_id = event.incident_id
+        found = await self.lookups.find(str(incident_id))
+        learned = None
+        if found is NOT_ASKED:
+            decision = self.index.undecided(wanted=wanted, strict=self.strict)
+            why = self.lookups.reason
+        else:
+            if found is None:
+                self.index.learn(incident_id, UNKNOWN)
+                why = "the server does not know the incident"
+            else:
+                learned = _snapshot("lookup", found, event.received_at)
+                self.index.learn(incident_id, learned.severity or UNKNOWN)
+                why = "the server gave no severity for it"
+                self.release(incident_id)
+            decision = self.index.decide(event, wanted=wanted, strict=self.strict)
+        if decision is Decision.HOLD:
+            self.hold(event, wanted, why)
+        elif decision is Decision.KEEP:
             self.keep(event, learned)
+
+    def hold(self, event: model.StreamEvent, wanted: frozenset[str] | None, why: str) -> None:
+        """Under --severity an event is never shown with a severity nobody knows: it waits."""
+        self.held.hold(event, wanted)
+        if not self.warned_hold:
+            self.warned_hold = True
+            self.output.report(model.ClientWarning(message=(
+                f"the severity of incident {str(event.incident_id)[:8]} is not known ({why}); under --severity, "
+                "events about incidents of unknown severity are held back until it is known, never shown unfiltered"
+            )))
+
+    def release(self, incident_id: str | None) -> None:
+        """Its severity is known now: decide what was held for it, in the order it came."""
+        for event, wanted in self.held.release(incident_id):
+            decision = self.index.decide(event, wanted=wanted, strict=self.strict)
+            if decision is Decision.KEEP:
+                self.keep(event, None)
+            elif decision is Decision.HOLD:
+                self.held.hold(event, wanted)
+
+    def let_go(self) -> None:
+        """At the end: say how many held events never became showable."""
+        count = self.held.close()
+        if count:
+            noun = "event" if count == 1 else "events"
+            self.output.report(model.ClientWarning(
+                message=f"{count:,} {noun} about incidents of unknown severity were not shown (--severity could not verify them)"
+            ))
 
     def keep(self, event: model.StreamEvent, learned: model.IncidentSeen | None) -> None:
         """Write an event that passed the filter (``learned``: what a lookup told about it)."""
@@ -202,6 +260,7 @@ class _Watch:
             self.synced = True
             for snapshot in snapshots:
                 self.index.learn(snapshot.incident_id, snapshot.severity)
+                self.release(snapshot.incident_id)
                 self.known.observe(snapshot)
                 if self.request.once:
                     if self._recent(snapshot, received_at):
@@ -243,6 +302,7 @@ class _Watch:
 
     def repaired(self, snapshot: model.IncidentSeen) -> int:
         self.index.learn(snapshot.incident_id, snapshot.severity)
+        self.release(snapshot.incident_id)
         self.emit(replace(snapshot, subscription="repair"))
         return 1
 
@@ -277,35 +337,41 @@ def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.
     )
 
 
+NOT_ASKED: Any = object()  # no lookup could be made
+
+
 class _Lookups:
     """``incident(id)`` queries for incidents the stream has not described yet.
 
-    One at a time, in stream order, once per incident; after MAX_FAILURES in a row (a
-    server without the query, say) it stops asking and events pass unverified rather
-    than being lost.
+    One at a time, in stream order, once per incident. After MAX_FAILURES in a row (a
+    server without the query, a socket that refuses queries and no HTTP endpoint) it stops
+    asking for LOOKUP_PAUSE, then tries again; ``reason`` says why it could not ask.
     """
 
-    def __init__(self, session: Session, documents: Documents) -> None:
+    def __init__(self, session: Session, documents: Documents, monotonic: Callable[[], float] = time.monotonic) -> None:
         self._session = session
         self._documents = documents
+        self._monotonic = monotonic
         self._failures = 0
+        self._paused_until: float | None = None
+        self.reason = "no lookup was possible"
 
-    async def resolve(
-        self, index: SeverityIndex, event: model.StreamEvent, wanted: frozenset[str] | None
-    ) -> tuple[Decision, model.IncidentSeen | None]:
-        lookup = self._documents.incident(str(event.incident_id))
-        if self._failures >= MAX_FAILURES or lookup is None:
-            return index.undecided(event.incident_id, wanted), None
+    async def find(self, incident_id: str) -> Any:
+        """The incident as the server describes it, None when it does not know it, or NOT_ASKED."""
+        if self._paused_until is not None and self._monotonic() < self._paused_until:
+            return NOT_ASKED
+        lookup = self._documents.incident(incident_id)
+        if lookup is None:
+            self.reason = "the server has no incident(id) query"
+            return NOT_ASKED
         try:
             data = await self._session.query(lookup, timeout=LOOKUP_TIMEOUT)
-        except IncidentsError:
+        except IncidentsError as error:
             self._failures += 1
-            return index.undecided(event.incident_id, wanted), None
-        self._failures = 0
+            self.reason = f"looking it up failed: {error.message}"
+            if self._failures >= MAX_FAILURES:
+                self._paused_until = self._monotonic() + LOOKUP_PAUSE
+            return NOT_ASKED
+        self._failures, self._paused_until = 0, None
         incident = data.get("incident") if isinstance(data, dict) else None
-        if not isinstance(incident, dict):
-            index.learn(event.incident_id, UNKNOWN)
-            return index.decide(event, wanted), None
-        snapshot = _snapshot("lookup", incident, event.received_at)
-        index.learn(event.incident_id, snapshot.severity or UNKNOWN)
-        return index.decide(event, wanted), snapshot
+        return incident if isinstance(incident, dict) else None

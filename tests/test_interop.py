@@ -21,8 +21,8 @@ if shutil.which("node") is None or not (PEERS / "node_modules" / "graphql-ws").i
 
 
 @contextlib.contextmanager
-def peer(script, token=None):
-    env = {**os.environ, **({"PEER_TOKEN": token} if token else {})}
+def peer(script, token=None, **extra):
+    env = {**os.environ, **({"PEER_TOKEN": token} if token else {}), **extra}
     proc = subprocess.Popen(["node", str(PEERS / script), "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         line = read_line(proc.stdout, 15)
@@ -167,3 +167,43 @@ def test_legacy_server_validation_error_is_a_single_error_object():
             "watch", "--url", url, "--protocol", "graphql-ws", "-q", "-", "--no-schema", input="subscription { nope }", env=env()
         )
     assert result.returncode == 65 and "nope" in result.stderr
+
+
+SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
+
+
+def true_severity(incident_id):
+    """The peers' n-th incident has severity P(n mod 5) and n in the last group of its UUID."""
+    return SEVERITIES[int(incident_id.rsplit("-", 1)[-1], 16) % 5]
+
+
+def http_queries_logged(proc):
+    count = 0
+    while True:
+        try:
+            line = read_line(proc.stdout, 0.5)
+        except TimeoutError:
+            return count
+        if not line:
+            return count
+        count += line.startswith("http query")
+
+
+def test_a_filter_on_a_legacy_server_that_refuses_queries_on_the_socket_is_truthful():
+    # Strawberry's legacy dialect: queries are refused on the socket and answered at POST /graphql.
+    with peer("legacy_peer.cjs", PEER_SOCKET_QUERIES="refuse") as (url, proc):
+        result = incidents("watch", "--url", url, "--severity", "P0,P1", "-n", "30", env=env())
+        asked_over_http = http_queries_logged(proc)
+    assert result.returncode == 0, result.stderr
+    lines = records(result.stdout)
+    assert len(lines) == 30 and {line["kind"] for line in lines} == {"incident", "update", "state_change"}
+    for line in lines:
+        assert line["severity"] == true_severity(line["incident_id"]) and line["severity"] in ("P0", "P1"), line
+    assert asked_over_http > 0 and "sending them over HTTP" in result.stderr
+
+
+def test_check_calls_a_subscriptions_only_legacy_server_healthy():
+    with peer("legacy_peer.cjs", PEER_SOCKET_QUERIES="refuse") as (url, _proc):
+        result = incidents("check", "--url", url, env=env())
+    assert result.returncode == 0, result.stderr
+    assert "speaks graphql-ws; queries over HTTP" in result.stdout

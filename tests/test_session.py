@@ -588,6 +588,6 @@ def test_clock_skew_from_the_handshake_date_is_reported_and_used():
                 return events, session.clock_skew
 
     events, skew = run(body())
-    warnings = [e for e in events if isinstance(e, model.ServerWarning)]
-    assert len(warnings) == 1 and "behind the server's" in warnings[0].messages[0]
+    warnings = [e for e in events if isinstance(e, model.ClientWarning)]
+    assert len(warnings) == 1 and "behind the server's" in warnings[0].message
     assert 595 < skew < 605

@@ -103,3 +103,35 @@ def test_lookups_hand_what_they_learn_to_the_output():
     result, sink, _ = run(watched(request))
     looked_up = {s.incident_id for s in sink.snapshots if s.subscription == "lookup"}
     assert looked_up and looked_up <= {e.incident_id for e in sink.events}
+
+
+def default_streams(severities):
+    return [ops.subscription(name, severities=severities) for name in ops.DEFAULT_STREAMS]
+
+
+def test_a_filter_on_a_server_that_refuses_queries_on_the_socket_looks_them_up_over_http():
+    # Strawberry's legacy dialect: subscriptions only on the socket; queries at POST /graphql.
+    request = WatchRequest(operations=default_streams(("P0", "P1")), severities=("P0", "P1"), count=40)
+    result, sink, server = run(watched(request, protocols=("graphql-ws",), http=True, socket_queries=False))
+    assert result.events == 40
+    for event in sink.events:
+        truth = server.simulator.incidents[event.incident_id]["severity"]
+        assert event.severity == truth and truth in ("P0", "P1"), (event.kind, event.severity, truth)
+    assert server.http_queries > 0
+    notes = [e.message for e in sink.status if isinstance(e, model.Notice)]
+    assert any("sending them over HTTP" in note for note in notes)
+    assert not any(isinstance(e, model.ClientWarning) for e in sink.status)
+
+
+def test_with_no_way_to_learn_a_severity_a_filter_holds_events_back_and_says_so_once():
+    # No queries on the socket and no HTTP endpoint: lookups cannot answer.
+    request = WatchRequest(operations=default_streams(("P0", "P1")), severities=("P0", "P1"), duration=seconds(2))
+    result, sink, server = run(watched(request, protocols=("graphql-ws",), socket_queries=False))
+    assert sink.events, "new P0/P1 incidents and what follows them still stream"
+    for event in sink.events:
+        truth = server.simulator.incidents[event.incident_id]["severity"]
+        assert event.severity == truth and truth in ("P0", "P1"), (event.kind, event.severity, truth)
+    warnings = [e.message for e in sink.status if isinstance(e, model.ClientWarning)]
+    assert len(warnings) == 2, warnings  # one when the first event is held, one total at the end
+    assert "held back until it is known" in warnings[0] and "looking it up failed" in warnings[0]
+    assert "were not shown" in warnings[1]

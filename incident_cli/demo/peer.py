@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 MODERN = "graphql-transport-ws"
 LEGACY = "graphql-ws"
 KEEPALIVE_INTERVAL = 10.0  # legacy `ka` period
+SOCKET_QUERIES_REFUSED = "queries are not allowed over this connection; use POST /graphql"
 
 
 class _Close(Exception):
@@ -152,6 +153,10 @@ class Peer:
                 raise _Close(4500, exc.message[:120]) from None  # graphql-ws closes the socket
             await self.send_error(op_id, [exc])
             return
+        if not self.server.options.socket_queries and _operation_type(document, payload.get("operationName")) is not OperationType.SUBSCRIPTION:
+            # Strawberry's legacy dialect, among others: subscriptions only; queries go over HTTP.
+            await self.send_error(op_id, [GraphQLError(SOCKET_QUERIES_REFUSED)])
+            return
         errors = validate(self.server.schema, document)
         if errors:
             await self.send_error(op_id, errors)
@@ -258,6 +263,21 @@ class Peer:
             count += 1
             self.awaiting_pong = True
             await self.send({"type": "ping", "payload": {"n": count}})
+
+
+async def execute_query(schema: Any, query: str, variables: Any, operation_name: Any) -> ExecutionResult:
+    """One query or mutation, as an HTTP endpoint runs it: parse, validate, execute."""
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return ExecutionResult(data=None, errors=[error])
+    errors = validate(schema, document)
+    if errors:
+        return ExecutionResult(data=None, errors=errors)
+    if _operation_type(document, operation_name) is OperationType.SUBSCRIPTION:
+        return ExecutionResult(data=None, errors=[GraphQLError("subscriptions need the WebSocket endpoint")])
+    result = execute(schema, document, variable_values=variables, operation_name=operation_name)
+    return await result if isawaitable(result) else result
 
 
 def _operation_type(document: Any, operation_name: str | None) -> OperationType:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -22,11 +23,13 @@ from websockets.http11 import Request, Response
 
 from incident_cli.demo.auth import RefreshEndpoint, bearer, verify_token
 from incident_cli.demo.faults import Faults
-from incident_cli.demo.peer import LEGACY, MODERN, Peer
+from incident_cli.demo.front import FrontDoor
+from incident_cli.demo.peer import LEGACY, MODERN, Peer, execute_query
 from incident_cli.demo.schema import executable_schema
 from incident_cli.demo.simulator import Hub, Simulator
 
 PATH = "/graphql/ws"
+HTTP_PATH = "/graphql"
 
 logger = logging.getLogger("incidents.demo")
 
@@ -50,6 +53,8 @@ class ServerOptions:
     token_lifetime: float = 300.0  # of tokens the refresh endpoint issues
     ssl: Any = None  # an ssl.SSLContext: serve wss://
     schema_variant: str = "reference"  # or "drifted": the shapes API.md lists under schema drift
+    http: bool = False  # also answer POST /graphql on the same port (front.py)
+    socket_queries: bool = True  # False: refuse queries over the socket, as Strawberry's legacy dialect does
 
 
 HOSTILE_TITLES = (
@@ -77,36 +82,52 @@ class DemoServer:
         self.connections = 0
         self.close_codes: deque[int | None] = deque(maxlen=10_000)  # how client connections ended, for tests
         self.expired = 0  # connections closed because their token expired
+        self.http_queries = 0  # queries answered over HTTP
         self.received: deque[dict[str, Any]] = deque(maxlen=10_000)  # recent client messages, for tests
         self._server: Server | None = None
+        self.front: FrontDoor | None = None
         self.refresh: RefreshEndpoint | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.closed = asyncio.Event()
 
     @property
     def port(self) -> int:
+        if self.front is not None:
+            return self.front.port
         assert self._server is not None
-        return self._server.sockets[0].getsockname()[1]
+        return int(self._server.sockets[0].getsockname()[1])
 
     @property
     def url(self) -> str:
         scheme = "wss" if self.options.ssl is not None else "ws"
         return f"{scheme}://{self.options.host}:{self.port}{PATH}"
 
+    @property
+    def http_url(self) -> str:
+        scheme = "https" if self.options.ssl is not None else "http"
+        return f"{scheme}://{self.options.host}:{self.port}{HTTP_PATH}"
+
     async def start(self) -> DemoServer:
+        options = self.options
+        # With HTTP queries, the front door owns the public port (and TLS); the WebSocket
+        # server listens privately behind it.
         self._server = await serve(
             self._handle,
-            self.options.host,
-            self.options.port,
+            "127.0.0.1" if options.http else options.host,
+            0 if options.http else options.port,
             subprotocols=list(self.options.protocols),  # type: ignore[arg-type]
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
             ping_interval=20,
             ping_timeout=20,
             max_size=1024 * 1024,
-            ssl=self.options.ssl,
+            ssl=None if options.http else options.ssl,
         )
-        options = self.options
+        if options.http:
+            upstream = int(self._server.sockets[0].getsockname()[1])
+            self.front = await FrontDoor(
+                options.host, options.port, upstream_port=upstream, answer=self.answer_http, ssl_context=options.ssl
+            ).start()
         if options.refresh_token and options.jwt_secret:
             self.refresh = await RefreshEndpoint(
                 options.host, options.refresh_port, secret=options.jwt_secret,
@@ -121,6 +142,8 @@ class DemoServer:
     async def stop(self, code: int = 1001) -> None:
         if self.refresh is not None:
             await self.refresh.stop()
+        if self.front is not None:
+            await self.front.stop()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -165,6 +188,31 @@ class DemoServer:
             await connection.cancel_operations()
             self.close_codes.append(ws.close_code)
             self.closed.set()
+
+    async def answer_http(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[str, Any]:
+        """``POST /graphql`` (GraphQL over HTTP): queries and mutations, with the socket's auth."""
+        if path != HTTP_PATH:
+            return "404 Not Found", {"errors": [{"message": f"no endpoint at {path[:60]}; use {HTTP_PATH}"}]}
+        if method != "POST":
+            return "405 Method Not Allowed", {"errors": [{"message": "use POST"}]}
+        allowed, _ = self.authorised(None, headers.get("authorization"))
+        if not allowed:
+            return "401 Unauthorized", {"errors": [{"message": "Unauthorized", "extensions": {"code": "UNAUTHENTICATED"}}]}
+        try:
+            request = json.loads(body)
+            query, variables = request["query"], request.get("variables")
+            if not isinstance(query, str) or (variables is not None and not isinstance(variables, dict)):
+                raise TypeError
+        except (ValueError, TypeError, KeyError):
+            return "400 Bad Request", {"errors": [{"message": "expected JSON with a query string"}]}
+        result = await execute_query(self.schema, query, variables, request.get("operationName"))
+        self.http_queries += 1
+        if result.data is None and result.errors:
+            return "400 Bad Request", {"errors": [error.formatted for error in result.errors]}
+        answer: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            answer["errors"] = [error.formatted for error in result.errors]
+        return "200 OK", answer
 
     def authorised(self, payload: Any, header: str | None) -> tuple[bool, float | None]:
         """Whether the init payload or the upgrade header carries a valid token, and its expiry."""

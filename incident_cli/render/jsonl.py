@@ -24,6 +24,7 @@ STATUS_NAMES = {
     model.GapRepaired: "gap_repaired",
     model.OutputDropped: "output_dropped",
     model.ServerWarning: "warning",
+    model.ClientWarning: "warning",  # the same name: its data has a message instead of messages
     model.OperationEnded: "operation_ended",
     model.CredentialsRefreshed: "credentials_refreshed",
     model.Notice: "notice",

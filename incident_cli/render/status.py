@@ -44,6 +44,8 @@ class StatusLines:
             case model.GapRepaired(repaired=repaired):
                 noun = "incident" if repaired == 1 else "incidents"
                 self.line(f"gap repaired: {repaired} {noun} changed while disconnected")
+            case model.ClientWarning(message=message):
+                self.line(f"warning: {sanitize(message, max_length=400)}")
             case model.ServerWarning(subscription=name, messages=messages):
                 joined = "; ".join(sanitize(message) for message in messages) or "no message"
                 self.line(f"warning: {name}: the server reported errors: {joined}")

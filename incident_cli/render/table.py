@@ -26,6 +26,7 @@ DEFAULT_REFRESH = 4.0  # frames per second at most
 WIDE, MEDIUM = 110, 90  # terminal widths below which RESOURCES, then TYPE, are left out
 IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
 CHROME_LINES = 5  # status line, table header and rule, the "+N more" line, one spare
+NO_DETAILS = "(no details: the server did not describe it)"
 
 
 def _utcnow() -> datetime:
@@ -155,7 +156,9 @@ class TableView:
                 cells.append(safe_text(row.source or "", max_length=30))
             cells += [
                 Text(short_id(row.id)),
-                safe_text(row.title if row.title is not None else "(fetching\u2026)", max_length=300),
+                # An event reaches the board after its lookup, answered or not: a row without a
+                # title will not get one by waiting, so it never claims to be fetching.
+                safe_text(row.title, max_length=300) if row.title is not None else Text(NO_DETAILS, style="dim italic"),
                 safe_text(row.state or "?", max_length=20),
             ]
             if medium:

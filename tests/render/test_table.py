@@ -92,3 +92,12 @@ def test_frame_rate_is_capped_whatever_the_event_rate():
 
     frames = run(body())
     assert 2 <= frames <= 8  # ~0.5 s at 4 frames/s, plus the first and the last
+
+
+def test_a_row_known_only_from_an_update_says_it_has_no_details_not_that_it_is_fetching():
+    board = Board()
+    view = TableView(console(), board, clock=lambda: T0)
+    update = {"incidentId": "cccccccc-3333", "updateType": "ASSIGNED", "timestamp": "2026-11-27T12:00:00Z"}
+    view.write(model.stream_event("incidentUpdates", {"incidentUpdates": update}, T0))
+    text = rendered(view)
+    assert "cccccccc" in text and "(no details" in text and "fetching" not in text
