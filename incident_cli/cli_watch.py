@@ -121,6 +121,10 @@ def watch(
     max_retries: Annotated[
         Optional[int], typer.Option("--max-retries", min=0, help="Give up after N reconnects in a row (default: never).")
     ] = None,
+    connect_timeout: Annotated[
+        Optional[str],
+        typer.Option("--connect-timeout", help="Time for a connection's handshake; --once and query documents give up connecting after it [default: 10s]."),
+    ] = None,
     ping_interval: Annotated[
         str, typer.Option("--ping-interval", help="Keepalive: ping the server this often (WebSocket and GraphQL).")
     ] = "15s",
@@ -199,6 +203,7 @@ def watch(
                 "ca_file": ca_file,
                 "protocol": protocol.value if protocol else None,
                 "ack_timeout": ack_timeout,
+                "open_timeout": parse_duration(connect_timeout, option="--connect-timeout") if connect_timeout else None,
                 "max_retries": max_retries,
                 "allow_insecure_transport": allow_insecure_transport,
                 "proxy": proxy,
@@ -220,6 +225,8 @@ def watch(
             raise UsageError("--fail-on needs at least one severity, e.g. P0")
         if once and query is not None:
             raise UsageError("--once lists incidents; it does not go with --query")
+        # A snapshot or a query document is one-shot: it gets a bounded connect, not a tail's patience.
+        one_shot = once or (query is not None and ops.operation_kind(chosen[0].document, operation_name) in ("query", "mutation"))
         if once:
             chosen = []
         grace = parse_duration(keep_resolved, option="--keep-resolved")
@@ -272,6 +279,7 @@ def watch(
             since=recent,
             idle_exit=idle,
             fail_on=alarm,
+            connect_within=settings.open_timeout if one_shot else None,
         )
         sources = []
         for name, one, ssl_context, credentials in prepared:

@@ -19,6 +19,7 @@ from incident_cli.config import Settings
 from incident_cli.credentials import Credentials, make_credentials
 from incident_cli.errors import ConfigError, IncidentsError
 from incident_cli.messages import Dialect
+from incident_cli.redact import display_url
 from incident_cli.render.status import StatusLines
 from incident_cli.session import SessionConfig
 from incident_cli.transport import is_loopback
@@ -338,9 +339,11 @@ def describe(settings: Settings) -> list[tuple[str, Any, str]]:
     """(setting, value, origin) for ``incidents config show``; secrets never appear."""
     rows: list[tuple[str, Any, str]] = []
     origins = settings.origins
-    for name in ("url", "protocol", "ack_timeout", "max_retries", "ca_file", "severity", "output",
+    for name in ("url", "protocol", "ack_timeout", "open_timeout", "max_retries", "ca_file", "severity", "output",
                  "allow_insecure_transport", "proxy"):
-        rows.append((name, getattr(settings, name), origins.get(name, "default")))
+        shown = "connect_timeout" if name == "open_timeout" else name  # the profile key and flag say connect
+        value = display_url(settings.url) if name == "url" else getattr(settings, name)  # no userinfo, no query
+        rows.append((shown, value, origins.get(name, "default")))
     rows.append(("token", settings.token.describe() if settings.token else None, origins.get("token", "none")))
     rows.append(
         ("refresh_token", settings.refresh_token.describe() if settings.refresh_token else None,

@@ -40,6 +40,7 @@ PROFILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "output": str,
     "protocol": str,
     "ack_timeout": (int, float),
+    "connect_timeout": (int, float),
     "max_retries": int,
     "allow_insecure_transport": bool,
     "proxy": bool,
@@ -233,8 +234,8 @@ def load_settings(
     """Merge the sources. ``flags`` holds the command line's values; None means not given.
 
     Flag names: url, token (a Token), token_file, token_stdin (a Token read from stdin),
-    profile, protocol, ack_timeout, max_retries, ca_file, refresh_token_file, refresh_url,
-    allow_insecure_transport, proxy.
+    profile, protocol, ack_timeout, open_timeout (--connect-timeout), max_retries, ca_file,
+    refresh_token_file, refresh_url, allow_insecure_transport, proxy.
     """
     env = os.environ if environ is None else environ
     given = {key: value for key, value in (flags or {}).items() if value is not None}
@@ -253,6 +254,8 @@ def load_settings(
                 "allow_insecure_transport", "proxy", "ca_file"):
         if key in profile:
             take(key, profile[key], where)
+    if "connect_timeout" in profile:
+        take("open_timeout", profile["connect_timeout"], where)
     for key, name in (("url", "INCIDENTS_URL"), ("protocol", "INCIDENTS_PROTOCOL"), ("ca_file", "INCIDENTS_CA_FILE"),
                       ("refresh_url", "INCIDENTS_REFRESH_URL"), ("severity", "INCIDENTS_SEVERITY")):
         if env.get(name):
@@ -261,6 +264,8 @@ def load_settings(
                 "proxy"):
         if key in given:
             take(key, given[key], f"--{key.replace('_', '-')}")
+    if "open_timeout" in given:
+        take("open_timeout", given["open_timeout"], "--connect-timeout")
 
     token = _token_source(given, env, profile, where)
     refresh = _refresh_source(given, env, profile, where)
@@ -286,6 +291,7 @@ def load_settings(
         output=output,
         protocol=protocol,
         ack_timeout=float(values.get("ack_timeout", DEFAULT_ACK_TIMEOUT)),
+        open_timeout=float(values.get("open_timeout", DEFAULT_OPEN_TIMEOUT)),
         max_retries=values.get("max_retries"),
         allow_insecure_transport=bool(values.get("allow_insecure_transport", False)),
         proxy=bool(values.get("proxy", True)),

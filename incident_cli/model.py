@@ -357,6 +357,20 @@ class GapRepaired:
 
 
 @dataclass(frozen=True, kw_only=True)
+class RunCoverage:
+    """At the end of a bounded run: how much of it had a live connection.
+
+    ``partial``: it was connected, but not all the time (a disconnect, or a late start), so
+    "nothing seen" covers only part of the run.
+    """
+
+    duration: float  # seconds the run lasted
+    connected: float  # seconds of it with a live connection
+    disconnects: int
+    partial: bool
+
+
+@dataclass(frozen=True, kw_only=True)
 class OutputDropped:
     """The reader of stdout fell behind and the oldest lines were dropped: a gap of ours."""
 
@@ -384,6 +398,7 @@ StatusEvent = (
     | ClientWarning
     | OperationEnded
     | GapRepaired
+    | RunCoverage
     | OutputDropped
     | CredentialsRefreshed
     | Notice

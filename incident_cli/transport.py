@@ -7,6 +7,7 @@ IncidentsError subclasses, with Disconnected for what is worth retrying.
 from __future__ import annotations
 
 import ipaddress
+import os
 import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -28,6 +29,7 @@ from incident_cli.errors import (
     ProtocolMismatch,
 )
 from incident_cli.messages import OFFERED_SUBPROTOCOLS, Dialect
+from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
 
 if TYPE_CHECKING:
@@ -55,13 +57,13 @@ async def open_connection(
         )
     except InvalidStatus as exc:
         retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
-        raise http_failure(exc.response.status_code, config.url, retry_after=retry_after) from None
+        raise http_failure(exc.response.status_code, display_url(config.url), retry_after=retry_after) from None
     except ssl.SSLCertVerificationError as exc:
         raise ConfigError(f"TLS certificate verification failed: {exc.verify_message}") from None
     except ssl.SSLError as exc:
         raise ConfigError(f"TLS handshake failed: {exc.reason or exc}") from None
     except InvalidURI:
-        raise ConfigError(f"invalid server URL {config.url}") from None
+        raise ConfigError(f"invalid server URL {display_url(config.url)}") from None
     except SecurityError as exc:
         raise ConfigError(f"refused an unsafe redirect: {exc}") from None
     except HandshakeEOF as exc:
@@ -71,7 +73,9 @@ async def open_connection(
     except TimeoutError:
         raise Disconnected(f"no WebSocket handshake within {config.open_timeout:g} s") from None
     except OSError as exc:
-        raise Disconnected(f"cannot connect to {config.url}: {exc.strerror or exc}") from None
+        # asyncio words a refusal as "Connect call failed ('127.0.0.1', 9)": the errno says it plainly.
+        reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))
+        raise Disconnected(f"cannot connect to {display_url(config.url)}: {sanitize(reason, max_length=200)}") from None
 
 
 def http_failure(status: int, url: str, *, retry_after: float | None = None) -> IncidentsError:

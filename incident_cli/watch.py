@@ -17,7 +17,8 @@ from typing import Any, Protocol
 
 from incident_cli import model
 from incident_cli.credentials import Credentials
-from incident_cli.errors import IncidentsError, OperationRejected
+from incident_cli.coverage import Coverage
+from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 from incident_cli.operations import Operation
 from incident_cli.schema_source import Documents
@@ -55,6 +56,7 @@ class WatchRequest:
     since: float | None = None  # --once/backfill: only incidents active within this many seconds
     idle_exit: float | None = None  # end after this many seconds without a data event
     fail_on: frozenset[str] = frozenset()  # severities whose sighting makes the run "failed"
+    connect_within: float | None = None  # a one-shot run (--once, a query document) gives up connecting after this
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,6 +64,9 @@ class WatchResult:
     events: int
     reason: str  # "count", "duration", "idle", "snapshot" or "completed"
     alarming: int = 0  # events of a --fail-on severity seen
+
+
+BOUNDED = ("count", "duration", "idle")  # reasons a run ends by the user's bound
 
 
 class _Done(Exception):
@@ -82,6 +87,7 @@ async def watch(
 ) -> WatchResult:
     """Run a watch. ``planner`` rebuilds the subscriptions per connection from the server's
     schema; ``documents`` builds the lookup and list queries to match."""
+    loop = asyncio.get_running_loop()
     async with Session(config, request.operations, credentials=credentials, planner=planner) as session:
         run = _Watch(session, request, output, documents or Documents())
         deadline = asyncio.timeout(request.duration)
@@ -95,9 +101,22 @@ async def watch(
         except _Done as done:
             run.reason = done.reason
         run.let_go()
+    if run.reason in BOUNDED:
+        coverage = run.coverage
+        output.report(coverage.summary(loop.time()))
+        if not coverage.ever_connected:
+            # "Nothing seen" from a run that never looked is not a success (cron: --fail-on P0 || notify).
+            raise Unavailable(
+                f"never connected during the {loop.time() - coverage.started:.1f} s run "
+                f"({_attempts(coverage.attempts)}): {coverage.last_failure or 'no connection was made'}"
+            )
     if run.failures and run.reason == "completed":
         raise OperationRejected("the server rejected the operation: " + "; ".join(run.failures)[:500])
     return WatchResult(events=run.written, reason=run.reason, alarming=run.alarming)
+
+
+def _attempts(count: int) -> str:
+    return f"{count} failed {'attempt' if count == 1 else 'attempts'}"
 
 
 class _Watch:
@@ -124,6 +143,7 @@ class _Watch:
         self.alarming = 0
         self.failures: list[str] = []
         self.reason = "completed"
+        self.coverage = Coverage(asyncio.get_running_loop().time())
         if request.once:
             self.sync_enabled = True
 
@@ -131,18 +151,27 @@ class _Watch:
         batches = self.session.batches()
         loop = asyncio.get_running_loop()
         last_data = loop.time()
+        connect_by = None if self.request.connect_within is None else loop.time() + self.request.connect_within
         while True:
             idle = self.request.idle_exit
+            # --idle-exit counts from the last data event: heartbeats and status do not reset it.
+            idle_at = None if idle is None else last_data + idle
+            give_up_at = connect_by if not self.coverage.ever_connected else None
+            wake = min((t for t in (idle_at, give_up_at) if t is not None), default=None)
             try:
-                if idle is None:
+                if wake is None:
                     batch = await anext(batches)  # no timer per batch unless one is asked for
                 else:
-                    # --idle-exit counts from the last data event: heartbeats and status do not reset it.
-                    async with asyncio.timeout(max(0.0, last_data + idle - loop.time())):
+                    async with asyncio.timeout(max(0.0, wake - loop.time())):
                         batch = await anext(batches)
             except StopAsyncIteration:
                 return
             except TimeoutError:
+                if give_up_at is not None and loop.time() >= give_up_at:
+                    raise Unavailable(
+                        f"could not connect within {self.request.connect_within:g} s "
+                        f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer'}"
+                    ) from None
                 raise _Done("idle") from None
             if idle is not None and any(
                 isinstance(event, model.StreamEvent) and not isinstance(event, model.Heartbeat) for event in batch
@@ -171,6 +200,10 @@ class _Watch:
                         self.hold(event, wanted, "the server does not know the incident")
                     continue
                 self.output.report(event)
+                if isinstance(event, model.Connected):
+                    self.coverage.connected(loop.time())
+                elif isinstance(event, model.Reconnecting):
+                    self.coverage.lost(loop.time(), event.reason)
                 if isinstance(event, model.OperationEnded) and event.errors:
                     self.failures.extend(event.errors)
                 if isinstance(event, model.Connected) and self.sync_enabled:

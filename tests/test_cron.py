@@ -1,12 +1,14 @@
 """Cron and scripts: bounded runs that exit with a status that says what they saw, and the probe."""
 
+import contextlib
 import json
 import os
 import re
+import socket
 import subprocess
 import time
 
-from tests.helpers import INCIDENTS, demo_process, incidents, read_line
+from tests.helpers import INCIDENTS, demo_process, incidents, read_line, seconds
 
 
 def env(**extra):
@@ -71,3 +73,46 @@ def test_check_on_the_legacy_protocol_has_no_ping():
         result = incidents("check", "--url", url, "--json", env=env())
     record = json.loads(result.stdout)
     assert result.returncode == 0 and record["subprotocol"] == "graphql-ws" and record["ping_ms"] is None
+
+
+NOWHERE = "ws://127.0.0.1:9/graphql/ws"  # nothing listens on the discard port
+
+
+@contextlib.contextmanager
+def blackhole():
+    """A port that completes TCP handshakes and then never says a word."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield f"ws://127.0.0.1:{listener.getsockname()[1]}/graphql/ws"
+
+
+def test_bounded_runs_that_never_connected_exit_69_not_0():
+    for args in (["--for", "1s", "--fail-on", "P0"], ["--count", "3", "--for", "1s"], ["--idle-exit", "1s"]):
+        result = incidents("watch", "--url", NOWHERE, *args, env=env())
+        assert result.returncode == 69, (args, result.stderr)
+        last = result.stderr.splitlines()[-1]
+        assert last.startswith("incidents: error: never connected during the 1.") and "Connection refused" in last
+        assert result.stdout == ""
+
+
+def test_one_shot_runs_give_up_connecting_after_the_connect_timeout():
+    query = "{ incidents { pageInfo { totalCount } } }"
+    with blackhole() as silent:
+        for url in (NOWHERE, silent):
+            for args in (["--once"], ["-q", "-"]):
+                started = time.monotonic()
+                result = incidents("watch", "--url", url, "--connect-timeout", "1s", *args, input=query, env=env())
+                assert result.returncode == 69, (url, args, result.stderr)
+                assert "error: could not connect within 1 s" in result.stderr.splitlines()[-1]
+                assert time.monotonic() - started < seconds(8)
+
+
+def test_a_run_connected_for_part_of_the_time_says_so_on_stderr_and_in_status_events():
+    with demo_process("--rate", "100", "--fault", "close_after=5", "--fault", "close_code=1012",
+                      "--fault", "connections=1") as url:
+        result = incidents("watch", "--url", url, "--subscribe", "updates", "--for", "2s", "--status-events", env=env())
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"warning: connected for [\d.]+ s of the 2\.\d s run; 1 disconnect", result.stderr)
+    (coverage,) = [r for r in map(json.loads, result.stdout.splitlines()) if r.get("event") == "coverage"]
+    assert coverage["data"]["partial"] is True and coverage["data"]["disconnects"] == 1

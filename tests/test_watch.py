@@ -5,8 +5,9 @@ import pytest
 from incident_cli import model
 from incident_cli import operations as ops
 from incident_cli.backoff import BackoffPolicy
+from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
-from incident_cli.errors import OperationRejected
+from incident_cli.errors import OperationRejected, Unavailable
 from incident_cli.session import SessionConfig
 from incident_cli.watch import WatchRequest, watch
 from tests.helpers import run, seconds
@@ -135,3 +136,50 @@ def test_with_no_way_to_learn_a_severity_a_filter_holds_events_back_and_says_so_
     assert len(warnings) == 2, warnings  # one when the first event is held, one total at the end
     assert "held back until it is known" in warnings[0] and "looking it up failed" in warnings[0]
     assert "were not shown" in warnings[1]
+
+
+NOWHERE = "ws://127.0.0.1:9/graphql/ws"  # nothing listens on the discard port
+
+
+def nowhere(request):
+    sink = Collect()
+    config = SessionConfig(url=NOWHERE, open_timeout=seconds(1), backoff=BackoffPolicy(base=0.02, cap=0.1))
+    return config, sink
+
+
+def test_a_bounded_run_that_never_connected_is_an_error_not_a_quiet_success():
+    request = WatchRequest(operations=[ops.subscription("updates")], duration=0.6, fail_on=frozenset({"P0"}))
+    config, sink = nowhere(request)
+    with pytest.raises(Unavailable, match=r"never connected during the 0\.\d s run \(\d+ failed attempts\): "
+                                          r"cannot connect to ws://127.0.0.1:9/graphql/ws: Connection refused"):
+        run(watch(config, request, sink))
+    (coverage,) = [e for e in sink.status if isinstance(e, model.RunCoverage)]
+    assert coverage.connected == 0 and not coverage.partial
+
+
+def test_an_idle_bound_is_no_escape_either():
+    request = WatchRequest(operations=[ops.subscription("updates")], idle_exit=0.5)
+    config, sink = nowhere(request)
+    with pytest.raises(Unavailable, match="never connected"):
+        run(watch(config, request, sink))
+
+
+def test_a_one_shot_run_gives_up_connecting_after_its_bound():
+    request = WatchRequest(operations=[], once=True, connect_within=0.5)
+    config, sink = nowhere(request)
+    with pytest.raises(Unavailable, match=r"could not connect within 0\.5 s \(\d+ failed attempts\): cannot connect"):
+        run(watch(config, request, sink), timeout=5)
+
+
+def test_a_run_that_lost_its_connection_for_a_while_says_how_much_it_watched():
+    request = WatchRequest(operations=[ops.subscription("updates")], duration=1.0)
+    result, sink, _ = run(watched(request, faults=Faults(close_after=5, close_code=1012, connections=1)))
+    (coverage,) = [e for e in sink.status if isinstance(e, model.RunCoverage)]
+    assert result.reason == "duration" and coverage.partial and coverage.disconnects == 1
+    assert 0 < coverage.connected < coverage.duration
+
+
+def test_a_run_watched_from_start_to_end_is_whole():
+    result, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("updates")], count=5)))
+    (coverage,) = [e for e in sink.status if isinstance(e, model.RunCoverage)]
+    assert result.reason == "count" and not coverage.partial and coverage.disconnects == 0

@@ -22,6 +22,7 @@ STATUS_NAMES = {
     model.Connected: "connected",
     model.Reconnecting: "reconnecting",
     model.GapRepaired: "gap_repaired",
+    model.RunCoverage: "coverage",
     model.OutputDropped: "output_dropped",
     model.ServerWarning: "warning",
     model.ClientWarning: "warning",  # the same name: its data has a message instead of messages

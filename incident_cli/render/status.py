@@ -44,6 +44,12 @@ class StatusLines:
             case model.GapRepaired(repaired=repaired):
                 noun = "incident" if repaired == 1 else "incidents"
                 self.line(f"gap repaired: {repaired} {noun} changed while disconnected")
+            case model.RunCoverage(partial=True, duration=duration, connected=connected, disconnects=disconnects):
+                lost = f"; {disconnects} {'disconnect' if disconnects == 1 else 'disconnects'}" if disconnects else ""
+                self.line(
+                    f"warning: connected for {connected:.1f} s of the {duration:.1f} s run{lost}: "
+                    "what happened while disconnected was not streamed"
+                )
             case model.ClientWarning(message=message):
                 self.line(f"warning: {sanitize(message, max_length=400)}")
             case model.ServerWarning(subscription=name, messages=messages):
