@@ -14,6 +14,7 @@ HEALTHY_AFTER = 10.0  # an acked connection up this long resets the attempt coun
 # A deploy's restart is over within a few seconds: the first retries wait under `base`,
 # so the stream is back within a second of the server (issue 7), then the ceiling doubles.
 FAST_RETRIES = 8
+MAX_HINT = 600.0  # a server's Retry-After (or retryAfter) is honoured up to this, whatever the cap
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,18 +37,23 @@ class BackoffPolicy:
         """Full jitter: a uniform draw below ``base``, for the first ``fast_retries`` attempts,
         then below ``base * factor**(attempt - fast_retries)``, capped.
 
-        A server's Retry-After is honoured (up to the cap) as the least wait.
+        A server's Retry-After (or an error's retryAfter) is honoured as the least wait, up
+        to MAX_HINT: the server knows when it will take us back, our cap does not.
         """
         ceiling = min(self.cap, self.base * self.factor ** max(attempt - self.fast_retries, 0))
         if rate_limited:
             ceiling = min(self.cap, ceiling * RATE_LIMITED_FACTOR)
         draw = max(self.floor, (rng or random).uniform(0.0, ceiling))
         if retry_after is not None and retry_after > 0:
-            draw = max(draw, min(retry_after, self.cap))
+            draw = max(draw, min(retry_after, MAX_HINT))
         return draw
+
+    def healthy(self, uptime: float) -> bool:
+        """Was an acknowledged connection up long enough to count as healthy?"""
+        return uptime >= self.healthy_after
 
     def next_attempt(self, attempt: int, *, acknowledged: bool, uptime: float) -> int:
         """The attempt number after a disconnect: back to 1 after a healthy connection."""
-        if acknowledged and uptime >= self.healthy_after:
+        if acknowledged and self.healthy(uptime):
             return 1
         return attempt + 1

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from incident_cli import model
+from incident_cli import model, operation_errors
 from incident_cli import protocol as p
 from incident_cli.auth import Token, init_payload
 from incident_cli.errors import (
@@ -38,7 +38,6 @@ from incident_cli.transport import close_error, describe_close, open_connection,
 if TYPE_CHECKING:
     from incident_cli.session import SessionConfig
 
-AUTH_ERROR_CODES = frozenset({"UNAUTHENTICATED"})  # API.md: a token problem, worth a refresh
 STAMP_RESOLUTION = 0.001  # seconds: frames read closer together than this share a received_at
 
 
@@ -54,7 +53,7 @@ class Connection:
         token: Token | None,
         offer: Dialect | None,
         emit: Callable[[model.Event], None],
-        ended: Callable[[Connection, Operation, tuple[str, ...]], None],
+        ended: Callable[[Connection, Operation, tuple[str, ...], operation_errors.Verdict | None], None],
         monotonic: Callable[[], float],
     ) -> None:
         self.config = config
@@ -291,15 +290,22 @@ class Connection:
             self._emit(event)
 
     def _on_failed(self, op_id: str, errors: list[Any]) -> None:
-        if AUTH_ERROR_CODES & set(model.error_codes(errors)) and op_id not in self.queries:
+        if op_id in self.queries:
+            self._on_end(op_id, model.error_messages(errors))
+            return
+        verdict = operation_errors.classify(errors)
+        if verdict.action is operation_errors.Action.REFRESH:
+            # The guide: refresh the token and subscribe again; the session refreshes once, then gives up.
             self.closing = True
-            self.pending = AuthError(f"the server says the credentials are not valid: {_joined(model.error_messages(errors))}")
+            self.pending = AuthError(
+                f"the server says the credentials are not valid ({verdict.code}): {_joined(model.error_messages(errors))}"
+            )
             assert self.proto is not None
             self.proto.close(1000)
             return
-        self._on_end(op_id, model.error_messages(errors))
+        self._on_end(op_id, model.error_messages(errors), verdict)
 
-    def _on_end(self, op_id: str, errors: tuple[str, ...]) -> None:
+    def _on_end(self, op_id: str, errors: tuple[str, ...], verdict: operation_errors.Verdict | None = None) -> None:
         future = self.queries.pop(op_id, None)
         if future is not None:
             if not future.done():
@@ -310,7 +316,7 @@ class Connection:
             return
         operation = self.ids.pop(op_id, None)
         if operation is not None:
-            self._ended(self, operation, errors)
+            self._ended(self, operation, errors, verdict)
 
     def _on_close(self, code: int | None, reason: str, verdict: p.Verdict) -> None:
         if self.pending is not None:

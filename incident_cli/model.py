@@ -342,10 +342,25 @@ class ClientWarning:
 
 @dataclass(frozen=True, kw_only=True)
 class OperationEnded:
-    """The server ended one operation: completed, or with errors (terminal)."""
+    """The server ended one operation: completed, or with errors (terminal).
+
+    ``remaining``: the operations still followed; ``gave_up``: the server kept failing it.
+    """
 
     subscription: str
     errors: tuple[str, ...] = ()
+    remaining: tuple[str, ...] = ()
+    gave_up: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resubscribing:
+    """The server ended one operation with a fault worth retrying; it is subscribed again in ``delay`` s."""
+
+    subscription: str
+    reason: str
+    attempt: int
+    delay: float
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -397,6 +412,7 @@ StatusEvent = (
     | ServerWarning
     | ClientWarning
     | OperationEnded
+    | Resubscribing
     | GapRepaired
     | RunCoverage
     | OutputDropped

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from incident_cli import model
+from incident_cli import model, operation_errors
 from incident_cli.auth import Token
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.connection import Connection, Finished
@@ -117,6 +117,8 @@ class Session:
         self._ended: set[str] = set()  # labels of operations the server ended
         self._by_label: tuple[list[Operation], dict[str, Operation]] = ([], {})
         self._replanned: set[str] = set()  # labels re-read from a fresh schema after a rejection
+        self._failures: dict[str, int] = {}  # label -> server faults in a row (reset by its data)
+        self._resubscribing: set[asyncio.Task[None]] = set()
         self._rng = rng or random.Random()
         self._monotonic = monotonic
         self._wall_clock = wall_clock
@@ -208,6 +210,8 @@ class Session:
             self._inbox.close(bug)
         finally:
             self._ready.clear()
+            for task in self._resubscribing:
+                task.cancel()
         self._inbox.close()
 
     async def _connect_forever(self) -> None:
@@ -223,12 +227,17 @@ class Session:
                 await connection.open()
                 await connection.subscribe_all(await self._plan(connection))
                 self._activate(connection, attempt)
-                refreshed_for_denial = False
                 await self._serve(connection)
             except AuthError:
                 if self._stopping:
                     return
-                # A rejected token is fatal, unless it can be refreshed: then once, at once.
+                # A rejected token is fatal, unless it can be refreshed: then once, at once. A
+                # denial after a healthy stretch (a token that expired hours in) may refresh again;
+                # one right after a refresh may not, or a server that denies forever loops forever.
+                if connection is not None and connection.acknowledged and self._config.backoff.healthy(
+                    self._monotonic() - started
+                ):
+                    refreshed_for_denial = False
                 if refreshed_for_denial or not self._credentials.refreshable:
                     raise
                 refreshed_for_denial = True
@@ -384,6 +393,8 @@ class Session:
     # ---- what connections report -------------------------------------------------------
 
     def _emit(self, event: model.Event) -> None:
+        if self._failures and isinstance(event, model.StreamEvent):
+            self._failures.pop(event.subscription, None)  # it delivers again: its faults are behind it
         if self._dedupe_until is not None and self._monotonic() > self._dedupe_until:
             self._recent, self._dedupe_until = None, None
         if self._recent is not None and isinstance(event, model.StreamEvent):
@@ -393,25 +404,56 @@ class Session:
             self._recent.add(fingerprint)
         self._inbox.put(event)
 
-    def _operation_ended(self, connection: Connection, operation: Operation, errors: tuple[str, ...]) -> None:
+    def _operation_ended(
+        self,
+        connection: Connection,
+        operation: Operation,
+        errors: tuple[str, ...],
+        verdict: operation_errors.Verdict | None = None,
+    ) -> None:
         if connection is not self._active:
             return  # a retiring connection's operations end because we closed it
-        if errors and self._planner is not None and operation.label not in self._replanned and operation.label != "custom":
+        label = operation.label
+        gave_up = False
+        if verdict is not None and verdict.action is operation_errors.Action.RESUBSCRIBE:
+            failures = self._failures[label] = self._failures.get(label, 0) + 1
+            reason = f"{verdict.code}: {'; '.join(errors) or 'no message'}"
+            if not verdict.gives_up or failures < operation_errors.MAX_FAILURES:
+                # Past the fast retries of a reconnect: 1, 2, 4, 8 s ceilings, or the server's hint.
+                delay = self._config.backoff.delay(
+                    failures + self._config.backoff.fast_retries - 1, rng=self._rng,
+                    rate_limited=verdict.rate_limited, retry_after=verdict.retry_after,
+                )
+                self._inbox.put(model.Resubscribing(subscription=label, reason=reason, attempt=failures, delay=delay))
+                task = asyncio.get_running_loop().create_task(self._resubscribe(connection, operation, delay))
+                self._resubscribing.add(task)
+                task.add_done_callback(self._resubscribing.discard)
+                return
+            errors, gave_up = (f"gave up after {failures} failures in a row: {reason}",), True
+        elif errors and self._planner is not None and label not in self._replanned and label != "custom":
             # The document was built from a schema that may be stale: read it again, once.
-            self._replanned.add(operation.label)
+            self._replanned.add(label)
             self._planner.invalidate()
             connection.pending = Disconnected(
-                f"the server rejected the {operation.label} document; reading its schema again", immediate=True
+                f"the server rejected the {label} document; reading its schema again", immediate=True
             )
             connection.request_close(1000)
             return
-        self._ended.add(operation.label)
+        self._ended.add(label)
         if operation in self._wanted:
             self._wanted = [op for op in self._wanted if op is not operation]  # a new list: see operations
-        self._inbox.put(model.OperationEnded(subscription=operation.label, errors=errors))
+        remaining = tuple(op.label for op in self._wanted)
+        self._inbox.put(model.OperationEnded(subscription=label, errors=errors, remaining=remaining, gave_up=gave_up))
         if not self._wanted:
             self._stopping = True
             connection.request_close(1000)
+
+    async def _resubscribe(self, connection: Connection, operation: Operation, delay: float) -> None:
+        await self._sleep(delay)
+        # After a reconnect the new connection has subscribed everything wanted already.
+        if connection is self._active and connection.ready and operation in self._wanted:
+            connection.subscribe(operation)
+            await connection.flush()
 
     async def _until_ready(self) -> None:
         """Wait for a live, acknowledged connection; fail at once if the session is over."""

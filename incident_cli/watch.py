@@ -111,6 +111,8 @@ async def watch(
                 f"({_attempts(coverage.attempts)}): {coverage.last_failure or 'no connection was made'}"
             )
     if run.failures and run.reason == "completed":
+        if run.gave_up:  # the server's fault, not the document's
+            raise Unavailable("the server kept failing the subscriptions: " + "; ".join(run.failures)[:500])
         raise OperationRejected("the server rejected the operation: " + "; ".join(run.failures)[:500])
     return WatchResult(events=run.written, reason=run.reason, alarming=run.alarming)
 
@@ -142,6 +144,7 @@ class _Watch:
         self.written = 0
         self.alarming = 0
         self.failures: list[str] = []
+        self.gave_up = False  # an operation ended because the server kept failing it
         self.reason = "completed"
         self.coverage = Coverage(asyncio.get_running_loop().time())
         if request.once:
@@ -206,6 +209,7 @@ class _Watch:
                     self.coverage.lost(loop.time(), event.reason)
                 if isinstance(event, model.OperationEnded) and event.errors:
                     self.failures.extend(event.errors)
+                    self.gave_up = self.gave_up or event.gave_up
                 if isinstance(event, model.Connected) and self.sync_enabled:
                     await self.sync(event)
                     if self.request.once:

@@ -34,3 +34,13 @@ def test_attempts_reset_only_after_a_healthy_connection():
     assert policy.next_attempt(5, acknowledged=True, uptime=11.0) == 1
     assert policy.next_attempt(5, acknowledged=True, uptime=2.0) == 6  # acked then dropped at once
     assert policy.next_attempt(5, acknowledged=False, uptime=100.0) == 6
+
+
+def test_a_servers_hint_is_the_least_wait_even_past_the_cap_but_not_forever():
+    from incident_cli.backoff import MAX_HINT
+
+    policy = BackoffPolicy(base=0.02, cap=0.1, floor=0.01)
+    assert policy.delay(1, rng=random.Random(3), retry_after=0.3) == 0.3
+    assert policy.delay(1, rng=random.Random(3), retry_after=86_400) == MAX_HINT
+    assert policy.delay(1, rng=random.Random(3), retry_after=0.001) >= 0.01
+    assert policy.healthy(10.0) and not policy.healthy(9.9)

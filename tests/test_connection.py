@@ -17,7 +17,7 @@ from tests.helpers import run
 def connection(url, **overrides):
     emitted, ended = [], []
 
-    def on_end(conn, operation, errors):
+    def on_end(conn, operation, errors, verdict):
         ended.append((operation.label, errors))
         conn.request_close(1000)  # what the session does when nothing is left
 

@@ -95,7 +95,8 @@ def test_graphql_ws_server_answers_our_pings_and_the_stream_survives():
         )
     assert result.returncode == 0, result.stderr
     statuses = [r for r in records(result.stdout) if r["kind"] == "status"]
-    assert statuses and {s["event"] for s in statuses} == {"connected"}  # never reconnected
+    assert statuses and {s["event"] for s in statuses} == {"connected", "coverage"}  # never reconnected
+    assert statuses[-1]["data"]["partial"] is False and statuses[-1]["data"]["disconnects"] == 0
 
 
 def test_graphql_ws_server_rejects_a_bad_token_with_4403():
@@ -150,7 +151,7 @@ def test_legacy_server_with_the_protocol_forced_streams_filters_and_keeps_alive(
         )
     assert filtered.returncode == 0, filtered.stderr
     assert [r["severity"] for r in records(filtered.stdout)] == ["P0"] * 4 and filtered.stderr == ""
-    assert alive.returncode == 0 and {r["event"] for r in records(alive.stdout) if r["kind"] == "status"} == {"connected"}
+    assert alive.returncode == 0 and {r["event"] for r in records(alive.stdout) if r["kind"] == "status"} == {"connected", "coverage"}
 
 
 def test_legacy_server_auth_rejection_is_connection_error():

@@ -591,3 +591,136 @@ def test_clock_skew_from_the_handshake_date_is_reported_and_used():
     warnings = [e for e in events if isinstance(e, model.ClientWarning)]
     assert len(warnings) == 1 and "behind the server's" in warnings[0].message
     assert 595 < skew < 605
+
+
+# ---- what an operation's error means, by extensions.code (operation_errors.py) ----------------
+
+
+def error_frame(op_id, code, **extensions):
+    return json.dumps({"id": op_id, "type": "error", "payload": [
+        {"message": f"{code.lower()} says no", "extensions": {"code": code, **extensions}}
+    ]})
+
+
+def test_a_rate_limited_operation_is_subscribed_again_after_the_servers_hint_on_the_same_socket():
+    subscribes = []
+
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        subscribes.append(sub["id"])
+        await ws.send(error_frame(sub["id"], "RATE_LIMIT_EXCEEDED", retryAfter=0.3))
+        again = await receive_json(ws)
+        subscribes.append(again["id"])
+        await ws.send(next_frame(again["id"], {"newIncidents": {"id": "a", "severity": "P1"}}))
+        await ws.wait_closed()
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                events = await collect(session, is_data)
+                return events, session.connections
+
+    events, connections = run(body())
+    (retrying,) = [e for e in events if isinstance(e, model.Resubscribing)]
+    assert retrying.subscription == "newIncidents" and retrying.attempt == 1 and retrying.delay >= 0.3
+    assert "RATE_LIMIT_EXCEEDED" in retrying.reason and isinstance(events[-1], model.IncidentSeen)
+    assert connections == 1 and len(subscribes) == 2 and subscribes[0] != subscribes[1]
+
+
+def test_server_faults_are_retried_with_backoff_then_the_operation_is_given_up_in_one_line():
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        while True:
+            await ws.send(error_frame(sub["id"], "INTERNAL_SERVER_ERROR"))
+            sub = await receive_json(ws)
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                return [event async for event in session.events()]
+
+    events = run(body())
+    retries = [e for e in events if isinstance(e, model.Resubscribing)]
+    assert [e.attempt for e in retries] == [1, 2, 3, 4]
+    ended = events[-1]
+    assert isinstance(ended, model.OperationEnded) and ended.gave_up and ended.remaining == ()
+    assert ended.errors == ("gave up after 5 failures in a row: INTERNAL_SERVER_ERROR: internal_server_error says no",)
+
+
+def test_a_server_ending_one_of_several_streams_leaves_the_others_and_says_which_remain():
+    async def handler(ws):
+        init = await receive_json(ws)
+        assert init["type"] == "connection_init"
+        await ws.send(json.dumps({"type": "connection_ack"}))
+        first, second = await receive_json(ws), await receive_json(ws)
+        await ws.send(json.dumps({"id": first["id"], "type": "complete"}))
+        await ws.send(next_frame(second["id"], {"incidentUpdates": {"incidentId": "a", "updateType": "ASSIGNED"}}))
+        await ws.wait_closed()
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new"), ops.subscription("updates")]) as session:
+                return await collect(session, lambda e: isinstance(e, model.IncidentUpdated))
+
+    events = run(body())
+    (ended,) = [e for e in events if isinstance(e, model.OperationEnded)]
+    assert ended.subscription == "newIncidents" and ended.errors == () and ended.remaining == ("incidentUpdates",)
+
+
+class CountingCredentials:
+    """A token that a refresh replaces; the server below rejects every one of them."""
+
+    refreshable = True
+    expires_at = None
+
+    def __init__(self):
+        self.refreshes = 0
+
+    async def current(self):
+        return Token(f"t{self.refreshes}")
+
+    async def refresh(self):
+        self.refreshes += 1
+        return await self.current()
+
+
+@pytest.mark.parametrize("code", ["UNAUTHENTICATED", "UNAUTHORIZED", "FORBIDDEN"])
+def test_a_credentials_error_on_a_subscription_refreshes_once_then_is_fatal(code):
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        await ws.send(error_frame(sub["id"], code))
+        await ws.wait_closed()
+
+    async def body():
+        credentials = CountingCredentials()
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")], credentials=credentials) as session:
+                with pytest.raises(AuthError, match=code):
+                    async for _ in session.events():
+                        pass
+                return session.connections, credentials.refreshes
+
+    connections, refreshes = run(body(), timeout=10)
+    assert connections == 2 and refreshes == 1  # one refresh, one more try, then 77 (not a loop)
+
+
+def test_a_credentials_error_is_followed_by_the_stream_once_the_refreshed_token_is_accepted():
+    async def handler(ws):
+        init = await receive_json(ws)
+        await ws.send(json.dumps({"type": "connection_ack"}))
+        sub = await receive_json(ws)
+        if init["payload"]["Authorization"] == "Bearer t0":
+            await ws.send(error_frame(sub["id"], "UNAUTHENTICATED"))
+        else:
+            await ws.send(next_frame(sub["id"], {"newIncidents": {"id": "a"}}))
+        await ws.wait_closed()
+
+    async def body():
+        credentials = CountingCredentials()
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")], credentials=credentials) as session:
+                events = await collect(session, is_data)
+                return events, credentials.refreshes
+
+    events, refreshes = run(body())
+    assert refreshes == 1 and isinstance(events[-1], model.IncidentSeen)

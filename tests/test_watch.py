@@ -183,3 +183,24 @@ def test_a_run_watched_from_start_to_end_is_whole():
     result, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("updates")], count=5)))
     (coverage,) = [e for e in sink.status if isinstance(e, model.RunCoverage)]
     assert result.reason == "count" and not coverage.partial and coverage.disconnects == 0
+
+
+def test_an_operation_the_server_keeps_failing_ends_as_unavailable_not_as_a_rejected_document():
+    import json
+
+    from tests.fakes import handshake, receive_json, scripted_server
+
+    async def handler(ws):
+        (sub,) = await handshake(ws)
+        while True:
+            error = {"message": "boom", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+            await ws.send(json.dumps({"id": sub["id"], "type": "error", "payload": [error]}))
+            sub = await receive_json(ws)
+
+    async def body():
+        async with scripted_server(handler) as url:
+            config = SessionConfig(url=url, backoff=BackoffPolicy(base=0.01, cap=0.02, floor=0.005))
+            await watch(config, WatchRequest(operations=[ops.subscription("new")]), Collect())
+
+    with pytest.raises(Unavailable, match="kept failing the subscriptions: gave up after 5 failures in a row: INTERNAL"):
+        run(body())

@@ -27,6 +27,7 @@ STATUS_NAMES = {
     model.ServerWarning: "warning",
     model.ClientWarning: "warning",  # the same name: its data has a message instead of messages
     model.OperationEnded: "operation_ended",
+    model.Resubscribing: "resubscribing",
     model.CredentialsRefreshed: "credentials_refreshed",
     model.Notice: "notice",
 }

@@ -58,3 +58,11 @@ class StatusLines:
             case model.OperationEnded(subscription=name, errors=errors) if errors:
                 joined = "; ".join(sanitize(message) for message in errors)
                 self.line(f"error: {name}: {joined}")
+            case model.OperationEnded(subscription=name, remaining=remaining) if remaining:
+                # A tail that silently stops showing new incidents is the worst kind of silence.
+                self.line(f"warning: the server ended the {name} stream; still following {', '.join(remaining)}")
+            case model.Resubscribing(subscription=name, reason=reason, attempt=attempt, delay=delay):
+                self.line(
+                    f"warning: {name}: the server ended it with an error ({sanitize(reason)}); "
+                    f"subscribing again in {delay:.1f} s (attempt {attempt})"
+                )

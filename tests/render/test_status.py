@@ -20,3 +20,20 @@ def test_status_lines():
         "incidents: warning: newIncidents: the server reported errors: partial ^G",
         "incidents: error: alerts: bad enum",
     ]
+
+
+def test_what_the_tool_says_about_itself_and_about_streams_that_end_or_fail():
+    stream = io.StringIO()
+    status = StatusLines(stream)
+    status.report(model.OperationEnded(subscription="newIncidents", remaining=("incidentUpdates", "incidentStateChanges")))
+    status.report(model.Resubscribing(subscription="alerts", reason="INTERNAL_SERVER_ERROR: boom\x1b[2J", attempt=2, delay=1.5))
+    status.report(model.ClientWarning(message="the local clock is 600 s behind the server's"))
+    status.report(model.RunCoverage(duration=5.0, connected=3.25, disconnects=1, partial=True))
+    status.report(model.RunCoverage(duration=5.0, connected=4.99, disconnects=0, partial=False))
+    assert stream.getvalue().splitlines() == [
+        "incidents: warning: the server ended the newIncidents stream; still following incidentUpdates, incidentStateChanges",
+        "incidents: warning: alerts: the server ended it with an error (INTERNAL_SERVER_ERROR: boom^[[2J); "
+        "subscribing again in 1.5 s (attempt 2)",
+        "incidents: warning: the local clock is 600 s behind the server's",
+        "incidents: warning: connected for 3.2 s of the 5.0 s run; 1 disconnect: what happened while disconnected was not streamed",
+    ]
