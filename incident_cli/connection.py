@@ -159,6 +159,8 @@ class Connection:
             self.proto.close(p.OUR_ACK_TIMEOUT, "Connection acknowledgement timeout")
             await self.flush()
             raise Disconnected(f"no connection_ack within {self.config.ack_timeout:g} s") from None
+        if self.pending is not None:
+            raise self.pending  # e.g. a message before the ack: the 4400 close has been sent
 
     # ---- running ---------------------------------------------------------------------
 
@@ -245,9 +247,12 @@ class Connection:
                         self.liveness.expect("ka")
                     self.liveness.answered()
                 case p.Violation(reason=reason):
+                    # One bad frame in days must not end the tail: close 4400, say what it was,
+                    # reconnect; the session gives up only when it keeps happening.
                     self.closing = True
-                    self.pending = ProtocolMismatch(
-                        f"the server sent an invalid message ({sanitize(reason)}); closed with 4400"
+                    self.pending = Disconnected(
+                        f"the server sent an invalid message ({sanitize(reason, max_length=160)}); closed with 4400",
+                        violation=True,
                     )
                 case p.Closed(code=code, reason=reason, verdict=verdict):
                     self._on_close(code, reason, verdict)

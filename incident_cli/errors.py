@@ -54,12 +54,19 @@ class Disconnected(IncidentsError):
     """
 
     def __init__(
-        self, message: str, *, rate_limited: bool = False, retry_after: float | None = None, immediate: bool = False
+        self,
+        message: str,
+        *,
+        rate_limited: bool = False,
+        retry_after: float | None = None,
+        immediate: bool = False,
+        violation: bool = False,
     ) -> None:
         super().__init__(message)
         self.rate_limited = rate_limited
         self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After)
         self.immediate = immediate  # not a failure to back off from: retry at once
+        self.violation = violation  # the server broke the protocol (we closed with 4400)
 
 
 class OutputError(IncidentsError):

@@ -283,7 +283,7 @@ class ClientProtocol:
         try:
             message = m.decode(text, self.dialect)
         except InvalidMessage as exc:
-            self._fail(exc.message)
+            self._fail(f"{exc.message}: {excerpt(text)}")
             return
         self._quiet_since_subscribe = False
         if type(message) is m.Next and self.state is State.READY:
@@ -296,7 +296,7 @@ class ClientProtocol:
     def receive_binary(self, data: bytes) -> None:
         # (a) 22: the spec only describes text frames.
         if self.state in (State.INITIALISING, State.READY):
-            self._fail(f"binary frame of {len(data)} bytes")
+            self._fail(f"a binary frame: {excerpt(data)}")
 
     def receive_close(self, code: int | None, reason: str = "") -> None:
         if self.state is State.CLOSED:
@@ -354,6 +354,17 @@ class ClientProtocol:
             self.state = TRANSITIONS[(self.state, trigger)]
         except KeyError:
             raise LocalProtocolError(f"{trigger.value} is not allowed in state {self.state.value}") from None
+
+
+EXCERPT = 48  # characters of a bad frame shown in the message about it
+
+
+def excerpt(frame: str | bytes) -> str:
+    """The start of a frame and its size, for saying what was wrong with it (sanitised by the caller)."""
+    size = f"{len(frame):,} bytes"
+    if isinstance(frame, bytes):
+        return f"{frame[:EXCERPT]!r}{'...' if len(frame) > EXCERPT else ''} ({size})"
+    return f"'{frame[:EXCERPT]}{'...' if len(frame) > EXCERPT else ''}' ({size})"
 
 
 def _wire_name(message: m.ServerMessage) -> str:

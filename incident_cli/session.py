@@ -24,7 +24,7 @@ from incident_cli.auth import Token
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.connection import Connection, Finished
 from incident_cli.credentials import Credentials, StaticCredentials
-from incident_cli.errors import AuthError, Disconnected, IncidentsError, Unavailable
+from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
 from incident_cli.inbox import Inbox
 from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
@@ -48,6 +48,7 @@ REFRESH_LEAD_SHARE = 0.2  # ...and at most this share of the remaining lifetime 
 RETRY_REFRESH = 30.0  # after a failed proactive refresh, try again this much later
 SKEW_WARNING = 60.0  # seconds between our clock and the server's worth a warning
 SKEW_RESOLUTION = 2.0  # below this, a difference is the Date header's whole-second rounding
+MAX_VIOLATIONS = 3  # connections in a row ending with an invalid server message before giving up (76)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,6 +218,7 @@ class Session:
     async def _connect_forever(self) -> None:
         attempt = 1
         refreshed_for_denial = False
+        violations = 0  # connections in a row that ended with an invalid message from the server
         while True:
             started = self._monotonic()
             connection: Connection | None = None
@@ -248,6 +250,14 @@ class Session:
                 if self._stopping:
                     return
                 acknowledged = connection is not None and connection.acknowledged
+                if acknowledged and self._config.backoff.healthy(self._monotonic() - started):
+                    violations = 0  # a bad frame after a healthy stretch starts the count again
+                if retry.violation:
+                    violations += 1
+                    if violations >= MAX_VIOLATIONS:
+                        raise ProtocolMismatch(
+                            f"the server keeps breaking the protocol ({violations} connections in a row): {retry.message}"
+                        ) from None
                 if acknowledged and self._down_since is None:
                     self._down_since = self._monotonic()
                 if connection is not None and connection.refused_modern:
@@ -257,7 +267,8 @@ class Session:
                     attempt = self._config.backoff.next_attempt(attempt, acknowledged=acknowledged, uptime=uptime)
                 retries = attempt - 1
                 if self._config.max_retries is not None and retries > self._config.max_retries:
-                    raise Unavailable(f"gave up after {self.connections} connection attempts: {retry.message}") from None
+                    gave_up = f"gave up after {self.connections} connection attempts: {retry.message}"
+                    raise (ProtocolMismatch(gave_up) if retry.violation else Unavailable(gave_up)) from None
                 delay = 0.0 if retry.immediate else self._config.backoff.delay(
                     retries, rng=self._rng, rate_limited=retry.rate_limited, retry_after=retry.retry_after
                 )

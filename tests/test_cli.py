@@ -120,13 +120,24 @@ def test_syntax_error_is_caught_before_sending_or_closes_4500_without_the_check(
     assert_one_line_error(unchecked, 65, "4500", "Syntax Error")
 
 
-def test_malformed_frame_is_a_protocol_error_and_keeps_what_came_before():
+def test_a_server_that_keeps_sending_malformed_frames_is_a_protocol_error_and_keeps_what_came_before():
     with demo_process(*FAST_DEMO, "--fault", "garbage_after=3") as url:
         # a custom document: no list query or lookups, so the server's count is all data
         document = "subscription { newIncidents { id severity } }"
         result = incidents("watch", "--url", url, "-q", "-", "--no-schema", env=env(), input=document)
-    assert_one_line_error(result, 76, "invalid message", "4400")
-    assert len(records(result.stdout)) == 3  # nothing already received is lost
+    assert result.returncode == 76, result.stderr
+    last = result.stderr.splitlines()[-1]
+    assert "error: the server keeps breaking the protocol (3 connections in a row)" in last and "4400" in last
+    assert len(records(result.stdout)) == 9  # three per connection: nothing already received is lost
+
+
+def test_one_malformed_frame_does_not_end_the_tail():
+    with demo_process(*FAST_DEMO, "--fault", "garbage_after=3", "--fault", "connections=1") as url:
+        document = "subscription { newIncidents { id severity } }"
+        result = incidents("watch", "--url", url, "-q", "-", "--no-schema", "-n", "8", env=env(), input=document)
+    assert result.returncode == 0, result.stderr
+    assert len(records(result.stdout)) == 8
+    assert "invalid message (message is not valid JSON: 'this is not JSON {' (18 bytes)); closed with 4400" in result.stderr
 
 
 def test_bounded_by_duration():

@@ -171,27 +171,65 @@ def test_ack_timeout_closes_4504_and_counts_as_a_retry():
     run(body())
 
 
-@pytest.mark.parametrize(
-    ("fault", "match"),
-    [
-        (Faults(garbage_after=1), "not valid JSON"),
-        (Faults(binary_after=1), "binary frame"),
-    ],
-)
-def test_malformed_frames_close_4400_and_are_fatal(fault, match):
+BAD_FRAMES = [
+    ("this is not JSON {", "not valid JSON: 'this is not JSON {' (18 bytes)"),
+    ("[1, 2]", "not a JSON object: '[1, 2]'"),
+    ('{"id": "1"}', "without a string 'type'"),
+    ('{"type": "surprise"}', "unknown message type 'surprise'"),
+    ('{"type": "next", "id": "1", "payload": {"data": {"n": NaN}}}', "NaN is not allowed"),
+    ('{"type": "next", "id": "1", "payload": {"data": {"n": ' + "9" * 5000 + "}}}", "not valid JSON: '{\"type\""),
+    ('{"type": "next", "id": "1", "payload": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON"),
+    ('{"type": "next", "id": "1", "payload": []}', "'next' payload is not an object"),
+]
+
+
+@pytest.mark.parametrize(("garbage", "said"), BAD_FRAMES, ids=[
+    "not-json", "array", "no-type", "unknown-type", "nan", "5000-digits", "deep-nesting", "payload-not-object",
+])
+def test_one_bad_frame_closes_4400_says_what_it_was_and_the_tail_goes_on(garbage, said):
     async def body():
-        server = await demo(faults=fault)
+        server = await demo(faults=Faults(garbage_after=3, garbage=garbage, connections=1))
         try:
             async with Session(config(server.url), [ops.subscription("updates")]) as session:
-                with pytest.raises(ProtocolMismatch, match=match):
-                    await collect(session, lambda e: False)
-                assert session.connections == 1
+                events = await collect(session, lambda e: isinstance(e, model.Connected) and e.downtime is not None)
+                after = await collect(session, is_data)
             await asyncio.wait_for(server.closed.wait(), seconds(3))
-            assert list(server.close_codes) == [4400]
+            return events, after, list(server.close_codes)
         finally:
             await server.stop()
 
-    run(body())
+    events, after, closes = run(body())
+    (lost,) = [e for e in events if isinstance(e, model.Reconnecting)]
+    assert "the server sent an invalid message" in lost.reason and said in lost.reason and "closed with 4400" in lost.reason
+    assert len([e for e in events if is_data(e)]) >= 2  # what came before the bad frame was delivered
+    assert is_data(after[-1]) and closes[0] == 4400  # and the stream went on
+
+
+def test_a_binary_frame_is_one_bad_frame_too():
+    async def body():
+        server = await demo(faults=Faults(binary_after=2, connections=1))
+        try:
+            async with Session(config(server.url), [ops.subscription("updates")]) as session:
+                return await collect(session, lambda e: isinstance(e, model.Connected) and e.downtime is not None)
+        finally:
+            await server.stop()
+
+    (lost,) = [e for e in run(body()) if isinstance(e, model.Reconnecting)]
+    assert "a binary frame: b'{\"type\":\"ping\"}' (15 bytes)" in lost.reason
+
+
+def test_a_server_that_keeps_sending_bad_frames_is_given_up_after_three_connections():
+    async def body():
+        server = await demo(faults=Faults(garbage_after=1))
+        try:
+            async with Session(config(server.url), [ops.subscription("updates")]) as session:
+                with pytest.raises(ProtocolMismatch, match=r"keeps breaking the protocol \(3 connections in a row\).*not valid JSON"):
+                    await collect(session, lambda e: False, limit=1000)
+                return session.connections
+        finally:
+            await server.stop()
+
+    assert run(body()) == 3
 
 
 def test_next_before_ack_is_a_protocol_violation_and_nothing_is_subscribed():
@@ -208,7 +246,8 @@ def test_next_before_ack_is_a_protocol_violation_and_nothing_is_subscribed():
             async with Session(config(url), [ops.subscription("new")]) as session:
                 with pytest.raises(ProtocolMismatch, match="before connection_ack"):
                     await collect(session, is_data)
-        assert [m["type"] for m in received] == ["connection_init"]
+        # retried like any bad frame, given up after three connections; never a subscribe
+        assert [m["type"] for m in received] == ["connection_init"] * 3
 
     run(body())
 
@@ -724,3 +763,16 @@ def test_a_credentials_error_is_followed_by_the_stream_once_the_refreshed_token_
 
     events, refreshes = run(body())
     assert refreshes == 1 and isinstance(events[-1], model.IncidentSeen)
+
+
+def test_max_retries_ends_repeated_bad_frames_as_a_protocol_error():
+    async def body():
+        server = await demo(faults=Faults(garbage_after=1))
+        try:
+            async with Session(config(server.url, max_retries=1), [ops.subscription("updates")]) as session:
+                with pytest.raises(ProtocolMismatch, match="gave up after 2 connection attempts: the server sent an invalid"):
+                    await collect(session, lambda e: False, limit=1000)
+        finally:
+            await server.stop()
+
+    run(body())

@@ -16,7 +16,8 @@ class Faults:
     close_after: int | None = None  # close the socket after this many operation messages
     close_code: int = 1011
     close_reason: str = ""
-    garbage_after: int | None = None  # send a frame that is not JSON after this many
+    garbage_after: int | None = None  # send an invalid frame (``garbage``) after this many
+    garbage: str = "this is not JSON {"
     binary_after: int | None = None  # send a binary frame after this many
     silent_after: int | None = None  # stop sending and answering (socket stays open)
     connections: int | None = None  # apply to the first N connections only (None: all)

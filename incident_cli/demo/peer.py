@@ -229,7 +229,7 @@ class Peer:
         self.sent += 1
         faults = self.faults
         if faults.garbage_after is not None and self.sent == faults.garbage_after:
-            await self.ws.send("this is not JSON {")
+            await self.ws.send(faults.garbage)
         if faults.binary_after is not None and self.sent == faults.binary_after:
             await self.ws.send(b'{"type":"ping"}')
         if faults.silent_after is not None and self.sent >= faults.silent_after:
