@@ -6,6 +6,7 @@ text (house rule 6); tracebacks never reach a user and never show locals.
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import signal
@@ -72,8 +73,22 @@ def exit_status_for(error: IncidentsError) -> ExitStatus:
 def fail(error: IncidentsError) -> NoReturn:
     status = exit_status_for(error)
     prefix = "usage error" if status is ExitStatus.USAGE else "error"
-    sys.stderr.write(f"incidents: {prefix}: {sanitize(error.message, max_length=600)}\n")
+    say(f"incidents: {prefix}: {sanitize(error.message, max_length=600)}\n")
     raise typer.Exit(int(status))
+
+
+def say(line: str) -> None:
+    """One line on stderr; a stderr that is gone (a closed pane, a full disk) cannot be told more."""
+    try:
+        sys.stderr.write(line)
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+# A write to stdout (or the terminal) that fails this way is the output's fault, not a bug:
+# a hung-up terminal, a full disk, a device that went away.
+OUTPUT_ERRNOS = frozenset({errno.EIO, errno.ENOSPC, errno.ENXIO, errno.EDQUOT, errno.EFBIG})
 
 
 def quiet_broken_pipe() -> NoReturn:
@@ -98,6 +113,10 @@ def run_command(coroutine_factory) -> None:  # type: ignore[no-untyped-def]
         fail(error)
     except BrokenPipeError:
         quiet_broken_pipe()
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRNOS:
+            raise
+        fail(OutputError(f"cannot write the output: {error.strerror or error}"))
     except KeyboardInterrupt:  # a Ctrl-C that arrived before our handlers were in place
         raise typer.Exit(int(ExitStatus.SIGINT)) from None
     if status:
@@ -136,7 +155,9 @@ async def _with_signals(coroutine_factory) -> int:  # type: ignore[no-untyped-de
         loop.add_signal_handler(signum, end, int(status))
     try:
         result = await coroutine_factory(stop)
-    except asyncio.CancelledError:
+    except (asyncio.CancelledError, OSError, IncidentsError):
+        # After a signal, what fails on the way out is its consequence (SIGHUP: the terminal
+        # is gone, so its last frame cannot be drawn): the exit says the signal.
         if received:
             return received[0]
         raise

@@ -17,9 +17,10 @@ from urllib.parse import urlsplit
 
 from incident_cli.config import Settings
 from incident_cli.credentials import Credentials, make_credentials
-from incident_cli.errors import ConfigError, IncidentsError
+from incident_cli.errors import ConfigError, IncidentsError, OutputError
 from incident_cli.messages import Dialect
 from incident_cli.redact import display_url
+from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
 from incident_cli.session import SessionConfig
 from incident_cli.transport import is_loopback
@@ -227,6 +228,7 @@ async def run_lines(
 
     status = StatusLines(sys.stderr)
     writer = line_sink(sys.stdout, policy=overflow, on_broken=lambda: stop(0))
+    drops = DropReports()
     output: Output
     if text:
         from incident_cli.render.terminal import make_console
@@ -235,14 +237,20 @@ async def run_lines(
 
         console = make_console(TextStream(writer, sys.stdout), color=color)
         output = TextLines(console, status, snapshots=snapshots, dropped=writer.take_dropped,
-                           template=line_format, time_format=time_format)
+                           template=line_format, time_format=time_format, drops=drops)
     else:
         from incident_cli.render.jsonl import JsonLinesRenderer
 
-        output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events)
+        output = JsonLinesRenderer(writer, status, snapshots=snapshots, status_events=status_events, drops=drops)
     try:
         return await _with_extras(output, extras, lambda out: watch_sources(sources, out, count))
     finally:
+        late = writer.take_dropped()  # since the last line written
+        if late:
+            drops.dropped(late)
+        total = drops.final()
+        if total is not None:
+            output.report(total)
         left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
         if left:
             status.line(f"warning: {left:,} lines were not written: the reader of stdout stopped reading")
@@ -270,13 +278,34 @@ async def run_table(
     board.connection.server = sources[0].config.url
     view = TableView(make_console(sys.stdout, color=color), board, refresh=refresh, max_rows=max_rows)
     async with view:
+        watching = asyncio.create_task(_with_extras(view, extras, lambda out: watch_sources(sources, out, count)))
+        gone = asyncio.create_task(view.gone.wait())
+        terminal_failed = False
         try:
-            result = await _with_extras(view, extras, lambda out: watch_sources(sources, out, count))
+            done, _ = await asyncio.wait({watching, gone}, return_when=asyncio.FIRST_COMPLETED)
+            terminal_failed = watching not in done
+        finally:
+            gone.cancel()
+            if not watching.done():
+                watching.cancel()
+            await asyncio.gather(watching, gone, return_exceptions=True)
+        if terminal_failed:
+            raise terminal_gone(view.failure)
+        try:
+            result = watching.result()
         except IncidentsError as error:
             view.ended(str(error))
             raise
         view.ended(None)
         return result
+
+
+def terminal_gone(error: OSError | None) -> BaseException:
+    """The table could not be drawn any more: the reader went away (quiet), or the terminal did."""
+    if isinstance(error, BrokenPipeError):
+        return BrokenPipeError()
+    reason = (error.strerror if error is not None else None) or "the terminal went away"
+    return OutputError(f"cannot draw the table any more: {reason}")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -387,9 +387,14 @@ class RunCoverage:
 
 @dataclass(frozen=True, kw_only=True)
 class OutputDropped:
-    """The reader of stdout fell behind and the oldest lines were dropped: a gap of ours."""
+    """The reader of stdout fell behind and the oldest lines were dropped: a gap of ours.
+
+    ``count`` since the last report, ``total`` in the run so far; ``final`` at its end.
+    """
 
     count: int
+    total: int = 0
+    final: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -235,3 +235,19 @@ def test_backfill_in_json_lines_when_asked():
 
 def test_bad_keep_resolved_is_a_usage_error():
     assert_one_line_error(incidents("watch", "--keep-resolved", "forever", env=env()), 2, "--keep-resolved")
+
+
+@pytest.mark.parametrize("mode", ["jsonl", "text", "table"])
+def test_a_full_disk_under_stdout_is_an_output_error_in_one_line(mode):
+    with demo_process(*FAST_DEMO) as url, open("/dev/full", "w") as full:
+        result = subprocess.run([*INCIDENTS, "watch", "--url", url, "-o", mode, "--count", "20"], stdout=full,
+                                stderr=subprocess.PIPE, text=True, env=env(), timeout=seconds(30))
+    assert result.returncode == 74, result.stderr
+    assert result.stderr == "incidents: error: cannot write the output: No space left on device\n"
+
+
+def test_a_stderr_that_is_gone_does_not_change_the_outcome():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([*INCIDENTS, "watch", "--url", "ws://127.0.0.1:9/graphql/ws", "--for", "1s"],
+                                stdout=subprocess.PIPE, stderr=full, env=env(), timeout=seconds(30))
+    assert result.returncode == 69 and result.stdout == b""  # its reconnect lines and error went nowhere, quietly

@@ -4,8 +4,10 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -92,3 +94,21 @@ def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux
         assert "pwned" not in tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout
         assert tmux("show-buffer", check=False).returncode != 0  # no OSC 52 clipboard write
         assert "\u25cf live" in screen  # still drawing: nothing crashed the view
+
+
+@pytest.mark.parametrize(("shell", "status", "said"), [
+    ("forward", 129, ""),  # a shell passes the hang-up on: SIGHUP, closed cleanly
+    ("ignore", 74, "incidents: error: cannot draw the table any more: the terminal hung up\n"),  # nohup: no signal
+])
+def test_closing_the_pane_ends_the_table_with_the_right_status_not_an_internal_error(tmux, tmp_path, shell, status, said):
+    env = {"PATH": os.environ["PATH"], "TERM": "xterm-256color", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+    status_file = tmp_path / "status"
+    pane_shell = str(Path(__file__).with_name("pane_shell.py"))
+    tmux.start([sys.executable, pane_shell, shell, str(status_file), *INCIDENTS, "watch", "--demo"], env=env)
+    tmux.wait_for(lambda s: "\u25cf live" in s and rows(s), timeout=5)
+    tmux.close()  # the pane, its window and its terminal are gone
+    deadline = time.monotonic() + seconds(10)
+    while not status_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert status_file.read_text() == str(status)
+    assert (tmp_path / "status.err").read_text() == said

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from incident_cli import model
 from incident_cli.jsoncodec import ascii_line
 from incident_cli.model import StreamEvent
+from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
 
 ENVELOPE_VERSION = 1
@@ -88,17 +89,21 @@ class JsonLinesRenderer:
         *,
         snapshots: bool = False,
         status_events: bool = False,
+        drops: DropReports | None = None,
     ) -> None:
         self._sink = sink
         self._status = status
         self._snapshots = snapshots  # write backfilled incidents too (asked for with --backfill)
         self._status_events = status_events
+        self.drops = drops or DropReports()
 
     def write(self, event: StreamEvent) -> None:
         self._sink.put(ascii_line(envelope(event)))
         dropped = self._sink.take_dropped()
         if dropped:
-            self.report(model.OutputDropped(count=dropped))
+            report = self.drops.dropped(dropped)
+            if report is not None:
+                self.report(report)
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         if self._snapshots and event.subscription == "backfill":

@@ -11,6 +11,11 @@ from incident_cli.sanitize import sanitize
 PREFIX = "incidents: "
 
 
+def plural(count: int, noun: str) -> str:
+    """``1 line``, ``2 lines``, ``12,004 lines``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 class StatusLines:
     def __init__(self, stream: TextIO, source: str | None = None) -> None:
         self._stream = stream
@@ -19,8 +24,11 @@ class StatusLines:
         self._children: dict[str, StatusLines] = {}
 
     def line(self, text: str) -> None:
-        self._stream.write(self._prefix + text + "\n")
-        self._stream.flush()
+        try:
+            self._stream.write(self._prefix + text + "\n")
+            self._stream.flush()
+        except (OSError, ValueError):
+            pass  # stderr is gone (a closed pane): nothing more can be said there, and the data goes on
 
     def for_source(self, source: str) -> StatusLines:
         """Lines about one of several servers, prefixed with its name (kept, so its state is)."""
@@ -39,8 +47,11 @@ class StatusLines:
                 self.line(f"reconnected to {sanitize(display_url(server))} ({subprotocol}){after}")
             case model.Notice(message=message):
                 self.line(f"note: {sanitize(message, max_length=300)}")
-            case model.OutputDropped(count=count):
-                self.line(f"warning: the reader of stdout fell behind: dropped the {count:,} oldest lines")
+            case model.OutputDropped(final=True, total=total):
+                self.line(f"warning: {plural(total, 'line')} dropped in all: the reader of stdout fell behind")
+            case model.OutputDropped(count=count, total=total):
+                so_far = f" ({total:,} so far)" if total > count else ""
+                self.line(f"warning: the reader of stdout fell behind: {plural(count, 'line')} dropped{so_far}")
             case model.GapRepaired(repaired=repaired):
                 noun = "incident" if repaired == 1 else "incidents"
                 self.line(f"gap repaired: {repaired} {noun} changed while disconnected")

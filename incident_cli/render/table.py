@@ -7,6 +7,7 @@ second, so a burst of 10,000 events costs a few frames, not 10,000.
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -31,6 +32,13 @@ NO_DETAILS = "(no details: the server did not describe it)"
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _isatty(console: Console) -> bool:
+    try:
+        return bool(console.file.isatty())
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 class TableView:
@@ -61,6 +69,9 @@ class TableView:
             vertical_overflow="crop",
         )
         self._task: asyncio.Task[None] | None = None
+        self.gone = asyncio.Event()  # the terminal went away (EIO after a hang-up, EPIPE, ENOSPC)
+        self.failure: OSError | None = None
+        self._on_terminal = _isatty(console)  # drawing to a terminal: it must still be one each frame
 
     # ---- feeding -----------------------------------------------------------------------
 
@@ -108,13 +119,18 @@ class TableView:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         try:
-            self.draw()
+            self.draw()  # the last frame: how the run ended
         finally:
-            self._live.stop()
+            try:
+                self._live.stop()
+            except OSError:
+                if not self.gone.is_set():
+                    raise  # a full disk under a redirected table: the run says so (74)
+                # else: a terminal that is gone has no cursor to show again
 
     async def _redraw(self) -> None:
         idle = 0.0
-        while True:
+        while not self.gone.is_set():
             await asyncio.sleep(self._interval)
             idle += self._interval
             if self._dirty or idle >= IDLE_REDRAW:
@@ -122,9 +138,21 @@ class TableView:
                 idle = 0.0
 
     def draw(self) -> None:
+        if self.gone.is_set():
+            return
         self._dirty = False
         self.frames += 1
-        self._live.update(self.render(), refresh=True)
+        try:
+            if self._on_terminal and not _isatty(self.console):
+                # Without a SIGHUP (a shell that ignores it, nohup) a hung-up terminal just stops
+                # being one, and Rich silently stops drawing: an orphan tailing into the void.
+                raise OSError(errno.EIO, "the terminal hung up")
+            self._live.update(self.render(), refresh=True)
+        except OSError as error:
+            # A closed pane (EIO after the hang-up), a reader that left (EPIPE), a full disk:
+            # not a bug of ours. The run ends with the status that says so (compose.run_table).
+            self.failure = error
+            self.gone.set()
 
     def row_limit(self) -> int:
         fits = max(1, self.console.size.height - CHROME_LINES)

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from incident_cli import model
 from incident_cli.render import template
+from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
 from incident_cli.render.terminal import safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
@@ -33,6 +34,7 @@ class TextLines:
         template: str | None = None,
         time_format: str = "local",
         clock: Callable[[], datetime] | None = None,
+        drops: DropReports | None = None,
     ) -> None:
         self._console = console
         self._template = template
@@ -41,13 +43,16 @@ class TextLines:
         self._status = status
         self._snapshots = snapshots
         self._dropped = dropped  # lines the output queue dropped since asked last
+        self.drops = drops or DropReports()
         self._titles = model.Titles(TITLES_REMEMBERED)
 
     def write(self, event: model.StreamEvent) -> None:
         self._console.print(self.line(event), soft_wrap=True)
         count = self._dropped() if self._dropped is not None else 0
         if count:
-            self.report(model.OutputDropped(count=count))
+            report = self.drops.dropped(count)
+            if report is not None:
+                self.report(report)
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         self._remember(event.incident)

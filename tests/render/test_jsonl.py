@@ -68,21 +68,45 @@ def test_status_goes_to_stderr_and_into_json_only_when_asked():
 
 
 def test_every_status_event_has_a_record_name():
-    for event in (
-        model.Connected(server="s", subprotocol="p", attempt=1, downtime=2.5),
-        model.GapRepaired(downtime=2.5, repaired=3),
-        model.OutputDropped(count=4),
-        model.ServerWarning(subscription="x", messages=("m",)),
-        model.OperationEnded(subscription="x"),
-    ):
+    import typing
+
+    events = {
+        model.Connected: model.Connected(server="s", subprotocol="p", attempt=1, downtime=2.5),
+        model.Reconnecting: model.Reconnecting(reason="r", attempt=2, delay=1.0),
+        model.GapRepaired: model.GapRepaired(downtime=2.5, repaired=3),
+        model.RunCoverage: model.RunCoverage(duration=5.0, connected=4.0, disconnects=1, partial=True),
+        model.OutputDropped: model.OutputDropped(count=4, total=9),
+        model.ServerWarning: model.ServerWarning(subscription="x", messages=("m",)),
+        model.ClientWarning: model.ClientWarning(message="m"),
+        model.OperationEnded: model.OperationEnded(subscription="x", remaining=("y",)),
+        model.Resubscribing: model.Resubscribing(subscription="x", reason="r", attempt=1, delay=1.0),
+        model.CredentialsRefreshed: model.CredentialsRefreshed(expires_at=None),
+        model.Notice: model.Notice(message="m"),
+    }
+    assert set(events) == set(typing.get_args(model.StatusEvent))  # a new kind needs a row here
+    for event in events.values():
         assert json.dumps(status_record(event, NOW))
 
 
-def test_dropped_lines_are_reported_as_a_gap():
-    sink = ListSink(dropped=7)
+def test_dropped_lines_are_reported_at_most_once_every_few_seconds_and_in_all_at_the_end():
+    from incident_cli.render.drops import DropReports
+
+    class Dropping(ListSink):
+        def take_dropped(self):
+            return 1  # a reader far behind: every line written pushes the oldest out
+
+    clock = [0.0]
     stderr = io.StringIO()
-    JsonLinesRenderer(sink, StatusLines(stderr)).write(model.stream_event("custom", {"a": 1}, NOW))
-    assert "dropped the 7 oldest lines" in stderr.getvalue()
+    renderer = JsonLinesRenderer(Dropping(), StatusLines(stderr), drops=DropReports(every=5.0, clock=lambda: clock[0]))
+    for n in range(20_000):
+        clock[0] = n / 2000  # 2,000 events/s for 10 s
+        renderer.write(model.stream_event("custom", {"a": n}, NOW))
+    renderer.report(renderer.drops.final())
+    assert stderr.getvalue().splitlines() == [
+        "incidents: warning: the reader of stdout fell behind: 1 line dropped",
+        "incidents: warning: the reader of stdout fell behind: 10,000 lines dropped (10,001 so far)",
+        "incidents: warning: 20,000 lines dropped in all: the reader of stdout fell behind",
+    ]
 
 
 def test_snapshots_only_backfill_and_only_when_asked():
