@@ -6,6 +6,7 @@ Pure (house rule 1): reading files and the environment happens in config.py.
 from __future__ import annotations
 
 import re
+import weakref
 from typing import Any
 
 from incident_cli.errors import ConfigError
@@ -16,12 +17,17 @@ _TOKEN_SHAPE = re.compile(r"[A-Za-z0-9._~+/=-]+")
 
 
 class Token:
-    """A bearer token. Its repr and str are redacted, so it cannot leak through logs."""
+    """A bearer token. Its repr and str are redacted, so it cannot leak through logs.
 
-    __slots__ = ("_value",)
+    Every token alive in the process is known to ``live_secrets()``, so ``--debug`` can blank
+    any piece of one wherever it turns up (a frame shortened to its head and tail included).
+    """
+
+    __slots__ = ("_value", "__weakref__")
 
     def __init__(self, value: str) -> None:
         self._value = value
+        _LIVE.add(self)
 
     def reveal(self) -> str:
         return self._value
@@ -36,6 +42,14 @@ class Token:
 
     def __hash__(self) -> int:
         return hash(self._value)
+
+
+_LIVE: weakref.WeakSet[Token] = weakref.WeakSet()  # a safety net for redaction, not a store
+
+
+def live_secrets() -> list[str]:
+    """The values of the tokens alive now (access and refresh tokens alike)."""
+    return [token.reveal() for token in list(_LIVE)]
 
 
 def parse_token(raw: str, *, source: str) -> Token:

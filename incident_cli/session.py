@@ -30,6 +30,7 @@ from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.queries import QueryRoute, query_url
+from incident_cli.redact import display_url
 
 if TYPE_CHECKING:
     from incident_cli.schema_source import Planner
@@ -225,7 +226,7 @@ class Session:
             try:
                 token = await self._credentials.current()
                 connection = self._connection(token)
-                logger.debug("connecting to %s (attempt %d, token %s)", self._config.url, attempt, token)
+                logger.debug("connecting to %s (attempt %d, token %s)", display_url(self._config.url), attempt, token)
                 await connection.open()
                 await connection.subscribe_all(await self._plan(connection))
                 self._activate(connection, attempt)
@@ -324,7 +325,9 @@ class Session:
         downtime = None if self._down_since is None else self._monotonic() - self._down_since
         self._down_since = None
         self._inbox.put(
-            model.Connected(server=self._config.url, subprotocol=connection.dialect.value, attempt=attempt, downtime=downtime)
+            # Shown and recorded: never the URL's userinfo or query string (either may hold a secret).
+            model.Connected(server=display_url(self._config.url), subprotocol=connection.dialect.value, attempt=attempt,
+                            downtime=downtime)
         )
 
     async def _serve(self, connection: Connection) -> None:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from incident_cli.demo.auth import mint_token
-from tests.helpers import INCIDENTS, demo_process, incidents
+from tests.helpers import INCIDENTS, demo_process, incidents, run, seconds
 
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
@@ -144,3 +144,89 @@ def test_token_flag_warns_about_ps():
     with demo_process("--token", "s3cret") as url:
         result = incidents("watch", "--url", url, "--token", "s3cret", "-n", "1", env=env())
     assert result.returncode == 0 and "visible to other users" in result.stderr and "s3cret" not in result.stderr
+
+
+# ---- no piece of a secret anywhere: connect, refresh, reconnect, --debug ---------------------
+
+
+def pieces(secret, size=8):
+    return {secret[i : i + size] for i in range(len(secret) - size + 1)}
+
+
+def leaked(secrets, *outputs):
+    """Every run of 8 or more characters of a secret that shows up in an output."""
+    return sorted({piece for secret in secrets for piece in pieces(secret) for out in outputs if piece in out})
+
+
+async def watch_against(server, *args, environ):
+    import asyncio
+
+    proc = await asyncio.create_subprocess_exec(
+        *INCIDENTS, "watch", "--url", server.url, *args, env=environ,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(proc.communicate(), seconds(40))
+    return proc.returncode, stdout.decode(), stderr.decode()
+
+
+def test_an_opaque_token_leaves_no_piece_of_itself_in_debug_output_or_status_through_a_reconnect():
+    from incident_cli.demo.faults import Faults
+    from incident_cli.demo.server import DemoServer, ServerOptions
+
+    token = "Zq7" + "".join(chr(ord("a") + (n * 7) % 26) + str(n % 10) for n in range(28)) + "x"  # 60 characters
+    assert len(token) == 60
+
+    async def body():
+        faults = Faults(close_after=8, close_code=1012, connections=1)
+        server = await DemoServer(ServerOptions(token=token, rate=50, faults=faults)).start()
+        try:
+            return await watch_against(server, "--debug", "--status-events", "--subscribe", "updates", "--for", "2s",
+                                       environ=env(INCIDENTS_TOKEN=token))
+        finally:
+            await server.stop()
+
+    code, stdout, stderr = run(body(), timeout=60)
+    assert code == 0, stderr[-2000:]
+    assert '"event":"reconnecting"' in stdout and "frame with credentials" in stderr  # the paths were taken
+    assert leaked([token], stdout, stderr) == []
+
+
+def test_jwts_and_the_refresh_token_leave_no_piece_of_themselves_through_refresh_and_reconnect(tmp_path):
+    from incident_cli.demo.faults import Faults
+    from incident_cli.demo.server import DemoServer, ServerOptions
+
+    refresh = "refresh-" + "R9k2" * 12
+    refresh_file = tmp_path / "refresh"
+    refresh_file.write_text(refresh + "\n")
+    refresh_file.chmod(0o600)
+    first = mint_token("k", lifetime=1.5)
+
+    async def body():
+        faults = Faults(close_after=8, close_code=1012, connections=1)
+        options = ServerOptions(jwt_secret="k", refresh_token=refresh, token_lifetime=1.5, enforce_expiry=True, rate=50,
+                                faults=faults)
+        server = await DemoServer(options).start()
+        try:
+            result = await watch_against(
+                server, "--debug", "--status-events", "--subscribe", "updates", "--for", "4s",
+                "--refresh-token-file", str(refresh_file), "--refresh-url", server.refresh.url,
+                environ=env(INCIDENTS_TOKEN=first),
+            )
+            return (*result, list(server.refresh.minted))
+        finally:
+            await server.stop()
+
+    code, stdout, stderr, minted = run(body(), timeout=60)
+    assert code == 0, stderr[-2000:]
+    assert minted and '"event":"credentials_refreshed"' in stdout and '"event":"reconnecting"' in stdout
+    assert leaked([first, refresh, *minted], stdout, stderr) == []
+    assert not JWT_SHAPE.search(stdout + stderr)
+
+
+def test_a_url_with_a_password_or_a_token_in_its_query_is_never_shown_whole():
+    url = "ws://bob:hunter2pass@127.0.0.1:9/graphql/ws?access_token=sekrit-query-token"
+    result = incidents("watch", "--url", url, "--for", "1s", "--status-events", env=env())
+    debug = incidents("watch", "--url", url, "--for", "1s", "--debug", env=env())
+    assert result.returncode == 69 and "ws://127.0.0.1:9/graphql/ws" in result.stderr
+    for output in (result.stdout, result.stderr, debug.stdout, debug.stderr):
+        assert "hunter2pass" not in output and "sekrit-query-token" not in output and "bob" not in output

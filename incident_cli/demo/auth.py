@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import time
+from collections import deque
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,6 +53,7 @@ class RefreshEndpoint:
         self.host, self.port = host, port
         self.secret, self.refresh_token, self.lifetime = secret, refresh_token, lifetime
         self.issued = 0
+        self.minted: deque[str] = deque(maxlen=100)  # the tokens handed out, for leak tests
         self._server: asyncio.Server | None = None
 
     async def start(self) -> RefreshEndpoint:
@@ -103,4 +105,6 @@ class RefreshEndpoint:
         now = time.time()
         self.issued += 1
         expires = datetime.fromtimestamp(now + self.lifetime, timezone.utc).isoformat().replace("+00:00", "Z")
-        return "200 OK", {"token": mint_token(self.secret, lifetime=self.lifetime, now=now), "expiresAt": expires}
+        token = mint_token(self.secret, lifetime=self.lifetime, now=now)
+        self.minted.append(token)
+        return "200 OK", {"token": token, "expiresAt": expires}
