@@ -22,7 +22,7 @@ _PATTERNS = (
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
     re.compile(r"(?i)(refresh_?token\\?[\"']?\s*[:=]\s*\\?[\"']?)[^\s\"'\\,}]+"),
     re.compile(r"()eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),
-    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@]*@"),  # user:password@ in any URL
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://)[^/\s@]*(?=@)"),  # user:password@ in any URL
     re.compile(r"(?i)(\b(?:wss?|https?)://[^\s?#]*\?|\bGET [^\s?]*\?)[^\s#]+"),  # query strings may hold tokens
 )
 # Frames that carry credentials are blanked whole: websockets shortens long frames to their
