@@ -203,14 +203,17 @@ def watch(
                 "ca_file": ca_file,
                 "protocol": protocol.value if protocol else None,
                 "ack_timeout": ack_timeout,
-                "open_timeout": parse_duration(connect_timeout, option="--connect-timeout") if connect_timeout else None,
+                "open_timeout": parse_duration(connect_timeout, option="--connect-timeout") if connect_timeout is not None else None,
                 "max_retries": max_retries,
                 "allow_insecure_transport": allow_insecure_transport,
                 "proxy": proxy,
             }
         )) for name, one_url, one_profile in specs]
         settings = every[0][1]
-        severities = ops.parse_severities(severity if severity is not None else settings.severity)
+        severities = ops.parse_severities(
+            severity if severity is not None else settings.severity,
+            option="--severity" if severity is not None else settings.origins.get("severity", "--severity"),
+        )
         if query is not None:
             chosen = [ops.custom(_read_query(query), ops.parse_variables(var, variables), operation_name)]
         else:
@@ -220,9 +223,7 @@ def watch(
         duration = parse_duration(for_, option="--for") if for_ is not None else None
         idle = parse_duration(idle_exit, option="--idle-exit") if idle_exit is not None else None
         recent = parse_duration(since, option="--since") if since is not None else None
-        alarm = frozenset(ops.parse_severities(fail_on)) if fail_on is not None else frozenset()
-        if fail_on is not None and not alarm:
-            raise UsageError("--fail-on needs at least one severity, e.g. P0")
+        alarm = frozenset(ops.parse_severities(fail_on, option="--fail-on"))
         if once and query is not None:
             raise UsageError("--once lists incidents; it does not go with --query")
         # A snapshot or a query document is one-shot: it gets a bounded connect, not a tail's patience.

@@ -7,8 +7,11 @@ A file that holds a secret must be private to its owner (mode 600), as ssh insis
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import shlex
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from incident_cli.auth import Token, parse_token
 from incident_cli.errors import ConfigError, UsageError
+from incident_cli.sanitize import sanitize
 
 DEFAULT_URL = "ws://127.0.0.1:8080/graphql/ws"
 DEFAULT_PATH = "/graphql/ws"
@@ -97,26 +101,59 @@ class Settings:
 # ---- small parsers -----------------------------------------------------------------------
 
 
-def normalise_url(raw: str) -> str:
-    """Accept what users paste: http(s) becomes ws(s), a bare host gets /graphql/ws."""
+def normalise_url(raw: str, *, option: str = "--url") -> str:
+    """Accept what users paste: http(s) becomes ws(s), a bare host gets /graphql/ws.
+
+    Anything that is not a URL with a usable host is a usage error naming the option; the
+    value is never echoed (it may carry a password).
+    """
     text = raw.strip()
+    if not text:
+        raise UsageError(f"{option} is empty")
+    if any(char.isspace() or not char.isprintable() for char in text):
+        raise UsageError(f"{option} cannot contain spaces or control characters")
     if "://" not in text:
         text = "ws://" + text
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a bad port
+        host = parts.hostname
+    except ValueError as exc:
+        reason = "an invalid port" if "port" in str(exc).lower() else "an unreadable host or port"
+        raise UsageError(f"{option} has {reason}") from None
     scheme = {"http": "ws", "https": "wss"}.get(parts.scheme.lower(), parts.scheme.lower())
     if scheme not in ("ws", "wss"):
-        raise UsageError(f"--url must be a ws:// or wss:// URL, not {parts.scheme}://")
-    if not parts.hostname:
-        raise UsageError("--url has no host")
-    try:
-        parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
-        raise UsageError("--url has an invalid port") from None
+        raise UsageError(f"{option} must be a ws:// or wss:// URL, not {sanitize(parts.scheme, max_length=20)}://")
+    if not host:
+        raise UsageError(f"{option} has no host")
+    if not _valid_host(host):
+        raise UsageError(f"{option} has a host that is neither a name nor an address")
     path = parts.path if parts.path not in ("", "/") else DEFAULT_PATH
     return urlunsplit((scheme, parts.netloc, path, parts.query, ""))
 
 
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+
+
+def _valid_host(host: str) -> bool:
+    """An IP address, or a DNS name (international names through IDNA)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
+
+
 _SIZE_UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2}
+
+
+MAX_SIZE = 1024**3  # 1 GiB: a bigger message limit is a typo, not a plan
 
 
 def parse_size(text: str, *, option: str = "size") -> int:
@@ -124,13 +161,14 @@ def parse_size(text: str, *, option: str = "size") -> int:
     value = text.strip().lower()
     digits = value.rstrip("abcdefghijklmnopqrstuvwxyz ")
     unit = value[len(digits) :].strip()
+    shown = sanitize(text, max_length=40)
     try:
-        size = int(float(digits) * _SIZE_UNITS[unit])
+        size = float(digits) * _SIZE_UNITS[unit]
     except (ValueError, KeyError):
-        raise UsageError(f"{option}: {text!r} is not a size (try 4MiB, 512KiB)") from None
-    if size < 1024:
-        raise UsageError(f"{option}: {text!r} is too small (at least 1KiB)")
-    return size
+        raise UsageError(f"{option}: {shown!r} is not a size (try 4MiB, 512KiB)") from None
+    if not 1024 <= size <= MAX_SIZE:  # also NaN and infinity
+        raise UsageError(f"{option}: {shown!r} is out of range (1KiB to 1GiB)")
+    return int(size)
 
 
 def config_path(environ: Mapping[str, str]) -> Path:
@@ -161,6 +199,8 @@ def check_private(path: Path, what: str) -> None:
         raise ConfigError(f"{what} {path} does not exist") from None
     except OSError as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{what} {path} is a directory, not a file")
     if info.st_uid != os.getuid():
         raise ConfigError(f"{what} {path} belongs to another user; refusing to use it")
     if info.st_mode & 0o077:
@@ -281,8 +321,14 @@ def load_settings(
     if output is not None and output not in OUTPUT_CHOICES:
         raise ConfigError(f"{path}: {where}.output must be one of {', '.join(OUTPUT_CHOICES)}")
     ca_file = expand(values["ca_file"], env) if values.get("ca_file") else None
+    try:
+        url = normalise_url(str(values.get("url", DEFAULT_URL)), option=origins.get("url", "--url"))
+    except UsageError as error:
+        if origins.get("url", "").startswith("profile"):
+            raise ConfigError(f"{path}: {error.message}") from None  # the file is wrong, not the command line
+        raise
     return Settings(
-        url=normalise_url(str(values.get("url", DEFAULT_URL))),
+        url=url,
         token=token,
         refresh_token=refresh,
         refresh_url=values.get("refresh_url"),

@@ -81,15 +81,21 @@ class Operation:
     server_severities: frozenset[str] | None = field(default=None)
 
 
-def parse_severities(text: str | None) -> tuple[str, ...]:
-    """``"p0, P1"`` -> ``("P0", "P1")``; a bad value is a usage error naming the valid ones."""
-    if text is None or not text.strip():
+def parse_severities(text: str | None, *, option: str = "--severity") -> tuple[str, ...]:
+    """``"p0, P1"`` -> ``("P0", "P1")``; a bad value is a usage error naming the valid ones.
+
+    None (not given) is no filter; an empty value is an error, never "every severity".
+    """
+    if text is None:
         return ()
+    if not text.strip():
+        raise UsageError(f"{option} needs at least one severity, e.g. P0,P1")
     chosen: list[str] = []
     for raw in text.split(","):
         value = raw.strip().upper()
         if value not in SEVERITIES:
-            raise UsageError(f"invalid severity {raw.strip()!r}: choose from {', '.join(SEVERITIES)}")
+            shown = raw.strip().encode("ascii", "backslashreplace").decode()[:20]
+            raise UsageError(f"{option}: invalid severity {shown!r}: choose from {', '.join(SEVERITIES)}")
         if value not in chosen:
             chosen.append(value)
     return tuple(sorted(chosen))
@@ -103,7 +109,8 @@ def parse_streams(names: list[str] | None) -> tuple[str, ...]:
         for part in name.split(","):
             key = part.strip().lower()
             if key not in STREAMS:
-                raise UsageError(f"unknown subscription {part.strip()!r}: choose from {', '.join(STREAMS)}")
+                shown = part.strip().encode("ascii", "backslashreplace").decode()[:30]
+                raise UsageError(f"--subscribe: unknown stream {shown!r}: choose from {', '.join(STREAMS)}")
             if key not in chosen:
                 chosen.append(key)
     return tuple(chosen)
@@ -192,26 +199,34 @@ def active_incidents_query(*, severities: tuple[str, ...] = (), page: int = 1, p
 # ---- custom documents (--query) --------------------------------------------------------
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN and Infinity could never be sent
+
+
 def parse_variables(pairs: list[str] | None, variables_json: str | None) -> dict[str, Any] | None:
     """``--variables JSON`` first, then each ``--var key=value`` (string) or ``key:=json``."""
     variables: dict[str, Any] = {}
     if variables_json is not None:
         try:
-            loaded = json.loads(variables_json)
-        except ValueError as exc:
+            loaded = json.loads(variables_json, parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
             raise UsageError(f"--variables is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        except (ValueError, RecursionError):
+            raise UsageError("--variables is not valid JSON (too deep, or a number too long)") from None
         if not isinstance(loaded, dict):
             raise UsageError("--variables must be a JSON object")
         variables.update(loaded)
     for pair in pairs or ():
         key, sep, value = pair.partition("=")
         if not sep or not key or key == ":":
-            raise UsageError(f"--var expects key=value or key:=json, got {pair!r}")
+            shown = pair.encode("ascii", "backslashreplace").decode()[:40]
+            raise UsageError(f"--var expects key=value or key:=json, got {shown!r}")
         if key.endswith(":"):
             try:
-                variables[key[:-1]] = json.loads(value)
-            except ValueError:
-                raise UsageError(f"--var {key[:-1]}: the value after ':=' is not valid JSON") from None
+                variables[key[:-1]] = json.loads(value, parse_constant=_no_constant)
+            except (ValueError, RecursionError):
+                name = key[:-1].encode("ascii", "backslashreplace").decode()[:40]
+                raise UsageError(f"--var {name}: the value after ':=' is not valid JSON") from None
         else:
             variables[key] = value
     return variables or None

@@ -164,7 +164,7 @@ def test_head_ends_quietly_with_status_zero():
     ("args", "status", "fragment"),
     [
         (["--severity", "P0,SEV9"], 2, "choose from P0, P1, P2, P3, P4"),
-        (["--subscribe", "everything"], 2, "unknown subscription"),
+        (["--subscribe", "everything"], 2, "unknown stream"),
         (["--for", "soon"], 2, "not a duration"),
         (["--url", "ftp://x/y"], 2, "ws:// or wss://"),
         (["--var", "a=1"], 2, "go with --query"),

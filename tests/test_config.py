@@ -149,6 +149,16 @@ def test_secret_files_must_be_private_and_are_never_echoed(tmp_path):
     assert read_secret_file(path) == Token("hunter2-token")
     with pytest.raises(ConfigError, match="does not exist"):
         check_private(tmp_path / "missing", "token file")
+    with pytest.raises(ConfigError, match="is a directory, not a file") as info:
+        check_private(tmp_path, "token file")  # not "chmod 600": that would not help
+    assert "chmod" not in info.value.message
+
+
+def test_a_bad_url_in_a_profile_is_a_configuration_error_naming_the_file(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.p]\nurl = "wss://[::1"\n')
+    with pytest.raises(ConfigError, match=r"config.toml: profile p has an unreadable host or port"):
+        load_settings(environ={"INCIDENTS_CONFIG": str(config)}, flags={"profile": "p"})
 
 
 @pytest.mark.skipif(os.getuid() != 0, reason="needs root to chown")

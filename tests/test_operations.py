@@ -10,7 +10,9 @@ SCHEMA = build_schema(SDL)
 
 def test_parse_severities_is_case_insensitive_and_deduplicated():
     assert ops.parse_severities("p1, P0,p1") == ("P0", "P1")
-    assert ops.parse_severities(None) == () and ops.parse_severities(" ") == ()
+    assert ops.parse_severities(None) == ()  # not given: no filter
+    with pytest.raises(UsageError, match="--severity needs at least one severity"):
+        ops.parse_severities(" ")  # given empty: an error, never "every severity"
 
 
 def test_bad_severity_names_the_valid_ones():
