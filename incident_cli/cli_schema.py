@@ -33,13 +33,10 @@ def schema(
     async def show(_stop) -> None:  # type: ignore[no-untyped-def]
         from incident_cli import schema as schema_module
         from incident_cli.operations import Operation
-        from incident_cli.session import Session
 
         config = compose.session_config(settings, settings.url, compose.Tuning(ping_interval=15, ping_timeout=10, max_size=16 * 1024 * 1024), ssl_context)
-        config = type(config)(**{**config.__dict__, "max_retries": 0})
         introspection = Operation(label="introspection", document=schema_module.INTROSPECTION, operation_name="IncidentsSchema")
-        async with Session(config, [], credentials=credentials) as session:
-            data = await session.query(introspection, timeout=config.open_timeout + config.ack_timeout)
+        data = await one_query(config, credentials, introspection)
         try:
             view = schema_module.SchemaView.parse(data)
         except ValueError:
@@ -51,6 +48,34 @@ def schema(
             sys.stdout.write(_text(report, settings.url))
 
     run_command(show)
+
+
+async def one_query(config: Any, credentials: Any, operation: Any) -> Any:
+    """One connection, one query (over the socket, or over HTTP where it refuses), closed again.
+
+    A one-off: the connection is tried once, bounded by the connect timeout, and a failure
+    names the server and the reason.
+    """
+    import time
+
+    from incident_cli.connection import open_once
+    from incident_cli.errors import Disconnected, Unavailable
+    from incident_cli.queries import QueryRoute
+    from incident_cli.redact import display_url
+
+    try:
+        connection = await open_once(config, await credentials.current(), monotonic=time.monotonic)
+    except Disconnected as failure:
+        shown = display_url(config.url)  # named once, whether or not the reason already names it
+        raise Unavailable(failure.message if shown in failure.message else f"{shown}: {failure.message}") from None
+    try:
+        route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy)
+        return await route.run(operation, connection.ask, connection.token)
+    except Disconnected as failure:
+        raise Unavailable(f"{display_url(config.url)} stopped answering: {failure.message}") from None
+    finally:
+        await connection.close(1000)
+        await connection.abandon()
 
 
 def _report(view: Any, differences: list[str]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from incident_cli.credentials import Credentials, make_credentials
 from incident_cli.errors import ConfigError, IncidentsError, OutputError
 from incident_cli.messages import Dialect
 from incident_cli.redact import display_url
+from incident_cli.wording import plural
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
 from incident_cli.session import SessionConfig
@@ -253,7 +254,7 @@ async def run_lines(
             output.report(total)
         left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
         if left:
-            status.line(f"warning: {left:,} lines were not written: the reader of stdout stopped reading")
+            status.line(f"warning: {plural(left, 'line')} not written: the reader of stdout stopped reading")
         if writer.broken:
             raise BrokenPipeError
 

@@ -81,6 +81,12 @@ class Connection:
         return self.proto.dialect
 
     @property
+    def last_message_at(self) -> float | None:
+        """When the last frame arrived, on the wall clock (seconds since the epoch), if any did."""
+        stamp = self._received[1]
+        return stamp.timestamp() if stamp is not None else None
+
+    @property
     def ready(self) -> bool:
         return self.proto is not None and self.proto.state is p.State.READY and not self.closing
 

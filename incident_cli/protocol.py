@@ -265,10 +265,11 @@ class ClientProtocol:
         self._send(m.Ping(payload=payload))
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        """Ask for the socket to be closed; with 1000, complete every operation first ((a) 23)."""
+        """Ask for the socket to be closed; when we end it on purpose (1000 done, 1001 going
+        away: a signal), complete every operation first ((a) 23)."""
         if self.state not in _OPEN:
             return
-        if code == 1000 and self.state is State.READY:
+        if code in (1000, 1001) and self.state is State.READY:
             for op_id in sorted(self._active, key=int):
                 self.send_complete(op_id)
             if self.dialect is m.Dialect.LEGACY:

@@ -31,6 +31,7 @@ from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.queries import QueryRoute, query_url
 from incident_cli.redact import display_url
+from incident_cli.wording import plural
 
 if TYPE_CHECKING:
     from incident_cli.schema_source import Planner
@@ -130,8 +131,9 @@ class Session:
         self._active: Connection | None = None
         self._ready = asyncio.Event()
         self._stopping = False
+        self._failure: IncidentsError | None = None  # what ended the session, if an error did
         self._offer = config.dialect  # what we offer; auto may fall back to legacy once
-        self._down_since: float | None = None  # monotonic time a live connection was lost
+        self._down_since: float | None = None  # wall-clock time of the last message before a loss
         self._recent: set[str] | None = None  # fingerprints of events during a handover
         self._refresh_not_before: float | None = None  # after a failed proactive refresh
         self._dedupe_until: float | None = None  # when handover de-duplication stops
@@ -207,6 +209,7 @@ class Session:
         except (Finished, asyncio.CancelledError):
             pass
         except IncidentsError as error:
+            self._failure = error
             self._inbox.close(error)
         except Exception as bug:  # noqa: BLE001 - never leave the consumer waiting on a dead session
             self._inbox.close(bug)
@@ -260,20 +263,27 @@ class Session:
                             f"the server keeps breaking the protocol ({violations} connections in a row): {retry.message}"
                         ) from None
                 if acknowledged and self._down_since is None:
-                    self._down_since = self._monotonic()
+                    # The gap began with the last message, not when the loss was noticed (a
+                    # half-open socket is noticed a ping timeout later), on the wall clock, which
+                    # unlike the monotonic one counts a laptop's sleep.
+                    last = connection.last_message_at if connection is not None else None
+                    self._down_since = last if last is not None else self._wall_clock()
                 if connection is not None and connection.refused_modern:
                     self._offer = Dialect.LEGACY
-                if not retry.immediate:  # a protocol fallback is not a failed attempt
-                    uptime = self._monotonic() - started
-                    attempt = self._config.backoff.next_attempt(attempt, acknowledged=acknowledged, uptime=uptime)
+                if retry.immediate:
+                    # A protocol fallback or a schema re-read: not a failed attempt, no wait.
+                    self._inbox.put(model.Notice(message=retry.message))
+                    continue
+                uptime = self._monotonic() - started
+                attempt = self._config.backoff.next_attempt(attempt, acknowledged=acknowledged, uptime=uptime)
                 retries = attempt - 1
                 if self._config.max_retries is not None and retries > self._config.max_retries:
-                    gave_up = f"gave up after {self.connections} connection attempts: {retry.message}"
+                    gave_up = f"gave up after {plural(self.connections, 'connection attempt')}: {retry.message}"
                     raise (ProtocolMismatch(gave_up) if retry.violation else Unavailable(gave_up)) from None
-                delay = 0.0 if retry.immediate else self._config.backoff.delay(
+                delay = self._config.backoff.delay(
                     retries, rng=self._rng, rate_limited=retry.rate_limited, retry_after=retry.retry_after
                 )
-                self._inbox.put(model.Reconnecting(reason=retry.message, attempt=attempt, delay=delay))
+                self._inbox.put(model.Reconnecting(reason=retry.message, attempt=attempt, delay=round(delay, 3)))
                 await self._sleep(delay)
             finally:
                 if self._active is connection:
@@ -322,7 +332,7 @@ class Session:
                 ))
             # The Date header counts whole seconds: a smaller difference is only its rounding.
             self.clock_skew = skew if abs(skew) >= SKEW_RESOLUTION else 0.0
-        downtime = None if self._down_since is None else self._monotonic() - self._down_since
+        downtime = None if self._down_since is None else max(0.0, self._wall_clock() - self._down_since)
         self._down_since = None
         self._inbox.put(
             # Shown and recorded: never the URL's userinfo or query string (either may hold a secret).
@@ -480,4 +490,4 @@ class Session:
         finally:
             ready.cancel()
         if not self._ready.is_set() or self._active is None:
-            raise Unavailable("the session ended")
+            raise Unavailable(f"the session ended: {self._failure}" if self._failure else "the session ended")

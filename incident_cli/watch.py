@@ -24,6 +24,7 @@ from incident_cli.operations import Operation
 from incident_cli.schema_source import Documents
 from incident_cli.repair import KnownIncidents
 from incident_cli.session import Session, SessionConfig
+from incident_cli.wording import plural
 
 LOOKUP_TIMEOUT = 5.0
 MAX_FAILURES = 3  # lookups failing in a row before they pause...
@@ -118,7 +119,7 @@ async def watch(
 
 
 def _attempts(count: int) -> str:
-    return f"{count} failed {'attempt' if count == 1 else 'attempts'}"
+    return plural(count, "failed attempt")
 
 
 class _Watch:
@@ -261,9 +262,8 @@ class _Watch:
         """At the end: say how many held events never became showable."""
         count = self.held.close()
         if count:
-            noun = "event" if count == 1 else "events"
             self.output.report(model.ClientWarning(
-                message=f"{count:,} {noun} about incidents of unknown severity were not shown (--severity could not verify them)"
+                message=f"{plural(count, 'event')} about incidents of unknown severity not shown (--severity could not verify them)"
             ))
 
     def keep(self, event: model.StreamEvent, learned: model.IncidentSeen | None) -> None:
@@ -356,7 +356,7 @@ class _Watch:
                 data = await self.session.query(operation, timeout=LOOKUP_TIMEOUT)
             except IncidentsError as error:
                 warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
-                self.output.report(model.ServerWarning(subscription="incidents", messages=(warning,)))
+                self.output.report(model.ClientWarning(message=warning))
                 return None
             connection = data.get("incidents") if isinstance(data, dict) else None
             found = connection.get("incidents") if isinstance(connection, dict) else None

@@ -187,7 +187,7 @@ def test_malformed_token_is_refused_without_echo():
 def test_unreachable_server_gives_up_after_max_retries():
     result = incidents("watch", "--url", "ws://127.0.0.1:9/graphql/ws", "--max-retries", "0", env=env())
     assert result.returncode == 69
-    assert "gave up after 1 connection attempts" in result.stderr and "Traceback" not in result.stderr
+    assert "gave up after 1 connection attempt: " in result.stderr and "Traceback" not in result.stderr
 
 
 def test_typer_usage_errors_exit_2():

@@ -14,7 +14,7 @@ from incident_cli import schema
 from incident_cli.demo.schema import executable_schema
 from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.demo.simulator import Hub, Simulator
-from tests.helpers import INCIDENTS, run, seconds
+from tests.helpers import INCIDENTS, incidents, run, seconds
 
 
 def env(cache):
@@ -127,3 +127,18 @@ def test_incidents_schema_shows_the_differences(tmp_path):
     assert json_code == 0 and "criticalIncidents" not in report["subscriptions"]
     assert report["subscriptions"]["incidentUpdates"]["severities"] == "[Severity!]"
     assert any("labels" in line for line in report["differences"])
+
+
+def test_incidents_schema_names_the_server_and_the_reason_when_it_cannot_ask(tmp_path):
+    result = incidents("schema", "--url", "ws://127.0.0.1:9/graphql/ws", env=env(tmp_path))
+    assert result.returncode == 69
+    assert result.stderr == "incidents: error: cannot connect to ws://127.0.0.1:9/graphql/ws: Connection refused\n"
+
+
+def test_incidents_schema_reads_a_subscriptions_only_server_over_http(tmp_path):
+    async def test(server):
+        return await cli("schema", "--url", server.url, "--json", environ=env(tmp_path))
+
+    code, out, err = against("reference", test, protocols=("graphql-ws",), http=True, socket_queries=False)
+    assert code == 0, err
+    assert "newIncidents" in json.loads(out)["subscriptions"]

@@ -81,15 +81,19 @@ def test_half_open_connection_is_detected_and_recovered_within_the_bound():
             cfg = config(relay.url, ping_interval=0.3, ping_timeout=0.3)
             async with Session(cfg, [ops.subscription("updates")]) as session:
                 await until(session, is_data)
+                last_message = time.time()  # 200 events/s: the last one is a few ms old
                 relay.set_mode("blackhole")
                 started = time.monotonic()
                 events = await until(session, lambda e: isinstance(e, model.Reconnecting))
                 detected = time.monotonic() - started
                 assert detected < seconds(3), detected
                 relay.set_mode("pass")
-                await until(session, lambda e: isinstance(e, model.Connected))
+                (*_, back) = await until(session, lambda e: isinstance(e, model.Connected))
+                gap = time.time() - last_message
                 assert is_data((await until(session, is_data))[-1])
                 assert "silent" in events[-1].reason or "1006" in events[-1].reason or "1011" in events[-1].reason
+                # The gap is counted from the last message, not from when the silence was noticed.
+                assert gap - 0.25 <= back.downtime <= gap + 0.05, (back.downtime, gap, detected)
         finally:
             await relay.stop()
             await server.stop()
@@ -423,13 +427,17 @@ def test_signals_close_with_1001_and_exit_with_their_status(signum, status):
             _, stderr = await asyncio.wait_for(proc.communicate(), seconds(6))
             elapsed = time.monotonic() - started
             await asyncio.wait_for(server.closed.wait(), seconds(3))
-            return proc.returncode, stderr, elapsed, list(server.close_codes)
+            return proc.returncode, stderr, elapsed, list(server.close_codes), list(server.received)
         finally:
             await server.stop()
 
-    code, stderr, elapsed, closes = run(body())
+    code, stderr, elapsed, closes, received = run(body())
     assert code == status and stderr == b"" and elapsed < 5
     assert closes == [1001]
+    # every subscription is completed before the socket is closed (PROTOCOL.md (a) 23)
+    subscriptions = {m["id"] for m in received if m["type"] == "subscribe" and m["payload"]["query"].startswith("subscription")}
+    completed = {m["id"] for m in received if m["type"] == "complete"}
+    assert subscriptions and subscriptions <= completed and received[-1]["type"] == "complete"
 
 
 def test_ack_never_sent_then_recovers():

@@ -463,8 +463,10 @@ def test_auto_falls_back_to_legacy_when_a_legacy_only_server_closes_1002():
             async with Session(config(url, max_retries=0), [ops.subscription("new")]) as session:
                 events = await collect(session, is_data)
         assert offers == ["graphql-transport-ws, graphql-ws", "graphql-ws"]
-        assert isinstance(events[0], model.Reconnecting) and "trying graphql-ws" in events[0].reason
-        assert events[1].subprotocol == "graphql-ws" and is_data(events[-1])
+        # a protocol fallback is a note, not a disconnect: no wait, and it is not a failed attempt
+        assert isinstance(events[0], model.Notice) and "trying graphql-ws" in events[0].message
+        assert events[1].subprotocol == "graphql-ws" and events[1].attempt == 1 and is_data(events[-1])
+        assert not any(isinstance(e, model.Reconnecting) for e in events)
 
     run(body())
 
@@ -776,3 +778,33 @@ def test_max_retries_ends_repeated_bad_frames_as_a_protocol_error():
             await server.stop()
 
     run(body())
+
+
+def test_attempt_numbers_count_tries_since_the_connection_was_last_healthy_whatever_the_drop():
+    served = []
+
+    async def handler(ws):
+        served.append(len(served) + 1)
+        (sub,) = await handshake(ws)
+        if len(served) == 3:  # healthy: up longer than healthy_after, delivering
+            for n in range(12):
+                await ws.send(next_frame(sub["id"], {"newIncidents": {"id": f"i{n}"}}))
+                await asyncio.sleep(0.06)
+        await ws.close(1012)
+
+    async def body():
+        async with scripted_server(handler) as url:
+            async with Session(config(url), [ops.subscription("new")]) as session:
+                seen = []
+                async for event in session.events():
+                    if isinstance(event, (model.Reconnecting, model.Connected)):
+                        seen.append((type(event).__name__, event.attempt))
+                    if len(seen) == 8:
+                        return seen
+
+    assert run(body()) == [
+        ("Connected", 1), ("Reconnecting", 2),  # acknowledged, then dropped at once: not healthy
+        ("Connected", 2), ("Reconnecting", 3),
+        ("Connected", 3), ("Reconnecting", 1),  # up and delivering past healthy_after: the count starts over
+        ("Connected", 1), ("Reconnecting", 2),
+    ]

@@ -119,8 +119,10 @@ class Board:
     def status(self, event: model.StatusEvent, now: datetime, source: str | None = None) -> None:
         link = self.connection if source is None else self.sources.setdefault(source, Connection(server=source))
         match event:
-            case model.Connected(server=server, subprotocol=subprotocol):
-                if link.down_since is not None:
+            case model.Connected(server=server, subprotocol=subprotocol, downtime=downtime):
+                if downtime is not None:  # from the last message before the loss (the session knows it)
+                    link.last_gap = timedelta(seconds=downtime)
+                elif link.down_since is not None:
                     link.last_gap = now - link.down_since
                 link.server, link.subprotocol, link.state = server, subprotocol, "live"
                 link.retry_at, link.reason, link.down_since = None, None, None

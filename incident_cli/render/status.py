@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import TextIO
 
 from incident_cli import model
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
+from incident_cli.wording import plural
 
 PREFIX = "incidents: "
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 line``, ``2 lines``, ``12,004 lines``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+RESTATE_EVERY = 300.0  # seconds: a long outage is restated this often at least
+
+
+def _worth_saying(attempt: int) -> bool:
+    """Attempts 1, 2, 4, 8, 16, ...: an hour of retries is a dozen lines, not thousands."""
+    return attempt & (attempt - 1) == 0
 
 
 class StatusLines:
-    def __init__(self, stream: TextIO, source: str | None = None) -> None:
+    def __init__(self, stream: TextIO, source: str | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._stream = stream
+        self._clock = clock
         self._disconnected = False
+        self._last_reason: str | None = None  # of the last reconnect line, while disconnected
+        self._said_at = 0.0
         self._prefix = PREFIX + (f"{sanitize(source, max_length=30)}: " if source else "")
         self._children: dict[str, StatusLines] = {}
 
@@ -33,16 +42,16 @@ class StatusLines:
     def for_source(self, source: str) -> StatusLines:
         """Lines about one of several servers, prefixed with its name (kept, so its state is)."""
         if source not in self._children:
-            self._children[source] = StatusLines(self._stream, source)
+            self._children[source] = StatusLines(self._stream, source, clock=self._clock)
         return self._children[source]
 
     def report(self, event: model.StatusEvent) -> None:
         match event:
             case model.Reconnecting(reason=reason, attempt=attempt, delay=delay):
                 self._disconnected = True
-                self.line(f"{sanitize(reason)}; reconnecting in {delay:.1f} s (attempt {attempt})")
+                self._reconnecting(reason, attempt, delay)
             case model.Connected(server=server, subprotocol=subprotocol, downtime=downtime) if self._disconnected:
-                self._disconnected = False
+                self._disconnected, self._last_reason = False, None
                 after = f" after {downtime:.1f} s" if downtime is not None else ""
                 self.line(f"reconnected to {sanitize(display_url(server))} ({subprotocol}){after}")
             case model.Notice(message=message):
@@ -77,3 +86,15 @@ class StatusLines:
                     f"warning: {name}: the server ended it with an error ({sanitize(reason)}); "
                     f"subscribing again in {delay:.1f} s (attempt {attempt})"
                 )
+
+    def _reconnecting(self, reason: str, attempt: int, delay: float) -> None:
+        """The same reason again is said again only on attempts 1, 2, 4, 8, ... or every few minutes."""
+        now = self._clock()
+        if reason != self._last_reason:
+            self.line(f"{sanitize(reason)}; reconnecting in {delay:.1f} s (attempt {attempt})")
+        elif _worth_saying(attempt) or now - self._said_at >= RESTATE_EVERY:
+            still = sanitize(reason) if reason.startswith("cannot") else f"failing: {sanitize(reason)}"
+            self.line(f"still {still}; attempt {attempt}, next in {delay:.1f} s")
+        else:
+            return
+        self._last_reason, self._said_at = reason, now

@@ -213,9 +213,13 @@ class TableView:
                 line.append(f"{mark} {sanitize(name, max_length=30)}  ", style=style)
         elif link.state == "live":
             line.append("\u25cf live", style="bold green")
-        elif link.state == "reconnecting":
-            wait = max(0, int((link.retry_at - now).total_seconds())) if link.retry_at else 0
+        elif link.state == "reconnecting" and link.retry_at is not None and now < link.retry_at:
+            wait = int((link.retry_at - now).total_seconds() + 0.999)  # "in 1s" until it is due, never "in 0s"
             line.append(f"\u25cc reconnecting in {wait}s (attempt {link.attempt})", style="bold yellow")
+        elif link.state == "reconnecting":
+            # The wait is over and the attempt is under way: a slow handshake shows how long it takes.
+            trying = int((now - link.retry_at).total_seconds()) if link.retry_at is not None else 0
+            line.append(f"\u25cc connecting (attempt {link.attempt}, {trying}s)", style="bold yellow")
         elif link.state == "connecting":
             line.append("\u25cc connecting", style="yellow")
         else:

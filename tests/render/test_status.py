@@ -37,3 +37,23 @@ def test_what_the_tool_says_about_itself_and_about_streams_that_end_or_fail():
         "incidents: warning: the local clock is 600 s behind the server's",
         "incidents: warning: connected for 3.2 s of the 5.0 s run; 1 disconnect: what happened while disconnected was not streamed",
     ]
+
+
+def test_an_outage_with_one_reason_is_a_few_lines_not_one_per_attempt():
+    stream = io.StringIO()
+    clock = [0.0]
+    status = StatusLines(stream, clock=lambda: clock[0])
+    refused = "cannot connect to ws://h/x: Connection refused"
+    for attempt in range(2, 121):  # two hours of retries, a minute apart
+        clock[0] += 60.0
+        status.report(model.Reconnecting(reason=refused, attempt=attempt, delay=60.0))
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == "incidents: cannot connect to ws://h/x: Connection refused; reconnecting in 60.0 s (attempt 2)"
+    assert lines[1] == "incidents: still cannot connect to ws://h/x: Connection refused; attempt 4, next in 60.0 s"
+    assert 20 <= len(lines) <= 30  # powers of two, and every five minutes
+    status.report(model.Reconnecting(reason="closed with 1012 (restart)", attempt=121, delay=1.0))
+    status.report(model.Reconnecting(reason="closed with 1012 (restart)", attempt=128, delay=1.0))
+    assert stream.getvalue().splitlines()[-2:] == [
+        "incidents: closed with 1012 (restart); reconnecting in 1.0 s (attempt 121)",  # a new reason is said at once
+        "incidents: still failing: closed with 1012 (restart); attempt 128, next in 1.0 s",
+    ]

@@ -101,3 +101,18 @@ def test_a_row_known_only_from_an_update_says_it_has_no_details_not_that_it_is_f
     view.write(model.stream_event("incidentUpdates", {"incidentUpdates": update}, T0))
     text = rendered(view)
     assert "cccccccc" in text and "(no details" in text and "fetching" not in text
+
+
+def test_the_status_line_says_connecting_once_the_wait_is_over_and_the_gap_from_the_last_message():
+    board = Board()
+    clock = [T0]
+    view = TableView(console(), board, clock=lambda: clock[0])
+    board.status(model.Connected(server="ws://h:1/graphql/ws", subprotocol="graphql-transport-ws", attempt=1), T0)
+    board.status(model.Reconnecting(reason="closed with 1012", attempt=1, delay=2.0), T0)
+    clock[0] = T0 + timedelta(seconds=1.5)
+    assert "reconnecting in 1s (attempt 1)" in rendered(view).splitlines()[0]
+    clock[0] = T0 + timedelta(seconds=9)  # a slow handshake: 7 s into attempt 1
+    assert "connecting (attempt 1, 7s)" in rendered(view).splitlines()[0]
+    board.status(model.Connected(server="ws://h:1/graphql/ws", subprotocol="graphql-transport-ws", attempt=1,
+                                 downtime=40.0), clock[0])
+    assert "gap 40.0s" in rendered(view).splitlines()[0]  # the session's figure, not the board's 9 s
