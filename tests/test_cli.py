@@ -251,3 +251,31 @@ def test_a_stderr_that_is_gone_does_not_change_the_outcome():
         result = subprocess.run([*INCIDENTS, "watch", "--url", "ws://127.0.0.1:9/graphql/ws", "--for", "1s"],
                                 stdout=subprocess.PIPE, stderr=full, env=env(), timeout=seconds(30))
     assert result.returncode == 69 and result.stdout == b""  # its reconnect lines and error went nowhere, quietly
+
+
+def test_severity_filter_and_check_on_a_demo_that_refuses_queries_on_the_socket():
+    from incident_cli.http import post_json
+
+    knob = ("--protocol", "graphql-ws", "--http", "--no-socket-queries", *FAST_DEMO)
+    with demo_process(*knob) as url:
+        watched = incidents("watch", "--url", url, "--severity", "P0,P1", "-n", "25", env=env())
+        checked = incidents("check", "--url", url, env=env())
+        truth = {}
+        for line in records(watched.stdout):
+            answer = post_json(url.replace("ws://", "http://").removesuffix("/ws"),
+                               {"query": "query($id: UUID!) { incident(id: $id) { severity } }",
+                                "variables": {"id": line["incident_id"]}})
+            truth[line["incident_id"]] = answer.body["data"]["incident"]["severity"]
+    assert watched.returncode == 0, watched.stderr
+    lines = records(watched.stdout)
+    assert len(lines) == 25 and all(line["severity"] == truth[line["incident_id"]] for line in lines)
+    assert {line["severity"] for line in lines} <= {"P0", "P1"}
+    assert checked.returncode == 0 and "speaks graphql-ws; queries over HTTP" in checked.stdout
+
+
+def test_the_table_into_a_reader_that_goes_away_stops_quietly():
+    with demo_process(*FAST_DEMO) as url:
+        result = subprocess.run(f"set -o pipefail; {' '.join(INCIDENTS)} watch --url {url} -o table --count 50 | head -c 10 >/dev/null",
+                                shell=True, env=env(), timeout=seconds(30), capture_output=True, text=True,
+                                executable="/bin/bash")
+    assert result.returncode == 0 and result.stderr == ""
