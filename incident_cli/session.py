@@ -71,11 +71,8 @@ class SessionConfig:
     proxy: bool = True  # honour proxy environment variables (never for loopback)
     ssl: Any = None  # an ssl.SSLContext for wss://, or None for the default
     query_url: str | None = None  # POST endpoint for queries the socket refuses; None: beside the socket
-    http_queries: bool = True  # False: queries over the socket only
 
-    def http_endpoint(self) -> str | None:
-        if not self.http_queries:
-            return None
+    def http_endpoint(self) -> str:
         return self.query_url if self.query_url is not None else query_url(self.url)
 
     def deadlines(self) -> Deadlines:
@@ -256,12 +253,12 @@ class Session:
                 acknowledged = connection is not None and connection.acknowledged
                 if acknowledged and self._config.backoff.healthy(self._monotonic() - started):
                     violations = 0  # a bad frame after a healthy stretch starts the count again
-                if retry.violation:
-                    violations += 1
-                    if violations >= MAX_VIOLATIONS:
-                        raise ProtocolMismatch(
-                            f"the server keeps breaking the protocol ({violations} connections in a row): {retry.message}"
-                        ) from None
+                if not retry.violation:
+                    violations = 0  # "in a row": any other end breaks the run
+                elif (violations := violations + 1) >= MAX_VIOLATIONS:
+                    raise ProtocolMismatch(
+                        f"the server keeps breaking the protocol ({violations} connections in a row): {retry.message}"
+                    ) from None
                 if acknowledged and self._down_since is None:
                     # The gap began with the last message, not when the loss was noticed (a
                     # half-open socket is noticed a ping timeout later), on the wall clock, which
@@ -448,7 +445,7 @@ class Session:
                     failures + self._config.backoff.fast_retries - 1, rng=self._rng,
                     rate_limited=verdict.rate_limited, retry_after=verdict.retry_after,
                 )
-                self._inbox.put(model.Resubscribing(subscription=label, reason=reason, attempt=failures, delay=delay))
+                self._inbox.put(model.Resubscribing(subscription=label, reason=reason, attempt=failures, delay=round(delay, 3)))
                 task = asyncio.get_running_loop().create_task(self._resubscribe(connection, operation, delay))
                 self._resubscribing.add(task)
                 task.add_done_callback(self._resubscribing.discard)

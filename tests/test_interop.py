@@ -46,18 +46,22 @@ def records(stdout):
     return [json.loads(line) for line in stdout.splitlines()]
 
 
-def closes_seen(proc):
-    """The peer logs `closed CODE` for every connection it saw end."""
-    codes = []
+def peer_log(proc):
+    """What the peer has logged since it said it was listening (until it has been quiet a moment)."""
+    lines = []
     while True:
         try:
             line = read_line(proc.stdout, 0.5)
         except TimeoutError:
-            return codes
+            return lines
         if not line:
-            return codes
-        if line.startswith("closed "):
-            codes.append(int(line.split()[1]))
+            return lines
+        lines.append(line)
+
+
+def closes_seen(proc):
+    """The peer logs `closed CODE` for every connection it saw end."""
+    return [int(line.split()[1]) for line in peer_log(proc) if line.startswith("closed ")]
 
 
 # ---- graphql-ws (graphql-transport-ws) ----------------------------------------------------
@@ -179,15 +183,7 @@ def true_severity(incident_id):
 
 
 def http_queries_logged(proc):
-    count = 0
-    while True:
-        try:
-            line = read_line(proc.stdout, 0.5)
-        except TimeoutError:
-            return count
-        if not line:
-            return count
-        count += line.startswith("http query")
+    return sum(line.startswith("http query") for line in peer_log(proc))
 
 
 def test_a_filter_on_a_legacy_server_that_refuses_queries_on_the_socket_is_truthful():
