@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from incident_cli.connection import Connection, open_once
-from incident_cli.credentials import Credentials
+from incident_cli.driver.connection import Connection, open_once
+from incident_cli.driver.credentials import Credentials
 from incident_cli.errors import Disconnected, Unavailable
 from incident_cli.operations import active_incidents_query
-from incident_cli.queries import QueryRoute
+from incident_cli.driver.queries import QueryRoute
 from incident_cli.redact import display_url
-from incident_cli.session import SessionConfig
+from incident_cli.driver.session import SessionConfig
 
 
 @dataclass(frozen=True, kw_only=True)

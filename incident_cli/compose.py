@@ -16,15 +16,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from incident_cli.config import Settings
-from incident_cli.credentials import Credentials, make_credentials
+from incident_cli.driver.credentials import Credentials, make_credentials
 from incident_cli.errors import ConfigError, IncidentsError, OutputError
 from incident_cli.messages import Dialect
 from incident_cli.redact import display_url
 from incident_cli.wording import plural
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
-from incident_cli.session import SessionConfig
-from incident_cli.transport import is_loopback
+from incident_cli.driver.session import SessionConfig
+from incident_cli.driver.transport import is_loopback
 from incident_cli.watch import Output, WatchRequest, WatchResult, watch
 
 OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the end
@@ -129,7 +129,7 @@ def wiring(
 ) -> Wiring:
     """Schema adaptation (issue of drift): built-in streams are rebuilt from the server's
     schema on connect; a custom document is checked against it before it is sent."""
-    from incident_cli.schema_source import CustomCheck, Documents, Planner, schema_source
+    from incident_cli.driver.schema_source import CustomCheck, Documents, Planner, schema_source
 
     if not adapt:
         return Wiring(credentials=credentials)

@@ -15,6 +15,6 @@ def main() -> None:
 
         sys.stdout.write(f"incidents {__version__}\n")
         return
-    from incident_cli.cli import main as run_cli
+    from incident_cli.cli.app import main as run_cli
 
     run_cli()

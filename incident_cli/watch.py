@@ -16,14 +16,14 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 from incident_cli import model
-from incident_cli.credentials import Credentials
+from incident_cli.driver.credentials import Credentials
 from incident_cli.coverage import Coverage
 from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 from incident_cli.operations import Operation
-from incident_cli.schema_source import Documents
+from incident_cli.driver.schema_source import Documents
 from incident_cli.repair import KnownIncidents
-from incident_cli.session import Session, SessionConfig
+from incident_cli.driver.session import Session, SessionConfig
 from incident_cli.wording import plural
 
 LOOKUP_TIMEOUT = 5.0

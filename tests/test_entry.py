@@ -6,7 +6,7 @@ import sys
 from typer.testing import CliRunner
 
 from incident_cli import __version__
-from incident_cli.cli import app
+from incident_cli.cli.app import app
 
 
 def test_version_shortcut_matches_the_app_and_imports_no_typer():

@@ -45,14 +45,14 @@ def test_install_debug_logging_covers_websockets_and_ours():
     install_debug_logging(stream)
     try:
         logging.getLogger("websockets.client").debug("> Authorization: Bearer %s", JWT)
-        logging.getLogger("incident_cli.session").debug("connecting")
+        logging.getLogger("incident_cli.driver.session").debug("connecting")
     finally:
         for name in ("websockets", "incident_cli"):
             logger = logging.getLogger(name)
             logger.handlers.clear()
             logger.setLevel(logging.NOTSET)
     text = stream.getvalue()
-    assert "incidents: debug: incident_cli.session: connecting" in text and JWT not in text
+    assert "incidents: debug: incident_cli.driver.session: connecting" in text and JWT not in text
 
 
 def test_display_url_never_shows_credentials_or_query():

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from incident_cli.http import post_json
+from incident_cli.driver.http import post_json
 from tests.demo.raw import acked, receive, results, send, with_server
 
 ACTIVE = "query { incidents(filter: {activeOnly: true}) { incidents { id severity } } }"

@@ -8,7 +8,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from incident_cli.cli import app
+from incident_cli.cli.app import app
 from tests.helpers import INCIDENTS, demo_process, incidents, seconds
 
 FAST_DEMO = ("--rate", "100", "--heartbeat", "0.2")
@@ -254,7 +254,7 @@ def test_a_stderr_that_is_gone_does_not_change_the_outcome():
 
 
 def test_severity_filter_and_check_on_a_demo_that_refuses_queries_on_the_socket():
-    from incident_cli.http import post_json
+    from incident_cli.driver.http import post_json
 
     knob = ("--protocol", "graphql-ws", "--http", "--no-socket-queries", *FAST_DEMO)
     with demo_process(*knob) as url:

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from incident_cli.cli_runtime import fail, run_command
-from incident_cli.cli_watch import Color, Output, _output_mode
+from incident_cli.cli.runtime import fail, run_command
+from incident_cli.cli.watch import Color, Output, _output_mode
 from incident_cli.errors import UsageError
 
 

@@ -19,7 +19,7 @@ from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.errors import AuthError, ClientBug, ConfigError, OperationRejected, ProtocolMismatch, Unavailable
 from incident_cli.messages import Dialect
-from incident_cli.session import Session, SessionConfig
+from incident_cli.driver.session import Session, SessionConfig
 
 FAST = BackoffPolicy(base=0.02, factor=2.0, cap=0.1, floor=0.01, healthy_after=0.5)
 
@@ -508,9 +508,9 @@ def test_request_error_in_a_result_without_data_ends_the_operation():
 
 # ---- credentials: refresh ahead of expiry, and after a rejection ----------------------------
 
-from incident_cli.credentials import RefreshingCredentials, StaticCredentials  # noqa: E402
+from incident_cli.driver.credentials import RefreshingCredentials, StaticCredentials  # noqa: E402
 from incident_cli.demo.auth import mint_token  # noqa: E402
-from incident_cli.session import refresh_delay  # noqa: E402
+from incident_cli.driver.session import refresh_delay  # noqa: E402
 
 
 def test_refresh_timing_policy():

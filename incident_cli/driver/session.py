@@ -22,19 +22,19 @@ from typing import TYPE_CHECKING, Any
 from incident_cli import model, operation_errors
 from incident_cli.auth import Token
 from incident_cli.backoff import BackoffPolicy
-from incident_cli.connection import Connection, Finished
-from incident_cli.credentials import Credentials, StaticCredentials
+from incident_cli.driver.connection import Connection, Finished
+from incident_cli.driver.credentials import Credentials, StaticCredentials
 from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
-from incident_cli.inbox import Inbox
+from incident_cli.driver.inbox import Inbox
 from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
-from incident_cli.queries import QueryRoute, query_url
+from incident_cli.driver.queries import QueryRoute, query_url
 from incident_cli.redact import display_url
 from incident_cli.wording import plural
 
 if TYPE_CHECKING:
-    from incident_cli.schema_source import Planner
+    from incident_cli.driver.schema_source import Planner
 
 CLOSE_DEADLINE = 2.0  # every shutdown step is bounded (RELIABILITY.md (a) 19)
 # Keepalive, both WebSocket-level (websockets) and GraphQL ping/pong: a half-open

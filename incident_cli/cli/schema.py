@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from incident_cli.cli_runtime import fail, run_command
+from incident_cli.cli.runtime import fail, run_command
 from incident_cli.errors import IncidentsError, ProtocolMismatch
 
 
@@ -58,9 +58,9 @@ async def one_query(config: Any, credentials: Any, operation: Any) -> Any:
     """
     import time
 
-    from incident_cli.connection import open_once
+    from incident_cli.driver.connection import open_once
     from incident_cli.errors import Disconnected, Unavailable
-    from incident_cli.queries import QueryRoute
+    from incident_cli.driver.queries import QueryRoute
     from incident_cli.redact import display_url
 
     try:

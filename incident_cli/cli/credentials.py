@@ -9,11 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from incident_cli.cli_runtime import fail, run_command
+from incident_cli.cli.runtime import fail, run_command
 from incident_cli.errors import ConfigError, IncidentsError
 from incident_cli.sanitize import sanitize
 
-from incident_cli.cli_watch import _read_token_stdin
+from incident_cli.cli.watch import _read_token_stdin
 
 
 def token(
@@ -30,7 +30,7 @@ def token(
     from incident_cli.config import load_settings
 
     async def read() -> None:
-        from incident_cli.credentials import make_credentials
+        from incident_cli.driver.credentials import make_credentials
 
         settings = load_settings(
             flags={"profile": profile, "token_file": token_file, "token_stdin": _read_token_stdin() if token_stdin else None}

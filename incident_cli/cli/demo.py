@@ -8,10 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from incident_cli.cli_runtime import fail, run_command
+from incident_cli.cli.runtime import fail, run_command
 from incident_cli.errors import ConfigError, Unavailable, UsageError
 
-from incident_cli.cli_watch import ProtocolChoice
+from incident_cli.cli.watch import ProtocolChoice
 
 
 def demo(

@@ -4,7 +4,7 @@ import pytest
 
 from incident_cli.auth import Token
 from incident_cli.config import Secret, Settings
-from incident_cli.credentials import (
+from incident_cli.driver.credentials import (
     CommandCredentials,
     FileCredentials,
     RefreshingCredentials,

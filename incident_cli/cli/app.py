@@ -13,13 +13,13 @@ from typing import Annotated, Optional
 import typer
 
 from incident_cli import __version__
-from incident_cli.cli_credentials import config_app, token
-from incident_cli.cli_demo import demo
-from incident_cli.cli_check import check
-from incident_cli.cli_replay import replay
-from incident_cli.cli_runtime import ExitStatus
-from incident_cli.cli_schema import schema
-from incident_cli.cli_watch import watch
+from incident_cli.cli.credentials import config_app, token
+from incident_cli.cli.demo import demo
+from incident_cli.cli.check import check
+from incident_cli.cli.replay import replay
+from incident_cli.cli.runtime import ExitStatus
+from incident_cli.cli.schema import schema
+from incident_cli.cli.watch import watch
 from incident_cli.sanitize import sanitize
 
 

@@ -154,7 +154,7 @@ class RefreshingCredentials:
         return token
 
     def _post(self) -> dict[str, object]:
-        from incident_cli.http import post_json  # only with a refresh endpoint: most runs never pay its import
+        from incident_cli.driver.http import post_json  # only with a refresh endpoint: most runs never pay its import
 
         # The same rules as queries: TLS context, proxies, and no redirect to another origin.
         answer = post_json(

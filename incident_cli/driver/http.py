@@ -30,7 +30,7 @@ from incident_cli.errors import AuthError, OperationRejected, Unavailable
 from incident_cli.model import error_messages
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
-from incident_cli.transport import is_loopback
+from incident_cli.driver.transport import is_loopback
 
 TIMEOUT = 5.0
 MAX_ANSWER = 16 * 1024 * 1024

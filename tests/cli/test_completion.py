@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from incident_cli import completion
+from incident_cli.cli import completion
 from tests.helpers import INCIDENTS, ROOT
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from incident_cli.cli_runtime import exit_status_for, fail, run_command
+from incident_cli.cli.runtime import exit_status_for, fail, run_command
 from incident_cli.errors import IncidentsError
 
 

@@ -11,8 +11,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from incident_cli import completion
-from incident_cli.cli_runtime import ExitStatus, fail, run_command
+from incident_cli.cli import completion
+from incident_cli.cli.runtime import ExitStatus, fail, run_command
 from incident_cli.errors import IncidentsError, UsageError
 
 

@@ -4,7 +4,7 @@ from types import SimpleNamespace
 
 from incident_cli import protocol as p
 from incident_cli.errors import AuthError, ClientBug, Disconnected, OperationRejected, ProtocolMismatch
-from incident_cli.transport import close_error, describe_close, http_failure, is_loopback, server_date
+from incident_cli.driver.transport import close_error, describe_close, http_failure, is_loopback, server_date
 
 
 @pytest.mark.parametrize(

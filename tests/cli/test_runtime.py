@@ -1,7 +1,7 @@
 import pytest
 import typer
 
-from incident_cli.cli_runtime import ExitStatus, exit_status_for, fail
+from incident_cli.cli.runtime import ExitStatus, exit_status_for, fail
 from incident_cli.errors import (
     AuthError,
     ClientBug,

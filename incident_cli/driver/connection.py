@@ -33,10 +33,10 @@ from incident_cli.liveness import Liveness
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.sanitize import sanitize
-from incident_cli.transport import close_error, describe_close, open_connection, same_origin, server_date
+from incident_cli.driver.transport import close_error, describe_close, open_connection, same_origin, server_date
 
 if TYPE_CHECKING:
-    from incident_cli.session import SessionConfig
+    from incident_cli.driver.session import SessionConfig
 
 STAMP_RESOLUTION = 0.001  # seconds: frames read closer together than this share a received_at
 

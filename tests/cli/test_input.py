@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from incident_cli.cli import app
+from incident_cli.cli.app import app
 from incident_cli.config import normalise_url, parse_size
 from incident_cli.durations import parse_duration
 from incident_cli.errors import UsageError

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from incident_cli.inbox import Inbox
+from incident_cli.driver.inbox import Inbox
 
 
 def test_take_all_hands_over_everything_waiting_in_order():

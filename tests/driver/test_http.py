@@ -9,7 +9,7 @@ import pytest
 
 from incident_cli.auth import Token
 from incident_cli.errors import AuthError, OperationRejected, Unavailable
-from incident_cli.http import HttpAnswer, HttpQueries, graphql_data, post_json
+from incident_cli.driver.http import HttpAnswer, HttpQueries, graphql_data, post_json
 from tests.helpers import run
 
 

@@ -22,7 +22,7 @@ from incident_cli.operations import Operation
 if TYPE_CHECKING:
     import ssl
 
-    from incident_cli.http import HttpQueries
+    from incident_cli.driver.http import HttpQueries
 
 HTTP_RETRY = 60.0  # seconds before HTTP is tried again after it failed
 
@@ -95,7 +95,7 @@ class QueryRoute:
 
     def _client(self) -> HttpQueries:
         if self._http is None:
-            from incident_cli.http import HttpQueries  # urllib only when HTTP is used
+            from incident_cli.driver.http import HttpQueries  # urllib only when HTTP is used
 
             assert self.http_url is not None
             self._http = HttpQueries(self.http_url, ssl_context=self._ssl, proxy=self._proxy)

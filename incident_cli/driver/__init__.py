@@ -1,0 +1,1 @@
+"""The asyncio edge: one socket (connection), the supervisor of sockets (session), and what they need."""
