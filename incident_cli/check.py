@@ -1,7 +1,8 @@
-"""`incidents check`: one connection, measured: handshake, a GraphQL ping, a small query.
+"""One-off connections: `incidents check` (one connection, measured: handshake, a GraphQL
+ping, a small query) and one query for `incidents schema`.
 
-A health probe for monitoring and cron. It makes exactly one attempt, so its exit status
-tells unreachable, auth rejected and protocol mismatch apart (cli_runtime's table).
+A health probe for monitoring and cron makes exactly one attempt, so its exit status tells
+unreachable, auth rejected and protocol mismatch apart (cli/runtime.py's table).
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 from incident_cli.driver.connection import Connection, open_once
 from incident_cli.driver.credentials import Credentials
 from incident_cli.errors import Disconnected, Unavailable
-from incident_cli.operations import active_incidents_query
+from incident_cli.operations import Operation, active_incidents_query
 from incident_cli.driver.queries import QueryRoute
 from incident_cli.redact import display_url
-from incident_cli.driver.session import SessionConfig
+from incident_cli.driver.options import SessionConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -79,3 +80,23 @@ async def _close(connection: Connection) -> None:
     except Exception:  # noqa: BLE001 - the probe's verdict is already known
         pass
     await connection.abandon()
+
+
+async def one_query(config: SessionConfig, credentials: Credentials, operation: Operation) -> Any:
+    """One connection, one query (over the socket, or over HTTP where it refuses), closed again.
+
+    A one-off (``incidents schema``): the connection is tried once, bounded by the connect
+    timeout, and a failure names the server and the reason.
+    """
+    try:
+        connection = await open_once(config, await credentials.current(), monotonic=time.monotonic)
+    except Disconnected as failure:
+        shown = display_url(config.url)  # named once, whether or not the reason already names it
+        raise Unavailable(failure.message if shown in failure.message else f"{shown}: {failure.message}") from None
+    try:
+        route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy)
+        return await route.run(operation, connection.ask, connection.token)
+    except Disconnected as failure:
+        raise Unavailable(f"{display_url(config.url)} stopped answering: {failure.message}") from None
+    finally:
+        await _close(connection)

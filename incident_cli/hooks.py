@@ -11,21 +11,30 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from incident_cli import model
 from incident_cli.render.jsonl import envelope
 from incident_cli.sanitize import sanitize
-from incident_cli.watch import Output
+from incident_cli.render import Output
 
 MAX_WAITING = 100
 TITLES = 5_000
 
 
 class HookRunner:
-    def __init__(self, command: str, *, concurrency: int = 4, timeout: float = 10.0, warn: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        command: str,
+        *,
+        concurrency: int = 4,
+        timeout: float = 10.0,
+        warn: Callable[[str], None],
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
         self._command = command
+        self._environ = dict(os.environ if environ is None else environ)  # what the hook inherits
         self._slots = asyncio.Semaphore(concurrency)
         self._timeout = timeout
         self._warn = warn
@@ -52,7 +61,7 @@ class HookRunner:
                     stdin=asyncio.subprocess.PIPE,
                     stdout=asyncio.subprocess.DEVNULL,
                     stderr=asyncio.subprocess.DEVNULL,
-                    env={**os.environ, **environment},
+                    env={**self._environ, **environment},
                     start_new_session=True,  # a Ctrl-C for us is not one for the hook
                 )
             except OSError as exc:
@@ -98,12 +107,8 @@ class Hooked:
         self._remember(event.incident)
         self._inner.snapshot(event)
 
-    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
-        self._inner.report(event)
-
-    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
-        forward = getattr(self._inner, "report_from", None)
-        forward(source, event) if forward else self._inner.report(event)
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
+        self._inner.report(event, source)
 
     def environment(self, event: model.StreamEvent) -> dict[str, str]:
         values = {

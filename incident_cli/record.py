@@ -18,7 +18,7 @@ from typing import IO, Any
 from incident_cli import model
 from incident_cli.errors import UsageError
 from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
-from incident_cli.watch import Output
+from incident_cli.render import Output
 
 _STATUS_CLASSES = {name: kind for kind, name in STATUS_NAMES.items() if kind is not model.ClientWarning}
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
@@ -42,16 +42,11 @@ class Recording:
         self._line(envelope(event))  # lookups and the baseline too: the context a replayed table needs
         self._inner.snapshot(event)
 
-    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         if not isinstance(event, model.Heartbeat):
-            self._line(status_record(event, self._clock()))
-        self._inner.report(event)
-
-    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
-        if not isinstance(event, model.Heartbeat):
-            self._line({**status_record(event, self._clock()), "source": source})
-        forward = getattr(self._inner, "report_from", None)
-        forward(source, event) if forward else self._inner.report(event)
+            record = status_record(event, self._clock())
+            self._line(record if source is None else {**record, "source": source})
+        self._inner.report(event, source)
 
     def _line(self, record: dict[str, Any]) -> None:
         self._stream.write(_encoder.encode(record) + "\n")

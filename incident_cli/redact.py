@@ -7,9 +7,10 @@ credentials, refresh tokens and anything shaped like a JWT.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 from urllib.parse import urlsplit, urlunsplit
 
@@ -98,14 +99,24 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def install_debug_logging(stream: TextIO) -> None:
+@contextlib.contextmanager
+def debug_logging(stream: TextIO) -> Iterator[None]:
+    """``--debug`` for the time of a run: websockets' and our own logs, redacted, on ``stream``."""
     from incident_cli.auth import live_secrets
 
     handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter(live_secrets))
     handler.setFormatter(logging.Formatter("incidents: debug: %(name)s: %(message)s"))
-    for name in ("websockets", "incident_cli"):
-        logger = logging.getLogger(name)
+    loggers = [logging.getLogger(name) for name in ("websockets", "incident_cli")]
+    before = [(logger.level, logger.propagate) for logger in loggers]
+    for logger in loggers:
         logger.setLevel(logging.DEBUG)
         logger.addHandler(handler)
         logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, (level, propagate) in zip(loggers, before):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+            logger.propagate = propagate

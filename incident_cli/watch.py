@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 from incident_cli import model
 from incident_cli.driver.credentials import Credentials
@@ -21,9 +21,11 @@ from incident_cli.coverage import Coverage
 from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 from incident_cli.operations import Operation
+from incident_cli.render import Output
 from incident_cli.driver.schema_source import Documents
 from incident_cli.repair import KnownIncidents
-from incident_cli.driver.session import Session, SessionConfig
+from incident_cli.driver.options import SessionConfig
+from incident_cli.driver.session import Session
 from incident_cli.wording import plural
 
 LOOKUP_TIMEOUT = 5.0
@@ -32,17 +34,6 @@ LOOKUP_PAUSE = 30.0  # ...for this many seconds
 LIST_PAGES = 10  # at most this many pages of 100 active incidents
 MAX_REPAIR_LOOKUPS = 50  # incidents that left the active list while we were away, checked one by one
 INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
-
-
-class Output(Protocol):
-    def write(self, event: model.StreamEvent) -> None:
-        """A data event from the stream (or one repaired after a gap)."""
-
-    def snapshot(self, event: model.IncidentSeen) -> None:
-        """An incident as a query described it (backfill or lookup): context, not stream data."""
-
-    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
-        """Connection status, gaps, warnings, and heartbeats (liveness)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -88,3 +88,13 @@ def incidents(*args: str, timeout: float = 30, env=None, input=None) -> subproce
         env=env,
         input=input,
     )
+
+
+def memory_env(environ=None, stdin=""):
+    """An Env of in-memory streams: a command run in it reads and writes nothing of the process's."""
+    import io
+
+    from incident_cli.env import Env
+
+    return Env(stdin=io.StringIO(stdin), stdout=io.StringIO(), stderr=io.StringIO(),
+               environ=dict(os.environ if environ is None else environ))

@@ -4,7 +4,7 @@ from incident_cli.check import check
 from incident_cli.driver.credentials import StaticCredentials
 from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.errors import AuthError, Unavailable
-from incident_cli.driver.session import SessionConfig
+from incident_cli.driver.options import SessionConfig
 from tests.helpers import run
 
 

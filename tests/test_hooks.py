@@ -17,7 +17,7 @@ class Quiet:
     def snapshot(self, event):
         pass
 
-    def report(self, event):
+    def report(self, event, source=None):
         pass
 
 

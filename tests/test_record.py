@@ -23,7 +23,7 @@ class Collect:
     def snapshot(self, event):
         self.calls.append(("snapshot", event))
 
-    def report(self, event):
+    def report(self, event, source=None):
         self.calls.append(("report", event))
 
 

@@ -2,7 +2,7 @@ import io
 import logging
 
 from incident_cli.demo.auth import mint_token
-from incident_cli.redact import REDACTED, RedactingFilter, display_url, install_debug_logging, redact
+from incident_cli.redact import REDACTED, RedactingFilter, debug_logging, display_url, redact
 
 JWT = mint_token("s", lifetime=60)
 
@@ -40,19 +40,16 @@ def test_the_filter_redacts_messages_arguments_and_tracebacks():
     assert JWT not in stream.getvalue() and stream.getvalue().count(REDACTED) >= 2
 
 
-def test_install_debug_logging_covers_websockets_and_ours():
+def test_debug_logging_covers_websockets_and_ours_for_the_run_only():
     stream = io.StringIO()
-    install_debug_logging(stream)
-    try:
+    with debug_logging(stream):
         logging.getLogger("websockets.client").debug("> Authorization: Bearer %s", JWT)
         logging.getLogger("incident_cli.driver.session").debug("connecting")
-    finally:
-        for name in ("websockets", "incident_cli"):
-            logger = logging.getLogger(name)
-            logger.handlers.clear()
-            logger.setLevel(logging.NOTSET)
+    logging.getLogger("incident_cli.driver.session").debug("after the run")
     text = stream.getvalue()
     assert "incidents: debug: incident_cli.driver.session: connecting" in text and JWT not in text
+    assert "after the run" not in text  # removed again: an in-process run leaves no handler behind
+    assert logging.getLogger("websockets").level == logging.NOTSET
 
 
 def test_display_url_never_shows_credentials_or_query():

@@ -20,7 +20,8 @@ from incident_cli import operations as ops
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
-from incident_cli.driver.session import Session, SessionConfig
+from incident_cli.driver.options import SessionConfig
+from incident_cli.driver.session import Session
 from tests.fakes import handshake, next_frame, receive_json, scripted_server
 from tests.helpers import INCIDENTS, demo_process, read_line, run, seconds
 from tests.relay import Relay

@@ -8,7 +8,7 @@ from incident_cli.backoff import BackoffPolicy
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.errors import OperationRejected, Unavailable
-from incident_cli.driver.session import SessionConfig
+from incident_cli.driver.options import SessionConfig
 from incident_cli.watch import WatchRequest, watch
 from tests.helpers import run, seconds
 
@@ -25,7 +25,7 @@ class Collect:
     def snapshot(self, event):
         self.snapshots.append(event)
 
-    def report(self, event):
+    def report(self, event, source=None):
         self.status.append(event)
 
 

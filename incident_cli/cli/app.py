@@ -1,4 +1,4 @@
-"""The Typer app: parse, pick the renderer, map errors to exit statuses in ONE place.
+"""The Typer app: its commands, and the two ways in (the console script, and in-process runs).
 
 Heavy modules (websockets, graphql-core, the demo server) are imported inside the
 commands, after parsing, so ``--help`` and ``--version`` stay fast.
@@ -6,22 +6,22 @@ commands, after parsing, so ``--help`` and ``--version`` stay fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Annotated, Optional
 
 import typer
 
 from incident_cli import __version__
+from incident_cli.cli.check import check
 from incident_cli.cli.credentials import config_app, token
 from incident_cli.cli.demo import demo
-from incident_cli.cli.check import check
+from incident_cli.cli.options import env_of
 from incident_cli.cli.replay import replay
 from incident_cli.cli.runtime import ExitStatus
 from incident_cli.cli.schema import schema
 from incident_cli.cli.watch import watch
+from incident_cli.env import Env
 from incident_cli.sanitize import sanitize
-
 
 app = typer.Typer(
     name="incidents",
@@ -34,9 +34,9 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
+def _version(ctx: typer.Context, value: bool) -> None:
     if value:
-        sys.stdout.write(f"incidents {__version__}\n")
+        env_of(ctx).stdout.write(f"incidents {__version__}\n")
         raise typer.Exit()
 
 
@@ -59,13 +59,21 @@ app.command()(replay)
 app.add_typer(config_app, name="config")
 
 
-def main() -> None:
+def run(argv: list[str] | None, env: Env) -> int:
+    """Run one command line in ``env`` and return its exit status (in-process: tests, embedding)."""
     try:
-        app(prog_name="incidents")  # the same name (and completion variable) under python -m
-    except SystemExit:
-        raise
+        app(args=argv, prog_name="incidents", obj=env)  # the same name (and completion variable) under python -m
+    except SystemExit as done:
+        code = done.code
+        return code if isinstance(code, int) else (0 if code is None else int(ExitStatus.CLIENT_BUG))
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no locals
-        if os.environ.get("INCIDENTS_DEBUG"):
+        if env.environ.get("INCIDENTS_DEBUG"):
             raise
-        sys.stderr.write(f"incidents: internal error: {type(exc).__name__}: {sanitize(str(exc), max_length=300)}\n")
-        sys.exit(int(ExitStatus.CLIENT_BUG))
+        env.say(f"incidents: internal error: {type(exc).__name__}: {sanitize(str(exc), max_length=300)}")
+        return int(ExitStatus.CLIENT_BUG)
+    return int(ExitStatus.OK)
+
+
+def main() -> None:
+    """The console script: the process's own streams and environment."""
+    sys.exit(run(None, Env.from_process()))

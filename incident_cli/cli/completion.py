@@ -28,7 +28,7 @@ def streams(incomplete: str) -> list[str]:
 def profiles(incomplete: str) -> list[str]:
     import tomllib
 
-    from incident_cli.config import config_path
+    from incident_cli.settings import config_path
 
     try:
         document = tomllib.loads(config_path(os.environ).read_text(encoding="utf-8"))

@@ -2,59 +2,54 @@
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-from typing import Annotated, Optional
+import json
+import time
+from typing import Any
 
 import typer
 
-from incident_cli.cli.runtime import fail, run_command
-from incident_cli.errors import ConfigError, IncidentsError
+from incident_cli.cli import options as o
+from incident_cli.cli.runtime import run_command
+from incident_cli.env import Env
+from incident_cli.errors import ConfigError
+from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
-
-from incident_cli.cli.watch import _read_token_stdin
+from incident_cli.settings import Settings
 
 
 def token(
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file.")] = None,
-    token_file: Annotated[Optional[Path], typer.Option("--token-file", help="Read the token from this file.")] = None,
-    token_stdin: Annotated[bool, typer.Option("--token-stdin", help="Read the token from stdin.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ctx: typer.Context, profile: o.Profile = None, token_file: o.TokenFile = None, token_stdin: o.TokenStdin = False,
+    as_json: o.Json = False,
 ) -> None:
     """Explain the configured token: who, for what, and until when (signature NOT verified)."""
-    import json
-    import time
+    env = o.env_of(ctx)
+    run_command(env, lambda _stop: explain_token(env, profile, token_file, token_stdin, as_json))
 
+
+async def explain_token(env: Env, profile: str | None, token_file: Any, token_stdin: bool, as_json: bool) -> None:
     from incident_cli import auth
-    from incident_cli.config import load_settings
+    from incident_cli.cli.inputs import read_token_stdin
+    from incident_cli.cli.settings import load_settings
+    from incident_cli.driver.credentials import make_credentials
 
-    async def read() -> None:
-        from incident_cli.driver.credentials import make_credentials
-
-        settings = load_settings(
-            flags={"profile": profile, "token_file": token_file, "token_stdin": _read_token_stdin() if token_stdin else None}
-        )
-        if settings.token is None and settings.refresh_token is None:
-            raise ConfigError("no token is configured (INCIDENTS_TOKEN, --token-file, --token-stdin or a profile)")
-        current = await make_credentials(settings).current()
-        values = auth.claims(current)
-        rows = auth.describe(values, time.time())
-        origin = settings.origins.get("token") or settings.origins.get("refresh_token", "?")
-        if as_json:
-            record = {"source": origin, "jwt": values is not None, "claims": _public_claims(values),
-                      "expires_at": auth.numeric_claim(values, "exp"), "signature_verified": False}
-            sys.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
-            return
-        sys.stdout.write(f"token from {origin}\n")
-        for label, text in rows:
-            sys.stdout.write(f"  {label:<9} {sanitize(text, max_length=200)}\n")
-        sys.stdout.write("The signature is not verified here: only the server decides whether the token is valid.\n")
-
-    run_command(lambda _stop: read())
+    stdin_token = read_token_stdin(env) if token_stdin else None
+    settings = load_settings(environ=env.environ, flags={"profile": profile, "token_file": token_file, "token_stdin": stdin_token})
+    if settings.token is None and settings.refresh_token is None:
+        raise ConfigError("no token is configured (INCIDENTS_TOKEN, --token-file, --token-stdin or a profile)")
+    values = auth.claims(await make_credentials(settings).current())
+    origin = settings.origins.get("token") or settings.origins.get("refresh_token", "?")
+    if as_json:
+        record = {"source": origin, "jwt": values is not None, "claims": _public_claims(values),
+                  "expires_at": auth.numeric_claim(values, "exp"), "signature_verified": False}
+        env.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
+        return
+    env.stdout.write(f"token from {origin}\n")
+    for label, text in auth.describe(values, time.time()):
+        env.stdout.write(f"  {label:<9} {sanitize(text, max_length=200)}\n")
+    env.stdout.write("The signature is not verified here: only the server decides whether the token is valid.\n")
 
 
-def _public_claims(values):  # type: ignore[no-untyped-def]
+def _public_claims(values: dict[str, Any] | None) -> dict[str, Any]:
     """Claims fit to print: standard ones only, never a nested secret."""
     keep = ("sub", "iss", "aud", "scope", "scp", "iat", "nbf", "exp")
     return {key: values[key] for key in keep if values and key in values}
@@ -64,36 +59,54 @@ config_app = typer.Typer(help="Show the effective configuration and where the co
 
 
 @config_app.command("show")
-def config_show(
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
-) -> None:
+def config_show(ctx: typer.Context, profile: o.Profile = None, as_json: o.Json = False) -> None:
     """The effective settings and where each came from; secrets redacted."""
-    import json
+    env = o.env_of(ctx)
+    run_command(env, lambda _stop: show_settings(env, profile, as_json))
 
-    from incident_cli.compose import describe
-    from incident_cli.config import load_settings
 
-    try:
-        settings = load_settings(flags={"profile": profile})
-    except IncidentsError as error:
-        fail(error)
-    rows = describe(settings)
+SHOWN = ("url", "protocol", "ack_timeout", "open_timeout", "ping_interval", "ping_timeout", "max_message_size",
+         "max_retries", "ca_file", "severity", "output", "allow_insecure_transport", "proxy")
+NAMES = {"open_timeout": "connect_timeout"}  # as the profile key and the flag say it
+
+
+def settings_rows(settings: Settings) -> list[tuple[str, Any, str]]:
+    """(setting, value, origin) for ``incidents config show``; secrets never appear."""
+    origins = settings.origins
+    rows: list[tuple[str, Any, str]] = []
+    for name in SHOWN:
+        value = display_url(settings.url) if name == "url" else getattr(settings, name)  # no userinfo, no query
+        rows.append((NAMES.get(name, name), value, origins.get(name, "default")))
+    rows.append(("token", settings.token.describe() if settings.token else None, origins.get("token", "none")))
+    rows.append(("refresh_token", settings.refresh_token.describe() if settings.refresh_token else None,
+                 origins.get("refresh_token", "none")))
+    rows.append(("refresh_url", display_url(settings.effective_refresh_url),
+                 origins.get("refresh_url", "default (the server's /auth/refresh)")))
+    return rows
+
+
+async def show_settings(env: Env, profile: str | None, as_json: bool) -> None:
+    from incident_cli.cli.settings import load_settings
+
+    settings = load_settings(environ=env.environ, flags={"profile": profile})
+    rows = settings_rows(settings)
     if as_json:
         record = {name: {"value": None if value is None else str(value), "from": origin} for name, value, origin in rows}
         record["profile"] = {"value": settings.profile, "from": str(settings.config_path)}
-        sys.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
+        env.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
         return
-    sys.stdout.write(f"config file: {settings.config_path}{'' if settings.config_path and settings.config_path.exists() else ' (none)'}\n")
-    sys.stdout.write(f"profile:     {settings.profile or '(none)'}\n")
+    exists = settings.config_path is not None and settings.config_path.exists()
+    env.stdout.write(f"config file: {settings.config_path}{'' if exists else ' (none)'}\n")
+    env.stdout.write(f"profile:     {settings.profile or '(none)'}\n")
     for name, value, origin in rows:
         shown = "-" if value is None else sanitize(str(value), max_length=120)
-        sys.stdout.write(f"{name:<25} {shown:<45} {origin}\n")
+        env.stdout.write(f"{name:<25} {shown:<45} {origin}\n")
 
 
 @config_app.command("path")
-def config_path_command() -> None:
+def config_path_command(ctx: typer.Context) -> None:
     """Where the config file is read from (INCIDENTS_CONFIG, else the XDG config directory)."""
-    from incident_cli.config import config_path
+    from incident_cli.cli.settings import config_path
 
-    sys.stdout.write(f"{config_path(os.environ)}\n")
+    env = o.env_of(ctx)
+    env.stdout.write(f"{config_path(env.environ)}\n")

@@ -2,119 +2,101 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from incident_cli.cli.runtime import fail, run_command
+from incident_cli.cli import options as o
+from incident_cli.cli.runtime import run_command
+from incident_cli.env import Env
 from incident_cli.errors import ConfigError, Unavailable, UsageError
 
-from incident_cli.cli.watch import ProtocolChoice
+Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
+Port = Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0 picks a free one).")]
+Rate = Annotated[float, typer.Option("--rate", min=0.0, help="Simulated changes per second.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the simulation.")]
+DemoToken = Annotated[Optional[str], typer.Option("--token", help="Require this bearer token (a demo secret, not a real one).")]
+Protocols = Annotated[Optional[list[o.ProtocolChoice]], typer.Option("--protocol", help="Subprotocols to serve (default both).")]
+Heartbeat = Annotated[float, typer.Option("--heartbeat", min=0.05, help="Seconds between HEARTBEAT updates.")]
+Hostile = Annotated[bool, typer.Option("--hostile-titles", help="Give incidents titles full of escape sequences and markup.")]
+JwtSecret = Annotated[Optional[str], typer.Option("--jwt-secret", help="Require HS256 JWTs signed with this demo secret.")]
+Lifetime = Annotated[float, typer.Option("--token-lifetime", min=0.5, help="Seconds minted tokens live.")]
+RefreshToken = Annotated[Optional[str], typer.Option("--refresh-token", help="Serve POST /auth/refresh for this refresh token.")]
+RefreshPort = Annotated[int, typer.Option("--refresh-port", min=0, max=65535, help="Port of /auth/refresh.")]
+Enforce = Annotated[bool, typer.Option("--enforce-expiry", help="Close 4403 when a connection's token expires.")]
+PrintToken = Annotated[bool, typer.Option("--print-token", help="Mint a token and print it (with --jwt-secret).")]
+TlsCert = Annotated[Optional[Path], typer.Option("--tls-cert", help="Serve wss:// with this certificate (PEM).")]
+TlsKey = Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")]
+Variant = Annotated[str, typer.Option("--schema-variant", help="reference, or drifted: the schema drift API.md describes.")]
+Http = Annotated[bool, typer.Option("--http/--no-http", help="Also answer GraphQL queries at POST /graphql on the same port.")]
+SocketQueries = Annotated[
+    bool, typer.Option("--socket-queries/--no-socket-queries",
+                       help="Answer queries over the WebSocket (--no-socket-queries: subscriptions only, as some servers do).")
+]
+Fault = Annotated[Optional[list[str]], typer.Option("--fault", hidden=True, help="Fault knob key=value (tests).")]
 
 
 def demo(
-    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0 picks a free one).")] = 8080,
-    rate: Annotated[float, typer.Option("--rate", min=0.0, help="Simulated changes per second.")] = 5.0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation.")] = 7,
-    token: Annotated[
-        Optional[str], typer.Option("--token", help="Require this bearer token (a demo secret, not a real one).")
-    ] = None,
-    protocol: Annotated[
-        Optional[list[ProtocolChoice]], typer.Option("--protocol", help="Subprotocols to serve (default both).")
-    ] = None,
-    heartbeat: Annotated[float, typer.Option("--heartbeat", min=0.05, help="Seconds between HEARTBEAT updates.")] = 5.0,
-    hostile_titles: Annotated[
-        bool, typer.Option("--hostile-titles", help="Give incidents titles full of escape sequences and markup.")
-    ] = False,
-    jwt_secret: Annotated[
-        Optional[str], typer.Option("--jwt-secret", help="Require HS256 JWTs signed with this demo secret.")
-    ] = None,
-    token_lifetime: Annotated[float, typer.Option("--token-lifetime", min=0.5, help="Seconds minted tokens live.")] = 300.0,
-    refresh_token: Annotated[
-        Optional[str], typer.Option("--refresh-token", help="Serve POST /auth/refresh for this refresh token.")
-    ] = None,
-    refresh_port: Annotated[int, typer.Option("--refresh-port", min=0, max=65535, help="Port of /auth/refresh.")] = 0,
-    enforce_expiry: Annotated[bool, typer.Option("--enforce-expiry", help="Close 4403 when a connection's token expires.")] = False,
-    print_token: Annotated[bool, typer.Option("--print-token", help="Mint a token and print it (with --jwt-secret).")] = False,
-    tls_cert: Annotated[Optional[Path], typer.Option("--tls-cert", help="Serve wss:// with this certificate (PEM).")] = None,
-    tls_key: Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")] = None,
-    schema_variant: Annotated[
-        str, typer.Option("--schema-variant", help="reference, or drifted: the schema drift API.md describes.")
-    ] = "reference",
-    http: Annotated[
-        bool, typer.Option("--http/--no-http", help="Also answer GraphQL queries at POST /graphql on the same port.")
-    ] = False,
-    socket_queries: Annotated[
-        bool,
-        typer.Option("--socket-queries/--no-socket-queries", help="Answer queries over the WebSocket (--no-socket-queries: subscriptions only, as some servers do)."),
-    ] = True,
-    fault: Annotated[
-        Optional[list[str]], typer.Option("--fault", hidden=True, help="Fault knob key=value (tests).")
-    ] = None,
+    ctx: typer.Context, host: Host = "127.0.0.1", port: Port = 8080, rate: Rate = 5.0, seed: Seed = 7, token: DemoToken = None,
+    protocol: Protocols = None, heartbeat: Heartbeat = 5.0, hostile_titles: Hostile = False, jwt_secret: JwtSecret = None,
+    token_lifetime: Lifetime = 300.0, refresh_token: RefreshToken = None, refresh_port: RefreshPort = 0,
+    enforce_expiry: Enforce = False, print_token: PrintToken = False, tls_cert: TlsCert = None, tls_key: TlsKey = None,
+    schema_variant: Variant = "reference", http: Http = False, socket_queries: SocketQueries = True, fault: Fault = None,
 ) -> None:
     """Run the embedded demo incident server."""
+    given = dict(locals())
+    env = o.env_of(ctx)
+    run_command(env, lambda _stop: serve(env, given))
+
+
+def server_options(given: dict[str, Any]) -> Any:
+    """The demo's ServerOptions from the command line; a bad combination is a usage error."""
     import ssl
 
     from incident_cli.demo.faults import parse_faults
-    from incident_cli.demo.server import ServerOptions, run_demo
+    from incident_cli.demo.server import ServerOptions
 
     try:
-        faults = parse_faults(fault)
+        faults = parse_faults(given["fault"])
     except ValueError as exc:
-        fail(UsageError(str(exc)))
-    if schema_variant not in ("reference", "drifted"):
-        fail(UsageError(f"unknown schema variant {schema_variant!r}: choose reference or drifted"))
-    if (print_token or enforce_expiry or refresh_token) and not jwt_secret:
-        fail(UsageError("--print-token, --enforce-expiry and --refresh-token go with --jwt-secret"))
+        raise UsageError(str(exc)) from None
+    if given["schema_variant"] not in ("reference", "drifted"):
+        raise UsageError(f"unknown schema variant {given['schema_variant']!r}: choose reference or drifted")
+    if (given["print_token"] or given["enforce_expiry"] or given["refresh_token"]) and not given["jwt_secret"]:
+        raise UsageError("--print-token, --enforce-expiry and --refresh-token go with --jwt-secret")
     server_ssl = None
-    if tls_cert is not None:
+    if given["tls_cert"] is not None:
         server_ssl = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         try:
-            server_ssl.load_cert_chain(tls_cert, tls_key)
+            server_ssl.load_cert_chain(given["tls_cert"], given["tls_key"])
         except (OSError, ssl.SSLError) as exc:
-            fail(ConfigError(f"cannot load the TLS certificate: {exc}"))
-    chosen = [choice.value for choice in protocol if choice is not ProtocolChoice.auto] if protocol else []
-    options = ServerOptions(
-        host=host,
-        port=port,
-        seed=seed,
-        rate=rate,
-        token=token,
-        protocols=tuple(chosen) or ("graphql-transport-ws", "graphql-ws"),
-        heartbeat_interval=heartbeat,
-        faults=faults,
-        hostile_titles=hostile_titles,
-        jwt_secret=jwt_secret,
-        enforce_expiry=enforce_expiry,
-        refresh_token=refresh_token,
-        refresh_port=refresh_port,
-        token_lifetime=token_lifetime,
-        ssl=server_ssl,
-        schema_variant=schema_variant,
-        http=http,
-        socket_queries=socket_queries,
-    )
+            raise ConfigError(f"cannot load the TLS certificate: {exc}") from None
+    chosen = [c.value for c in given["protocol"] or () if c is not o.ProtocolChoice.auto]
+    same = ("host", "port", "seed", "rate", "token", "hostile_titles", "jwt_secret", "enforce_expiry", "refresh_token",
+            "refresh_port", "token_lifetime", "schema_variant", "http", "socket_queries")
+    return ServerOptions(**{key: given[key] for key in same}, protocols=tuple(chosen) or ("graphql-transport-ws", "graphql-ws"),
+                         heartbeat_interval=given["heartbeat"], faults=faults, ssl=server_ssl)
 
-    def ready(server) -> None:  # type: ignore[no-untyped-def]
-        sys.stderr.write(f"incidents demo: serving {server.url} (seed {seed}, {rate:g} changes/s)\n")
-        if http:
-            sys.stderr.write(f"incidents demo: queries at POST {server.http_url}\n")
+
+async def serve(env: Env, given: dict[str, Any]) -> None:
+    from incident_cli.demo.server import run_demo
+
+    options = server_options(given)
+
+    def ready(server: Any) -> None:
+        env.say(f"incidents demo: serving {server.url} (seed {options.seed}, {options.rate:g} changes/s)")
+        if options.http:
+            env.say(f"incidents demo: queries at POST {server.http_url}")
         if server.refresh is not None:
-            sys.stderr.write(f"incidents demo: token refresh at {server.refresh.url}\n")
-        if print_token:
+            env.say(f"incidents demo: token refresh at {server.refresh.url}")
+        if given["print_token"]:
             from incident_cli.demo.auth import mint_token
 
-            sys.stdout.write(mint_token(jwt_secret, lifetime=token_lifetime) + "\n")  # a demo secret
-            sys.stdout.flush()
-        sys.stderr.flush()
+            env.stdout.write(mint_token(given["jwt_secret"], lifetime=options.token_lifetime) + "\n")  # a demo secret
+            env.stdout.flush()
 
-    async def serve(_stop) -> None:  # type: ignore[no-untyped-def]
-        try:
-            await run_demo(options, ready)
-        except OSError as exc:
-            raise Unavailable(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-
-    run_command(serve)
+    try:
+        await run_demo(options, ready)
+    except OSError as exc:
+        raise Unavailable(f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}") from None

@@ -2,66 +2,46 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from incident_cli.cli.runtime import fail, run_command
-from incident_cli.cli.watch import Color, Output, _output_mode
+from incident_cli.cli import options as o
+from incident_cli.cli.runtime import run_command
+from incident_cli.env import Env
 from incident_cli.errors import UsageError
+
+Recording = Annotated[Path, typer.Argument(help="A file written by watch --record (JSON lines); - for stdin.")]
+Speed = Annotated[float, typer.Option("--speed", min=0.0, help="Faster (2) or slower (0.5); 0 plays it all at once.")]
 
 
 def replay(
-    path: Annotated[Path, typer.Argument(help="A file written by watch --record (JSON lines); - for stdin.")],
-    speed: Annotated[float, typer.Option("--speed", min=0.0, help="Faster (2) or slower (0.5); 0 plays it all at once.")] = 1.0,
-    output: Annotated[Output, typer.Option("--output", "-o", help="table on a terminal, jsonl when piped (auto); or text.")] = Output.auto,
-    color: Annotated[Color, typer.Option("--color", help="Colour: auto honours NO_COLOR, FORCE_COLOR, TERM=dumb.")] = Color.auto,
-    max_rows: Annotated[int | None, typer.Option("--max-rows", min=1, help="Table rows at most.")] = None,
+    ctx: typer.Context, path: Recording, speed: Speed = 1.0, output: o.OutputOption = o.Output.auto,
+    color: o.ColorOption = o.Color.auto, max_rows: o.MaxRows = None,
 ) -> None:
     """Replay a recording: for reviews after an incident, demos and tests."""
+    env = o.env_of(ctx)
+    run_command(env, lambda stop: play(env, path, speed=speed, mode=output.value, color=color.value, max_rows=max_rows, stop=stop))
+
+
+async def play(env: Env, path: Path, *, speed: float, mode: str, color: str, max_rows: int | None, stop: Any) -> None:
+    from incident_cli.record import replay as feed
+    from incident_cli.render import OutputSpec, Streams, rendered
+    from incident_cli.watch_plan import auto_mode
+
     try:
-        lines = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+        lines = env.stdin if str(path) == "-" else path.open(encoding="utf-8")
     except OSError as exc:
-        fail(UsageError(f"cannot read {path}: {exc.strerror}"))
-    mode = _output_mode(output)
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    if mode == "auto":
+        mode = auto_mode(env.isatty(env.stdout), env.environ.get("TERM", ""))
+    now = [datetime.now(timezone.utc)]  # the table's clock is the recording's
+    spec = OutputSpec(mode=mode, color=color, max_rows=max_rows, snapshots=mode == "jsonl")  # backfill records too
+    streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
 
-    async def run(_stop) -> None:  # type: ignore[no-untyped-def]
-        from incident_cli.record import replay as feed
+    async def run(output: Any) -> None:
+        await feed(lines, output, speed=speed, on_time=lambda moment: now.__setitem__(0, moment))
 
-        if mode is Output.table:
-            from incident_cli.render.board import Board
-            from incident_cli.render.table import TableView
-            from incident_cli.render.terminal import make_console
-
-            now = [datetime.now(timezone.utc)]  # the table's clock is the recording's
-            view = TableView(make_console(sys.stdout, color=color.value), Board(), max_rows=max_rows, clock=lambda: now[0])
-            async with view:
-                await feed(lines, view, speed=speed, on_time=lambda moment: now.__setitem__(0, moment))
-                view.ended(None)
-            return
-        from incident_cli.render.status import StatusLines
-        from incident_cli.render.writer import line_sink
-
-        writer = line_sink(sys.stdout)
-        status = StatusLines(sys.stderr)
-        if mode is Output.text:
-            from incident_cli.render.terminal import make_console
-            from incident_cli.render.text import TextLines
-            from incident_cli.render.writer import TextStream
-
-            target = TextLines(make_console(TextStream(writer, sys.stdout), color=color.value), status)
-        else:
-            from incident_cli.render.jsonl import JsonLinesRenderer
-
-            target = JsonLinesRenderer(writer, status, snapshots=True)
-        try:
-            await feed(lines, target, speed=speed)
-        finally:
-            writer.close(2.0)
-            if writer.broken:
-                raise BrokenPipeError
-
-    run_command(run)
+    await rendered(spec, streams, run, stop=stop, clock=lambda: now[0])

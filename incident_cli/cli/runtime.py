@@ -10,7 +10,8 @@ import errno
 import gc
 import os
 import signal
-import sys
+import threading
+from collections.abc import Awaitable, Callable
 from enum import IntEnum
 from typing import NoReturn
 
@@ -28,6 +29,7 @@ from incident_cli.errors import (
     Unavailable,
     UsageError,
 )
+from incident_cli.env import Env
 from incident_cli.sanitize import sanitize
 
 
@@ -70,20 +72,11 @@ def exit_status_for(error: IncidentsError) -> ExitStatus:
     return ExitStatus.CLIENT_BUG
 
 
-def fail(error: IncidentsError) -> NoReturn:
+def fail(env: Env, error: IncidentsError) -> NoReturn:
     status = exit_status_for(error)
     prefix = "usage error" if status is ExitStatus.USAGE else "error"
-    say(f"incidents: {prefix}: {sanitize(error.message, max_length=600)}\n")
+    env.say(f"incidents: {prefix}: {sanitize(error.message, max_length=600)}")
     raise typer.Exit(int(status))
-
-
-def say(line: str) -> None:
-    """One line on stderr; a stderr that is gone (a closed pane, a full disk) cannot be told more."""
-    try:
-        sys.stderr.write(line)
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
 
 
 # A write to stdout (or the terminal) that fails this way is the output's fault, not a bug:
@@ -91,70 +84,88 @@ def say(line: str) -> None:
 OUTPUT_ERRNOS = frozenset({errno.EIO, errno.ENOSPC, errno.ENXIO, errno.EDQUOT, errno.EFBIG})
 
 
-def quiet_broken_pipe() -> NoReturn:
+def quiet_broken_pipe(env: Env) -> NoReturn:
     # The reader went away (`| head`): stop quietly, and keep the interpreter from
     # complaining again when it flushes stdout at exit (Python docs, "Note on SIGPIPE").
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
+    if env.system:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, env.stdout.fileno())
     raise typer.Exit(int(ExitStatus.OK))
 
 
-def run_command(coroutine_factory) -> None:  # type: ignore[no-untyped-def]
-    """Run one async command with the one error and signal policy of the tool."""
-    import asyncio  # here, not at the top: --help and every TAB of completion skip its 20 ms
-    import logging
+Command = Callable[[Callable[[int], None]], Awaitable[int | None]]
 
-    logging.getLogger("websockets").addHandler(logging.NullHandler())
-    logging.getLogger("websockets").propagate = False  # DEBUG logs carry Authorization
-    gc.freeze()  # what start-up built lives as long as the process: no collection need scan it
+
+def run_command(env: Env, command: Command) -> None:
+    """Run one async command with the one error and signal policy of the tool.
+
+    ``command(stop)`` gets ``stop(status)``, safe to call from any thread, to end the run
+    the way a signal would (the stdout writer calls it when the reader goes away).
+    """
+    import asyncio  # here, not at the top: --help and every TAB of completion skip its 20 ms
+
+    _quiet_library_logs()
+    if env.system:
+        gc.freeze()  # what start-up built lives as long as the process: no collection need scan it
     try:
-        status = asyncio.run(_with_signals(coroutine_factory))
+        status = asyncio.run(_with_signals(env, command))
     except IncidentsError as error:
-        fail(error)
+        fail(env, error)
     except BrokenPipeError:
-        quiet_broken_pipe()
+        quiet_broken_pipe(env)
     except OSError as error:
         if error.errno not in OUTPUT_ERRNOS:
             raise
-        fail(OutputError(f"cannot write the output: {error.strerror or error}"))
+        fail(env, OutputError(f"cannot write the output: {error.strerror or error}"))
     except KeyboardInterrupt:  # a Ctrl-C that arrived before our handlers were in place
         raise typer.Exit(int(ExitStatus.SIGINT)) from None
     if status:
         raise typer.Exit(status)
 
 
+def _quiet_library_logs() -> None:
+    import logging
+
+    library = logging.getLogger("websockets")
+    library.propagate = False  # DEBUG logs carry Authorization; --debug adds a redacting handler
+    if not library.handlers:
+        library.addHandler(logging.NullHandler())
+
+
 SHUTDOWN_DEADLINE = 5.0  # after a signal, the graceful close may take this long at most
 _SIGNALS = {signal.SIGINT: ExitStatus.SIGINT, signal.SIGTERM: ExitStatus.SIGTERM, signal.SIGHUP: ExitStatus.SIGHUP}
 
 
-async def _with_signals(coroutine_factory) -> int:  # type: ignore[no-untyped-def]
+async def _with_signals(env: Env, command: Command) -> int:
     """SIGINT, SIGTERM and SIGHUP cancel the command, which closes the socket with 1001.
 
-    A second signal, or a shutdown that outlives SHUTDOWN_DEADLINE, leaves at once. The
-    factory gets ``stop(status)``, safe to call from any thread, to end the same way
-    (the stdout writer uses it when the reader goes away).
+    A second signal, or a shutdown that outlives SHUTDOWN_DEADLINE, leaves at once (the real
+    process only: an in-process run is never killed). Signals are taken in the main thread.
     """
     import asyncio
 
     loop = asyncio.get_running_loop()
     main = asyncio.current_task()
     received: list[int] = []
+    handled = env.system or threading.current_thread() is threading.main_thread()
 
     def end(status: int) -> None:
-        if received:
+        if received and env.system:
             os._exit(received[0])
         received.append(status)
-        loop.call_later(SHUTDOWN_DEADLINE, os._exit, status)
+        if env.system:
+            loop.call_later(SHUTDOWN_DEADLINE, os._exit, status)
         assert main is not None
         main.cancel()
 
     def stop(status: int) -> None:
         loop.call_soon_threadsafe(end, status)
 
-    for signum, status in _SIGNALS.items():
-        loop.add_signal_handler(signum, end, int(status))
+    if handled:
+        for signum, status in _SIGNALS.items():
+            loop.add_signal_handler(signum, end, int(status))
     try:
-        result = await coroutine_factory(stop)
+        result = await command(stop)
     except (asyncio.CancelledError, OSError, IncidentsError):
         # After a signal, what fails on the way out is its consequence (SIGHUP: the terminal
         # is gone, so its last frame cannot be drawn): the exit says the signal.
@@ -162,6 +173,7 @@ async def _with_signals(coroutine_factory) -> int:  # type: ignore[no-untyped-de
             return received[0]
         raise
     finally:
-        for signum in _SIGNALS:
-            loop.remove_signal_handler(signum)
+        if handled:
+            for signum in _SIGNALS:
+                loop.remove_signal_handler(signum)
     return result if isinstance(result, int) else 0

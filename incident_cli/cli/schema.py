@@ -3,79 +3,49 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Any
 
 import typer
 
-from incident_cli.cli.runtime import fail, run_command
-from incident_cli.errors import IncidentsError, ProtocolMismatch
+from incident_cli.cli import options as o
+from incident_cli.cli.runtime import run_command
+from incident_cli.env import Env
+from incident_cli.errors import ProtocolMismatch
 
 
 def schema(
-    url: Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")] = None,
-    profile: Annotated[Optional[str], typer.Option("--profile", "-p", help="Profile from the config file.")] = None,
-    token_file: Annotated[Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file.")] = None,
-    ca_file: Annotated[Optional[Path], typer.Option("--ca-file", help="Also trust this CA (PEM) for wss://.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    ctx: typer.Context, url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None,
+    as_json: o.Json = False,
 ) -> None:
     """Show the server's incident subscriptions, queries and enums, and where they differ from the reference API."""
-    from incident_cli import compose
+    env = o.env_of(ctx)
+    flags = {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file}
+    run_command(env, lambda _stop: show(env, flags, as_json))
 
+
+async def show(env: Env, flags: dict[str, Any], as_json: bool) -> None:
+    from incident_cli import schema as schema_module
+    from incident_cli.check import one_query
+    from incident_cli.cli.settings import load_settings
+    from incident_cli.driver.credentials import make_credentials
+    from incident_cli.driver.options import SessionConfig
+    from incident_cli.operations import Operation
+    from incident_cli.watch_plan import plaintext_warning
+
+    settings = load_settings(environ=env.environ, flags=flags)
+    plaintext_warning(settings)
+    config = SessionConfig.from_settings(settings, max_size=16 * 1024 * 1024)  # a big schema is still one message
+    introspection = Operation(label="introspection", document=schema_module.INTROSPECTION, operation_name="IncidentsSchema")
+    data = await one_query(config, make_credentials(settings, config.ssl), introspection)
     try:
-        settings, ssl_context, credentials = compose.one_off(
-            {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file}
-        )
-    except IncidentsError as error:
-        fail(error)
-
-    async def show(_stop) -> None:  # type: ignore[no-untyped-def]
-        from incident_cli import schema as schema_module
-        from incident_cli.operations import Operation
-
-        config = compose.session_config(settings, settings.url, compose.Tuning(ping_interval=15, ping_timeout=10, max_size=16 * 1024 * 1024), ssl_context)
-        introspection = Operation(label="introspection", document=schema_module.INTROSPECTION, operation_name="IncidentsSchema")
-        data = await one_query(config, credentials, introspection)
-        try:
-            view = schema_module.SchemaView.parse(data)
-        except ValueError:
-            raise ProtocolMismatch("the server's introspection answer is not a schema") from None
-        report = _report(view, schema_module.differences(view))
-        if as_json:
-            sys.stdout.write(json.dumps(report, ensure_ascii=True, sort_keys=True) + "\n")
-        else:
-            sys.stdout.write(_text(report, settings.url))
-
-    run_command(show)
-
-
-async def one_query(config: Any, credentials: Any, operation: Any) -> Any:
-    """One connection, one query (over the socket, or over HTTP where it refuses), closed again.
-
-    A one-off: the connection is tried once, bounded by the connect timeout, and a failure
-    names the server and the reason.
-    """
-    import time
-
-    from incident_cli.driver.connection import open_once
-    from incident_cli.errors import Disconnected, Unavailable
-    from incident_cli.driver.queries import QueryRoute
-    from incident_cli.redact import display_url
-
-    try:
-        connection = await open_once(config, await credentials.current(), monotonic=time.monotonic)
-    except Disconnected as failure:
-        shown = display_url(config.url)  # named once, whether or not the reason already names it
-        raise Unavailable(failure.message if shown in failure.message else f"{shown}: {failure.message}") from None
-    try:
-        route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy)
-        return await route.run(operation, connection.ask, connection.token)
-    except Disconnected as failure:
-        raise Unavailable(f"{display_url(config.url)} stopped answering: {failure.message}") from None
-    finally:
-        await connection.close(1000)
-        await connection.abandon()
+        view = schema_module.SchemaView.parse(data)
+    except ValueError:
+        raise ProtocolMismatch("the server's introspection answer is not a schema") from None
+    report = _report(view, schema_module.differences(view))
+    if as_json:
+        env.stdout.write(json.dumps(report, ensure_ascii=True, sort_keys=True) + "\n")
+    else:
+        env.stdout.write(_text(report, settings.url))
 
 
 def _report(view: Any, differences: list[str]) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from incident_cli.sanitize import sanitize
 from incident_cli.driver.transport import close_error, describe_close, open_connection, same_origin, server_date
 
 if TYPE_CHECKING:
-    from incident_cli.driver.session import SessionConfig
+    from incident_cli.driver.options import SessionConfig
 
 STAMP_RESOLUTION = 0.001  # seconds: frames read closer together than this share a received_at
 

@@ -8,17 +8,44 @@ server rejects the token or it is about to expire; ``expires_at`` says when that
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
+import stat
 from pathlib import Path
 from typing import Protocol
 
 from incident_cli.auth import Token, expiry_of, parse_token
-from incident_cli.config import Secret, Settings, read_secret_file
+from incident_cli.settings import Secret, Settings
 from incident_cli.errors import AuthError, ConfigError, Unavailable
 from incident_cli.model import parse_time
 
 COMMAND_TIMEOUT = 10.0  # a token command that hangs must not hang the tail
 REFRESH_TIMEOUT = 10.0
+
+
+def check_private(path: Path, what: str) -> None:
+    """Refuse a file holding a secret that others can read, or that someone else owns."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ConfigError(f"{what} {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"{what} {path} is a directory, not a file")
+    if info.st_uid != os.getuid():
+        raise ConfigError(f"{what} {path} belongs to another user; refusing to use it")
+    if info.st_mode & 0o077:
+        raise ConfigError(f"{what} {path} can be read by other users; run: chmod 600 {path}")
+
+
+def read_secret_file(path: Path, what: str = "token file") -> Token:
+    check_private(path, what)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {getattr(exc, 'strerror', None) or 'not text'}") from None
+    return parse_token(raw, source=f"{what} {path}")
 
 
 class Credentials(Protocol):
@@ -178,6 +205,18 @@ def _base(secret: Secret | None) -> Credentials | None:
     if secret.path is not None:
         return FileCredentials(secret.path)
     return StaticCredentials(secret.value)
+
+
+def expiry_notice(settings: Settings, run_for: float | None, now: float) -> str | None:
+    """Before connecting: say so if the token is expired, or expires before a bounded run ends."""
+    from incident_cli.auth import claims
+    from incident_cli.auth import expiry_notice as notice
+
+    secret = settings.token
+    if secret is None or secret.command:
+        return None  # a command's token is fetched on connect; it is fresh by design
+    token = secret.value if secret.value is not None else read_secret_file(secret.path) if secret.path else None
+    return notice(claims(token), now, run_for=run_for, refreshable=settings.refresh_token is not None)
 
 
 def make_credentials(settings: Settings, ssl_context: ssl.SSLContext | None = None) -> Credentials:

@@ -163,5 +163,16 @@ class CustomCheck:
         pass  # a custom document is the user's: a rejection of it is final
 
 
-def schema_source(url: str, environ: Mapping[str, str] | None = None) -> SchemaSource:
-    return SchemaSource(url, cache_dir(os.environ if environ is None else environ))
+def schema_source(url: str, environ: Mapping[str, str]) -> SchemaSource:
+    return SchemaSource(url, cache_dir(environ))
+
+
+def adaptation(
+    url: str, *, streams: tuple[str, ...], severities: tuple[str, ...], custom: Operation | None, environ: Mapping[str, str]
+) -> tuple[Planner | CustomCheck | None, Documents | None]:
+    """(planner, documents) for a watch: built-in streams rebuilt from the server's schema on
+    each connection, or a custom document checked against it before it is sent."""
+    if custom is not None:
+        return CustomCheck(custom), None
+    source = schema_source(url, environ)
+    return Planner(source, streams, severities), Documents(source)

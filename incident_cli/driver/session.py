@@ -16,33 +16,24 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from incident_cli import model, operation_errors
 from incident_cli.auth import Token
-from incident_cli.backoff import BackoffPolicy
 from incident_cli.driver.connection import Connection, Finished
 from incident_cli.driver.credentials import Credentials, StaticCredentials
 from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
 from incident_cli.driver.inbox import Inbox
-from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
-from incident_cli.driver.queries import QueryRoute, query_url
+from incident_cli.driver.options import SessionConfig
+from incident_cli.driver.queries import QueryRoute
 from incident_cli.redact import display_url
 from incident_cli.wording import plural
 
 if TYPE_CHECKING:
     from incident_cli.driver.schema_source import Planner
 
-CLOSE_DEADLINE = 2.0  # every shutdown step is bounded (RELIABILITY.md (a) 19)
-# Keepalive, both WebSocket-level (websockets) and GraphQL ping/pong: a half-open
-# connection is noticed within PING_INTERVAL + PING_TIMEOUT (+ CLOSE_DEADLINE) = ~27 s.
-PING_INTERVAL = 15.0
-PING_TIMEOUT = 10.0
-HEARTBEAT_TIMEOUT = 20.0  # once HEARTBEATs flow (every 5 s), this long without a frame is dead
-KEEPALIVE_TIMEOUT = 30.0  # legacy `ka`: the Apollo client's default
 HANDOVER_OVERLAP = 1.0  # seconds both connections deliver after a refresh; duplicates dropped...
 HANDOVER_MIN = 0.2  # ...cut short to end before the old token does, but never below this
 REFRESH_LEAD_MAX = 60.0  # refresh at most this long before expiry...
@@ -51,37 +42,6 @@ RETRY_REFRESH = 30.0  # after a failed proactive refresh, try again this much la
 SKEW_WARNING = 60.0  # seconds between our clock and the server's worth a warning
 SKEW_RESOLUTION = 2.0  # below this, a difference is the Date header's whole-second rounding
 MAX_VIOLATIONS = 3  # connections in a row ending with an invalid server message before giving up (76)
-
-
-@dataclass(frozen=True, kw_only=True)
-class SessionConfig:
-    url: str
-    token: Token | None = None  # used when the session is given no Credentials
-    dialect: Dialect | None = None  # None: offer both, follow the server
-    ack_timeout: float = 10.0
-    open_timeout: float = 10.0
-    close_timeout: float = CLOSE_DEADLINE
-    ping_interval: float | None = PING_INTERVAL
-    ping_timeout: float | None = PING_TIMEOUT
-    max_size: int = 4 * 1024 * 1024
-    max_retries: int | None = None
-    backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
-    heartbeat_timeout: float = HEARTBEAT_TIMEOUT
-    keepalive_timeout: float = KEEPALIVE_TIMEOUT
-    proxy: bool = True  # honour proxy environment variables (never for loopback)
-    ssl: Any = None  # an ssl.SSLContext for wss://, or None for the default
-    query_url: str | None = None  # POST endpoint for queries the socket refuses; None: beside the socket
-
-    def http_endpoint(self) -> str:
-        return self.query_url if self.query_url is not None else query_url(self.url)
-
-    def deadlines(self) -> Deadlines:
-        return Deadlines(
-            ping_interval=self.ping_interval,
-            ping_timeout=self.ping_timeout,
-            heartbeat_timeout=self.heartbeat_timeout,
-            keepalive_timeout=self.keepalive_timeout,
-        )
 
 
 def refresh_delay(expires_at: float | None, now: float) -> float | None:

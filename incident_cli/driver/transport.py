@@ -33,7 +33,7 @@ from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
 
 if TYPE_CHECKING:
-    from incident_cli.driver.session import SessionConfig
+    from incident_cli.driver.options import SessionConfig
 
 
 async def open_connection(

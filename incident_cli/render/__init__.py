@@ -1,1 +1,77 @@
-"""Renderers: they take model events and an injected stream, and never see the wire format."""
+"""Renderers: model events in, a view out; they never see the wire format.
+
+Here: the ``Output`` protocol every renderer implements, the spec saying which one and how,
+and ``rendered``, which runs a watch into it (lines through a writer thread, or the live table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol, TextIO, TypeVar
+
+if TYPE_CHECKING:
+    from incident_cli import model
+
+__all__ = ["Output", "OutputSpec", "Streams", "rendered"]
+
+
+class Output(Protocol):
+    def write(self, event: model.StreamEvent) -> None:
+        """A data event from the stream (or one repaired after a gap)."""
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        """An incident as a query described it (backfill or lookup): context, not stream data."""
+
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
+        """Connection status, gaps, warnings, and heartbeats (liveness); ``source``: which of several servers."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputSpec:
+    mode: str  # "table", "text" or "jsonl"
+    color: str = "auto"  # auto, always, never
+    fps: float = 4.0  # table frames per second at most
+    max_rows: int | None = None
+    keep_resolved: float = 300.0  # seconds a resolved incident stays in the table
+    snapshots: bool = False  # lines: write backfilled incidents too
+    status_events: bool = False  # JSON lines: status records too
+    overflow: str = "drop"  # when stdout's reader falls behind: drop, or exit
+    template: str | None = None  # text lines laid out by the user
+    time_format: str = "local"
+    streams: tuple[str, ...] = ()  # named in the table's status line
+
+
+@dataclass(frozen=True, kw_only=True)
+class Streams:
+    """Where the output goes, and the environment that says how (NO_COLOR, TERM)."""
+
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str]
+
+
+R = TypeVar("R")
+
+
+async def rendered(
+    spec: OutputSpec,
+    streams: Streams,
+    run: Callable[[Output], Awaitable[R]],
+    *,
+    stop: Callable[[int], None],
+    server: str = "",
+    clock: Callable[[], datetime] | None = None,
+) -> R:
+    """``run(output)`` with the output the spec asks for, set up before and drained after.
+
+    ``server``: shown in the table's status line; ``clock``: the table's (a replay's is the recording's).
+    """
+    if spec.mode == "table":
+        from incident_cli.render.table import run_table
+
+        return await run_table(spec, streams, run, server=server, clock=clock)
+    from incident_cli.render.lines import run_lines
+
+    return await run_lines(spec, streams, run, stop=stop)

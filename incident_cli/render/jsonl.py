@@ -120,5 +120,3 @@ class JsonLinesRenderer:
                 record["source"] = source
             self._sink.put(ascii_line(record))
 
-    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
-        self.report(event, source)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from datetime import datetime, timezone
 
 from rich import box
@@ -18,11 +19,14 @@ from rich.table import Table
 from rich.text import Text
 
 from incident_cli import model
+from incident_cli.errors import IncidentsError, OutputError
+from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board
 from incident_cli.redact import display_url
-from incident_cli.render.terminal import ago, safe_text, severity_text, short_id
+from incident_cli.render.terminal import ago, make_console, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
 
+R = TypeVar("R")
 DEFAULT_REFRESH = 4.0  # frames per second at most
 WIDE, MEDIUM = 110, 90  # terminal widths below which RESOURCES, then TYPE, are left out
 IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
@@ -85,16 +89,8 @@ class TableView:
         self.board.learn(event.incident, self._clock(), event.source)
         self._dirty = True
 
-    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
-        now = self._clock()
-        if isinstance(event, model.Heartbeat):
-            self.board.alive(now)
-        else:
-            self.board.status(event, now)
-            self._dirty = True
-
-    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
-        """Status of one of several servers."""
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
+        """Status (of one of several servers, when ``source`` is given) and heartbeats."""
         now = self._clock()
         if isinstance(event, model.Heartbeat):
             self.board.alive(now)
@@ -150,7 +146,7 @@ class TableView:
             self._live.update(self.render(), refresh=True)
         except OSError as error:
             # A closed pane (EIO after the hang-up), a reader that left (EPIPE), a full disk:
-            # not a bug of ours. The run ends with the status that says so (compose.run_table).
+            # not a bug of ours. The run ends with the status that says so (run_table, below).
             self.failure = error
             self.gone.set()
 
@@ -245,3 +241,49 @@ class TableView:
         if board.subscriptions:
             line.append("  " + ", ".join(board.subscriptions), style="dim")
         return line
+
+
+async def run_table(
+    spec: OutputSpec,
+    streams: Streams,
+    run: Callable[[Output], Awaitable[R]],
+    *,
+    server: str,
+    clock: Callable[[], datetime] | None = None,
+) -> R:
+    """The live table around ``run(view)``: a terminal that goes away ends the run (74), a
+    reader that leaves ends it quietly; the last frame says how the run ended."""
+    heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
+    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
+    board.connection.server = server
+    console = make_console(streams.stdout, color=spec.color, environ=streams.environ)
+    view = TableView(console, board, refresh=spec.fps, max_rows=spec.max_rows, clock=clock or _utcnow)
+    async with view:
+        watching = asyncio.create_task(run(view))
+        gone = asyncio.create_task(view.gone.wait())
+        terminal_failed = False
+        try:
+            done, _ = await asyncio.wait({watching, gone}, return_when=asyncio.FIRST_COMPLETED)
+            terminal_failed = watching not in done
+        finally:
+            gone.cancel()
+            if not watching.done():
+                watching.cancel()
+            await asyncio.gather(watching, gone, return_exceptions=True)
+        if terminal_failed:
+            raise terminal_gone(view.failure)
+        try:
+            result = watching.result()
+        except IncidentsError as error:
+            view.ended(str(error))
+            raise
+        view.ended(None)
+        return result
+
+
+def terminal_gone(error: OSError | None) -> BaseException:
+    """The table could not be drawn any more: the reader went away (quiet), or the terminal did."""
+    if isinstance(error, BrokenPipeError):
+        return BrokenPipeError()
+    reason = (error.strerror if error is not None else None) or "the terminal went away"
+    return OutputError(f"cannot draw the table any more: {reason}")

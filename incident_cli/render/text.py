@@ -59,13 +59,9 @@ class TextLines:
         if self._snapshots and event.subscription == "backfill":
             self.write(event)
 
-    def report(self, event: model.StatusEvent | model.Heartbeat) -> None:
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         if self._status is not None and not isinstance(event, model.Heartbeat):
-            self._status.report(event)
-
-    def report_from(self, source: str, event: model.StatusEvent | model.Heartbeat) -> None:
-        if self._status is not None and not isinstance(event, model.Heartbeat):
-            self._status.for_source(source).report(event)
+            (self._status.for_source(source) if source else self._status).report(event)
 
     def stamp(self, moment: datetime) -> str:
         """--time: local clock (default), UTC, or relative to the start of the run."""

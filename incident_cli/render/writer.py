@@ -132,11 +132,15 @@ class StreamSink:
     broken = False
     dropped = 0
 
-    def __init__(self, stream: typing.BinaryIO) -> None:
+    def __init__(self, stream: typing.BinaryIO | typing.TextIO) -> None:
         self._stream = stream
+        self._text = not hasattr(stream, "buffer") and isinstance(stream, io.TextIOBase)
 
     def put(self, line: bytes) -> None:
-        self._stream.write(line)
+        if self._text:
+            self._stream.write(line.decode("utf-8", "replace"))  # type: ignore[arg-type]
+        else:
+            self._stream.write(line)  # type: ignore[arg-type]
         self._stream.flush()
 
     def take_dropped(self) -> int:
@@ -151,7 +155,7 @@ def line_sink(stream: typing.TextIO, **options: typing.Any) -> LineWriter | Stre
     try:
         fd = stream.fileno()
     except (OSError, ValueError, io.UnsupportedOperation):
-        return StreamSink(stream.buffer)
+        return StreamSink(getattr(stream, "buffer", stream))
     stream.flush()
     return LineWriter(fd, **options)
 

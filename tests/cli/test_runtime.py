@@ -1,7 +1,9 @@
+import asyncio
+
 import pytest
 import typer
 
-from incident_cli.cli.runtime import ExitStatus, exit_status_for, fail
+from incident_cli.cli.runtime import ExitStatus, exit_status_for, fail, run_command
 from incident_cli.errors import (
     AuthError,
     ClientBug,
@@ -13,6 +15,7 @@ from incident_cli.errors import (
     Unavailable,
     UsageError,
 )
+from tests.helpers import memory_env, seconds
 
 
 def test_exit_status_table():
@@ -23,12 +26,35 @@ def test_exit_status_table():
     assert (ExitStatus.SIGHUP, ExitStatus.SIGINT, ExitStatus.SIGTERM) == (129, 130, 143)
 
 
-def test_fail_writes_one_sanitised_line(capsys):
+def test_fail_writes_one_sanitised_line_to_the_commands_stderr():
+    env = memory_env()
     with pytest.raises(typer.Exit) as info:
-        fail(AuthError("rejected: \x1b]0;evil\x07 token"))
+        fail(env, AuthError("rejected: \x1b]0;evil\x07 token"))
     assert info.value.exit_code == 77
-    err = capsys.readouterr().err
-    assert err == "incidents: error: rejected: ^[]0;evil^G token\n"
+    assert env.stderr.getvalue() == "incidents: error: rejected: ^[]0;evil^G token\n"
     with pytest.raises(typer.Exit):
-        fail(UsageError("bad --for"))
-    assert capsys.readouterr().err == "incidents: usage error: bad --for\n"
+        fail(env, UsageError("bad --for"))
+    assert env.stderr.getvalue().splitlines()[-1] == "incidents: usage error: bad --for"
+
+
+def test_a_command_runs_in_process_and_its_outcome_is_the_exit_status():
+    env = memory_env()
+
+    async def fine(_stop):
+        env.stdout.write("data\n")
+        return 3
+
+    async def broken(_stop):
+        raise Unavailable("nobody home")
+
+    async def stopped(stop):
+        stop(0)  # what the writer does when stdout's reader goes away
+        await asyncio.sleep(seconds(10))
+
+    with pytest.raises(typer.Exit) as done:
+        run_command(env, fine)
+    assert done.value.exit_code == 3 and env.stdout.getvalue() == "data\n"
+    with pytest.raises(typer.Exit) as failed:
+        run_command(env, broken)
+    assert failed.value.exit_code == 69 and env.stderr.getvalue() == "incidents: error: nobody home\n"
+    run_command(env, stopped)  # ends at once, status 0, and an in-process run is never hard-exited

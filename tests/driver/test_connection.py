@@ -10,7 +10,7 @@ from incident_cli.driver.connection import Connection, Finished
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.errors import Disconnected
-from incident_cli.driver.session import SessionConfig
+from incident_cli.driver.options import SessionConfig
 from tests.helpers import run
 
 

@@ -3,7 +3,7 @@ import sys
 import pytest
 
 from incident_cli.auth import Token
-from incident_cli.config import Secret, Settings
+from incident_cli.settings import Secret, Settings
 from incident_cli.driver.credentials import (
     CommandCredentials,
     FileCredentials,

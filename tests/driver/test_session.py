@@ -19,7 +19,8 @@ from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.errors import AuthError, ClientBug, ConfigError, OperationRejected, ProtocolMismatch, Unavailable
 from incident_cli.messages import Dialect
-from incident_cli.driver.session import Session, SessionConfig
+from incident_cli.driver.options import SessionConfig
+from incident_cli.driver.session import Session
 
 FAST = BackoffPolicy(base=0.02, factor=2.0, cap=0.1, floor=0.01, healthy_after=0.5)
 

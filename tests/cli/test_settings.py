@@ -4,15 +4,9 @@ from pathlib import Path
 import pytest
 
 from incident_cli.auth import Token
-from incident_cli.config import (
-    DEFAULT_URL,
-    check_private,
-    config_path,
-    load_settings,
-    normalise_url,
-    parse_size,
-    read_secret_file,
-)
+from incident_cli.cli.settings import load_settings
+from incident_cli.driver.credentials import check_private, read_secret_file
+from incident_cli.settings import DEFAULT_URL, config_path, normalise_url, parse_size
 from incident_cli.errors import ConfigError, UsageError
 
 

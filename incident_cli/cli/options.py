@@ -1,0 +1,157 @@
+"""The options, defined once: every command that takes ``--url`` or ``--profile`` takes the
+same one, with the same help. A command's signature is then one line per option.
+
+Values stay as typed (durations and sizes as strings): ``cli/settings.py`` and
+``watch_plan.py`` parse them, so a bad one is one line and exit 2, the same everywhere.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from incident_cli.cli import completion
+from incident_cli.env import Env
+
+
+def env_of(ctx: typer.Context) -> Env:
+    """The environment the command runs in: handed down by the entry point, or the process's."""
+    return ctx.obj if isinstance(ctx.obj, Env) else Env.from_process()
+
+
+class Output(str, Enum):
+    auto = "auto"
+    table = "table"
+    text = "text"
+    jsonl = "jsonl"
+
+
+class Overflow(str, Enum):
+    drop = "drop"
+    exit = "exit"
+
+
+class TimeFormat(str, Enum):
+    local = "local"
+    utc = "utc"
+    relative = "relative"
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+class ProtocolChoice(str, Enum):
+    auto = "auto"
+    modern = "graphql-transport-ws"
+    legacy = "graphql-ws"
+
+
+# ---- where the server is, and who we are ---------------------------------------------------------
+Url = Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")]
+Urls = Annotated[
+    Optional[list[str]],
+    typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL]; more than once: several servers in one view."),
+]
+Profile = Annotated[
+    Optional[str], typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE].",
+                                autocompletion=completion.profiles)
+]
+Profiles = Annotated[
+    Optional[list[str]],
+    typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE]; more than once: several servers.",
+                 autocompletion=completion.profiles),
+]
+TokenFile = Annotated[
+    Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN_FILE].")
+]
+TokenStdin = Annotated[bool, typer.Option("--token-stdin", help="Read the bearer token from stdin.")]
+Token = Annotated[
+    Optional[str], typer.Option("--token", help="The token itself: other users can read it with ps; prefer INCIDENTS_TOKEN.")
+]
+RefreshTokenFile = Annotated[
+    Optional[Path], typer.Option("--refresh-token-file", help="Refresh token, to renew the access token before it expires.")
+]
+RefreshUrl = Annotated[Optional[str], typer.Option("--refresh-url", help="Token refresh endpoint (default: /auth/refresh on the server).")]
+CaFile = Annotated[Optional[Path], typer.Option("--ca-file", help="Also trust this CA (PEM) for wss://.")]
+AllowInsecure = Annotated[
+    Optional[bool], typer.Option("--allow-insecure-transport", help="Allow sending a token over plain ws:// to a remote host.")
+]
+Proxy = Annotated[Optional[bool], typer.Option("--proxy/--no-proxy", help="Honour the proxy environment variables (default).")]
+Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
+
+# ---- the connection ------------------------------------------------------------------------------
+Protocol = Annotated[Optional[ProtocolChoice], typer.Option("--protocol", help="Subprotocol to offer (auto offers both).")]
+AckTimeout = Annotated[Optional[float], typer.Option("--ack-timeout", min=0.1, help="Seconds to wait for connection_ack.")]
+ConnectTimeout = Annotated[
+    Optional[str],
+    typer.Option("--connect-timeout", help="Time for a connection's handshake; --once and query documents give up connecting after it [default: 10s]."),
+]
+MaxRetries = Annotated[Optional[int], typer.Option("--max-retries", min=0, help="Give up after N reconnects in a row (default: never).")]
+PingInterval = Annotated[
+    Optional[str], typer.Option("--ping-interval", help="Keepalive: ping the server this often (WebSocket and GraphQL) [default: 15s].")
+]
+PingTimeout = Annotated[Optional[str], typer.Option("--ping-timeout", help="Keepalive: reconnect when a pong takes longer than this [default: 10s].")]
+MaxMessageSize = Annotated[Optional[str], typer.Option("--max-message-size", help="Largest message accepted from the server [default: 4MiB].")]
+Debug = Annotated[bool, typer.Option("--debug", help="Log connections and frames to stderr, secrets redacted.")]
+
+# ---- what to watch -------------------------------------------------------------------------------
+Severity = Annotated[
+    Optional[str], typer.Option("--severity", "-s", help="Only these severities, e.g. P0,P1.", autocompletion=completion.severities)
+]
+Subscribe = Annotated[
+    Optional[list[str]],
+    typer.Option("--subscribe", autocompletion=completion.streams,
+                 help="Streams to follow (repeatable): critical, new, updates, state-changes, alerts. Default: new, updates, state-changes."),
+]
+Query = Annotated[Optional[str], typer.Option("--query", "-q", help="Run this GraphQL document instead (a file, or - for stdin).")]
+Var = Annotated[Optional[list[str]], typer.Option("--var", help="A variable for --query: key=string or key:=json (repeatable).")]
+Variables = Annotated[Optional[str], typer.Option("--variables", help="Variables for --query as a JSON object.")]
+OperationName = Annotated[Optional[str], typer.Option("--operation-name", help="Operation to run in --query.")]
+Adapt = Annotated[
+    bool, typer.Option("--schema/--no-schema", help="Build the documents from the server's schema (default), or send the reference ones.")
+]
+Repair = Annotated[bool, typer.Option("--repair/--no-repair", help="After a reconnect, emit what changed while disconnected.")]
+Demo = Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")]
+
+# ---- bounds --------------------------------------------------------------------------------------
+Count = Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="Exit after N events.")]
+For = Annotated[Optional[str], typer.Option("--for", help="Exit after this long, e.g. 30s, 5m.")]
+FailOn = Annotated[
+    Optional[str],
+    typer.Option("--fail-on", help="Exit 3 at the end if an incident of these severities was seen, e.g. P0.",
+                 autocompletion=completion.severities),
+]
+IdleExit = Annotated[Optional[str], typer.Option("--idle-exit", help="Exit 0 after this long without an event.")]
+Once = Annotated[bool, typer.Option("--once", help="Print the active incidents and exit: a snapshot.")]
+Since = Annotated[Optional[str], typer.Option("--since", help="With --once or the backfill: only incidents active within this long.")]
+
+# ---- output --------------------------------------------------------------------------------------
+OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table on a terminal, jsonl when piped (auto); or text.")]
+ColorOption = Annotated[Color, typer.Option("--color", help="Colour: auto honours NO_COLOR, FORCE_COLOR, TERM=dumb.")]
+Backfill = Annotated[
+    Optional[bool], typer.Option("--backfill/--no-backfill", help="List active incidents before streaming [default: on for the table].")
+]
+Refresh = Annotated[float, typer.Option("--refresh", min=0.5, max=30.0, help="Table frames per second at most.")]
+MaxRows = Annotated[Optional[int], typer.Option("--max-rows", min=1, help="Table rows at most (default: what fits).")]
+KeepResolved = Annotated[str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")]
+StatusEvents = Annotated[bool, typer.Option("--status-events", help="Also write connection and gap records into JSON lines.")]
+OnOverflow = Annotated[Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")]
+Template = Annotated[
+    Optional[str], typer.Option("--template", help="Text lines laid out as you like: '{severity} {title} ({state})', {data.x.y}.")
+]
+Time = Annotated[Optional[TimeFormat], typer.Option("--time", help="Times in text lines: local, utc, or relative to the start.")]
+
+# ---- side effects --------------------------------------------------------------------------------
+Record = Annotated[Optional[Path], typer.Option("--record", help="Also keep the stream as JSON lines in this file (for incidents replay).")]
+Exec = Annotated[
+    Optional[str], typer.Option("--exec", help="Run this shell command per event: JSON on stdin, INCIDENT_* in the environment.")
+]
+ExecTimeout = Annotated[str, typer.Option("--exec-timeout", help="Stop a hook that runs longer than this.")]
+ExecConcurrency = Annotated[int, typer.Option("--exec-concurrency", min=1, max=64, help="Hooks running at once.")]
+Bell = Annotated[bool, typer.Option("--bell", help="Ring the terminal bell for new P0/P1 incidents.")]

@@ -1,0 +1,42 @@
+"""The world a command runs in: its streams and environment variables, handed down.
+
+Only the entry point builds one from the process (``Env.system()``); everything below it
+writes to ``env.stdout`` and ``env.stderr`` and reads ``env.environ`` (house rule 7), so a
+test runs a whole command in-process with in-memory streams, as httpie's ``Environment``
+allows.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TextIO
+
+
+@dataclass(frozen=True, kw_only=True)
+class Env:
+    stdin: TextIO
+    stdout: TextIO
+    stderr: TextIO
+    environ: Mapping[str, str]
+    system: bool = False  # the real process: may duplicate descriptors, freeze the GC, exit hard
+
+    @classmethod
+    def from_process(cls) -> Env:
+        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, environ=os.environ, system=True)
+
+    def isatty(self, stream: TextIO) -> bool:
+        try:
+            return bool(stream.isatty())
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    def say(self, line: str) -> None:
+        """One line on stderr; a stderr that is gone (a closed pane, a full disk) cannot be told more."""
+        try:
+            self.stderr.write(line if line.endswith("\n") else line + "\n")
+            self.stderr.flush()
+        except (OSError, ValueError):
+            pass

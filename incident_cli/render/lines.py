@@ -1,0 +1,54 @@
+"""JSON lines or text lines on stdout, written by a thread so a slow reader never stalls the socket.
+
+Sets the writer and the renderer up, runs the watch into them, and at the end reports what
+was dropped and lets a slow reader take what is queued, for a bounded time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from incident_cli.render import Output, OutputSpec, Streams
+from incident_cli.render.drops import DropReports
+from incident_cli.render.status import StatusLines
+from incident_cli.render.writer import line_sink
+from incident_cli.wording import plural
+
+OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the end
+
+R = TypeVar("R")
+
+
+async def run_lines(spec: OutputSpec, streams: Streams, run: Callable[[Output], Awaitable[R]], *, stop: Callable[[int], None]) -> R:
+    status = StatusLines(streams.stderr)
+    writer = line_sink(streams.stdout, policy=spec.overflow, on_broken=lambda: stop(0))
+    drops = DropReports()
+    output: Output
+    if spec.mode == "text":
+        from incident_cli.render.terminal import make_console
+        from incident_cli.render.text import TextLines
+        from incident_cli.render.writer import TextStream
+
+        console = make_console(TextStream(writer, streams.stdout), color=spec.color, environ=streams.environ)
+        output = TextLines(console, status, snapshots=spec.snapshots, dropped=writer.take_dropped,
+                           template=spec.template, time_format=spec.time_format, drops=drops)
+    else:
+        from incident_cli.render.jsonl import JsonLinesRenderer
+
+        output = JsonLinesRenderer(writer, status, snapshots=spec.snapshots, status_events=spec.status_events, drops=drops)
+    try:
+        return await run(output)
+    finally:
+        late = writer.take_dropped()  # since the last line written
+        if late:
+            drops.dropped(late)
+        total = drops.final()
+        if total is not None:
+            output.report(total)
+        left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
+        if left:
+            status.line(f"warning: {plural(left, 'line')} not written: the reader of stdout stopped reading")
+        if writer.broken:
+            raise BrokenPipeError

@@ -1,0 +1,250 @@
+"""``incidents watch`` planned: the command line and the settings in, a frozen plan out.
+
+Pure (no socket, no stream, no environment read): everything a run needs is decided here,
+so a test can ask ``plan_watch(...).request.count`` without connecting anywhere. A bad
+value is a UsageError or ConfigError with one line; ``watch_run.py`` carries the plan out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from incident_cli import operations as ops
+from incident_cli.durations import parse_duration
+from incident_cli.errors import ConfigError, UsageError
+from incident_cli.operations import Operation
+from incident_cli.render import OutputSpec
+from incident_cli.settings import Settings
+from incident_cli.watch import WatchRequest
+
+TABLE, TEXT, JSONL = "table", "text", "jsonl"
+
+
+@dataclass(frozen=True, kw_only=True)
+class WatchArgs:
+    """What the command line said, as typed (None: not given)."""
+
+    url: list[str] | None = None
+    profile: list[str] | None = None
+    severity: str | None = None
+    subscribe: list[str] | None = None
+    query: str | None = None
+    var: list[str] | None = None
+    variables: str | None = None
+    operation_name: str | None = None
+    count: int | None = None
+    for_: str | None = None
+    output: str = "auto"
+    color: str = "auto"
+    backfill: bool | None = None
+    refresh: float = 4.0
+    max_rows: int | None = None
+    keep_resolved: str = "5m"
+    token_file: Path | None = None
+    token_stdin: bool = False
+    token: str | None = None
+    refresh_token_file: Path | None = None
+    refresh_url: str | None = None
+    ca_file: Path | None = None
+    allow_insecure_transport: bool | None = None
+    proxy: bool | None = None
+    debug: bool = False
+    adapt: bool = True
+    protocol: str | None = None
+    ack_timeout: float | None = None
+    connect_timeout: str | None = None
+    max_retries: int | None = None
+    ping_interval: str | None = None
+    ping_timeout: str | None = None
+    max_message_size: str | None = None
+    repair: bool = True
+    status_events: bool = False
+    on_overflow: str = "drop"
+    fail_on: str | None = None
+    idle_exit: str | None = None
+    once: bool = False
+    since: str | None = None
+    record: Path | None = None
+    exec_: str | None = None
+    exec_timeout: str = "10s"
+    exec_concurrency: int = 4
+    bell: bool = False
+    template: str | None = None
+    time_format: str | None = None
+    demo: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServerSpec:
+    """One server to watch, before its settings are read: named when several are watched."""
+
+    name: str | None
+    url: str | None
+    profile: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourcePlan:
+    name: str | None
+    settings: Settings
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExtrasSpec:
+    """Side effects per event: --record, --exec, --bell."""
+
+    record: Path | None = None
+    hook: str | None = None
+    hook_timeout: float = 10.0
+    hook_concurrency: int = 4
+    bell: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class WatchPlan:
+    sources: tuple[SourcePlan, ...]
+    request: WatchRequest  # for each server; with several, --count is counted across them (``count``)
+    count: int | None
+    output: OutputSpec
+    extras: ExtrasSpec
+    streams: tuple[str, ...]  # the built-in streams, rebuilt from each server's schema (empty: none)
+    custom: Operation | None  # a --query document, checked against the schema before it is sent
+    adapt: bool  # --schema: fit documents to the server's schema
+    demo: bool
+    debug: bool
+    warnings: tuple[str, ...] = field(default=())  # said once on stderr before connecting
+
+
+def server_specs(args: WatchArgs) -> list[ServerSpec]:
+    """--url more than once, or --profile more than once: several servers in one view."""
+    urls, profiles = args.url or [], args.profile or []
+    if len(urls) > 1 and len(profiles) > 1:
+        raise UsageError("several servers: give --url more than once, or --profile more than once, not both")
+    if len(urls) > 1:
+        specs = [ServerSpec(name=source_name(one), url=one, profile=profiles[0] if profiles else None) for one in urls]
+    elif len(profiles) > 1:
+        specs = [ServerSpec(name=one, url=urls[0] if urls else None, profile=one) for one in profiles]
+    else:
+        specs = [ServerSpec(name=None, url=urls[0] if urls else None, profile=profiles[0] if profiles else None)]
+    if args.demo and len(specs) > 1:
+        raise UsageError("--demo watches one server")
+    return specs
+
+
+def source_name(url: str) -> str:
+    """A server's name in a merged view: its host, and port when one is given."""
+    parts = urlsplit(url if "://" in url else f"ws://{url}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.hostname}:{port}" if port else str(parts.hostname)
+
+
+def settings_flags(args: WatchArgs, spec: ServerSpec, stdin_token: Any) -> dict[str, Any]:
+    """The command line's part in one server's settings (cli/settings.py decides precedence)."""
+    return {
+        "url": spec.url, "profile": spec.profile, "token_file": args.token_file, "token_stdin": stdin_token,
+        "refresh_token_file": args.refresh_token_file, "refresh_url": args.refresh_url, "ca_file": args.ca_file,
+        "protocol": args.protocol, "ack_timeout": args.ack_timeout, "open_timeout": args.connect_timeout,
+        "max_retries": args.max_retries, "allow_insecure_transport": args.allow_insecure_transport, "proxy": args.proxy,
+        "ping_interval": args.ping_interval, "ping_timeout": args.ping_timeout, "max_message_size": args.max_message_size,
+        "severity": args.severity,
+    }
+
+
+def plan_watch(
+    servers: list[tuple[ServerSpec, Settings]], args: WatchArgs, *, query_text: str | None, stdout_tty: bool, term: str
+) -> WatchPlan:
+    """The whole run, decided: what to subscribe, which bounds, which output, which servers."""
+    settings = servers[0][1]
+    severities = ops.parse_severities(settings.severity, option=settings.origins.get("severity", "--severity"))
+    custom, chosen, streams = _operations(args, query_text, severities)
+    one_shot = args.once or (custom is not None and ops.operation_kind(custom.document, args.operation_name) in ("query", "mutation"))
+    output = plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams)
+    several = len(servers) > 1
+    request = WatchRequest(
+        operations=chosen,
+        count=None if several else args.count,  # with several servers --count is for all of them
+        duration=_duration(args.for_, "--for"),
+        backfill=args.backfill if args.backfill is not None else output.mode == TABLE,
+        repair=args.repair,
+        severities=severities,
+        once=args.once,
+        since=_duration(args.since, "--since"),
+        idle_exit=_duration(args.idle_exit, "--idle-exit"),
+        fail_on=frozenset(ops.parse_severities(args.fail_on, option="--fail-on")),
+        connect_within=settings.open_timeout if one_shot else None,
+    )
+    extras = ExtrasSpec(record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),
+                        hook_concurrency=args.exec_concurrency, bell=args.bell)
+    warnings = tuple(w for _, one in servers if (w := plaintext_warning(one, demo=args.demo)))
+    return WatchPlan(
+        sources=tuple(SourcePlan(name=spec.name, settings=one) for spec, one in servers), request=request,
+        count=args.count, output=output, extras=extras, streams=() if args.once else streams, custom=custom,
+        adapt=args.adapt, demo=args.demo, debug=args.debug, warnings=warnings,
+    )
+
+
+def _operations(args: WatchArgs, query_text: str | None, severities: tuple[str, ...]) -> tuple[Operation | None, list[Operation], tuple[str, ...]]:
+    """(the custom document, the operations to subscribe, the built-in stream names)."""
+    if args.query is not None:
+        if args.once:
+            raise UsageError("--once lists incidents; it does not go with --query")
+        custom = ops.custom(query_text or "", ops.parse_variables(args.var, args.variables), args.operation_name)
+        return custom, [custom], ()
+    if args.var or args.variables:
+        raise UsageError("--var and --variables go with --query")
+    streams = ops.parse_streams(args.subscribe)
+    chosen = [] if args.once else [ops.subscription(name, severities=severities) for name in streams]
+    return None, chosen, streams
+
+
+def plan_output(args: WatchArgs, settings: Settings, *, stdout_tty: bool, term: str, streams: tuple[str, ...]) -> OutputSpec:
+    """Which renderer, and how it is set: -o wins; a profile's ``output`` only on a terminal."""
+    if args.template is not None:
+        from incident_cli.render.template import check as check_template
+
+        check_template(args.template)
+    mode = args.output
+    if mode == "auto" and settings.output and settings.output != "auto" and stdout_tty:
+        mode = settings.output  # machine output never comes from a profile: a pipe gets JSON lines
+    if mode == "auto":
+        mode = TEXT if args.template is not None else auto_mode(stdout_tty, term)
+    return OutputSpec(
+        mode=mode, color=args.color, fps=args.refresh, max_rows=args.max_rows,
+        keep_resolved=parse_duration(args.keep_resolved, option="--keep-resolved"), snapshots=bool(args.backfill),
+        status_events=args.status_events, overflow=args.on_overflow, template=args.template,
+        time_format=args.time_format or "local", streams=("custom",) if args.query is not None else streams,
+    )
+
+
+def auto_mode(stdout_tty: bool, term: str) -> str:
+    """auto: the table on a terminal, text lines on one that cannot draw it, else JSON lines."""
+    if not stdout_tty:
+        return JSONL
+    return TEXT if term in ("dumb", "unknown") else TABLE
+
+
+def _duration(text: str | None, option: str) -> float | None:
+    return parse_duration(text, option=option) if text is not None else None
+
+
+def plaintext_warning(settings: Settings, *, demo: bool = False) -> str | None:
+    """A token never crosses plain ws:// to a host outside loopback, unless allowed (then a warning)."""
+    from incident_cli.driver.transport import is_loopback
+
+    if demo or (settings.token is None and settings.refresh_token is None):
+        return None
+    if urlsplit(settings.url).scheme != "ws" or is_loopback(settings.url):
+        return None
+    host = urlsplit(settings.url).hostname
+    if not settings.allow_insecure_transport:
+        raise ConfigError(
+            f"refusing to send a token over unencrypted ws:// to {host}: use wss://, "
+            "or --allow-insecure-transport if you accept that anyone on the path can read it"
+        )
+    return f"warning: sending the token to {host} over unencrypted ws:// (--allow-insecure-transport)"

@@ -1,0 +1,124 @@
+"""``incidents watch`` carried out: a plan and an environment in, the run's result out.
+
+The I/O of a watch, in order: warnings said before connecting, the demo server when asked
+for, each server's TLS context, credentials and schema adaptation, the output and its
+extras (record, hooks, bell), then the watch itself. Nothing here reads the process's
+streams or environment: ``env`` has them. The CLI turns the result into an exit status.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import IO
+
+from incident_cli.driver.credentials import expiry_notice, make_credentials
+from incident_cli.driver.options import SessionConfig
+from incident_cli.driver.schema_source import adaptation
+from incident_cli.env import Env
+from incident_cli.errors import ConfigError
+from incident_cli.render import Output, Streams, rendered
+from incident_cli.render.status import StatusLines
+from incident_cli.sources import Source, watch_sources
+from incident_cli.watch import WatchResult
+from incident_cli.watch_plan import ExtrasSpec, SourcePlan, WatchPlan
+
+
+async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> WatchResult:
+    for warning in plan.warnings:
+        env.say(f"incidents: {warning}")
+    with _debug_logging(env, plan.debug):
+        server = await _demo() if plan.demo else None
+        try:
+            sources = [_source(one, plan, env, server.url if server is not None else None) for one in plan.sources]
+            with _recording(plan.extras.record) as record:
+                streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
+
+                async def run(output: Output) -> WatchResult:
+                    return await _with_extras(output, plan.extras, record, env, lambda out: watch_sources(sources, out, plan.count))
+
+                return await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url)
+        finally:
+            if server is not None:
+                await server.stop()
+
+
+def _source(one: SourcePlan, plan: WatchPlan, env: Env, demo_url: str | None) -> Source:
+    """One server, ready to connect: TLS, credentials, and the documents fitted to its schema."""
+    settings = one.settings
+    config = SessionConfig.from_settings(settings, url=demo_url)
+    credentials = make_credentials(settings, config.ssl)
+    notice = None if plan.demo else expiry_notice(settings, plan.request.duration, time.time())
+    if notice and (notice.startswith("warning") or env.isatty(env.stderr)):  # notes are for people, not cron
+        env.say(f"incidents: {notice}")
+    planner, documents = (None, None)
+    if plan.adapt:
+        planner, documents = adaptation(
+            config.url, streams=plan.streams, severities=plan.request.severities, custom=plan.custom, environ=env.environ
+        )
+    return Source(name=one.name, config=config, request=plan.request, credentials=credentials, planner=planner,
+                  documents=documents)
+
+
+async def _demo():  # type: ignore[no-untyped-def]
+    from incident_cli.demo.server import DemoServer, ServerOptions
+
+    return await DemoServer(ServerOptions(port=0)).start()
+
+
+@contextlib.contextmanager
+def _debug_logging(env: Env, on: bool) -> Iterator[None]:
+    if not on:
+        yield
+        return
+    from incident_cli.redact import debug_logging
+
+    with debug_logging(env.stderr):
+        yield
+
+
+@contextlib.contextmanager
+def _recording(path: object) -> Iterator[IO[str] | None]:
+    """--record FILE: appended to, and closed when the run ends."""
+    if path is None:
+        yield None
+        return
+    try:
+        stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise ConfigError(f"cannot write the recording {path}: {exc.strerror}") from None
+    with stream:
+        yield stream
+
+
+async def _with_extras(
+    output: Output, extras: ExtrasSpec, record: IO[str] | None, env: Env, run: Callable[[Output], Awaitable[WatchResult]]
+) -> WatchResult:
+    """Wrap ``output`` with the extras, run ``run(output)``, then let the hooks finish."""
+    from incident_cli.hooks import HookRunner, Hooked
+
+    if record is not None:
+        from incident_cli.record import Recording
+
+        output = Recording(output, record)
+    runner = None
+    if extras.hook:
+        status = StatusLines(env.stderr)
+        runner = HookRunner(extras.hook, concurrency=extras.hook_concurrency, timeout=extras.hook_timeout,
+                            warn=lambda text: status.line(f"warning: {text}"), environ=env.environ)
+    if runner is not None or extras.bell:
+        output = Hooked(output, runner=runner, bell=(lambda: _bell(env)) if extras.bell else None)
+    try:
+        return await run(output)
+    finally:
+        if runner is not None:
+            await runner.drain(extras.hook_timeout)
+
+
+def _bell(env: Env) -> None:
+    # BEL on the terminal, never into the data on stdout (works inside tmux).
+    stream = env.stderr if env.isatty(env.stderr) else (env.stdout if env.isatty(env.stdout) else None)
+    if stream is not None:
+        stream.write("\a")
+        stream.flush()
