@@ -115,7 +115,7 @@ def startup(args: argparse.Namespace) -> None:
         "completion (bash TAB)": [PY, "-m", "incident_cli"],
     }
     walls: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(max(args.reps, 5)):
+    for _ in range(args.startup_reps):
         for name, argv in runners.items():
             started = time.perf_counter()
             extra = complete if name.startswith("completion") else {}
@@ -136,7 +136,8 @@ def table_view(args: argparse.Namespace) -> None:
     print(f"| backlog: the client was done this long after the last frame was sent | {lag:.2f} s |")
     print(f"| peak RSS | {done.peak_rss_mib:.0f} MiB |")
     with Flood("--count", "0", "--hold") as flood:
-        _, share = in_pty(incidents(flood.url, "-o", "table"), seconds=args.idle_seconds + 2, steady_after=2.0)
+        settle = min(2.0, args.idle_seconds)  # the first frames are not idle
+        _, share = in_pty(incidents(flood.url, "-o", "table"), seconds=args.idle_seconds + settle, steady_after=settle)
     print(f"| idle (connected, no events) for {args.idle_seconds:g} s, CPU | {share * 100:.2f}% of a core |")
     for many in (args.table_incidents // 10, args.table_incidents):
         with Flood("--count", str(many), "--distinct") as flood:
@@ -212,6 +213,7 @@ def main() -> None:
     parser.add_argument("--table-seconds", type=float, default=20.0)
     parser.add_argument("--table-incidents", type=int, default=200_000)
     parser.add_argument("--idle-seconds", type=float, default=20.0)
+    parser.add_argument("--startup-reps", type=int, default=5)
     parser.add_argument("--down-seconds", type=float, default=2.0)
     parser.add_argument("--settle-seconds", type=float, default=11.0,
                         help="uptime between restarts: over 10 s, the client counts the connection healthy")
@@ -220,8 +222,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.events, args.reps, args.long, args.latency_seconds = 300, 1, 2000, 0.2
-        args.table_rate, args.table_seconds, args.table_incidents, args.idle_seconds = 500.0, 0.5, 3000, 1.0
-        args.down_seconds, args.settle_seconds = 0.5, 0.5
+        args.table_rate, args.table_seconds, args.table_incidents, args.idle_seconds = 500.0, 0.5, 3000, 0.5
+        args.down_seconds, args.settle_seconds, args.startup_reps = 0.5, 0.5, 1
     QUERY_FILE.write_text(QUERY)
     print(f"# bench: {time.strftime('%Y-%m-%d')}, {args.reps} interleaved runs each, medians (min-max)")
     for name in args.only:

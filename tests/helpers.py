@@ -60,7 +60,10 @@ _PENDING: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per stream,
 
 @contextlib.contextmanager
 def demo_process(*args: str):
-    """``incidents demo`` on a free loopback port; yields its URL, kills it afterwards."""
+    """``incidents demo`` as a process of its own on a free loopback port; yields its URL, kills it after.
+
+    For the tests where the server being another process is the point; the others use demo().
+    """
     proc = subprocess.Popen(
         [*INCIDENTS, "demo", "--port", "0", *args],
         stdout=subprocess.DEVNULL,
@@ -78,16 +81,71 @@ def demo_process(*args: str):
         proc.stderr.close()
 
 
-def incidents(*args: str, timeout: float = 30, env=None, input=None) -> subprocess.CompletedProcess:
-    """Run the real CLI to completion, bounded."""
-    return subprocess.run(
-        [*INCIDENTS, *args],
-        capture_output=True,
-        text=True,
-        timeout=seconds(timeout),
-        env=env,
-        input=input,
-    )
+@contextlib.contextmanager
+def demo(*args: str):
+    """The demo server as ``incidents demo ARGS`` would run it, in a thread of this process: its URL.
+
+    The arguments go through the demo command's own parser, so a test says what a user would.
+    """
+    import threading
+
+    import typer
+
+    from incident_cli.cli.app import app
+    from incident_cli.cli.demo import server_options
+    from incident_cli.demo.server import DemoServer
+
+    command = typer.main.get_command(app).commands["demo"]  # type: ignore[attr-defined]
+    options = server_options(command.make_context("demo", ["--port", "0", *args]).params)
+    loop = asyncio.new_event_loop()
+    started: dict = {}
+    ready = threading.Event()
+
+    async def serve():
+        started["server"] = await DemoServer(options).start()
+        started["stop"] = asyncio.Event()
+        ready.set()
+        await started["stop"].wait()
+        await started["server"].stop()
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), name="demo", daemon=True)
+    thread.start()
+    try:
+        assert ready.wait(seconds(15)), "the demo did not start"
+        yield started["server"].url
+    finally:
+        loop.call_soon_threadsafe(started["stop"].set)
+        thread.join(seconds(10))
+        loop.close()
+
+
+def incidents(*args: str, timeout: float = 30, env=None, input=None, process: bool = False) -> subprocess.CompletedProcess:
+    """Run the real CLI to completion, bounded: in-process (cli.app.run with in-memory streams),
+    or as a process of its own (``process=True``) where the process is the point."""
+    if process:
+        return subprocess.run([*INCIDENTS, *args], capture_output=True, text=True, timeout=seconds(timeout), env=env,
+                              input=input)
+    import io
+    import threading
+
+    from incident_cli.cli.app import run as run_cli
+    from incident_cli.env import Env
+
+    memory = Env(stdin=io.StringIO(input or ""), stdout=io.StringIO(), stderr=io.StringIO(),
+                 environ=dict(os.environ if env is None else env))
+    outcome: dict = {}
+
+    def target():
+        # Typer's own messages (usage, --help) go to sys.stdout and sys.stderr: the same streams.
+        with contextlib.redirect_stdout(memory.stdout), contextlib.redirect_stderr(memory.stderr):
+            outcome["code"] = run_cli(list(args), memory)
+
+    thread = threading.Thread(target=target, name="incidents", daemon=True)
+    thread.start()
+    thread.join(seconds(timeout))
+    if thread.is_alive():
+        raise subprocess.TimeoutExpired(["incidents", *args], seconds(timeout))
+    return subprocess.CompletedProcess(["incidents", *args], outcome["code"], memory.stdout.getvalue(), memory.stderr.getvalue())
 
 
 def memory_env(environ=None, stdin=""):

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import time
 
-from tests.helpers import INCIDENTS, demo_process, incidents, read_line, seconds
+from tests.helpers import INCIDENTS, demo, incidents, read_line, seconds
 
 
 def env(**extra):
@@ -16,7 +16,7 @@ def env(**extra):
 
 
 def test_once_prints_the_active_incidents_and_exits():
-    with demo_process("--rate", "0") as url:
+    with demo("--rate", "0") as url:
         everything = incidents("watch", "--url", url, "--once", env=env())
         critical = incidents("watch", "--url", url, "--once", "--severity", "P0,P1", env=env())
         recent = incidents("watch", "--url", url, "--once", "--since", "1ms", env=env())
@@ -28,9 +28,9 @@ def test_once_prints_the_active_incidents_and_exits():
 
 
 def test_fail_on_exits_3_when_such_an_incident_was_seen_and_0_when_not():
-    with demo_process("--rate", "200", "--seed", "3") as busy:
-        seen = incidents("watch", "--url", busy, "--for", "3s", "--fail-on", "P0", env=env())
-    with demo_process("--rate", "0") as quiet:
+    with demo("--rate", "200", "--seed", "3") as busy:
+        seen = incidents("watch", "--url", busy, "--for", "2s", "--fail-on", "P0", env=env())
+    with demo("--rate", "0") as quiet:
         unseen = incidents("watch", "--url", quiet, "--for", "1s", "--fail-on", "P0", env=env())
     assert seen.returncode == 3, seen.stderr
     assert any(json.loads(line)["severity"] == "P0" for line in seen.stdout.splitlines())
@@ -38,14 +38,14 @@ def test_fail_on_exits_3_when_such_an_incident_was_seen_and_0_when_not():
 
 
 def test_idle_exit_ends_a_quiet_run_even_with_heartbeats():
-    with demo_process("--rate", "0", "--heartbeat", "0.1") as url:
+    with demo("--rate", "0", "--heartbeat", "0.1") as url:
         started = time.monotonic()
         result = incidents("watch", "--url", url, "--idle-exit", "0.7s", env=env())
     assert result.returncode == 0 and time.monotonic() - started < 10
 
 
 def test_check_tells_the_outcomes_apart():
-    with demo_process("--token", "s3cret") as url:
+    with demo("--token", "s3cret") as url:
         ok = incidents("check", "--url", url, env=env(INCIDENTS_TOKEN="s3cret"))
         ok_json = incidents("check", "--url", url, "--json", env=env(INCIDENTS_TOKEN="s3cret"))
         denied = incidents("check", "--url", url, "--json", env=env(INCIDENTS_TOKEN="nope"))
@@ -69,7 +69,7 @@ def test_check_tells_the_outcomes_apart():
 
 
 def test_check_on_the_legacy_protocol_has_no_ping():
-    with demo_process("--protocol", "graphql-ws") as url:
+    with demo("--protocol", "graphql-ws") as url:
         result = incidents("check", "--url", url, "--json", env=env())
     record = json.loads(result.stdout)
     assert result.returncode == 0 and record["subprotocol"] == "graphql-ws" and record["ping_ms"] is None
@@ -88,11 +88,11 @@ def blackhole():
 
 
 def test_bounded_runs_that_never_connected_exit_69_not_0():
-    for args in (["--for", "1s", "--fail-on", "P0"], ["--count", "3", "--for", "1s"], ["--idle-exit", "1s"]):
+    for args in (["--for", "0.5s", "--fail-on", "P0"], ["--count", "3", "--for", "0.5s"], ["--idle-exit", "0.5s"]):
         result = incidents("watch", "--url", NOWHERE, *args, env=env())
         assert result.returncode == 69, (args, result.stderr)
         last = result.stderr.splitlines()[-1]
-        assert last.startswith("incidents: error: never connected during the 1.") and "Connection refused" in last
+        assert last.startswith("incidents: error: never connected during the 0.") and "Connection refused" in last
         assert result.stdout == ""
 
 
@@ -102,14 +102,14 @@ def test_one_shot_runs_give_up_connecting_after_the_connect_timeout():
         for url in (NOWHERE, silent):
             for args in (["--once"], ["-q", "-"]):
                 started = time.monotonic()
-                result = incidents("watch", "--url", url, "--connect-timeout", "1s", *args, input=query, env=env())
+                result = incidents("watch", "--url", url, "--connect-timeout", "0.5s", *args, input=query, env=env())
                 assert result.returncode == 69, (url, args, result.stderr)
-                assert "error: could not connect within 1 s" in result.stderr.splitlines()[-1]
+                assert "error: could not connect within 0.5 s" in result.stderr.splitlines()[-1]
                 assert time.monotonic() - started < seconds(8)
 
 
 def test_a_run_connected_for_part_of_the_time_says_so_on_stderr_and_in_status_events():
-    with demo_process("--rate", "100", "--fault", "close_after=5", "--fault", "close_code=1012",
+    with demo("--rate", "100", "--fault", "close_after=5", "--fault", "close_code=1012",
                       "--fault", "connections=1") as url:
         result = incidents("watch", "--url", url, "--subscribe", "updates", "--for", "2s", "--status-events", env=env())
     assert result.returncode == 0, result.stderr

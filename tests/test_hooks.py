@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 from incident_cli import model
 from incident_cli.hooks import HookRunner, Hooked
-from tests.helpers import demo_process, incidents, run
+from tests.helpers import demo, incidents, run
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
@@ -68,7 +68,7 @@ def test_exec_end_to_end(tmp_path):
         "record = json.load(sys.stdin)\n"
         f"open({str(log)!r}, 'a').write(json.dumps([record['kind'], os.environ['INCIDENT_ID'], os.environ['INCIDENT_SEVERITY']]) + '\\n')\n"
     )
-    with demo_process("--rate", "40") as url:
+    with demo("--rate", "40") as url:
         result = incidents("watch", "--url", url, "-n", "5", "--exec", f"{sys.executable} {script}")
     assert result.returncode == 0, result.stderr
     entries = [json.loads(line) for line in log.read_text().splitlines()]

@@ -3,7 +3,7 @@
 import json
 import os
 
-from tests.helpers import demo_process, incidents
+from tests.helpers import demo, incidents
 
 
 def env(**extra):
@@ -11,7 +11,7 @@ def env(**extra):
 
 
 def test_two_servers_merge_into_one_json_stream_with_a_source_field(tmp_path):
-    with demo_process("--rate", "50", "--seed", "1") as first, demo_process("--rate", "50", "--seed", "2") as second:
+    with demo("--rate", "50", "--seed", "1") as first, demo("--rate", "50", "--seed", "2") as second:
         result = incidents("watch", "-u", first, "-u", second, "-n", "30", "--status-events", env=env())
         text = incidents("watch", "-u", first, "-u", second, "-n", "6", "-o", "text", env=env())
         table = incidents("watch", "-u", first, "-u", second, "-o", "table", "--for", "2s", "--max-rows", "40", env=env())
@@ -26,15 +26,15 @@ def test_two_servers_merge_into_one_json_stream_with_a_source_field(tmp_path):
 
 
 def test_fail_on_counts_every_server_and_a_fatal_error_on_one_ends_the_run():
-    with demo_process("--rate", "0") as quiet, demo_process("--rate", "200", "--seed", "3") as busy:
+    with demo("--rate", "0") as quiet, demo("--rate", "200", "--seed", "3") as busy:
         seen = incidents("watch", "-u", quiet, "-u", busy, "--for", "3s", "--fail-on", "P0", env=env())
     assert seen.returncode == 3, seen.stderr
-    with demo_process("--rate", "50") as open_server, demo_process("--token", "s3cret") as locked:
+    with demo("--rate", "50") as open_server, demo("--token", "s3cret") as locked:
         denied = incidents("watch", "-u", open_server, "-u", locked, "--for", "5s", env=env())
     assert denied.returncode == 77 and "4403" in denied.stderr
 
 
 def test_single_server_records_carry_no_source():
-    with demo_process("--rate", "50") as url:
+    with demo("--rate", "50") as url:
         result = incidents("watch", "-u", url, "-n", "3", env=env())
     assert all("source" not in json.loads(line) for line in result.stdout.splitlines())

@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from tests.helpers import ROOT, demo_process, seconds
+from tests.helpers import ROOT, seconds
+from tests.helpers import demo as demo_thread
 
 README = (ROOT / "README.md").read_text()
 BIN = os.path.dirname(sys.executable)  # where the `incidents` console script is installed
@@ -26,14 +27,16 @@ def recipe(name):
 
 
 def shell(script, url, timeout=60, **extra):
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")},
-           "PATH": f"{BIN}:{os.environ['PATH']}", "INCIDENTS_URL": url, **extra}
+    # A user's shell has no INCIDENTS_* of ours, and no COLUMNS/LINES that a test runner set:
+    # those would override the size of a tmux pane.
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_") and k not in ("COLUMNS", "LINES")}
+    env = {**inherited, "PATH": f"{BIN}:{os.environ['PATH']}", "INCIDENTS_URL": url, **extra}
     return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=seconds(timeout), env=env)
 
 
 @pytest.fixture(scope="module")
 def demo():
-    with demo_process("--rate", "100", "--seed", "3") as url:
+    with demo_thread("--rate", "100", "--seed", "3") as url:
         yield url
 
 

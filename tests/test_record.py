@@ -8,7 +8,7 @@ import pytest
 from incident_cli import model
 from incident_cli.errors import UsageError
 from incident_cli.record import Recording, decode, replay
-from tests.helpers import demo_process, incidents, run
+from tests.helpers import demo, incidents, run
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 
@@ -69,7 +69,7 @@ def test_a_line_that_is_not_a_record_is_a_usage_error():
 
 def test_record_then_replay_through_the_real_cli(tmp_path):
     recording = tmp_path / "rec.jsonl"
-    with demo_process("--rate", "40") as url:
+    with demo("--rate", "40") as url:
         live = incidents("watch", "--url", url, "--for", "2s", "--record", str(recording))
     assert live.returncode == 0, live.stderr
     replayed = incidents("replay", str(recording), "--speed", "0")
@@ -80,7 +80,7 @@ def test_record_then_replay_through_the_real_cli(tmp_path):
 
 def test_replayed_table_shows_the_same_rows_as_the_live_table(tmp_path):
     recording = tmp_path / "rec.jsonl"
-    with demo_process("--rate", "40") as url:
+    with demo("--rate", "40") as url:
         live = incidents("watch", "--url", url, "--for", "2s", "-o", "table", "--max-rows", "100", "--record", str(recording))
     replayed = incidents("replay", str(recording), "--speed", "0", "-o", "table", "--max-rows", "100")
     assert live.returncode == 0 and replayed.returncode == 0, live.stderr + replayed.stderr

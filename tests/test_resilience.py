@@ -23,7 +23,8 @@ from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.session import Session
 from tests.fakes import handshake, next_frame, receive_json, scripted_server
-from tests.helpers import INCIDENTS, demo_process, read_line, run, seconds
+from tests.helpers import INCIDENTS, read_line, run, seconds
+from tests.helpers import demo as demo_thread
 from tests.relay import Relay
 
 FAST = BackoffPolicy(base=0.05, factor=2.0, cap=0.2, floor=0.02, healthy_after=0.3)
@@ -396,12 +397,12 @@ def test_stopped_server_process_is_detected_and_recovered():
 
 
 def test_slow_reader_does_not_cost_the_connection():
-    with demo_process("--rate", "300", "--fault", "ping_interval=0.2") as url:
+    with demo_thread("--rate", "1000", "--fault", "ping_interval=0.2") as url:
         watch = Watch("--url", url, "--status-events", "--subscribe", "updates", "--no-repair")
         try:
             watch.next_matching(lambda r: r["kind"] == "update", 15)
             stalled = time.monotonic()
-            while time.monotonic() - stalled < 3:  # the reader stops reading for 3 s: the pipe fills
+            while time.monotonic() - stalled < 2:  # the reader stops reading for 2 s: the pipe fills
                 time.sleep(0.1)
             # Afterwards the stream resumes on the same connection: no reconnect was needed.
             for _ in range(2000):
@@ -442,7 +443,7 @@ def test_signals_close_with_1001_and_exit_with_their_status(signum, status):
 
 
 def test_ack_never_sent_then_recovers():
-    with demo_process("--fault", "skip_ack=1", "--fault", "connections=1", "--rate", "50") as url:
+    with demo_thread("--fault", "skip_ack=1", "--fault", "connections=1", "--rate", "50") as url:
         result = subprocess.run(
             [*INCIDENTS, "watch", "--url", url, "--ack-timeout", "0.3", "--count", "2"],
             capture_output=True, text=True, timeout=seconds(30),

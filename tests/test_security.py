@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from incident_cli.demo.auth import mint_token
-from tests.helpers import INCIDENTS, demo_process, incidents, run, seconds
+from tests.helpers import INCIDENTS, demo, incidents, run, seconds
 
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
@@ -40,11 +40,12 @@ def certs(tmp_path_factory):
 
 def test_tls_trusted_with_ca_file_or_ssl_cert_file_and_refused_otherwise(certs):
     cert, key = certs["good"]
-    with demo_process("--tls-cert", str(cert), "--tls-key", str(key), "--rate", "50") as url:
+    with demo("--tls-cert", str(cert), "--tls-key", str(key), "--rate", "50") as url:
         assert url.startswith("wss://")
         trusted = incidents("watch", "--url", url, "--ca-file", str(cert), "-n", "2", env=env())
         assert trusted.returncode == 0 and len(trusted.stdout.splitlines()) == 2, trusted.stderr
-        via_env = incidents("watch", "--url", url, "-n", "1", env=env(SSL_CERT_FILE=str(cert)))
+        # OpenSSL reads SSL_CERT_FILE from the process's own environment: a process of its own.
+        via_env = incidents("watch", "--url", url, "-n", "1", env=env(SSL_CERT_FILE=str(cert)), process=True)
         assert via_env.returncode == 0, via_env.stderr
         untrusted = incidents("watch", "--url", url, "-n", "1", env=env(), timeout=15)
     assert untrusted.returncode == 78 and "certificate verification failed" in untrusted.stderr
@@ -53,7 +54,7 @@ def test_tls_trusted_with_ca_file_or_ssl_cert_file_and_refused_otherwise(certs):
 
 def test_tls_hostname_mismatch_is_fatal(certs):
     cert, key = certs["wrong"]
-    with demo_process("--tls-cert", str(cert), "--tls-key", str(key)) as url:
+    with demo("--tls-cert", str(cert), "--tls-key", str(key)) as url:
         result = incidents("watch", "--url", url, "--ca-file", str(cert), "-n", "1", env=env(), timeout=15)
     assert result.returncode == 78 and "certificate verification failed" in result.stderr
     assert "127.0.0.1" in result.stderr or "mismatch" in result.stderr
@@ -106,7 +107,7 @@ def test_token_command_from_a_profile_runs_for_every_connection(tmp_path):
     )
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.demo]\ntoken_command = ["{sys.executable}", "{script}"]\n')
-    with demo_process("--jwt-secret", "k", "--rate", "100", "--fault", "close_after=5", "--fault", "close_code=1012",
+    with demo("--jwt-secret", "k", "--rate", "100", "--fault", "close_after=5", "--fault", "close_code=1012",
                       "--fault", "connections=1") as url:
         result = incidents("watch", "--profile", "demo", "--url", url, "--subscribe", "updates", "-n", "12",
                            env=env(INCIDENTS_CONFIG=str(config)))
@@ -141,7 +142,7 @@ def test_token_and_config_commands(tmp_path):
 
 
 def test_token_flag_warns_about_ps():
-    with demo_process("--token", "s3cret") as url:
+    with demo("--token", "s3cret") as url:
         result = incidents("watch", "--url", url, "--token", "s3cret", "-n", "1", env=env())
     assert result.returncode == 0 and "visible to other users" in result.stderr and "s3cret" not in result.stderr
 

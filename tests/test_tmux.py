@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import INCIDENTS, demo_process, seconds
+from tests.helpers import INCIDENTS, demo, seconds
 
 if shutil.which("tmux") is None:
     if os.environ.get("CI"):
@@ -87,7 +87,7 @@ def test_table_fills_within_three_seconds_and_updates(tmux):
 
 
 def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux):
-    with demo_process("--hostile-titles", "--rate", "50") as url:
+    with demo("--hostile-titles", "--rate", "50") as url:
         tmux.start([*INCIDENTS, "watch", "--url", url], env={"PATH": os.environ["PATH"], "TERM": "xterm-256color"})
         screen = tmux.wait_for(lambda s: "[bold red]markup[/]" in s and "^[]0;pwned title^G" in s, timeout=10)
         assert "[link=https://evil.example]" in screen

@@ -72,7 +72,7 @@ def server_options(given: dict[str, Any]) -> Any:
             server_ssl.load_cert_chain(given["tls_cert"], given["tls_key"])
         except (OSError, ssl.SSLError) as exc:
             raise ConfigError(f"cannot load the TLS certificate: {exc}") from None
-    chosen = [c.value for c in given["protocol"] or () if c is not o.ProtocolChoice.auto]
+    chosen = [o.ProtocolChoice(c).value for c in given["protocol"] or () if o.ProtocolChoice(c) is not o.ProtocolChoice.auto]
     same = ("host", "port", "seed", "rate", "token", "hostile_titles", "jwt_secret", "enforce_expiry", "refresh_token",
             "refresh_port", "token_lifetime", "schema_variant", "http", "socket_queries")
     return ServerOptions(**{key: given[key] for key in same}, protocols=tuple(chosen) or ("graphql-transport-ws", "graphql-ws"),

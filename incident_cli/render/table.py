@@ -76,6 +76,7 @@ class TableView:
         self.gone = asyncio.Event()  # the terminal went away (EIO after a hang-up, EPIPE, ENOSPC)
         self.failure: OSError | None = None
         self._on_terminal = _isatty(console)  # drawing to a terminal: it must still be one each frame
+        self._size: tuple[int, int] | None = None  # of the terminal at the last frame
 
     # ---- feeding -----------------------------------------------------------------------
 
@@ -143,12 +144,22 @@ class TableView:
                 # Without a SIGHUP (a shell that ignores it, nohup) a hung-up terminal just stops
                 # being one, and Rich silently stops drawing: an orphan tailing into the void.
                 raise OSError(errno.EIO, "the terminal hung up")
+            self._resized()
             self._live.update(self.render(), refresh=True)
         except OSError as error:
             # A closed pane (EIO after the hang-up), a reader that left (EPIPE), a full disk:
             # not a bug of ours. The run ends with the status that says so (run_table, below).
             self.failure = error
             self.gone.set()
+
+    def _resized(self) -> None:
+        """A pane that changed size is cleared before the next frame: Live moves the cursor up by
+        the last frame's height, and a frame taller than the new pane would leave its top (the
+        status line) above the live one, one screen showing two frames."""
+        size = (self.console.size.width, self.console.size.height)
+        if self._on_terminal and self._size is not None and size != self._size:
+            self.console.clear()  # home first: the cursor moves up from the top row, which goes nowhere
+        self._size = size
 
     def row_limit(self) -> int:
         fits = max(1, self.console.size.height - CHROME_LINES)

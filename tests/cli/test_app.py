@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from incident_cli.cli.app import app
-from tests.helpers import INCIDENTS, demo_process, incidents, seconds
+from tests.helpers import INCIDENTS, demo, incidents, seconds
 
 FAST_DEMO = ("--rate", "100", "--heartbeat", "0.2")
 
@@ -39,7 +39,7 @@ def test_version_and_help():
 
 
 def test_severity_filter_over_a_real_connection_all_lines_match():
-    with demo_process(*FAST_DEMO) as url:
+    with demo(*FAST_DEMO) as url:
         result = incidents("watch", "--url", url, "--severity", "p0,P1", "--count", "20", env=env())
     assert result.returncode == 0, result.stderr
     lines = records(result.stdout)
@@ -56,7 +56,7 @@ def test_watch_demo_runs_in_process_server():
 
 
 def test_token_from_environment_and_file_and_a_wrong_one(tmp_path):
-    with demo_process(*FAST_DEMO, "--token", "s3cret") as url:
+    with demo(*FAST_DEMO, "--token", "s3cret") as url:
         good = incidents("watch", "--url", url, "--count", "5", env=env(INCIDENTS_TOKEN="s3cret"))
         assert good.returncode == 0 and len(records(good.stdout)) == 5, good.stderr
         token_file = tmp_path / "token"
@@ -75,7 +75,7 @@ def test_token_from_environment_and_file_and_a_wrong_one(tmp_path):
 
 
 def test_legacy_dialect_end_to_end():
-    with demo_process(*FAST_DEMO, "--protocol", "graphql-ws") as url:
+    with demo(*FAST_DEMO, "--protocol", "graphql-ws") as url:
         result = incidents("watch", "--url", url, "--count", "4", "--subscribe", "updates", env=env())
     assert result.returncode == 0, result.stderr
     assert [line["kind"] for line in records(result.stdout)] == ["update"] * 4
@@ -85,7 +85,7 @@ def test_custom_query_from_file_and_stdin_with_variables(tmp_path):
     document = "subscription S($s: [Severity!]) { newIncidents(severities: $s) { id severity title } }"
     path = tmp_path / "q.graphql"
     path.write_text(document)
-    with demo_process(*FAST_DEMO) as url:
+    with demo(*FAST_DEMO) as url:
         from_file = incidents("watch", "--url", url, "-q", str(path), "--var", 's:=["P3"]', "-n", "3", env=env())
         from_stdin = incidents(
             "watch", "--url", url, "--query", "-", "--variables", '{"s": ["P2"]}', "-n", "2", env=env(), input=document
@@ -96,7 +96,7 @@ def test_custom_query_from_file_and_stdin_with_variables(tmp_path):
 
 
 def test_query_document_prints_one_result_and_exits_zero():
-    with demo_process() as url:
+    with demo() as url:
         result = incidents(
             "watch", "--url", url, "-q", "-", env=env(), input="query { activeIncidents { pageInfo { totalCount } } }"
         )
@@ -106,14 +106,14 @@ def test_query_document_prints_one_result_and_exits_zero():
 
 
 def test_server_error_for_the_operation_exits_65_with_the_graphql_message():
-    with demo_process() as url:
+    with demo() as url:
         result = incidents("watch", "--url", url, "-q", "-", env=env(), input="subscription { newIncidents(severities: [P7]) { id } }")
     assert result.returncode == 65
     assert "P7" in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
 
 
 def test_syntax_error_is_caught_before_sending_or_closes_4500_without_the_check():
-    with demo_process() as url:
+    with demo() as url:
         checked = incidents("watch", "--url", url, "-q", "-", env=env(), input="subscription {")
         unchecked = incidents("watch", "--url", url, "-q", "-", "--no-schema", env=env(), input="subscription {")
     assert_one_line_error(checked, 65, "not valid GraphQL", "Syntax Error")
@@ -121,7 +121,7 @@ def test_syntax_error_is_caught_before_sending_or_closes_4500_without_the_check(
 
 
 def test_a_server_that_keeps_sending_malformed_frames_is_a_protocol_error_and_keeps_what_came_before():
-    with demo_process(*FAST_DEMO, "--fault", "garbage_after=3") as url:
+    with demo(*FAST_DEMO, "--fault", "garbage_after=3") as url:
         # a custom document: no list query or lookups, so the server's count is all data
         document = "subscription { newIncidents { id severity } }"
         result = incidents("watch", "--url", url, "-q", "-", "--no-schema", env=env(), input=document)
@@ -132,7 +132,7 @@ def test_a_server_that_keeps_sending_malformed_frames_is_a_protocol_error_and_ke
 
 
 def test_one_malformed_frame_does_not_end_the_tail():
-    with demo_process(*FAST_DEMO, "--fault", "garbage_after=3", "--fault", "connections=1") as url:
+    with demo(*FAST_DEMO, "--fault", "garbage_after=3", "--fault", "connections=1") as url:
         document = "subscription { newIncidents { id severity } }"
         result = incidents("watch", "--url", url, "-q", "-", "--no-schema", "-n", "8", env=env(), input=document)
     assert result.returncode == 0, result.stderr
@@ -141,13 +141,13 @@ def test_one_malformed_frame_does_not_end_the_tail():
 
 
 def test_bounded_by_duration():
-    with demo_process(*FAST_DEMO) as url:
+    with demo(*FAST_DEMO) as url:
         result = incidents("watch", "--url", url, "--for", "1s", env=env())
     assert result.returncode == 0 and len(records(result.stdout)) > 0, result.stderr
 
 
 def test_head_ends_quietly_with_status_zero():
-    with demo_process(*FAST_DEMO) as url:
+    with demo(*FAST_DEMO) as url:
         pipeline = subprocess.run(
             ["bash", "-c", 'set -o pipefail; "$@" | head -n 1; echo "status=${PIPESTATUS[0]}" >&2', "_", *INCIDENTS,
              "watch", "--url", url],
@@ -214,7 +214,7 @@ def test_python_dash_m_entry_point_matches_console_script():
 
 
 def test_text_output_is_plain_when_piped_and_coloured_when_forced():
-    with demo_process(*FAST_DEMO, "--hostile-titles") as url:
+    with demo(*FAST_DEMO, "--hostile-titles") as url:
         plain = incidents("watch", "--url", url, "-o", "text", "-n", "6", env=env())
         coloured = incidents("watch", "--url", url, "-o", "text", "-n", "6", "--color", "always", env=env())
     assert plain.returncode == 0 and coloured.returncode == 0, plain.stderr + coloured.stderr
@@ -225,7 +225,7 @@ def test_text_output_is_plain_when_piped_and_coloured_when_forced():
 
 
 def test_backfill_in_json_lines_when_asked():
-    with demo_process("--rate", "0") as url:
+    with demo("--rate", "0") as url:
         result = incidents("watch", "--url", url, "--backfill", "--for", "0.5s", "--subscribe", "new", env=env())
     assert result.returncode == 0, result.stderr
     lines = records(result.stdout)
@@ -239,7 +239,7 @@ def test_bad_keep_resolved_is_a_usage_error():
 
 @pytest.mark.parametrize("mode", ["jsonl", "text", "table"])
 def test_a_full_disk_under_stdout_is_an_output_error_in_one_line(mode):
-    with demo_process(*FAST_DEMO) as url, open("/dev/full", "w") as full:
+    with demo(*FAST_DEMO) as url, open("/dev/full", "w") as full:
         result = subprocess.run([*INCIDENTS, "watch", "--url", url, "-o", mode, "--count", "20"], stdout=full,
                                 stderr=subprocess.PIPE, text=True, env=env(), timeout=seconds(30))
     assert result.returncode == 74, result.stderr
@@ -257,7 +257,7 @@ def test_severity_filter_and_check_on_a_demo_that_refuses_queries_on_the_socket(
     from incident_cli.driver.http import post_json
 
     knob = ("--protocol", "graphql-ws", "--http", "--no-socket-queries", *FAST_DEMO)
-    with demo_process(*knob) as url:
+    with demo(*knob) as url:
         watched = incidents("watch", "--url", url, "--severity", "P0,P1", "-n", "25", env=env())
         checked = incidents("check", "--url", url, env=env())
         truth = {}
@@ -274,7 +274,7 @@ def test_severity_filter_and_check_on_a_demo_that_refuses_queries_on_the_socket(
 
 
 def test_the_table_into_a_reader_that_goes_away_stops_quietly():
-    with demo_process(*FAST_DEMO) as url:
+    with demo(*FAST_DEMO) as url:
         result = subprocess.run(f"set -o pipefail; {' '.join(INCIDENTS)} watch --url {url} -o table --count 50 | head -c 10 >/dev/null",
                                 shell=True, env=env(), timeout=seconds(30), capture_output=True, text=True,
                                 executable="/bin/bash")

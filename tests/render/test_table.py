@@ -116,3 +116,20 @@ def test_the_status_line_says_connecting_once_the_wait_is_over_and_the_gap_from_
     board.status(model.Connected(server="ws://h:1/graphql/ws", subprotocol="graphql-transport-ws", attempt=1,
                                  downtime=40.0), clock[0])
     assert "gap 40.0s" in rendered(view).splitlines()[0]  # the session's figure, not the board's 9 s
+
+
+def test_a_terminal_that_changes_size_is_cleared_before_the_next_frame():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    screen = Terminal()
+    term = SafeConsole(file=screen, force_terminal=True, width=120, height=20, color_system=None, markup=False,
+                       emoji=False, highlight=False)
+    view = TableView(term, Board(), clock=lambda: T0)
+    view.draw()
+    view.draw()
+    assert "\x1b[2J" not in screen.getvalue()  # the same size: drawn in place
+    term.size = (80, 8)  # the pane shrank
+    view.draw()
+    assert screen.getvalue().count("\x1b[2J") == 1  # cleared once, then drawn from the top
