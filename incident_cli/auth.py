@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import weakref
+from datetime import UTC
 from typing import Any
 
 from incident_cli.errors import ConfigError
@@ -109,9 +110,9 @@ def expiry_of(token: Token | None) -> float | None:
 
 
 def _when(moment: float, now: float) -> str:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    stamp = datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    stamp = datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     delta = moment - now
     span = _span(abs(delta))
     return f"{stamp} ({'in ' + span if delta >= 0 else span + ' ago'})"

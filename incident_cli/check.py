@@ -14,11 +14,11 @@ from typing import Any
 
 from incident_cli.driver.connection import Connection, open_once
 from incident_cli.driver.credentials import Credentials
+from incident_cli.driver.options import SessionConfig
+from incident_cli.driver.queries import QueryRoute
 from incident_cli.errors import Disconnected, Unavailable
 from incident_cli.operations import Operation, active_incidents_query
-from incident_cli.driver.queries import QueryRoute
 from incident_cli.redact import display_url
-from incident_cli.driver.options import SessionConfig
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +77,7 @@ async def _close(connection: Connection) -> None:
         return
     try:
         await connection.close(1000)
-    except Exception:  # noqa: BLE001 - the probe's verdict is already known
+    except Exception:
         pass
     await connection.abandon()
 

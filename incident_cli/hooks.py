@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from incident_cli import model
+from incident_cli.render import Output
 from incident_cli.render.jsonl import envelope
 from incident_cli.sanitize import sanitize
-from incident_cli.render import Output
 
 MAX_WAITING = 100
 TITLES = 5_000

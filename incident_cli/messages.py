@@ -102,7 +102,7 @@ class KeepAlive:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConnectionError:  # noqa: A001 - the wire name; shadows the builtin only here
+class ConnectionError:
     """Legacy ``connection_error``: the server refused ``connection_init``."""
 
     payload: Any = None

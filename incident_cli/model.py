@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
@@ -40,7 +40,7 @@ def _stamp(value: Any) -> str | None:
     """Timestamps in one form (UTC, ``Z``, microseconds) whatever the server wrote; else as sent."""
     text = _text(value)
     parsed = parse_time(text)
-    return parsed.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z") if parsed else text
+    return parsed.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z") if parsed else text
 
 
 # ---- parsed records --------------------------------------------------------------------
@@ -181,7 +181,7 @@ class Titles:
         return self._titles.get(incident_id or "")
 
 
-class _once:  # noqa: N801 - used as a decorator, like functools.cached_property
+class _once:
     """A property computed on first use and then kept in the instance's ``__dict__``.
 
     functools.cached_property does the same, but takes a lock on every first use in

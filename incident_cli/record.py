@@ -12,13 +12,13 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import IO, Any
 
 from incident_cli import model
 from incident_cli.errors import UsageError
-from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
 from incident_cli.render import Output
+from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
 
 _STATUS_CLASSES = {name: kind for kind, name in STATUS_NAMES.items() if kind is not model.ClientWarning}
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
@@ -29,7 +29,7 @@ MAX_GAP = 5.0  # seconds: replay does not make anyone wait out an hour of silenc
 class Recording:
     """An Output that also appends every event to ``stream``, one flushed line each."""
 
-    def __init__(self, inner: Output, stream: IO[str], clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)):
+    def __init__(self, inner: Output, stream: IO[str], clock: Callable[[], datetime] = lambda: datetime.now(UTC)):
         self._inner = inner
         self._stream = stream
         self._clock = clock
@@ -65,7 +65,8 @@ def decode(line: str, number: int) -> tuple[datetime, str, Any]:
             if kind is model.ServerWarning and "message" in record["data"]:
                 kind = model.ClientWarning  # "warning" names both; the data tells them apart
             fields = {f.name for f in dataclasses.fields(kind)}
-            data = {key: (tuple(value) if isinstance(value, list) else value) for key, value in record["data"].items() if key in fields}
+            given = record["data"].items()
+            data = {key: (tuple(value) if isinstance(value, list) else value) for key, value in given if key in fields}
             return when, "report", kind(**data)
         label, data = record["subscription"], record["data"]
         if label in SNAPSHOTS or label == "repair":

@@ -116,7 +116,7 @@ def debug_logging(stream: TextIO) -> Iterator[None]:
     try:
         yield
     finally:
-        for logger, (level, propagate) in zip(loggers, before):
+        for logger, (level, propagate) in zip(loggers, before, strict=True):
             logger.removeHandler(handler)
             logger.setLevel(level)
             logger.propagate = propagate

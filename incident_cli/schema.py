@@ -138,7 +138,8 @@ class SchemaView:
                 continue
             named = fields[name].type.named()
             if self.kinds.get(named.name or "") in ("OBJECT", "INTERFACE"):
-                inner = [n for n, f in self.types.get(named.name or "", {}).items() if self.kinds.get(f.type.named().name or "") in ("SCALAR", "ENUM")]
+                members = self.types.get(named.name or "", {}).items()
+                inner = [n for n, f in members if self.kinds.get(f.type.named().name or "") in ("SCALAR", "ENUM")]
                 if inner:
                     parts.append(f"{name} {{ {' '.join(inner)} }}")
             else:
@@ -210,7 +211,9 @@ def incident_query(view: SchemaView, incident_id: str) -> Operation | None:
     )
 
 
-def active_incidents_query(view: SchemaView, *, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> Operation | None:
+def active_incidents_query(
+    view: SchemaView, *, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100
+) -> Operation | None:
     spec = view.queries.get("incidents")
     if spec is None:
         return None
@@ -254,7 +257,7 @@ def differences(view: SchemaView) -> list[str]:
         for arg in args:
             if arg not in view.subscriptions[name].args:
                 lines.append(f"subscription {name} takes no {arg} argument (filtered on the client)")
-    for name, args in REFERENCE_QUERIES.items():
+    for name in REFERENCE_QUERIES:
         if name not in view.queries:
             lines.append(f"query {name} is missing")
     for enum, values in REFERENCE_ENUMS.items():

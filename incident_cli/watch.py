@@ -12,20 +12,20 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from incident_cli import model
-from incident_cli.driver.credentials import Credentials
 from incident_cli.coverage import Coverage
+from incident_cli.driver.credentials import Credentials
+from incident_cli.driver.options import SessionConfig
+from incident_cli.driver.schema_source import Documents
+from incident_cli.driver.session import Session
 from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 from incident_cli.operations import Operation
 from incident_cli.render import Output
-from incident_cli.driver.schema_source import Documents
 from incident_cli.repair import KnownIncidents
-from incident_cli.driver.options import SessionConfig
-from incident_cli.driver.session import Session
 from incident_cli.wording import plural
 
 LOOKUP_TIMEOUT = 5.0
@@ -254,7 +254,8 @@ class _Watch:
         count = self.held.close()
         if count:
             self.output.report(model.ClientWarning(
-                message=f"{plural(count, 'event')} about incidents of unknown severity not shown (--severity could not verify them)"
+                message=f"{plural(count, 'event')} about incidents of unknown severity not shown "
+                "(--severity could not verify them)"
             ))
 
     def keep(self, event: model.StreamEvent, learned: model.IncidentSeen | None) -> None:
@@ -282,7 +283,7 @@ class _Watch:
         if listed is None:
             self.sync_enabled = False  # the server cannot list: say so once, then just stream
             return
-        received_at = datetime.now(timezone.utc)
+        received_at = datetime.now(UTC)
         snapshots = [_snapshot("backfill", item, received_at) for item in listed]
         if not self.synced:
             self.synced = True

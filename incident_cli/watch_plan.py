@@ -163,7 +163,8 @@ def plan_watch(
     settings = servers[0][1]
     severities = ops.parse_severities(settings.severity, option=settings.origins.get("severity", "--severity"))
     custom, chosen, streams = _operations(args, query_text, severities)
-    one_shot = args.once or (custom is not None and ops.operation_kind(custom.document, args.operation_name) in ("query", "mutation"))
+    kind = ops.operation_kind(custom.document, args.operation_name) if custom is not None else None
+    one_shot = args.once or kind in ("query", "mutation")
     output = plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams)
     several = len(servers) > 1
     request = WatchRequest(
@@ -179,8 +180,10 @@ def plan_watch(
         fail_on=frozenset(ops.parse_severities(args.fail_on, option="--fail-on")),
         connect_within=settings.open_timeout if one_shot else None,
     )
-    extras = ExtrasSpec(record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),
-                        hook_concurrency=args.exec_concurrency, bell=args.bell)
+    extras = ExtrasSpec(
+        record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),
+        hook_concurrency=args.exec_concurrency, bell=args.bell,
+    )
     warnings = tuple(w for _, one in servers if (w := plaintext_warning(one, demo=args.demo)))
     return WatchPlan(
         sources=tuple(SourcePlan(name=spec.name, settings=one) for spec, one in servers), request=request,
@@ -189,7 +192,9 @@ def plan_watch(
     )
 
 
-def _operations(args: WatchArgs, query_text: str | None, severities: tuple[str, ...]) -> tuple[Operation | None, list[Operation], tuple[str, ...]]:
+def _operations(
+    args: WatchArgs, query_text: str | None, severities: tuple[str, ...]
+) -> tuple[Operation | None, list[Operation], tuple[str, ...]]:
     """(the custom document, the operations to subscribe, the built-in stream names)."""
     if args.query is not None:
         if args.once:

@@ -36,7 +36,8 @@ async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> W
                 streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
 
                 async def run(output: Output) -> WatchResult:
-                    return await _with_extras(output, plan.extras, record, env, lambda out: watch_sources(sources, out, plan.count))
+                    watching = lambda out: watch_sources(sources, out, plan.count)  # noqa: E731
+                    return await _with_extras(output, plan.extras, record, env, watching)
 
                 return await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url)
         finally:
@@ -85,7 +86,7 @@ def _recording(path: object) -> Iterator[IO[str] | None]:
         yield None
         return
     try:
-        stream = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        stream = open(path, "a", encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot write the recording {path}: {exc.strerror}") from None
     with stream:
@@ -96,7 +97,7 @@ async def _with_extras(
     output: Output, extras: ExtrasSpec, record: IO[str] | None, env: Env, run: Callable[[Output], Awaitable[WatchResult]]
 ) -> WatchResult:
     """Wrap ``output`` with the extras, run ``run(output)``, then let the hooks finish."""
-    from incident_cli.hooks import HookRunner, Hooked
+    from incident_cli.hooks import Hooked, HookRunner
 
     if record is not None:
         from incident_cli.record import Recording

@@ -1,6 +1,20 @@
+import time
+
 import pytest
 
-from incident_cli.auth import Token, authorization, init_payload, parse_token, upgrade_headers
+from incident_cli.auth import (
+    Token,
+    authorization,
+    claims,
+    describe,
+    expiry_notice,
+    expiry_of,
+    init_payload,
+    numeric_claim,
+    parse_token,
+    upgrade_headers,
+)
+from incident_cli.demo.auth import mint_token
 from incident_cli.errors import ConfigError
 
 
@@ -32,10 +46,6 @@ def test_wire_placement():
     assert init_payload(None) is None and upgrade_headers(None) == {}
 
 
-import time
-
-from incident_cli.auth import claims, describe, expiry_notice, expiry_of, numeric_claim
-from incident_cli.demo.auth import mint_token
 
 NOW = 1_800_000_000.0
 

@@ -1,10 +1,10 @@
 import pytest
 
 from incident_cli.check import check
-from incident_cli.driver.credentials import StaticCredentials
 from incident_cli.demo.server import DemoServer, ServerOptions
-from incident_cli.errors import AuthError, Unavailable
+from incident_cli.driver.credentials import StaticCredentials
 from incident_cli.driver.options import SessionConfig
+from incident_cli.errors import AuthError, Unavailable
 from tests.helpers import run
 
 

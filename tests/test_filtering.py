@@ -1,9 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incident_cli import model
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 P01 = frozenset({"P0", "P1"})
 
 

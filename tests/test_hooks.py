@@ -1,13 +1,13 @@
 import json
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incident_cli import model
-from incident_cli.hooks import HookRunner, Hooked
+from incident_cli.hooks import Hooked, HookRunner
 from tests.helpers import demo, incidents, run
 
-T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 class Quiet:

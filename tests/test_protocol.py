@@ -343,7 +343,7 @@ def test_has_output_only_while_frames_or_a_close_wait():
     proto.receive_text('{"type":"connection_ack"}')
     op_id = proto.send_subscribe("subscription { x }")
     proto.data_to_send()
-    proto.receive_text('{"id":"%s","type":"next","payload":{"data":{"x":1}}}' % op_id)
+    proto.receive_text(f'{{"id":"{op_id}","type":"next","payload":{{"data":{{"x":1}}}}}}')
     assert not proto.has_output  # a result asks nothing of the driver
     proto.close(1000)
     assert proto.has_output

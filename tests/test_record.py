@@ -1,7 +1,7 @@
 import io
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from incident_cli.errors import UsageError
 from incident_cli.record import Recording, decode, replay
 from tests.helpers import demo, incidents, run
 
-T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 class Collect:

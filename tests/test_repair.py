@@ -1,9 +1,9 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incident_cli import model
 from incident_cli.repair import KnownIncidents
 
-NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def seen(iid, state="NEW", updated="2026-11-27T12:00:00Z"):

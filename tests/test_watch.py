@@ -7,8 +7,8 @@ from incident_cli import operations as ops
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
-from incident_cli.errors import OperationRejected, Unavailable
 from incident_cli.driver.options import SessionConfig
+from incident_cli.errors import OperationRejected, Unavailable
 from incident_cli.watch import WatchRequest, watch
 from tests.helpers import run, seconds
 

@@ -5,7 +5,7 @@ import pytest
 from incident_cli.auth import Token
 from incident_cli.errors import ConfigError, UsageError
 from incident_cli.settings import Secret, Settings
-from incident_cli.watch_plan import ServerSpec, WatchArgs, plan_watch, plaintext_warning, server_specs
+from incident_cli.watch_plan import ServerSpec, WatchArgs, plaintext_warning, plan_watch, server_specs
 
 ONE = ServerSpec(name=None, url=None, profile=None)
 

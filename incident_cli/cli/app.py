@@ -66,7 +66,7 @@ def run(argv: list[str] | None, env: Env) -> int:
     except SystemExit as done:
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitStatus.CLIENT_BUG))
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback, no locals
+    except Exception as exc:
         if env.environ.get("INCIDENTS_DEBUG"):
             raise
         env.say(f"incidents: internal error: {type(exc).__name__}: {sanitize(str(exc), max_length=300)}")

@@ -33,7 +33,8 @@ async def explain_token(env: Env, profile: str | None, token_file: Any, token_st
     from incident_cli.driver.credentials import make_credentials
 
     stdin_token = read_token_stdin(env) if token_stdin else None
-    settings = load_settings(environ=env.environ, flags={"profile": profile, "token_file": token_file, "token_stdin": stdin_token})
+    flags = {"profile": profile, "token_file": token_file, "token_stdin": stdin_token}
+    settings = load_settings(environ=env.environ, flags=flags)
     if settings.token is None and settings.refresh_token is None:
         raise ConfigError("no token is configured (INCIDENTS_TOKEN, --token-file, --token-stdin or a profile)")
     values = auth.claims(await make_credentials(settings).current())

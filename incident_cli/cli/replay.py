@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +23,9 @@ def replay(
 ) -> None:
     """Replay a recording: for reviews after an incident, demos and tests."""
     env = o.env_of(ctx)
-    run_command(env, lambda stop: play(env, path, speed=speed, mode=output.value, color=color.value, max_rows=max_rows, stop=stop))
+    run_command(
+        env, lambda stop: play(env, path, speed=speed, mode=output.value, color=color.value, max_rows=max_rows, stop=stop)
+    )
 
 
 async def play(env: Env, path: Path, *, speed: float, mode: str, color: str, max_rows: int | None, stop: Any) -> None:
@@ -37,7 +39,7 @@ async def play(env: Env, path: Path, *, speed: float, mode: str, color: str, max
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     if mode == "auto":
         mode = auto_mode(env.isatty(env.stdout), env.environ.get("TERM", ""))
-    now = [datetime.now(timezone.utc)]  # the table's clock is the recording's
+    now = [datetime.now(UTC)]  # the table's clock is the recording's
     spec = OutputSpec(mode=mode, color=color, max_rows=max_rows, snapshots=mode == "jsonl")  # backfill records too
     streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
 

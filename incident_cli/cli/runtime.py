@@ -17,6 +17,7 @@ from typing import NoReturn
 
 import typer
 
+from incident_cli.env import Env
 from incident_cli.errors import (
     AuthError,
     ClientBug,
@@ -29,7 +30,6 @@ from incident_cli.errors import (
     Unavailable,
     UsageError,
 )
-from incident_cli.env import Env
 from incident_cli.sanitize import sanitize
 
 

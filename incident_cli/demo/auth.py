@@ -9,7 +9,7 @@ import hashlib
 import json
 import time
 from collections import deque
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -104,7 +104,7 @@ class RefreshEndpoint:
             return "401 Unauthorized", {"error": "invalid refresh token"}
         now = time.time()
         self.issued += 1
-        expires = datetime.fromtimestamp(now + self.lifetime, timezone.utc).isoformat().replace("+00:00", "Z")
+        expires = datetime.fromtimestamp(now + self.lifetime, UTC).isoformat().replace("+00:00", "Z")
         token = mint_token(self.secret, lifetime=self.lifetime, now=now)
         self.minted.append(token)
         return "200 OK", {"token": token, "expiresAt": expires}

@@ -153,7 +153,8 @@ class Peer:
                 raise _Close(4500, exc.message[:120]) from None  # graphql-ws closes the socket
             await self.send_error(op_id, [exc])
             return
-        if not self.server.options.socket_queries and _operation_type(document, payload.get("operationName")) is not OperationType.SUBSCRIPTION:
+        kind = _operation_type(document, payload.get("operationName"))
+        if not self.server.options.socket_queries and kind is not OperationType.SUBSCRIPTION:
             # Strawberry's legacy dialect, among others: subscriptions only; queries go over HTTP.
             await self.send_error(op_id, [GraphQLError(SOCKET_QUERIES_REFUSED)])
             return

@@ -109,7 +109,9 @@ def sdl(variant: str = "reference") -> str:
         "enum IncidentType { INFRASTRUCTURE APPLICATION SECURITY DATA NETWORK UNKNOWN }\n"
         "type Label { key: String! value: String! }",
     ).replace("  labels: JSON\n  metadata: JSON", "  labels: [Label!]!\n  metadata: JSON")
-    text = text.replace("  criticalIncidents: Incident!\n  newIncidents(severities: [Severity!]): Incident!", "  newIncidents: Incident!")
+    text = text.replace(
+        "  criticalIncidents: Incident!\n  newIncidents(severities: [Severity!]): Incident!", "  newIncidents: Incident!"
+    )
     return text
 
 

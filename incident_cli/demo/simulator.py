@@ -12,7 +12,7 @@ import random
 import uuid
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 # A realistic mix, weighted a little towards what on-call cares about so a demo shows it.
@@ -38,7 +38,7 @@ QUEUE_LIMIT = 10_000  # per subscriber; a stalled client loses the oldest, the s
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Hub:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection
@@ -20,6 +20,7 @@ from websockets.exceptions import ConnectionClosed
 from incident_cli import model, operation_errors
 from incident_cli import protocol as p
 from incident_cli.auth import Token, init_payload
+from incident_cli.driver.transport import close_error, describe_close, open_connection, same_origin, server_date
 from incident_cli.errors import (
     AuthError,
     ConfigError,
@@ -33,7 +34,6 @@ from incident_cli.liveness import Liveness
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.sanitize import sanitize
-from incident_cli.driver.transport import close_error, describe_close, open_connection, same_origin, server_date
 
 if TYPE_CHECKING:
     from incident_cli.driver.options import SessionConfig
@@ -269,7 +269,7 @@ class Connection:
         then, stamp = self._received
         now = self.liveness.last_inbound
         if stamp is None or now - then >= STAMP_RESOLUTION:
-            stamp = datetime.now(timezone.utc)
+            stamp = datetime.now(UTC)
             self._received = (now, stamp)
         return stamp
 
@@ -404,7 +404,7 @@ class Connection:
         try:
             async with asyncio.timeout(self.config.close_timeout):
                 await self.ws.close()
-        except Exception:  # noqa: BLE001 - teardown must not mask the real outcome
+        except Exception:
             self.ws.transport.abort()
 
     def fail_queries(self, error: IncidentsError) -> None:

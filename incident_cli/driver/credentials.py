@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Protocol
 
 from incident_cli.auth import Token, expiry_of, parse_token
-from incident_cli.settings import Secret, Settings
 from incident_cli.errors import AuthError, ConfigError, Unavailable
 from incident_cli.model import parse_time
+from incident_cli.settings import Secret, Settings
 
 COMMAND_TIMEOUT = 10.0  # a token command that hangs must not hang the tail
 REFRESH_TIMEOUT = 10.0

@@ -26,11 +26,11 @@ from urllib.parse import urlsplit
 
 from incident_cli import __version__
 from incident_cli.auth import Token, authorization
+from incident_cli.driver.transport import is_loopback
 from incident_cli.errors import AuthError, OperationRejected, Unavailable
 from incident_cli.model import error_messages
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
-from incident_cli.driver.transport import is_loopback
 
 TIMEOUT = 5.0
 MAX_ANSWER = 16 * 1024 * 1024
@@ -125,14 +125,18 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 class HttpQueries:
     """Queries over HTTP for one server: the socket's URL, TLS context, proxy rule and token."""
 
-    def __init__(self, url: str, *, ssl_context: ssl.SSLContext | None = None, proxy: bool = True, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, url: str, *, ssl_context: ssl.SSLContext | None = None, proxy: bool = True, timeout: float = TIMEOUT
+    ) -> None:
         self.url = url
         self.shown = display_url(url)
         self._ssl = ssl_context
         self._proxy = proxy
         self._timeout = timeout
 
-    async def query(self, document: str, variables: dict[str, Any] | None, operation_name: str | None, token: Token | None) -> Any:
+    async def query(
+        self, document: str, variables: dict[str, Any] | None, operation_name: str | None, token: Token | None
+    ) -> Any:
         """The ``data`` of one query; OperationRejected when the server answers with errors only."""
         body: dict[str, Any] = {"query": document}
         if variables is not None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from incident_cli.auth import Token
 from incident_cli.backoff import BackoffPolicy
+from incident_cli.driver.queries import query_url
 from incident_cli.errors import ConfigError
 from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
@@ -24,7 +25,6 @@ from incident_cli.settings import (
     DEFAULT_PING_TIMEOUT,
     Settings,
 )
-from incident_cli.driver.queries import query_url
 
 __all__ = ["CLOSE_DEADLINE", "SessionConfig", "tls_context"]
 

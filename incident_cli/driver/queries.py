@@ -76,7 +76,8 @@ class QueryRoute:
                 raise OperationRejected(f"{refused.message} (and over HTTP: {failed.message})") from None
             self.over_http = True
             self.notices.append(
-                f"the server refuses queries over the WebSocket ({refused.message}); sending them over HTTP to {self._client().shown}"
+                f"the server refuses queries over the WebSocket ({refused.message}); "
+                f"sending them over HTTP to {self._client().shown}"
             )
             return data
 

@@ -146,7 +146,8 @@ class CustomCheck:
         from graphql.error import GraphQLError
 
         try:
-            data = await ask(Operation(label="introspection", document=get_introspection_query(), operation_name="IntrospectionQuery"))
+            whole = Operation(label="introspection", document=get_introspection_query(), operation_name="IntrospectionQuery")
+            data = await ask(whole)
             client_schema = build_client_schema(data)
         except (IncidentsError, TypeError, ValueError, GraphQLError):
             return [self._operation], ["could not read the server's schema to check --query; sending it as it is"]
@@ -156,7 +157,8 @@ class CustomCheck:
             raise OperationRejected(f"the --query document is not valid GraphQL: {error.message}") from None
         errors = validate(client_schema, document)
         if errors:
-            raise OperationRejected("the --query document does not fit the server's schema: " + "; ".join(e.message for e in errors[:3]))
+            said = "; ".join(e.message for e in errors[:3])
+            raise OperationRejected(f"the --query document does not fit the server's schema: {said}")
         return [self._operation], []
 
     def invalidate(self) -> None:

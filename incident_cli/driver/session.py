@@ -22,12 +22,12 @@ from incident_cli import model, operation_errors
 from incident_cli.auth import Token
 from incident_cli.driver.connection import Connection, Finished
 from incident_cli.driver.credentials import Credentials, StaticCredentials
-from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
 from incident_cli.driver.inbox import Inbox
-from incident_cli.messages import Dialect
-from incident_cli.operations import Operation
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.queries import QueryRoute
+from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
+from incident_cli.messages import Dialect
+from incident_cli.operations import Operation
 from incident_cli.redact import display_url
 from incident_cli.wording import plural
 
@@ -168,7 +168,7 @@ class Session:
         except IncidentsError as error:
             self._failure = error
             self._inbox.close(error)
-        except Exception as bug:  # noqa: BLE001 - never leave the consumer waiting on a dead session
+        except Exception as bug:
             self._inbox.close(bug)
         finally:
             self._ready.clear()

@@ -8,7 +8,7 @@ terminal.
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from incident_cli import model
@@ -115,7 +115,7 @@ class JsonLinesRenderer:
         if self._status is not None:
             (self._status.for_source(source) if source else self._status).report(event)
         if self._status_events:
-            record = status_record(event, datetime.now(timezone.utc))
+            record = status_record(event, datetime.now(UTC))
             if source is not None:
                 record["source"] = source
             self._sink.put(ascii_line(record))

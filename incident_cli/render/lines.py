@@ -21,7 +21,9 @@ OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the en
 R = TypeVar("R")
 
 
-async def run_lines(spec: OutputSpec, streams: Streams, run: Callable[[Output], Awaitable[R]], *, stop: Callable[[int], None]) -> R:
+async def run_lines(
+    spec: OutputSpec, streams: Streams, run: Callable[[Output], Awaitable[R]], *, stop: Callable[[int], None]
+) -> R:
     status = StatusLines(streams.stderr)
     writer = line_sink(streams.stdout, policy=spec.overflow, on_broken=lambda: stop(0))
     drops = DropReports()

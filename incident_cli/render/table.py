@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import errno
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import TypeVar
-from datetime import datetime, timezone
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -20,9 +20,9 @@ from rich.text import Text
 
 from incident_cli import model
 from incident_cli.errors import IncidentsError, OutputError
+from incident_cli.redact import display_url
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board
-from incident_cli.redact import display_url
 from incident_cli.render.terminal import ago, make_console, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
 
@@ -35,7 +35,7 @@ NO_DETAILS = "(no details: the server did not describe it)"
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _isatty(console: Console) -> bool:

@@ -8,7 +8,7 @@ and state changes say which incident they are about.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.text import Text
@@ -39,7 +39,7 @@ class TextLines:
         self._console = console
         self._template = template
         self._time_format = time_format
-        self._started = (clock or (lambda: datetime.now(timezone.utc)))()
+        self._started = (clock or (lambda: datetime.now(UTC)))()
         self._status = status
         self._snapshots = snapshots
         self._dropped = dropped  # lines the output queue dropped since asked last
@@ -66,7 +66,7 @@ class TextLines:
     def stamp(self, moment: datetime) -> str:
         """--time: local clock (default), UTC, or relative to the start of the run."""
         if self._time_format == "utc":
-            return moment.astimezone(timezone.utc).strftime("%H:%M:%SZ")
+            return moment.astimezone(UTC).strftime("%H:%M:%SZ")
         if self._time_format == "relative":
             return f"+{(moment - self._started).total_seconds():.1f}s"
         return moment.astimezone().strftime("%H:%M:%S")
@@ -96,7 +96,8 @@ class TextLines:
             case model.StateChanged(change=change):
                 self._head(line, "state", change.incident_id)
                 line.append(
-                    f"{sanitize(change.old_state or '?', max_length=20)} \u2192 {sanitize(change.new_state or '?', max_length=20)}",
+                    f"{sanitize(change.old_state or '?', max_length=20)} \u2192 "
+                    f"{sanitize(change.new_state or '?', max_length=20)}",
                     style="bold",
                 )
                 if change.changed_by:

@@ -279,3 +279,37 @@ def test_the_table_into_a_reader_that_goes_away_stops_quietly():
                                 shell=True, env=env(), timeout=seconds(30), capture_output=True, text=True,
                                 executable="/bin/bash")
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_a_profiles_table_output_never_reaches_a_pipe_and_its_connection_settings_are_shown(tmp_path):
+    config = tmp_path / "config.toml"
+    with demo("--rate", "0") as url:
+        config.write_text(
+            f'[profiles.prod]\nurl = "{url}"\noutput = "table"\nseverity = "P0,P1"\nping_interval = "5s"\n'
+            'ping_timeout = 2\nmax_message_size = "1MiB"\nconnect_timeout = "3s"\n'
+        )
+        environ = env(INCIDENTS_CONFIG=str(config))
+        once = incidents("watch", "--profile", "prod", "--once", env=environ)  # stdout is not a terminal
+        shown = incidents("config", "show", "--profile", "prod", env=environ)
+    assert once.returncode == 0, once.stderr
+    records = [json.loads(line) for line in once.stdout.splitlines()]  # JSON lines, not table frames
+    assert records and {r["severity"] for r in records} <= {"P0", "P1"}  # the profile's severity did apply
+    rows = {line.split()[0]: line.split() for line in shown.stdout.splitlines()[2:]}
+    assert rows["ping_interval"][1:] == ["5.0", "profile", "prod"] and rows["ping_timeout"][1] == "2.0"
+    assert rows["max_message_size"][1] == "1048576" and rows["connect_timeout"][1:] == ["3.0", "profile", "prod"]
+    assert rows["output"][1:] == ["table", "profile", "prod"] and rows["severity"][1] == "P0,P1"
+
+
+def test_profile_connection_settings_reach_the_connection_and_flags_still_win(tmp_path):
+    from incident_cli.cli.settings import load_settings
+    from incident_cli.driver.options import SessionConfig
+
+    config = tmp_path / "config.toml"
+    config.write_text('[profiles.p]\nping_interval = 3\nping_timeout = "1500ms"\nmax_message_size = 65536\n')
+    settings = load_settings(environ={"INCIDENTS_CONFIG": str(config)}, flags={"profile": "p", "ping_timeout": "2s"})
+    session = SessionConfig.from_settings(settings)
+    assert (session.ping_interval, session.ping_timeout, session.max_size) == (3.0, 2.0, 65536)
+    assert settings.origins["ping_timeout"] == "--ping-timeout" and settings.origins["ping_interval"] == "profile p"
+    config.write_text('[profiles.p]\nping_interval = "soon"\n')
+    with pytest.raises(Exception, match=r"config.toml: profile p.ping_interval: 'soon' is not a duration"):
+        load_settings(environ={"INCIDENTS_CONFIG": str(config)}, flags={"profile": "p"})

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from incident_cli.cli.app import app
-from incident_cli.settings import normalise_url, parse_size
 from incident_cli.durations import parse_duration
 from incident_cli.errors import UsageError
 from incident_cli.operations import parse_severities, parse_streams, parse_variables
+from incident_cli.settings import normalise_url, parse_size
 
 NOWHERE = "ws://127.0.0.1:9/graphql/ws"
 

@@ -6,8 +6,8 @@ import pytest
 from incident_cli.auth import Token
 from incident_cli.cli.settings import load_settings
 from incident_cli.driver.credentials import check_private, read_secret_file
-from incident_cli.settings import DEFAULT_URL, config_path, normalise_url, parse_size
 from incident_cli.errors import ConfigError, UsageError
+from incident_cli.settings import DEFAULT_URL, config_path, normalise_url, parse_size
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,11 @@ import pytest
 
 from incident_cli import model
 from incident_cli import operations as ops
-from incident_cli.driver.connection import Connection, Finished
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
-from incident_cli.errors import Disconnected
+from incident_cli.driver.connection import Connection, Finished
 from incident_cli.driver.options import SessionConfig
+from incident_cli.errors import Disconnected
 from tests.helpers import run
 
 

@@ -3,7 +3,7 @@ import sys
 import pytest
 
 from incident_cli.auth import Token
-from incident_cli.settings import Secret, Settings
+from incident_cli.demo.auth import RefreshEndpoint, mint_token, verify_token
 from incident_cli.driver.credentials import (
     CommandCredentials,
     FileCredentials,
@@ -11,8 +11,8 @@ from incident_cli.driver.credentials import (
     StaticCredentials,
     make_credentials,
 )
-from incident_cli.demo.auth import RefreshEndpoint, mint_token, verify_token
 from incident_cli.errors import AuthError, ConfigError, Unavailable
+from incident_cli.settings import Secret, Settings
 from tests.helpers import run
 
 

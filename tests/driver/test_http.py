@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from incident_cli.auth import Token
-from incident_cli.errors import AuthError, OperationRejected, Unavailable
 from incident_cli.driver.http import HttpAnswer, HttpQueries, graphql_data, post_json
+from incident_cli.errors import AuthError, OperationRejected, Unavailable
 from tests.helpers import run
 
 
@@ -19,7 +19,7 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
-    def do_POST(self):  # noqa: N802 - the http.server name
+    def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path == "/moved":
             return self.answer(307, b"", location="/graphql")

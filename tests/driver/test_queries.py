@@ -2,9 +2,9 @@
 
 import pytest
 
+from incident_cli.driver.queries import HTTP_RETRY, QueryRoute, query_url
 from incident_cli.errors import OperationRejected, Unavailable
 from incident_cli.operations import incident_query
-from incident_cli.driver.queries import HTTP_RETRY, QueryRoute, query_url
 from tests.helpers import run
 
 

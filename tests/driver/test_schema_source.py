@@ -3,9 +3,9 @@ from graphql import graphql_sync
 
 from incident_cli.demo.schema import executable_schema
 from incident_cli.demo.simulator import Hub, Simulator
+from incident_cli.driver.schema_source import CustomCheck, Documents, Planner, SchemaSource, cache_dir
 from incident_cli.errors import OperationRejected
 from incident_cli.operations import custom
-from incident_cli.driver.schema_source import CustomCheck, Documents, Planner, SchemaSource, cache_dir
 from tests.helpers import run
 
 

@@ -9,18 +9,18 @@ from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-from tests.helpers import run, seconds
-from tests.fakes import handshake, next_frame, receive_json, scripted_server
 from incident_cli import model
 from incident_cli import operations as ops
 from incident_cli.auth import Token
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
-from incident_cli.errors import AuthError, ClientBug, ConfigError, OperationRejected, ProtocolMismatch, Unavailable
-from incident_cli.messages import Dialect
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.session import Session
+from incident_cli.errors import AuthError, ClientBug, ConfigError, OperationRejected, ProtocolMismatch, Unavailable
+from incident_cli.messages import Dialect
+from tests.fakes import handshake, next_frame, receive_json, scripted_server
+from tests.helpers import run, seconds
 
 FAST = BackoffPolicy(base=0.02, factor=2.0, cap=0.1, floor=0.01, healthy_after=0.5)
 
@@ -509,8 +509,8 @@ def test_request_error_in_a_result_without_data_ends_the_operation():
 
 # ---- credentials: refresh ahead of expiry, and after a rejection ----------------------------
 
-from incident_cli.driver.credentials import RefreshingCredentials, StaticCredentials  # noqa: E402
 from incident_cli.demo.auth import mint_token  # noqa: E402
+from incident_cli.driver.credentials import RefreshingCredentials, StaticCredentials  # noqa: E402
 from incident_cli.driver.session import refresh_delay  # noqa: E402
 
 

@@ -1,10 +1,10 @@
-import pytest
-
 from types import SimpleNamespace
 
+import pytest
+
 from incident_cli import protocol as p
-from incident_cli.errors import AuthError, ClientBug, Disconnected, OperationRejected, ProtocolMismatch
 from incident_cli.driver.transport import close_error, describe_close, http_failure, is_loopback, server_date
+from incident_cli.errors import AuthError, ClientBug, Disconnected, OperationRejected, ProtocolMismatch
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from incident_cli import model
 from incident_cli.model import parse_time
 from incident_cli.render.board import Board
 
-T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def at(seconds):
@@ -131,7 +131,7 @@ def test_stale_when_heartbeats_stop():
 
 
 def test_parse_time_formats():
-    expected = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+    expected = datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
     assert parse_time("2026-01-02T03:04:05.123456Z") == expected
     assert parse_time("2026-01-02T03:04:05.123456+00:00") == expected
     assert parse_time("2026-01-02T03:04:05.123456789Z") == expected  # nanoseconds

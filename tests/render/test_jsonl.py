@@ -1,12 +1,12 @@
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incident_cli import model
 from incident_cli.render.jsonl import ENVELOPE_VERSION, JsonLinesRenderer, envelope, status_record
 from incident_cli.render.status import StatusLines
 
-NOW = datetime(2026, 11, 27, 12, 0, 1, 250000, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 12, 0, 1, 250000, tzinfo=UTC)
 
 
 class ListSink:

@@ -1,6 +1,6 @@
 import asyncio
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 
@@ -10,7 +10,7 @@ from incident_cli.render.table import TableView
 from incident_cli.render.terminal import SafeConsole
 from tests.helpers import run
 
-T0 = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def console(width=120, height=20, color=False):

@@ -1,11 +1,11 @@
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
 
 from incident_cli.render.terminal import ago, make_console, safe_text, severity_text, short_id
 
-NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def printed(console_kwargs, environ):

@@ -1,11 +1,11 @@
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from incident_cli import model
 from incident_cli.render.terminal import make_console
 from incident_cli.render.text import TextLines
 
-T0 = datetime(2026, 11, 27, 12, 0, 5, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 27, 12, 0, 5, tzinfo=UTC)
 
 
 def lines(events, color="never"):
