@@ -5,7 +5,9 @@ does both several times faster. It differs from the standard library at the edge
 there the standard library decides:
 
 - input orjson refuses (a lone surrogate escape, a number beyond a double) is parsed again
-  by ``json``, which still refuses NaN and Infinity;
+  by ``json``, which still refuses NaN and Infinity; so is input with an integer orjson
+  would silently turn into a float (beyond 64 bits: it takes 19 digits in a row), so the
+  server's value comes out as it was sent;
 - output must stay 7-bit printable ASCII, so no server string reaches a terminal as a
   control sequence (orjson writes UTF-8 and a raw DEL): such lines, and values orjson
   cannot encode (integers beyond 64 bits, lone surrogates), are encoded by ``json`` with
@@ -31,12 +33,18 @@ def _refuse_constant(name: str) -> Any:
 _ascii_encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
 
 
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_DIGITS = b"0" * 19  # the shortest run of digits that can be an integer beyond 64 bits
+
+
 def loads(text: str | bytes) -> Any:
     """Parse JSON text; ValueError (ConstantRefused for NaN/Infinity) when it is not JSON."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        pass
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if _LONG_DIGITS not in raw.translate(_DIGITS_TO_ZERO):  # bytes.translate: ~1 µs a frame, in C
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
     return json.loads(text, parse_constant=_refuse_constant)
 
 

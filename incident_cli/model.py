@@ -232,7 +232,7 @@ class IncidentSeen(StreamEvent):
         return Incident.from_data(self.data if isinstance(self.data, dict) else {})
 
     @_once
-    def incident_id(self) -> str | None:  # type: ignore[override]
+    def incident_id(self) -> str | None:
         value = self.data.get("id") if isinstance(self.data, dict) else None
         return value if type(value) is str else _text(value)  # ids are strings but for odd servers
 
@@ -290,17 +290,18 @@ def stream_event(label: str, data: Any, received_at: datetime) -> StreamEvent:
                     data=value,
                     severity=severity if type(severity) is str else _text(severity),
                 )
-            common = {"subscription": label, "received_at": received_at, "data": value}
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
-                    return Heartbeat(**common)
-                return IncidentUpdated(**common, update=update)
+                    return Heartbeat(subscription=label, received_at=received_at, data=value)
+                return IncidentUpdated(subscription=label, received_at=received_at, data=value, update=update)
             if root == "incidentStateChanges":
-                return StateChanged(**common, change=StateChange.from_data(value))
+                change = StateChange.from_data(value)
+                return StateChanged(subscription=label, received_at=received_at, data=value, change=change)
             if root == "alerts":
                 alert = Alert.from_data(value)
-                return AlertReceived(**common, alert=alert, severity=alert.severity)
+                return AlertReceived(subscription=label, received_at=received_at, data=value, alert=alert,
+                                     severity=alert.severity)
     return StreamEvent(subscription=label, received_at=received_at, data=data)
 
 

@@ -116,10 +116,13 @@ class SchemaView:
             }
             if item.get("enumValues"):
                 enums[item["name"]] = tuple(v["name"] for v in item["enumValues"] if isinstance(v, dict))
-        root = lambda key: (schema.get(key) or {}).get("name")  # noqa: E731
+        def root(key: str) -> str:
+            named = schema.get(key)
+            return str(named.get("name") or "") if isinstance(named, dict) else ""
+
         return cls(
-            subscriptions=types.get(root("subscriptionType") or "", {}),
-            queries=types.get(root("queryType") or "", {}),
+            subscriptions=types.get(root("subscriptionType"), {}),
+            queries=types.get(root("queryType"), {}),
             types=types,
             enums=enums,
             kinds=kinds,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from typing import IO
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from incident_cli.driver.credentials import expiry_notice, make_credentials
 from incident_cli.driver.options import SessionConfig
@@ -23,6 +24,9 @@ from incident_cli.render.status import StatusLines
 from incident_cli.sources import Source, watch_sources
 from incident_cli.watch import WatchResult
 from incident_cli.watch_plan import ExtrasSpec, SourcePlan, WatchPlan
+
+if TYPE_CHECKING:
+    from incident_cli.demo.server import DemoServer
 
 
 async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> WatchResult:
@@ -62,7 +66,7 @@ def _source(one: SourcePlan, plan: WatchPlan, env: Env, demo_url: str | None) ->
                   documents=documents)
 
 
-async def _demo():  # type: ignore[no-untyped-def]
+async def _demo() -> DemoServer:
     from incident_cli.demo.server import DemoServer, ServerOptions
 
     return await DemoServer(ServerOptions(port=0)).start()
@@ -80,7 +84,7 @@ def _debug_logging(env: Env, on: bool) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _recording(path: object) -> Iterator[IO[str] | None]:
+def _recording(path: Path | None) -> Iterator[IO[str] | None]:
     """--record FILE: appended to, and closed when the run ends."""
     if path is None:
         yield None

@@ -61,3 +61,12 @@ def test_nan_and_infinity_are_refused(text):
 def test_invalid_json_raises_value_error(text):
     with pytest.raises(ValueError):
         loads(text)
+
+
+def test_integers_beyond_64_bits_come_out_as_sent_not_as_floats():
+    from incident_cli import jsoncodec
+
+    for text in ("-9223372036854775809", "18446744073709551616", '{"n": 123456789012345678901234567890}'):
+        assert jsoncodec.loads(text) == json.loads(text)
+        assert jsoncodec.ascii_line(jsoncodec.loads(text)) == (json.dumps(json.loads(text), separators=(",", ":")) + "\n").encode()
+    assert type(jsoncodec.loads("9223372036854775807")) is int  # 19 digits in range: orjson's own answer

@@ -107,7 +107,7 @@ async def show_settings(env: Env, profile: str | None, as_json: bool) -> None:
 @config_app.command("path")
 def config_path_command(ctx: typer.Context) -> None:
     """Where the config file is read from (INCIDENTS_CONFIG, else the XDG config directory)."""
-    from incident_cli.cli.settings import config_path
+    from incident_cli.settings import config_path
 
     env = o.env_of(ctx)
     env.stdout.write(f"{config_path(env.environ)}\n")

@@ -7,6 +7,7 @@ Counts are of operation messages (next/data/error/complete) sent on one connecti
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -39,7 +40,7 @@ _BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no"
 def parse_faults(items: list[str] | None) -> Faults:
     """``["close_after=3", "close_code=1012"]`` -> Faults; ValueError names a bad item."""
     known = {f.name: f for f in fields(Faults)}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     for item in items or ():
         key, sep, raw = item.partition("=")
         key = key.strip().replace("-", "_")
@@ -58,4 +59,4 @@ def parse_faults(items: list[str] | None) -> Faults:
                 values[key] = raw
         except (KeyError, ValueError):
             raise ValueError(f"bad value for fault {key}: {raw!r} (default {default!r})") from None
-    return Faults(**values)  # type: ignore[arg-type]
+    return Faults(**values)

@@ -190,12 +190,13 @@ class Peer:
                     async for result in outcome:
                         await self.send_result(op_id, result)
                 finally:
-                    with contextlib.suppress(Exception):
-                        await outcome.aclose()
+                    close = getattr(outcome, "aclose", None)  # graphql-core hands an async generator
+                    if close is not None:
+                        with contextlib.suppress(Exception):
+                            await close()
             else:
-                result = execute(schema, document, variable_values=variables, operation_name=operation_name)
-                if isawaitable(result):
-                    result = await result
+                executed = execute(schema, document, variable_values=variables, operation_name=operation_name)
+                result = await executed if isawaitable(executed) else executed
                 if result.data is None and result.errors:
                     await self.send_error(op_id, result.errors)
                     return

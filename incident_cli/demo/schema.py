@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from typing import Any, cast
 
-from graphql import GraphQLError, GraphQLSchema, build_schema
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, build_schema
 from graphql.language import StringValueNode
 
 from incident_cli.demo.simulator import ACTIVE_STATES, Simulator
@@ -159,10 +159,13 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
     ):
         setattr(uuid_type, name, parser)
 
-    query = schema.query_type.fields  # type: ignore[union-attr]
+    assert schema.query_type is not None and schema.subscription_type is not None  # both in the SDL above
+    query = schema.query_type.fields
     query["incident"].resolve = lambda _root, _info, id: sim.incidents.get(id)
 
-    def incidents(_root: Any, _info: Any, filter: dict | None = None, pagination: dict | None = None, sort=None):
+    def incidents(
+        _root: Any, _info: Any, filter: dict[str, Any] | None = None, pagination: dict[str, Any] | None = None, sort: Any = None
+    ) -> dict[str, Any]:
         filter = filter or {}
         chosen = list(sim.incidents.values())
         if filter.get("activeOnly"):
@@ -179,9 +182,9 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
     )
 
     hub = sim.hub
-    subscription = schema.subscription_type.fields  # type: ignore[union-attr]
+    subscription = schema.subscription_type.fields
 
-    def listen(topic: str, keep: Any = lambda _: True):
+    def listen(topic: str, keep: Callable[[dict[str, Any]], bool] = lambda _: True) -> Callable[..., AsyncIterator[Any]]:
         async def generator(_root: Any, _info: Any, **_args: Any) -> AsyncIterator[Any]:
             async for payload in hub.listen(topic, keep):
                 yield payload
@@ -194,7 +197,9 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
     def new_incidents(_root: Any, info: Any, severities: list[str] | None = None) -> AsyncIterator[Any]:
         return listen("incident", lambda i: severities is None or i["severity"] in severities)(_root, info)
 
-    def updates(_root: Any, info: Any, incidentIds=None, severities=None, activeOnly=None) -> AsyncIterator[Any]:
+    def updates(
+        _root: Any, info: Any, incidentIds: Any = None, severities: Any = None, activeOnly: Any = None
+    ) -> AsyncIterator[Any]:
         def keep(update: dict[str, Any]) -> bool:
             if update["incidentId"] is None:
                 return True  # heartbeats reach every subscriber
@@ -229,10 +234,10 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
 
 def _drift(schema: GraphQLSchema) -> None:
     """Serve the store's reference values in the drifted variant's shapes."""
-    incident = schema.type_map["Incident"].fields  # type: ignore[attr-defined]
+    incident = cast(GraphQLObjectType, schema.type_map["Incident"]).fields
     incident["state"].resolve = lambda obj, _info: DRIFTED_STATES.get(obj["state"], obj["state"])
     incident["incidentType"].resolve = lambda obj, _info: DRIFTED_TYPES.get(obj["incidentType"], "UNKNOWN")
     incident["labels"].resolve = lambda obj, _info: [{"key": k, "value": v} for k, v in (obj.get("labels") or {}).items()]
-    change = schema.type_map["IncidentStateChange"].fields  # type: ignore[attr-defined]
+    change = cast(GraphQLObjectType, schema.type_map["IncidentStateChange"]).fields
     change["oldState"].resolve = lambda obj, _info: DRIFTED_STATES.get(obj["oldState"], obj["oldState"])
     change["newState"].resolve = lambda obj, _info: DRIFTED_STATES.get(obj["newState"], obj["newState"])

@@ -20,6 +20,7 @@ from typing import Any
 from graphql import GraphQLSchema
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
 
 from incident_cli.demo.auth import RefreshEndpoint, bearer, verify_token
 from incident_cli.demo.faults import Faults
@@ -115,7 +116,7 @@ class DemoServer:
             self._handle,
             "127.0.0.1" if options.http else options.host,
             0 if options.http else options.port,
-            subprotocols=list(self.options.protocols),  # type: ignore[arg-type]
+            subprotocols=[Subprotocol(name) for name in self.options.protocols],
             select_subprotocol=self._select_subprotocol,
             process_request=self._process_request,
             ping_interval=20,
@@ -160,11 +161,11 @@ class DemoServer:
 
     # ---- handshake ---------------------------------------------------------------------
 
-    def _select_subprotocol(self, _connection: ServerConnection, offered: Sequence[str]) -> str | None:
+    def _select_subprotocol(self, _connection: ServerConnection, offered: Sequence[Subprotocol]) -> Subprotocol | None:
         # Like graphql-ws use/ws: the modern protocol whenever it is offered, in any order.
         for candidate in (MODERN, LEGACY):
             if candidate in offered and candidate in self.options.protocols:
-                return candidate
+                return Subprotocol(candidate)
         return None
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:

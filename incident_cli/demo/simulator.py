@@ -130,8 +130,9 @@ class Simulator:
         symptom = self.rng.choice(SYMPTOMS)
         title = self._title_hook(self._created) if self._title_hook else f"{service}: {symptom}"
         stamp = now_iso()
-        incident = {
-            "id": self._uuid(),
+        incident_id = self._uuid()
+        incident: dict[str, Any] = {
+            "id": incident_id,
             "title": title,
             "description": f"{symptom.capitalize()} on {service}.\nDetected by automated monitoring.",
             "severity": severity,
@@ -146,7 +147,7 @@ class Simulator:
             "labels": {"team": self.rng.choice(("sre", "payments", "platform")), "region": "eu-west-1"},
             "metadata": {"runbook": f"https://runbooks.example/{service}"},
         }
-        self.incidents[incident["id"]] = incident
+        self.incidents[incident_id] = incident
         if publish:
             self.hub.publish("incident", dict(incident))
             self._update(incident, "CREATED")

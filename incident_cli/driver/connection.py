@@ -103,10 +103,8 @@ class Connection:
             if self.token is not None and not same_origin(self.config.url, self.ws):
                 # websockets drops the Authorization header on a cross-origin redirect; the
                 # init payload would still carry the token there (RELIABILITY.md (c)).
-                raise ConfigError(
-                    f"the server redirected to another origin ({sanitize(self.ws.request.headers.get('Host', '?'))}); "
-                    "not sending the token there"
-                )
+                host = self.ws.request.headers.get("Host", "?") if self.ws.request is not None else "?"
+                raise ConfigError(f"the server redirected to another origin ({sanitize(host)}); not sending the token there")
             self.server_time = server_date(self.ws)
             self.proto = p.ClientProtocol(Dialect(self.ws.subprotocol))  # websockets refuses unoffered values
             self.proto.send_init(init_payload(self.token))

@@ -173,9 +173,10 @@ class RefreshingCredentials:
     async def refresh(self) -> Token:
         answer = await asyncio.to_thread(self._post)
         token = parse_token(str(answer.get("token") or ""), source="the refresh endpoint's answer")
-        if isinstance(answer.get("refreshToken"), str) and answer["refreshToken"].strip():
-            self._refresh_token = parse_token(answer["refreshToken"], source="the refresh endpoint's answer")
-        stated = parse_time(answer.get("expiresAt")) if isinstance(answer.get("expiresAt"), str) else None
+        rotated, expires = answer.get("refreshToken"), answer.get("expiresAt")
+        if isinstance(rotated, str) and rotated.strip():
+            self._refresh_token = parse_token(rotated, source="the refresh endpoint's answer")
+        stated = parse_time(expires) if isinstance(expires, str) else None
         self._token = token
         self._expires_at = stated.timestamp() if stated else expiry_of(token)
         return token
@@ -225,5 +226,10 @@ def make_credentials(settings: Settings, ssl_context: ssl.SSLContext | None = No
     refresh = settings.refresh_token
     if refresh is None:
         return base or StaticCredentials(None)
-    refresh_token = refresh.value if refresh.value is not None else read_secret_file(refresh.path, "refresh token file")  # type: ignore[arg-type]
+    if refresh.value is not None:
+        refresh_token = refresh.value
+    elif refresh.path is not None:
+        refresh_token = read_secret_file(refresh.path, "refresh token file")
+    else:
+        raise ConfigError(f"the refresh token from {refresh.origin} has neither a value nor a file")
     return RefreshingCredentials(base, refresh_token, settings.effective_refresh_url, ssl_context, settings.proxy)

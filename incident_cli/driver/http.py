@@ -21,7 +21,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from email.message import Message
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from incident_cli import __version__
@@ -114,7 +115,9 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 
     max_redirections = MAX_REDIRECTS
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: Message, newurl: str
+    ) -> urllib.request.Request | None:
         if _origin(newurl) != _origin(req.full_url):
             raise _RedirectRefused(display_url(newurl))
         return urllib.request.Request(

@@ -31,7 +31,9 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
 
 
 class SchemaSource:
-    def __init__(self, url: str, directory: Path | None, *, lifetime: float = CACHE_LIFETIME, clock=time.time) -> None:
+    def __init__(
+        self, url: str, directory: Path | None, *, lifetime: float = CACHE_LIFETIME, clock: Callable[[], float] = time.time
+    ) -> None:
         self._path = directory / (hashlib.sha256(url.encode()).hexdigest()[:20] + ".json") if directory else None
         self._lifetime = lifetime
         self._clock = clock

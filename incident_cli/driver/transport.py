@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, SecurityError
 from websockets.exceptions import InvalidMessage as HandshakeEOF
+from websockets.typing import Subprotocol
 
 from incident_cli import __version__
 from incident_cli import protocol as p
@@ -40,11 +41,11 @@ async def open_connection(
     config: SessionConfig, dialect: Dialect | None = None, token: Token | None = None
 ) -> ClientConnection:
     """Connect offering ``dialect`` (or both, modern first); raise only errors.py types."""
-    offered = [dialect.value] if dialect else list(OFFERED_SUBPROTOCOLS)
+    offered = [Subprotocol(dialect.value)] if dialect else [Subprotocol(name) for name in OFFERED_SUBPROTOCOLS]
     try:
         return await connect(
             config.url,
-            subprotocols=offered,  # type: ignore[arg-type]
+            subprotocols=offered,
             additional_headers=upgrade_headers(token),
             user_agent_header=f"incidents/{__version__}",
             open_timeout=config.open_timeout,

@@ -6,10 +6,10 @@ and ``rendered``, which runs a watch into it (lines through a writer thread, or 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 if TYPE_CHECKING:
     from incident_cli import model
@@ -58,7 +58,7 @@ R = TypeVar("R")
 async def rendered(
     spec: OutputSpec,
     streams: Streams,
-    run: Callable[[Output], Awaitable[R]],
+    run: Callable[[Output], Coroutine[Any, Any, R]],
     *,
     stop: Callable[[int], None],
     server: str = "",

@@ -7,8 +7,8 @@ was dropped and lets a slow reader take what is queued, for a bounded time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.drops import DropReports
@@ -22,7 +22,7 @@ R = TypeVar("R")
 
 
 async def run_lines(
-    spec: OutputSpec, streams: Streams, run: Callable[[Output], Awaitable[R]], *, stop: Callable[[int], None]
+    spec: OutputSpec, streams: Streams, run: Callable[[Output], Coroutine[Any, Any, R]], *, stop: Callable[[int], None]
 ) -> R:
     status = StatusLines(streams.stderr)
     writer = line_sink(streams.stdout, policy=spec.overflow, on_broken=lambda: stop(0))

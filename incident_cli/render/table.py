@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -257,7 +257,7 @@ class TableView:
 async def run_table(
     spec: OutputSpec,
     streams: Streams,
-    run: Callable[[Output], Awaitable[R]],
+    run: Callable[[Output], Coroutine[Any, Any, R]],
     *,
     server: str,
     clock: Callable[[], datetime] | None = None,
@@ -270,7 +270,7 @@ async def run_table(
     console = make_console(streams.stdout, color=spec.color, environ=streams.environ)
     view = TableView(console, board, refresh=spec.fps, max_rows=spec.max_rows, clock=clock or _utcnow)
     async with view:
-        watching = asyncio.create_task(run(view))
+        watching: asyncio.Task[R] = asyncio.create_task(run(view))
         gone = asyncio.create_task(view.gone.wait())
         terminal_failed = False
         try:

@@ -6,10 +6,12 @@ console interprets neither markup nor emoji codes (RELIABILITY.md finding 7).
 
 from __future__ import annotations
 
+import io
 import os
+import typing
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import IO
 
 from rich.console import Console
 from rich.text import Text
@@ -33,23 +35,25 @@ class SafeConsole(Console):
         raise BrokenPipeError
 
 
-def make_console(stream: TextIO, *, color: str = "auto", environ: Mapping[str, str] | None = None) -> Console:
+def make_console(stream: IO[str] | io.TextIOBase, *, color: str = "auto", environ: Mapping[str, str] | None = None) -> Console:
     """A console for ``stream`` honouring ``--color``, NO_COLOR, FORCE_COLOR and TERM=dumb."""
     env = os.environ if environ is None else environ
-    options: dict[str, object] = {}
+    force_terminal: bool | None = None
+    no_color: bool | None = None
+    color_system: typing.Literal["auto"] | None = "auto"
     if color == "always":  # a flag beats the environment
-        options["force_terminal"] = True
-        options["no_color"] = False
+        force_terminal, no_color = True, False
     elif color == "never" or "NO_COLOR" in env:
-        options["no_color"] = True
-        options["color_system"] = None
+        no_color, color_system = True, None
     return SafeConsole(
-        file=stream,
+        file=typing.cast(IO[str], stream),  # a TextStream is a text file too
         markup=False,
         emoji=False,
         highlight=False,
+        force_terminal=force_terminal,
+        no_color=no_color,
+        color_system=color_system,
         _environ=dict(env),
-        **options,  # type: ignore[arg-type]
     )
 
 

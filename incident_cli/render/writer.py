@@ -133,15 +133,20 @@ class StreamSink:
     dropped = 0
 
     def __init__(self, stream: typing.BinaryIO | typing.TextIO) -> None:
-        self._stream = stream
-        self._text = not hasattr(stream, "buffer") and isinstance(stream, io.TextIOBase)
+        self._binary: typing.BinaryIO | None = None
+        self._text: typing.TextIO | None = None
+        if isinstance(stream, io.TextIOBase):
+            self._text = typing.cast(typing.TextIO, stream)  # an in-memory text stream (tests, embedding)
+        else:
+            self._binary = typing.cast(typing.BinaryIO, stream)
 
     def put(self, line: bytes) -> None:
-        if self._text:
-            self._stream.write(line.decode("utf-8", "replace"))  # type: ignore[arg-type]
-        else:
-            self._stream.write(line)  # type: ignore[arg-type]
-        self._stream.flush()
+        if self._text is not None:
+            self._text.write(line.decode("utf-8", "replace"))
+            self._text.flush()
+        elif self._binary is not None:
+            self._binary.write(line)
+            self._binary.flush()
 
     def take_dropped(self) -> int:
         return 0
@@ -187,7 +192,3 @@ class TextStream(io.TextIOBase):
 
     def fileno(self) -> int:
         return self._real.fileno()
-
-    @property
-    def encoding(self) -> str:  # type: ignore[override]
-        return "utf-8"
