@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -139,73 +139,90 @@ class _Watch:
         self.gave_up = False  # an operation ended because the server kept failing it
         self.reason = "completed"
         self.coverage = Coverage(asyncio.get_running_loop().time())
+        self.last_data = self.coverage.started  # of the last data event, for --idle-exit
+        self.connect_by = None if request.connect_within is None else self.coverage.started + request.connect_within
         if request.once:
             self.sync_enabled = True
 
     async def stream(self) -> None:
         batches = self.session.batches()
         loop = asyncio.get_running_loop()
-        last_data = loop.time()
-        connect_by = None if self.request.connect_within is None else loop.time() + self.request.connect_within
-        while True:
-            idle = self.request.idle_exit
-            # --idle-exit counts from the last data event: heartbeats and status do not reset it.
-            idle_at = None if idle is None else last_data + idle
-            give_up_at = connect_by if not self.coverage.ever_connected else None
-            wake = min((t for t in (idle_at, give_up_at) if t is not None), default=None)
-            try:
-                if wake is None:
-                    batch = await anext(batches)  # no timer per batch unless one is asked for
-                else:
-                    async with asyncio.timeout(max(0.0, wake - loop.time())):
-                        batch = await anext(batches)
-            except StopAsyncIteration:
-                return
-            except TimeoutError:
-                if give_up_at is not None and loop.time() >= give_up_at:
-                    raise Unavailable(
-                        f"could not connect within {self.request.connect_within:g} s "
-                        f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer'}"
-                    ) from None
-                raise _Done("idle") from None
-            if idle is not None and any(
-                isinstance(event, model.StreamEvent) and not isinstance(event, model.Heartbeat) for event in batch
-            ):
-                last_data = loop.time()
+        self.last_data = loop.time()
+        while (batch := await self.next_batch(batches, loop)) is not None:
             for event in batch:
-                if isinstance(event, model.StreamEvent):
-                    if isinstance(event, model.Heartbeat) and event.subscription != "custom":
-                        self.output.report(event)  # heartbeats are liveness, not data
-                        continue
-                    operation = self.session.operations.get(event.subscription)
-                    wanted = operation.client_severities if operation is not None else None
-                    decision = self.index.decide(
-                        event,
-                        wanted=wanted,
-                        within=operation.server_severities if operation is not None else None,
-                        strict=self.strict,
-                    )
-                    if self.held and isinstance(event, model.IncidentSeen):
-                        self.release(event.incident_id)  # it taught a severity: what waited for it goes first
-                    if decision is Decision.KEEP:
-                        self.keep(event, None)  # the common case, without a coroutine per event
-                    elif decision is Decision.LOOKUP:
-                        await self.after_lookup(event, wanted)
-                    elif decision is Decision.HOLD:
-                        self.hold(event, wanted, "the server does not know the incident")
+                if not isinstance(event, model.StreamEvent):
+                    await self.on_status(event, loop.time())
                     continue
-                self.output.report(event)
-                if isinstance(event, model.Connected):
-                    self.coverage.connected(loop.time())
-                elif isinstance(event, model.Reconnecting):
-                    self.coverage.lost(loop.time(), event.reason)
-                if isinstance(event, model.OperationEnded) and event.errors:
-                    self.failures.extend(event.errors)
-                    self.gave_up = self.gave_up or event.gave_up
-                if isinstance(event, model.Connected) and self.sync_enabled:
-                    await self.sync(event)
-                    if self.request.once:
-                        raise _Done("snapshot")
+                decision = self.triage(event)  # the common case, KEEP, costs no coroutine (issue 7)
+                if decision is Decision.KEEP:
+                    self.keep(event, None)
+                elif decision is Decision.LOOKUP:
+                    await self.after_lookup(event, self.wanted(event))
+                elif decision is Decision.HOLD:
+                    self.hold(event, self.wanted(event), "the server does not know the incident")
+
+    async def next_batch(
+        self, batches: AsyncIterator[list[model.Event]], loop: asyncio.AbstractEventLoop
+    ) -> list[model.Event] | None:
+        """The next events (None at the end), unless --idle-exit or a one-shot's connect bound comes first."""
+        idle = self.request.idle_exit
+        # --idle-exit counts from the last data event: heartbeats and status do not reset it.
+        idle_at = None if idle is None else self.last_data + idle
+        give_up_at = self.connect_by if not self.coverage.ever_connected else None
+        wake = min((t for t in (idle_at, give_up_at) if t is not None), default=None)
+        try:
+            if wake is None:
+                batch = await anext(batches)  # no timer per batch unless one is asked for
+            else:
+                async with asyncio.timeout(max(0.0, wake - loop.time())):
+                    batch = await anext(batches)
+        except StopAsyncIteration:
+            return None
+        except TimeoutError:
+            if give_up_at is not None and loop.time() >= give_up_at:
+                raise Unavailable(
+                    f"could not connect within {self.request.connect_within:g} s "
+                    f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer'}"
+                ) from None
+            raise _Done("idle") from None
+        if idle is not None and any(isinstance(e, model.StreamEvent) and not isinstance(e, model.Heartbeat) for e in batch):
+            self.last_data = loop.time()
+        return batch
+
+    def wanted(self, event: model.StreamEvent) -> frozenset[str] | None:
+        """The severities the client must check for the operation the event came from."""
+        operation = self.session.operations.get(event.subscription)
+        return operation.client_severities if operation is not None else None
+
+    def triage(self, event: model.StreamEvent) -> Decision | None:
+        """What to do with a data event: keep, look its incident up, hold it back, or drop it."""
+        if isinstance(event, model.Heartbeat) and event.subscription != "custom":
+            self.output.report(event)  # heartbeats are liveness, not data
+            return None
+        operation = self.session.operations.get(event.subscription)
+        decision = self.index.decide(
+            event,
+            wanted=operation.client_severities if operation is not None else None,
+            within=operation.server_severities if operation is not None else None,
+            strict=self.strict,
+        )
+        if self.held and isinstance(event, model.IncidentSeen):
+            self.release(event.incident_id)  # it taught a severity: what waited for it goes first
+        return decision
+
+    async def on_status(self, event: model.StatusEvent, now: float) -> None:
+        self.output.report(event)
+        if isinstance(event, model.Connected):
+            self.coverage.connected(now)
+        elif isinstance(event, model.Reconnecting):
+            self.coverage.lost(now, event.reason)
+        if isinstance(event, model.OperationEnded) and event.errors:
+            self.failures.extend(event.errors)
+            self.gave_up = self.gave_up or event.gave_up
+        if isinstance(event, model.Connected) and self.sync_enabled:
+            await self.sync(event)
+            if self.request.once:
+                raise _Done("snapshot")
 
     async def after_lookup(self, event: model.StreamEvent, wanted: frozenset[str] | None) -> None:
         """An event whose incident's severity is not known yet: ask the server, then decide."""

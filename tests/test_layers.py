@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "incident_cli"
 CORE = {
     "", "errors", "messages", "protocol", "model", "operations", "schema", "auth", "backoff", "liveness", "filtering",
     "repair", "coverage", "operation_errors", "sanitize", "redact", "jsoncodec", "durations", "wording", "settings",
+    "supervision",
 }
 USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "hooks", "env"}
 ENTRY = {"entry", "__main__"}
@@ -140,3 +141,15 @@ def test_the_rules_catch_a_planted_violation(tmp_path):
     assert upward(root) == ["wording:2 imports driver.session (core -> driver)"]
     assert impure(root) == ["wording:1 imports asyncio"]
     assert circles(root) == ["driver.session -> wording -> driver.session"]
+
+
+LONGEST = 60  # lines a function may have, signature and docstring included
+
+
+def test_no_function_is_longer_than_a_screen():
+    long = []
+    for name, path in modules(PACKAGE):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= LONGEST:
+                long.append(f"{name}.{node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert long == []

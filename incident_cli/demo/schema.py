@@ -159,7 +159,16 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
     ):
         setattr(uuid_type, name, parser)
 
-    assert schema.query_type is not None and schema.subscription_type is not None  # both in the SDL above
+    _resolve_queries(schema, sim)
+    _resolve_subscriptions(schema, sim)
+    if variant == "drifted":
+        _drift(schema)
+    return schema
+
+
+def _resolve_queries(schema: GraphQLSchema, sim: Simulator) -> None:
+    """Queries read the simulator's store."""
+    assert schema.query_type is not None  # in the SDL above
     query = schema.query_type.fields
     query["incident"].resolve = lambda _root, _info, id: sim.incidents.get(id)
 
@@ -181,6 +190,10 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
         [i for i in sim.active() if i["severity"] in ("P0", "P1")], pagination
     )
 
+
+def _resolve_subscriptions(schema: GraphQLSchema, sim: Simulator) -> None:
+    """Subscriptions listen on the simulator's hub, each filtered as its arguments ask."""
+    assert schema.subscription_type is not None  # in the SDL above
     hub = sim.hub
     subscription = schema.subscription_type.fields
 
@@ -227,9 +240,6 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
         if name in subscription:
             subscription[name].subscribe = subscribe
             subscription[name].resolve = lambda payload, _info, **_args: payload
-    if variant == "drifted":
-        _drift(schema)
-    return schema
 
 
 def _drift(schema: GraphQLSchema) -> None:

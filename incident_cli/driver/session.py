@@ -29,7 +29,7 @@ from incident_cli.errors import AuthError, Disconnected, IncidentsError, Protoco
 from incident_cli.messages import Dialect
 from incident_cli.operations import Operation
 from incident_cli.redact import display_url
-from incident_cli.wording import plural
+from incident_cli.supervision import Step, Supervision
 
 if TYPE_CHECKING:
     from incident_cli.driver.schema_source import Planner
@@ -41,7 +41,6 @@ REFRESH_LEAD_SHARE = 0.2  # ...and at most this share of the remaining lifetime 
 RETRY_REFRESH = 30.0  # after a failed proactive refresh, try again this much later
 SKEW_WARNING = 60.0  # seconds between our clock and the server's worth a warning
 SKEW_RESOLUTION = 2.0  # below this, a difference is the Date header's whole-second rounding
-MAX_VIOLATIONS = 3  # connections in a row ending with an invalid server message before giving up (76)
 
 
 def refresh_delay(expires_at: float | None, now: float) -> float | None:
@@ -80,6 +79,7 @@ class Session:
         self._failures: dict[str, int] = {}  # label -> server faults in a row (reset by its data)
         self._resubscribing: set[asyncio.Task[None]] = set()
         self._rng = rng or random.Random()
+        self._supervision = Supervision(config.backoff, config.max_retries, self._rng)
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._sleep = sleep
@@ -177,15 +177,14 @@ class Session:
         self._inbox.close()
 
     async def _connect_forever(self) -> None:
-        attempt = 1
-        refreshed_for_denial = False
-        violations = 0  # connections in a row that ended with an invalid message from the server
+        """Connect, serve, and after every end do what the supervision policy says."""
         while True:
             started = self._monotonic()
             connection: Connection | None = None
             try:
                 token = await self._credentials.current()
                 connection = self._connection(token)
+                attempt = self._supervision.attempt
                 logger.debug("connecting to %s (attempt %d, token %s)", display_url(self._config.url), attempt, token)
                 await connection.open()
                 await connection.subscribe_all(await self._plan(connection))
@@ -194,60 +193,42 @@ class Session:
             except AuthError:
                 if self._stopping:
                     return
-                # A rejected token is fatal, unless it can be refreshed: then once, at once. A
-                # denial after a healthy stretch (a token that expired hours in) may refresh again;
-                # one right after a refresh may not, or a server that denies forever loops forever.
-                if connection is not None and connection.acknowledged and self._config.backoff.healthy(
-                    self._monotonic() - started
-                ):
-                    refreshed_for_denial = False
-                if refreshed_for_denial or not self._credentials.refreshable:
+                acknowledged = connection is not None and connection.acknowledged
+                step = self._supervision.denied(acknowledged=acknowledged, uptime=self._monotonic() - started,
+                                                refreshable=self._credentials.refreshable)
+                if step.step is not Step.REFRESH or await self._refresh() is None:
                     raise
-                refreshed_for_denial = True
-                if await self._refresh() is None:
-                    raise
-                continue
-            except Disconnected as retry:
+            except Disconnected as lost:
                 if self._stopping:
                     return
-                acknowledged = connection is not None and connection.acknowledged
-                if acknowledged and self._config.backoff.healthy(self._monotonic() - started):
-                    violations = 0  # a bad frame after a healthy stretch starts the count again
-                if not retry.violation:
-                    violations = 0  # "in a row": any other end breaks the run
-                elif (violations := violations + 1) >= MAX_VIOLATIONS:
-                    raise ProtocolMismatch(
-                        f"the server keeps breaking the protocol ({violations} connections in a row): {retry.message}"
-                    ) from None
-                if acknowledged and self._down_since is None:
-                    # The gap began with the last message, not when the loss was noticed (a
-                    # half-open socket is noticed a ping timeout later), on the wall clock, which
-                    # unlike the monotonic one counts a laptop's sleep.
-                    last = connection.last_message_at if connection is not None else None
-                    self._down_since = last if last is not None else self._wall_clock()
-                if connection is not None and connection.refused_modern:
-                    self._offer = Dialect.LEGACY
-                if retry.immediate:
-                    # A protocol fallback or a schema re-read: not a failed attempt, no wait.
-                    self._inbox.put(model.Notice(message=retry.message))
-                    continue
-                uptime = self._monotonic() - started
-                attempt = self._config.backoff.next_attempt(attempt, acknowledged=acknowledged, uptime=uptime)
-                retries = attempt - 1
-                if self._config.max_retries is not None and retries > self._config.max_retries:
-                    gave_up = f"gave up after {plural(self.connections, 'connection attempt')}: {retry.message}"
-                    raise (ProtocolMismatch(gave_up) if retry.violation else Unavailable(gave_up)) from None
-                delay = self._config.backoff.delay(
-                    retries, rng=self._rng, rate_limited=retry.rate_limited, retry_after=retry.retry_after
-                )
-                self._inbox.put(model.Reconnecting(reason=retry.message, attempt=attempt, delay=round(delay, 3)))
-                await self._sleep(delay)
+                await self._after(lost, connection, started)
             finally:
                 if self._active is connection:
                     self._active = None
                     self._ready.clear()
                 if connection is not None:
                     await connection.abandon()  # e.g. planning failed after the handshake; a no-op when closed
+
+    async def _after(self, lost: Disconnected, connection: Connection | None, started: float) -> None:
+        """A retryable end: note the gap, then wait and try again, or give up, as supervision says."""
+        acknowledged = connection is not None and connection.acknowledged
+        if acknowledged and self._down_since is None:
+            # The gap began with the last message, not when the loss was noticed (a half-open
+            # socket is noticed a ping timeout later), on the wall clock, which unlike the
+            # monotonic one counts a laptop's sleep.
+            last = connection.last_message_at if connection is not None else None
+            self._down_since = last if last is not None else self._wall_clock()
+        if connection is not None and connection.refused_modern:
+            self._offer = Dialect.LEGACY
+        step = self._supervision.disconnected(lost, acknowledged=acknowledged, uptime=self._monotonic() - started,
+                                              connections=self.connections)
+        if step.step is Step.GIVE_UP:
+            raise (ProtocolMismatch if step.protocol else Unavailable)(step.reason) from None
+        if not step.counted:  # a protocol fallback or a schema re-read: a note, no wait
+            self._inbox.put(model.Notice(message=lost.message))
+            return
+        self._inbox.put(model.Reconnecting(reason=lost.message, attempt=step.attempt, delay=step.delay))
+        await self._sleep(step.delay)
 
     async def _plan(self, connection: Connection) -> list[Operation]:
         """What to subscribe on this connection: as given, or rebuilt from the server's schema."""
