@@ -61,12 +61,14 @@ class Disconnected(IncidentsError):
         retry_after: float | None = None,
         immediate: bool = False,
         violation: bool = False,
+        legacy_only: bool = False,
     ) -> None:
         super().__init__(message)
         self.rate_limited = rate_limited
         self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After)
         self.immediate = immediate  # not a failure to back off from: retry at once
         self.violation = violation  # the server broke the protocol (we closed with 4400)
+        self.legacy_only = legacy_only  # the server turned graphql-transport-ws away: offer graphql-ws
 
 
 class OutputError(IncidentsError):

@@ -6,15 +6,18 @@ INTERNAL_SERVER_ERROR. For a tail that must not go quiet, that becomes one table
 rule 9, pure): refresh once, then fail with 77; resubscribe that operation after a backoff
 (rate limits never give up, other server faults do after a few tries); or the document is
 wrong and the operation ends. An error without a code is how graphql-ws and graphql-core
-report a validation error: the document is wrong.
+report a validation error: the document is wrong. ``Endings`` turns that, and a plain
+``complete``, into what the session does with the operation.
 """
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from incident_cli.backoff import BackoffPolicy
 from incident_cli.model import error_codes
 
 MAX_FAILURES = 5  # an operation failing this many times in a row (with no data between) is given up
@@ -83,3 +86,60 @@ def _number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+# ---- what the session does when the server ends one operation -------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Resubscribe:
+    """Subscribe it again on the same connection after ``delay`` seconds."""
+
+    delay: float
+    attempt: int
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reread:
+    """The document was built from a schema that may be stale: read it again (once), reconnect."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class End:
+    """The operation is over: completed, rejected, or given up."""
+
+    errors: tuple[str, ...]
+    gave_up: bool = False
+
+
+Ending = Resubscribe | Reread | End
+
+
+class Endings:
+    """One decision per ended operation, with the counts it needs (pure, house rule 9)."""
+
+    def __init__(self, backoff: BackoffPolicy, rng: random.Random, *, can_reread: bool) -> None:
+        self._backoff = backoff
+        self._rng = rng
+        self._can_reread = can_reread  # documents built from the server's schema can be rebuilt
+        self._failures: dict[str, int] = {}  # label -> server faults in a row
+        self._reread: set[str] = set()
+
+    def ended(
+        self, label: str, errors: tuple[str, ...], verdict: Verdict | None, *, delivered_since: bool, custom: bool
+    ) -> Ending:
+        """``delivered_since``: the operation delivered data since its last fault (which is then behind it)."""
+        if verdict is not None and verdict.action is Action.RESUBSCRIBE:
+            failures = self._failures[label] = (0 if delivered_since else self._failures.get(label, 0)) + 1
+            reason = f"{verdict.code}: {'; '.join(errors) or 'no message'}"
+            if not verdict.gives_up or failures < MAX_FAILURES:
+                # Past the fast retries of a reconnect: 1, 2, 4, 8 s ceilings, or the server's hint.
+                delay = self._backoff.delay(failures + self._backoff.fast_retries - 1, rng=self._rng,
+                                            rate_limited=verdict.rate_limited, retry_after=verdict.retry_after)
+                return Resubscribe(delay=round(delay, 3), attempt=failures, reason=reason)
+            return End(errors=(f"gave up after {failures} failures in a row: {reason}",), gave_up=True)
+        if errors and self._can_reread and not custom and label not in self._reread:
+            self._reread.add(label)
+            return Reread()
+        return End(errors=errors)

@@ -20,6 +20,8 @@ from websockets.exceptions import ConnectionClosed
 from incident_cli import model, operation_errors
 from incident_cli import protocol as p
 from incident_cli.auth import Token, init_payload
+from incident_cli.driver.delivery import Delivery, Ended
+from incident_cli.driver.inbox import Inbox
 from incident_cli.driver.transport import close_error, describe_close, open_connection, same_origin, server_date
 from incident_cli.errors import (
     AuthError,
@@ -52,23 +54,22 @@ class Connection:
         *,
         token: Token | None,
         offer: Dialect | None,
-        emit: Callable[[model.Event], None],
-        ended: Callable[[Connection, Operation, tuple[str, ...], operation_errors.Verdict | None], None],
+        delivery: Delivery,
+        control: Inbox[Ended],
         monotonic: Callable[[], float],
     ) -> None:
         self.config = config
         self.token = token
         self.offer = offer
-        self._emit = emit
-        self._ended = ended
+        self._delivery = delivery  # what it reads goes down here, to the consumer...
+        self._control = control  # ...and an operation's end here, to the supervisor
         self._monotonic = monotonic
         self.ws: ClientConnection | None = None
         self.proto: p.ClientProtocol | None = None
         self.ids: dict[str, Operation] = {}
         self.queries: dict[str, asyncio.Future[Any]] = {}
-        self.pending: IncidentsError | None = None  # how this socket ends, raised once it is closed
-        self.acknowledged = False
-        self.refused_modern = False  # a legacy-only server turned graphql-transport-ws away
+        self._pending: IncidentsError | None = None  # how this socket ends, raised once it is closed
+        self._acknowledged = False
         self.closing = False  # we closed it: a close is the end, not a disconnect
         self.frames = 0
         self.liveness = Liveness(config.deadlines(), monotonic())
@@ -79,6 +80,11 @@ class Connection:
     def dialect(self) -> Dialect:
         assert self.proto is not None
         return self.proto.dialect
+
+    @property
+    def acknowledged(self) -> bool:
+        """The server acknowledged connection_init on this socket."""
+        return self._acknowledged
 
     @property
     def last_message_at(self) -> float | None:
@@ -110,7 +116,7 @@ class Connection:
             self.proto.send_init(init_payload(self.token))
             await self.flush()
             await self._await_ack()
-            self.acknowledged = True
+            self._acknowledged = True
         except BaseException:
             await self.abandon()
             raise
@@ -163,8 +169,8 @@ class Connection:
             self.proto.close(p.OUR_ACK_TIMEOUT, "Connection acknowledgement timeout")
             await self.flush()
             raise Disconnected(f"no connection_ack within {self.config.ack_timeout:g} s") from None
-        if self.pending is not None:
-            raise self.pending  # e.g. a message before the ack: the 4400 close has been sent
+        if self._pending is not None:
+            raise self._pending  # e.g. a message before the ack: the 4400 close has been sent
 
     # ---- running ---------------------------------------------------------------------
 
@@ -190,6 +196,11 @@ class Connection:
         await self.flush()
         return await future
 
+    def end_with(self, error: IncidentsError) -> None:
+        """Close (completing every operation) and end with ``error`` (sent by the next flush)."""
+        self._pending = error
+        self.request_close(1000)
+
     def request_close(self, code: int = 1000, reason: str = "") -> None:
         """Complete every operation and close (sent by the next flush)."""
         self.closing = True
@@ -213,11 +224,14 @@ class Connection:
                 self.proto.receive_text(frame)
             else:
                 self.proto.receive_binary(frame)
-        self._dispatch()
+        if self._dispatch():
+            # Let the supervisor take an operation's end before the next frame is read, so what
+            # the consumer sees (the end, then later data) keeps the order of the wire.
+            await asyncio.sleep(0)
         if self.proto.has_output:
             await self.flush()
-        if self.pending is not None and not isinstance(self.pending, Disconnected):
-            raise self.pending  # fatal: the close has been sent
+        if self._pending is not None and not isinstance(self._pending, Disconnected):
+            raise self._pending  # fatal: the close has been sent
 
     def _closed(self, closed: ConnectionClosed) -> None:
         assert self.proto is not None
@@ -232,9 +246,10 @@ class Connection:
 
     # ---- what the protocol core reports ------------------------------------------------
 
-    def _dispatch(self) -> None:
+    def _dispatch(self) -> bool:
+        """Hand on what the core reports; True when an operation's end went to the supervisor."""
         assert self.proto is not None
-        received_at = self._received_at()
+        received_at, controls = self._received_at(), len(self._control)
         for event in self.proto.events_received():
             match event:
                 case p.Data(id=op_id, payload=payload):
@@ -254,12 +269,13 @@ class Connection:
                     # One bad frame in days must not end the tail: close 4400, say what it was,
                     # reconnect; the session gives up only when it keeps happening.
                     self.closing = True
-                    self.pending = Disconnected(
+                    self._pending = Disconnected(
                         f"the server sent an invalid message ({sanitize(reason, max_length=160)}); closed with 4400",
                         violation=True,
                     )
                 case p.Closed(code=code, reason=reason, verdict=verdict):
                     self._on_close(code, reason, verdict)
+        return len(self._control) > controls
 
     def _received_at(self) -> datetime:
         """The wall-clock time of the frame just read; one value for a burst read within a
@@ -290,13 +306,13 @@ class Connection:
             return
         operation = self.ids[op_id]
         if errors:  # (a) 17: errors beside data do not end the stream; [] is no error
-            self._emit(model.ServerWarning(subscription=operation.label, messages=model.error_messages(errors)))
+            self._delivery.put(model.ServerWarning(subscription=operation.label, messages=model.error_messages(errors)))
         data = payload.get("data")
         if data is not None:
             event = model.stream_event(operation.label, data, received_at)
             if isinstance(event, model.Heartbeat):
                 self.liveness.expect("heartbeat")  # from now on, silence means trouble
-            self._emit(event)
+            self._delivery.put(event)
 
     def _on_failed(self, op_id: str, errors: list[Any]) -> None:
         if op_id in self.queries:
@@ -306,7 +322,7 @@ class Connection:
         if verdict.action is operation_errors.Action.REFRESH:
             # The guide: refresh the token and subscribe again; the session refreshes once, then gives up.
             self.closing = True
-            self.pending = AuthError(
+            self._pending = AuthError(
                 f"the server says the credentials are not valid ({verdict.code}): {_joined(model.error_messages(errors))}"
             )
             assert self.proto is not None
@@ -325,11 +341,11 @@ class Connection:
             return
         operation = self.ids.pop(op_id, None)
         if operation is not None:
-            self._ended(self, operation, errors, verdict)
+            self._control.put(Ended(connection=self, operation=operation, errors=errors, verdict=verdict))
 
     def _on_close(self, code: int | None, reason: str, verdict: p.Verdict) -> None:
-        if self.pending is not None:
-            raise self.pending
+        if self._pending is not None:
+            raise self._pending
         if self.closing:
             raise Finished()
         described = describe_close(code, reason)
@@ -341,8 +357,9 @@ class Connection:
         ):
             # PROTOCOL.md (b) 4: a legacy-only server (Apollo's) takes the client's first offer
             # and then closes 1002. The session offers only the legacy protocol next, at once.
-            self.refused_modern = True
-            raise Disconnected(f"the server refused graphql-transport-ws ({described}); trying graphql-ws", immediate=True)
+            raise Disconnected(
+                f"the server refused graphql-transport-ws ({described}); trying graphql-ws", immediate=True, legacy_only=True
+            )
         if verdict.action is p.Action.DONE:
             raise Finished()
         if verdict.action is p.Action.RETRY:
@@ -368,7 +385,7 @@ class Connection:
             now = self._monotonic()
             reason = liveness.verdict(now)
             if reason is not None:
-                self.pending = Disconnected(f"the connection went silent: {reason}")
+                self._pending = Disconnected(f"the connection went silent: {reason}")
                 proto.close(p.OUR_LIVENESS_TIMEOUT, "liveness timeout")
                 with contextlib.suppress(Exception):
                     async with asyncio.timeout(0.2):
@@ -417,14 +434,15 @@ async def open_once(config: SessionConfig, token: Token | None, *, monotonic: Ca
     legacy-only server's refusal of graphql-transport-ws once (PROTOCOL.md (b) 4)."""
     offer = config.dialect
     for _ in range(2):
+        # One-off jobs subscribe to nothing: what is delivered and ended goes nowhere.
         connection = Connection(
-            config, token=token, offer=offer, emit=lambda _event: None, ended=lambda *_: None, monotonic=monotonic
+            config, token=token, offer=offer, delivery=Delivery(Inbox(), monotonic), control=Inbox(), monotonic=monotonic
         )
         try:
             await connection.open()
             return connection
         except Disconnected as failure:
-            if not (failure.immediate and connection.refused_modern):
+            if not failure.legacy_only:
                 raise
             offer = Dialect.LEGACY
     raise Disconnected("the server refused both graphql-transport-ws and graphql-ws")

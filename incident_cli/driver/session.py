@@ -11,22 +11,23 @@ here writes to stdout or stderr.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
-from incident_cli import model, operation_errors
+from incident_cli import model
 from incident_cli.auth import Token
 from incident_cli.driver.connection import Connection, Finished
 from incident_cli.driver.credentials import Credentials, StaticCredentials
+from incident_cli.driver.delivery import Delivery, Ended
 from incident_cli.driver.inbox import Inbox
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.queries import QueryRoute
 from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
 from incident_cli.messages import Dialect
+from incident_cli.operation_errors import Endings, Reread, Resubscribe
 from incident_cli.operations import Operation
 from incident_cli.redact import display_url
 from incident_cli.supervision import Step, Supervision
@@ -75,15 +76,16 @@ class Session:
         self._planner = planner
         self._ended: set[str] = set()  # labels of operations the server ended
         self._by_label: tuple[list[Operation], dict[str, Operation]] = ([], {})
-        self._replanned: set[str] = set()  # labels re-read from a fresh schema after a rejection
-        self._failures: dict[str, int] = {}  # label -> server faults in a row (reset by its data)
         self._resubscribing: set[asyncio.Task[None]] = set()
         self._rng = rng or random.Random()
         self._supervision = Supervision(config.backoff, config.max_retries, self._rng)
+        self._endings = Endings(config.backoff, self._rng, can_reread=planner is not None)
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._sleep = sleep
-        self._inbox: Inbox[Any] = Inbox()
+        self._inbox: Inbox[Any] = Inbox()  # to the consumer: events and status
+        self._delivery = Delivery(self._inbox, monotonic)  # handed to every connection: its events
+        self._control: Inbox[Ended] = Inbox()  # handed to every connection: operations it saw end
         self._task: asyncio.Task[None] | None = None
         self._active: Connection | None = None
         self._ready = asyncio.Event()
@@ -91,9 +93,7 @@ class Session:
         self._failure: IncidentsError | None = None  # what ended the session, if an error did
         self._offer = config.dialect  # what we offer; auto may fall back to legacy once
         self._down_since: float | None = None  # wall-clock time of the last message before a loss
-        self._recent: set[str] | None = None  # fingerprints of events during a handover
         self._refresh_not_before: float | None = None  # after a failed proactive refresh
-        self._dedupe_until: float | None = None  # when handover de-duplication stops
         self._route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy, monotonic=monotonic)
         self.connections = 0  # attempts made, for status and tests
         self.refreshes = 0
@@ -161,6 +161,7 @@ class Session:
     # ---- supervisor --------------------------------------------------------------------
 
     async def _supervise(self) -> None:
+        endings = asyncio.create_task(self._read_control(), name="incidents-endings")
         try:
             await self._connect_forever()
         except (Finished, asyncio.CancelledError):
@@ -172,7 +173,7 @@ class Session:
             self._inbox.close(bug)
         finally:
             self._ready.clear()
-            for task in self._resubscribing:
+            for task in (endings, *self._resubscribing):
                 task.cancel()
         self._inbox.close()
 
@@ -218,7 +219,7 @@ class Session:
             # monotonic one counts a laptop's sleep.
             last = connection.last_message_at if connection is not None else None
             self._down_since = last if last is not None else self._wall_clock()
-        if connection is not None and connection.refused_modern:
+        if lost.legacy_only:
             self._offer = Dialect.LEGACY
         step = self._supervision.disconnected(lost, acknowledged=acknowledged, uptime=self._monotonic() - started,
                                               connections=self.connections)
@@ -252,8 +253,8 @@ class Session:
             self._config,
             token=token,
             offer=self._offer,
-            emit=self._emit,
-            ended=self._operation_ended,
+            delivery=self._delivery,
+            control=self._control,
             monotonic=self._monotonic,
         )
 
@@ -314,14 +315,13 @@ class Session:
         if token is None:
             self._refresh_not_before = self._monotonic() + RETRY_REFRESH  # keep serving meanwhile
             return None
-        self._recent = set()  # de-duplicate what both connections deliver
-        self._dedupe_until = None
+        self._delivery.overlap()  # de-duplicate what both connections deliver
         new = self._connection(token)
         try:
             await new.open()
             await new.subscribe_all(self._wanted)
         except IncidentsError as error:
-            self._recent = None
+            self._delivery.no_overlap()
             self._inbox.put(model.ClientWarning(message=f"could not move to a fresh connection: {error}"))
             self._refresh_not_before = self._monotonic() + RETRY_REFRESH
             return None
@@ -339,7 +339,7 @@ class Session:
         if not running.done():
             running.cancel()
         await asyncio.gather(running, return_exceptions=True)
-        self._dedupe_until = self._monotonic() + HANDOVER_OVERLAP  # the new socket may lag a little
+        self._delivery.overlap_for(HANDOVER_OVERLAP)  # the new socket may lag a little
 
     async def _refresh(self) -> Token | None:
         logger.debug("refreshing the credentials")
@@ -354,61 +354,44 @@ class Session:
 
     # ---- what connections report -------------------------------------------------------
 
-    def _emit(self, event: model.Event) -> None:
-        if self._failures and isinstance(event, model.StreamEvent):
-            self._failures.pop(event.subscription, None)  # it delivers again: its faults are behind it
-        if self._dedupe_until is not None and self._monotonic() > self._dedupe_until:
-            self._recent, self._dedupe_until = None, None
-        if self._recent is not None and isinstance(event, model.StreamEvent):
-            fingerprint = event.subscription + json.dumps(event.data, sort_keys=True, default=str)
-            if fingerprint in self._recent:
-                return  # the other connection of a handover delivered it already
-            self._recent.add(fingerprint)
-        self._inbox.put(event)
+    async def _read_control(self) -> None:
+        """The supervisor's side of the control inbox: operations the server ended."""
+        async for items in self._control.batches():
+            for item in items:
+                await self._ended_one(item)
 
-    def _operation_ended(
-        self,
-        connection: Connection,
-        operation: Operation,
-        errors: tuple[str, ...],
-        verdict: operation_errors.Verdict | None = None,
-    ) -> None:
+    async def _ended_one(self, item: Ended) -> None:
+        connection, operation, label = item.connection, item.operation, item.operation.label
         if connection is not self._active:
             return  # a retiring connection's operations end because we closed it
-        label = operation.label
-        gave_up = False
-        if verdict is not None and verdict.action is operation_errors.Action.RESUBSCRIBE:
-            failures = self._failures[label] = self._failures.get(label, 0) + 1
-            reason = f"{verdict.code}: {'; '.join(errors) or 'no message'}"
-            if not verdict.gives_up or failures < operation_errors.MAX_FAILURES:
-                # Past the fast retries of a reconnect: 1, 2, 4, 8 s ceilings, or the server's hint.
-                delay = self._config.backoff.delay(
-                    failures + self._config.backoff.fast_retries - 1, rng=self._rng,
-                    rate_limited=verdict.rate_limited, retry_after=verdict.retry_after,
-                )
-                self._inbox.put(model.Resubscribing(subscription=label, reason=reason, attempt=failures, delay=round(delay, 3)))
-                task = asyncio.get_running_loop().create_task(self._resubscribe(connection, operation, delay))
-                self._resubscribing.add(task)
-                task.add_done_callback(self._resubscribing.discard)
-                return
-            errors, gave_up = (f"gave up after {failures} failures in a row: {reason}",), True
-        elif errors and self._planner is not None and label not in self._replanned and label != "custom":
-            # The document was built from a schema that may be stale: read it again, once.
-            self._replanned.add(label)
-            self._planner.invalidate()
-            connection.pending = Disconnected(
-                f"the server rejected the {label} document; reading its schema again", immediate=True
-            )
-            connection.request_close(1000)
+        decision = self._endings.ended(label, item.errors, item.verdict, custom=label == "custom",
+                                       delivered_since=self._delivery.delivered_since_marked(label))
+        if isinstance(decision, Resubscribe):
+            self._delivery.mark(label)
+            self._inbox.put(model.Resubscribing(subscription=label, reason=decision.reason, attempt=decision.attempt,
+                                                delay=decision.delay))
+            task = asyncio.get_running_loop().create_task(self._resubscribe(connection, operation, decision.delay))
+            self._resubscribing.add(task)
+            task.add_done_callback(self._resubscribing.discard)
             return
+        if isinstance(decision, Reread):
+            assert self._planner is not None
+            self._planner.invalidate()
+            connection.end_with(Disconnected(f"the server rejected the {label} document; reading its schema again",
+                                             immediate=True))
+            await connection.flush()
+            return
+        self._delivery.forget(label)
         self._ended.add(label)
         if operation in self._wanted:
             self._wanted = [op for op in self._wanted if op is not operation]  # a new list: see operations
         remaining = tuple(op.label for op in self._wanted)
-        self._inbox.put(model.OperationEnded(subscription=label, errors=errors, remaining=remaining, gave_up=gave_up))
+        self._inbox.put(model.OperationEnded(subscription=label, errors=decision.errors, remaining=remaining,
+                                             gave_up=decision.gave_up))
         if not self._wanted:
             self._stopping = True
             connection.request_close(1000)
+            await connection.flush()
 
     async def _resubscribe(self, connection: Connection, operation: Operation, delay: float) -> None:
         await self._sleep(delay)

@@ -1,5 +1,6 @@
 """One socket on its own: handshake, a query before subscribing, a ping round trip, ending."""
 
+import asyncio
 import time
 
 import pytest
@@ -9,41 +10,51 @@ from incident_cli import operations as ops
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.driver.connection import Connection, Finished
+from incident_cli.driver.delivery import Delivery
+from incident_cli.driver.inbox import Inbox
 from incident_cli.driver.options import SessionConfig
 from incident_cli.errors import Disconnected
 from tests.helpers import run
 
 
 def connection(url, **overrides):
-    emitted, ended = [], []
-
-    def on_end(conn, operation, errors, verdict):
-        ended.append((operation.label, errors))
-        conn.request_close(1000)  # what the session does when nothing is left
-
+    """A connection delivering into inboxes the test reads, as the session would."""
+    events, control = Inbox(), Inbox()
     conn = Connection(
         SessionConfig(url=url, **{"ack_timeout": 2.0, **overrides}), token=None, offer=None,
-        emit=emitted.append, ended=on_end, monotonic=time.monotonic,
+        delivery=Delivery(events, time.monotonic), control=control, monotonic=time.monotonic,
     )
-    return conn, emitted, ended
+    return conn, events, control
+
+
+async def close_when_ended(control, ended):
+    """The supervisor's part: note each ended operation; nothing left, so close."""
+    for item in await control.take_all():
+        ended.append((item.operation.label, item.errors))
+        item.connection.request_close(1000)
+        await item.connection.flush()
 
 
 def test_ask_round_trip_subscribe_and_end():
     async def body():
         server = await DemoServer(ServerOptions(rate=200)).start()
         try:
-            conn, emitted, ended = connection(server.url)
+            conn, events, control = connection(server.url)
+            ended = []
             await conn.open()
             assert conn.acknowledged and conn.ready and conn.dialect.value == "graphql-transport-ws"
             data = await conn.ask(ops.active_incidents_query(page_size=1))
             assert data["incidents"]["pageInfo"]["totalCount"] == 6
             assert await conn.round_trip() is True
             await conn.subscribe_all([ops.custom("query { activeIncidents { pageInfo { totalCount } } }", None)])
+            supervisor = asyncio.create_task(close_when_ended(control, ended))
             with pytest.raises(Finished):
                 await conn.run()  # the query completes, we close: the end, not a disconnect
+            await asyncio.wait_for(supervisor, 2)
         finally:
             await server.stop()
-        return emitted, ended
+        assert not control  # the connection never calls up: one control item, read once
+        return await events.take_all(), ended
 
     emitted, ended = run(body())
     assert any(isinstance(e, model.StreamEvent) for e in emitted) and ended == [("custom", ())]
