@@ -98,7 +98,7 @@ class Hooked:
         self._inner.write(event)
         if isinstance(event, model.IncidentSeen):
             self._remember(event.incident)
-            if self._bell is not None and event.severity in ("P0", "P1") and event.subscription != "backfill":
+            if self._bell is not None and event.severity in ("P0", "P1") and event.subscription != model.Label.BACKFILL:
                 self._bell()
         if self._runner is not None:
             self._runner.submit(envelope(event), self.environment(event))

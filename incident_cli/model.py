@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
@@ -206,6 +207,32 @@ class _once:
 # ---- stream events ---------------------------------------------------------------------
 
 
+class Label(StrEnum):
+    """The ``subscription`` of events that are not one of the server's subscriptions."""
+
+    BACKFILL = "backfill"  # listed at the start; shown with --backfill
+    BASELINE = "baseline"  # listed at the start, not shown: what outputs learn titles from
+    LOOKUP = "lookup"  # one incident asked for, for its severity or title
+    REPAIR = "repair"  # listed after a reconnect: what the gap hid
+    CUSTOM = "custom"  # the user's own document (--query)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Scope:
+    """What the client must still check for one operation's events, travelling with them.
+
+    ``wanted``: the severities the user asked for that the server could not filter on (None:
+    the server filtered, or nothing was asked). ``within``: the severities the server filtered
+    the operation to, so each event is about one of them (None: it did not).
+    """
+
+    wanted: frozenset[str] | None = None
+    within: frozenset[str] | None = None
+
+
+UNSCOPED = Scope()
+
+
 @dataclass(frozen=True, kw_only=True)
 class StreamEvent:
     """Something the server sent on an operation. ``data`` is the server's value as sent."""
@@ -216,6 +243,8 @@ class StreamEvent:
     data: Any
     severity: str | None = None  # the incident's severity, when known
     source: str | None = None  # which server, when several are watched at once
+    # Set by the connection from the operation it came on: the consumer never asks back up.
+    scope: Scope = field(default=UNSCOPED, compare=False, repr=False)
 
     @property
     def incident_id(self) -> str | None:
@@ -273,7 +302,7 @@ class AlertReceived(StreamEvent):
 _INCIDENT_ROOTS = frozenset({"newIncidents", "criticalIncidents", "incident"})
 
 
-def stream_event(label: str, data: Any, received_at: datetime) -> StreamEvent:
+def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UNSCOPED) -> StreamEvent:
     """The model event for one result's ``data``.
 
     A result with one known root field becomes a typed event carrying that field's value;
@@ -289,20 +318,21 @@ def stream_event(label: str, data: Any, received_at: datetime) -> StreamEvent:
                     received_at=received_at,
                     data=value,
                     severity=severity if type(severity) is str else _text(severity),
+                    scope=scope,
                 )
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
-                    return Heartbeat(subscription=label, received_at=received_at, data=value)
-                return IncidentUpdated(subscription=label, received_at=received_at, data=value, update=update)
+                    return Heartbeat(subscription=label, received_at=received_at, data=value, scope=scope)
+                return IncidentUpdated(subscription=label, received_at=received_at, data=value, scope=scope, update=update)
             if root == "incidentStateChanges":
                 change = StateChange.from_data(value)
-                return StateChanged(subscription=label, received_at=received_at, data=value, change=change)
+                return StateChanged(subscription=label, received_at=received_at, data=value, scope=scope, change=change)
             if root == "alerts":
                 alert = Alert.from_data(value)
-                return AlertReceived(subscription=label, received_at=received_at, data=value, alert=alert,
+                return AlertReceived(subscription=label, received_at=received_at, data=value, scope=scope, alert=alert,
                                      severity=alert.severity)
-    return StreamEvent(subscription=label, received_at=received_at, data=data)
+    return StreamEvent(subscription=label, received_at=received_at, data=data, scope=scope)
 
 
 # ---- session status --------------------------------------------------------------------

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from incident_cli.errors import UsageError
+from incident_cli.model import Label, Scope
 
 SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
 
@@ -79,6 +81,11 @@ class Operation:
     client_severities: frozenset[str] | None = field(default=None)
     # Severities the server filtered this operation's events to: each is about one of them.
     server_severities: frozenset[str] | None = field(default=None)
+
+    @cached_property
+    def scope(self) -> Scope:
+        """What its events carry for the client-side filter (built once, not per event)."""
+        return Scope(wanted=self.client_severities, within=self.server_severities)
 
 
 def parse_severities(text: str | None, *, option: str = "--severity") -> tuple[str, ...]:
@@ -293,4 +300,4 @@ def operation_kind(document: str, operation_name: str | None = None) -> str | No
 def custom(document: str, variables: dict[str, Any] | None, operation_name: str | None = None) -> Operation:
     if not document.strip():
         raise UsageError("the --query document is empty")
-    return Operation(label="custom", document=document, variables=variables, operation_name=operation_name)
+    return Operation(label=Label.CUSTOM, document=document, variables=variables, operation_name=operation_name)

@@ -22,7 +22,7 @@ from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
 
 _STATUS_CLASSES = {name: kind for kind, name in STATUS_NAMES.items() if kind is not model.ClientWarning}
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))
-SNAPSHOTS = ("backfill", "baseline", "lookup")  # context from queries, not stream data
+SNAPSHOTS = (model.Label.BACKFILL, model.Label.BASELINE, model.Label.LOOKUP)  # context from queries
 MAX_GAP = 5.0  # seconds: replay does not make anyone wait out an hour of silence
 
 
@@ -69,13 +69,13 @@ def decode(line: str, number: int) -> tuple[datetime, str, Any]:
             data = {key: (tuple(value) if isinstance(value, list) else value) for key, value in given if key in fields}
             return when, "report", kind(**data)
         label, data = record["subscription"], record["data"]
-        if label in SNAPSHOTS or label == "repair":
+        if label in SNAPSHOTS or label == model.Label.REPAIR:
             # A baseline was context the live view kept quiet about: replay it as a lookup.
-            shown = "lookup" if label == "baseline" else label
+            shown = model.Label.LOOKUP if label == model.Label.BASELINE else label
             event: model.StreamEvent = model.IncidentSeen(subscription=shown, received_at=when, data=data,
                                                           severity=record.get("severity") or data.get("severity"))
         else:
-            event = model.stream_event(label, data if label == "custom" else {label: data}, when)
+            event = model.stream_event(label, data if label == model.Label.CUSTOM else {label: data}, when)
             event = dataclasses.replace(event, severity=record.get("severity") or event.severity)
         return when, ("snapshot" if label in SNAPSHOTS else "write"), event
     except (ValueError, KeyError, TypeError) as exc:

@@ -123,7 +123,7 @@ class _Watch:
         self.held = HeldBack()
         self.warned_hold = False
         # --severity: a shown event must carry its real severity (custom documents are the user's own)
-        self.strict = bool(request.severities) and all(op.label != "custom" for op in request.operations)
+        self.strict = bool(request.severities) and all(op.label != model.Label.CUSTOM for op in request.operations)
         self.known = KnownIncidents()
         self.lookups = _Lookups(session, documents)
         self.synced = False  # the first list query has been made
@@ -157,9 +157,9 @@ class _Watch:
                 if decision is Decision.KEEP:
                     self.keep(event, None)
                 elif decision is Decision.LOOKUP:
-                    await self.after_lookup(event, self.wanted(event))
+                    await self.after_lookup(event, event.scope.wanted)
                 elif decision is Decision.HOLD:
-                    self.hold(event, self.wanted(event), "the server does not know the incident")
+                    self.hold(event, event.scope.wanted, "the server does not know the incident")
 
     async def next_batch(
         self, batches: AsyncIterator[list[model.Event]], loop: asyncio.AbstractEventLoop
@@ -189,23 +189,12 @@ class _Watch:
             self.last_data = loop.time()
         return batch
 
-    def wanted(self, event: model.StreamEvent) -> frozenset[str] | None:
-        """The severities the client must check for the operation the event came from."""
-        operation = self.session.operations.get(event.subscription)
-        return operation.client_severities if operation is not None else None
-
     def triage(self, event: model.StreamEvent) -> Decision | None:
         """What to do with a data event: keep, look its incident up, hold it back, or drop it."""
-        if isinstance(event, model.Heartbeat) and event.subscription != "custom":
+        if isinstance(event, model.Heartbeat) and event.subscription != model.Label.CUSTOM:
             self.output.report(event)  # heartbeats are liveness, not data
             return None
-        operation = self.session.operations.get(event.subscription)
-        decision = self.index.decide(
-            event,
-            wanted=operation.client_severities if operation is not None else None,
-            within=operation.server_severities if operation is not None else None,
-            strict=self.strict,
-        )
+        decision = self.index.decide(event, wanted=event.scope.wanted, within=event.scope.within, strict=self.strict)
         if self.held and isinstance(event, model.IncidentSeen):
             self.release(event.incident_id)  # it taught a severity: what waited for it goes first
         return decision
@@ -237,7 +226,7 @@ class _Watch:
                 self.index.learn(incident_id, UNKNOWN)
                 why = "the server does not know the incident"
             else:
-                learned = _snapshot("lookup", found, event.received_at)
+                learned = _snapshot(model.Label.LOOKUP, found, event.received_at)
                 self.index.learn(incident_id, learned.severity or UNKNOWN)
                 why = "the server gave no severity for it"
                 self.release(incident_id)
@@ -301,7 +290,7 @@ class _Watch:
             self.sync_enabled = False  # the server cannot list: say so once, then just stream
             return
         received_at = datetime.now(UTC)
-        snapshots = [_snapshot("backfill", item, received_at) for item in listed]
+        snapshots = [_snapshot(model.Label.BACKFILL, item, received_at) for item in listed]
         if not self.synced:
             self.synced = True
             for snapshot in snapshots:
@@ -314,7 +303,7 @@ class _Watch:
                     continue
                 # Without --backfill the output still learns titles, but shows nothing ("baseline").
                 shown = self.request.backfill and self._recent(snapshot, received_at)
-                self.output.snapshot(snapshot if shown else replace(snapshot, subscription="baseline"))
+                self.output.snapshot(snapshot if shown else replace(snapshot, subscription=model.Label.BASELINE))
             return
         if not self.request.repair:
             return
@@ -334,7 +323,7 @@ class _Watch:
                 break
             incident = data.get("incident") if isinstance(data, dict) else None
             if isinstance(incident, dict):
-                snapshot = _snapshot("repair", incident, received_at)
+                snapshot = _snapshot(model.Label.REPAIR, incident, received_at)
                 if self.known.changed(snapshot.incident) and self._wanted_severity(snapshot.severity):
                     repaired += self.repaired(snapshot)
         self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired))
@@ -349,7 +338,7 @@ class _Watch:
     def repaired(self, snapshot: model.IncidentSeen) -> int:
         self.index.learn(snapshot.incident_id, snapshot.severity)
         self.release(snapshot.incident_id)
-        self.emit(replace(snapshot, subscription="repair"))
+        self.emit(replace(snapshot, subscription=model.Label.REPAIR))
         return 1
 
     def _wanted_severity(self, severity: str | None) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from incident_cli import model
 from incident_cli import operations as ops
 from incident_cli.durations import parse_duration
 from incident_cli.errors import ConfigError, UsageError
@@ -223,7 +224,7 @@ def plan_output(args: WatchArgs, settings: Settings, *, stdout_tty: bool, term: 
         mode=mode, color=args.color, fps=args.refresh, max_rows=args.max_rows,
         keep_resolved=parse_duration(args.keep_resolved, option="--keep-resolved"), snapshots=bool(args.backfill),
         status_events=args.status_events, overflow=args.on_overflow, template=args.template,
-        time_format=args.time_format or "local", streams=("custom",) if args.query is not None else streams,
+        time_format=args.time_format or "local", streams=(model.Label.CUSTOM,) if args.query is not None else streams,
     )
 
 

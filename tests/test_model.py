@@ -65,3 +65,25 @@ def test_error_messages_from_any_shape():
     assert model.error_messages([{"message": "a"}, {"nope": 1}, "b"]) == ("a", "unknown error", "b")
     assert model.error_messages({"message": "single"}) == ("single",)
     assert model.error_messages(None) == ()
+
+
+def test_every_kind_of_event_carries_the_scope_of_its_operation():
+    scope = model.Scope(wanted=frozenset({"P0"}), within=frozenset({"P0", "P1"}))
+    results = [
+        ("newIncidents", {"newIncidents": {"id": "a", "severity": "P0", "title": "t"}}),
+        ("incidentUpdates", {"incidentUpdates": {"updateType": "ASSIGNED", "incidentId": "i"}}),
+        ("incidentUpdates", {"incidentUpdates": {"updateType": "HEARTBEAT", "incidentId": None}}),
+        ("incidentStateChanges", {"incidentStateChanges": {"incidentId": "i", "oldState": "OPEN", "newState": "ACK"}}),
+        ("alerts", {"alerts": {"id": "z", "severity": "P2", "title": "t"}}),
+        ("custom", {"a": 1, "b": 2}),
+    ]
+    events = [model.stream_event(label, data, NOW, scope) for label, data in results]
+    assert len({type(e) for e in events}) == len(results)  # one of each kind
+    assert all(e.scope is scope for e in events)
+    assert model.stream_event("custom", {"a": 1}, NOW).scope == model.UNSCOPED
+
+
+def test_the_scope_is_not_part_of_an_events_identity():
+    data = {"newIncidents": {"id": "a", "severity": "P0", "title": "t"}}
+    scoped = model.stream_event("newIncidents", data, NOW, model.Scope(wanted=frozenset({"P0"})))
+    assert scoped == model.stream_event("newIncidents", data, NOW)

@@ -1,6 +1,7 @@
 import pytest
 from graphql import build_schema, parse, validate
 
+from incident_cli import model
 from incident_cli import operations as ops
 from incident_cli.demo.schema import SDL
 from incident_cli.errors import UsageError
@@ -86,3 +87,11 @@ def test_custom_document_must_not_be_empty():
     with pytest.raises(UsageError):
         ops.custom("   ", None)
     assert ops.custom("subscription { a }", {"x": 1}).label == "custom"
+
+
+def test_an_operations_events_carry_what_the_client_must_still_check():
+    changes = ops.subscription("state-changes", severities=("P0",))
+    assert changes.scope == model.Scope(wanted=frozenset({"P0"}), within=None)
+    updates = ops.subscription("updates", severities=("P0", "P1"))
+    assert updates.scope == model.Scope(wanted=None, within=frozenset({"P0", "P1"}))
+    assert changes.scope is changes.scope  # built once, not per event

@@ -309,7 +309,7 @@ class Connection:
             self._delivery.put(model.ServerWarning(subscription=operation.label, messages=model.error_messages(errors)))
         data = payload.get("data")
         if data is not None:
-            event = model.stream_event(operation.label, data, received_at)
+            event = model.stream_event(operation.label, data, received_at, operation.scope)
             if isinstance(event, model.Heartbeat):
                 self.liveness.expect("heartbeat")  # from now on, silence means trouble
             self._delivery.put(event)

@@ -75,7 +75,6 @@ class Session:
         self._credentials = credentials or StaticCredentials(config.token)
         self._planner = planner
         self._ended: set[str] = set()  # labels of operations the server ended
-        self._by_label: tuple[list[Operation], dict[str, Operation]] = ([], {})
         self._resubscribing: set[asyncio.Task[None]] = set()
         self._rng = rng or random.Random()
         self._supervision = Supervision(config.backoff, config.max_retries, self._rng)
@@ -240,13 +239,6 @@ class Session:
             self._wanted = [op for op in planned if op.label not in self._ended]
         return self._wanted
 
-    @property
-    def operations(self) -> dict[str, Operation]:
-        """The operations subscribed now, by label (a fallback may have replaced one)."""
-        if self._by_label[0] is not self._wanted:  # rebuilt only when the list changes, not per event
-            self._by_label = (self._wanted, {operation.label: operation for operation in self._wanted})
-        return self._by_label[1]
-
     def _connection(self, token: Token | None) -> Connection:
         self.connections += 1
         return Connection(
@@ -364,7 +356,7 @@ class Session:
         connection, operation, label = item.connection, item.operation, item.operation.label
         if connection is not self._active:
             return  # a retiring connection's operations end because we closed it
-        decision = self._endings.ended(label, item.errors, item.verdict, custom=label == "custom",
+        decision = self._endings.ended(label, item.errors, item.verdict, custom=label == model.Label.CUSTOM,
                                        delivered_since=self._delivery.delivered_since_marked(label))
         if isinstance(decision, Resubscribe):
             self._delivery.mark(label)
@@ -384,7 +376,7 @@ class Session:
         self._delivery.forget(label)
         self._ended.add(label)
         if operation in self._wanted:
-            self._wanted = [op for op in self._wanted if op is not operation]  # a new list: see operations
+            self._wanted = [op for op in self._wanted if op is not operation]
         remaining = tuple(op.label for op in self._wanted)
         self._inbox.put(model.OperationEnded(subscription=label, errors=decision.errors, remaining=remaining,
                                              gave_up=decision.gave_up))

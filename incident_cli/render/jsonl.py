@@ -106,7 +106,7 @@ class JsonLinesRenderer:
                 self.report(report)
 
     def snapshot(self, event: model.IncidentSeen) -> None:
-        if self._snapshots and event.subscription == "backfill":
+        if self._snapshots and event.subscription == model.Label.BACKFILL:
             self.write(event)
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:

@@ -85,7 +85,7 @@ class TableView:
         self._dirty = True
 
     def snapshot(self, event: model.IncidentSeen) -> None:
-        if event.subscription == "baseline":
+        if event.subscription == model.Label.BASELINE:
             return  # --no-backfill: the table shows only what streams in
         self.board.learn(event.incident, self._clock(), event.source)
         self._dirty = True

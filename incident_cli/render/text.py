@@ -56,7 +56,7 @@ class TextLines:
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         self._remember(event.incident)
-        if self._snapshots and event.subscription == "backfill":
+        if self._snapshots and event.subscription == model.Label.BACKFILL:
             self.write(event)
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
@@ -84,7 +84,7 @@ class TextLines:
         match event:
             case model.IncidentSeen(incident=incident):
                 self._remember(incident)
-                verb = "active" if event.subscription == "backfill" else "opened"
+                verb = "active" if event.subscription == model.Label.BACKFILL else "opened"
                 self._head(line, verb, incident.id)
                 line.append_text(safe_text(incident.title))
                 if incident.state:

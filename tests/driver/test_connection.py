@@ -72,3 +72,28 @@ def test_a_closed_socket_during_open_is_a_disconnect():
             await server.stop()
 
     run(body())
+
+
+def test_events_carry_the_scope_of_the_operation_they_came_on():
+    async def body():
+        server = await DemoServer(ServerOptions(rate=200)).start()
+        try:
+            conn, events, _ = connection(server.url)
+            await conn.open()
+            updates = ops.subscription("updates", severities=("P0", "P1"))
+            await conn.subscribe_all([updates])
+            reader = asyncio.create_task(conn.run())
+            try:
+                async with asyncio.timeout(5):
+                    while not (got := [e for e in await events.take_all() if isinstance(e, model.IncidentUpdated)]):
+                        pass
+            finally:
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+        finally:
+            await server.stop()
+        return got, updates
+
+    got, updates = run(body())
+    assert all(event.scope is updates.scope for event in got)
+    assert got[0].scope.within == frozenset({"P0", "P1"})

@@ -2,6 +2,8 @@ import io
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from incident_cli import model
 from incident_cli.render.jsonl import ENVELOPE_VERSION, JsonLinesRenderer, envelope, status_record
 from incident_cli.render.status import StatusLines
@@ -119,3 +121,13 @@ def test_snapshots_only_backfill_and_only_when_asked():
         model.IncidentSeen(subscription="lookup", received_at=NOW, data={"id": "y"})
     )
     assert len(sink.lines) == 1 and json.loads(sink.lines[0])["subscription"] == "backfill"
+
+
+@pytest.mark.parametrize("title", ["plain", "caf\u00e9 \x1b[31m"])  # the fast encoder, and the escaping one
+def test_the_tools_own_labels_are_written_as_plain_strings(title):
+    sink = ListSink()
+    JsonLinesRenderer(sink).write(
+        model.IncidentSeen(subscription=model.Label.REPAIR, received_at=NOW, data={"id": "x", "title": title})
+    )
+    assert b'"subscription":"repair"' in sink.lines[0].replace(b" ", b"")
+    assert json.loads(sink.lines[0])["subscription"] == "repair"
