@@ -15,9 +15,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from enum import Enum
 
+from incident_cli.memory import UNKNOWN, Memory
 from incident_cli.model import AlertReceived, IncidentSeen, StreamEvent
 
-MAX_KNOWN = 10_000  # incidents remembered; bounded so days of streaming stay flat
+__all__ = ["UNKNOWN", "Decision", "HeldBack", "SeverityIndex"]
+
 HOLD_LIMIT = 1_000  # events held back at most; past it the oldest are let go
 
 
@@ -28,41 +30,41 @@ class Decision(Enum):
     HOLD = "hold"  # not known, no lookup can tell, and a filter must not be shown unverified
 
 
-# The server was asked and does not know the incident.
-UNKNOWN = "unknown"
-
-
 class SeverityIndex:
-    """Incident id -> its severity, UNKNOWN, or the set it is known to be one of (LRU-bounded)."""
+    """Incident id -> its severity, UNKNOWN, or the set it is known to be one of.
 
-    def __init__(self, capacity: int = MAX_KNOWN) -> None:
-        self._known: OrderedDict[str, str | frozenset[str]] = OrderedDict()
-        self._capacity = capacity
+    Kept in the incident memory (one record per incident, bounded there), shared with
+    repair, titles and views.
+    """
+
+    def __init__(self, memory: Memory | None = None) -> None:
+        self.memory = memory if memory is not None else Memory()
+
+    def _severity(self, incident_id: str) -> str | frozenset[str] | None:
+        known = self.memory.get(incident_id)
+        return known.severity if known is not None else None
 
     def learn(self, incident_id: str | None, severity: str | None) -> None:
         """An exact severity (or UNKNOWN), from an event, a listing or a lookup."""
         if incident_id is None or severity is None:
             return
-        if severity == UNKNOWN and isinstance(self._known.get(incident_id), str):
+        known = self.memory.entry(incident_id)
+        if severity == UNKNOWN and isinstance(known.severity, str):
             return  # what we knew stays true
-        self._put(incident_id, severity)
+        known.severity = severity
 
     def learn_within(self, incident_id: str | None, severities: frozenset[str]) -> None:
         """The server filtered the stream to ``severities``: the incident has one of them."""
         if incident_id is None:
             return
-        known = self._known.get(incident_id)
-        if isinstance(known, str) and known != UNKNOWN:
-            self._known.move_to_end(incident_id)
+        known = self.memory.entry(incident_id)
+        if isinstance(known.severity, str) and known.severity != UNKNOWN:
             return  # an exact severity beats a range
-        self._put(incident_id, severities & known if isinstance(known, frozenset) else severities)
+        known.severity = severities & known.severity if isinstance(known.severity, frozenset) else severities
 
     def severity_of(self, incident_id: str | None) -> str | None:
-        known = self._known.get(incident_id) if incident_id is not None else None
+        known = self._severity(incident_id) if incident_id is not None else None
         return known if isinstance(known, str) and known != UNKNOWN else None
-
-    def __len__(self) -> int:
-        return len(self._known)
 
     def decide(
         self,
@@ -87,7 +89,7 @@ class SeverityIndex:
             return Decision.KEEP  # heartbeats and custom data carry no incident
         if within is not None:
             self.learn_within(incident_id, within)
-        known = self._known.get(incident_id)
+        known = self._severity(incident_id)
         if known == UNKNOWN:
             return Decision.HOLD if strict or wanted is not None else Decision.KEEP
         if isinstance(known, str):
@@ -100,12 +102,6 @@ class SeverityIndex:
         """The decision when no lookup can be made: without a filter the event is shown (its
         severity unknown); under one it is held back rather than shown unverified."""
         return Decision.HOLD if strict or wanted is not None else Decision.KEEP
-
-    def _put(self, incident_id: str, value: str | frozenset[str]) -> None:
-        self._known[incident_id] = value
-        self._known.move_to_end(incident_id)
-        while len(self._known) > self._capacity:
-            self._known.popitem(last=False)
 
 
 class HeldBack:

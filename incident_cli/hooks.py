@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from incident_cli import model
+from incident_cli.memory import Memory
 from incident_cli.render import Output
 from incident_cli.render.jsonl import envelope
 from incident_cli.sanitize import sanitize
 
 MAX_WAITING = 100
-TITLES = 5_000
 
 
 class HookRunner:
@@ -88,23 +88,27 @@ class HookRunner:
 class Hooked:
     """An Output that also runs a hook per event and rings the bell for new P0/P1 incidents."""
 
-    def __init__(self, inner: Output, *, runner: HookRunner | None, bell: Callable[[], None] | None) -> None:
+    def __init__(
+        self, inner: Output, *, runner: HookRunner | None, bell: Callable[[], None] | None, memory: Memory | None = None
+    ) -> None:
         self._inner = inner
         self._runner = runner
         self._bell = bell
-        self._titles = model.Titles(TITLES)
+        # INCIDENT_TITLE for updates: from the watch's memory, or one of its own when alone.
+        self._own = memory is None
+        self._memory = memory if memory is not None else Memory()
 
     def write(self, event: model.StreamEvent) -> None:
         self._inner.write(event)
+        self._remember(event)
         if isinstance(event, model.IncidentSeen):
-            self._remember(event.incident)
             if self._bell is not None and event.severity in ("P0", "P1") and event.subscription != model.Label.BACKFILL:
                 self._bell()
         if self._runner is not None:
             self._runner.submit(envelope(event), self.environment(event))
 
     def snapshot(self, event: model.IncidentSeen) -> None:
-        self._remember(event.incident)
+        self._remember(event)
         self._inner.snapshot(event)
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
@@ -116,7 +120,7 @@ class Hooked:
             "INCIDENT_SUBSCRIPTION": event.subscription,
             "INCIDENT_ID": event.incident_id or "",
             "INCIDENT_SEVERITY": event.severity or "",
-            "INCIDENT_TITLE": self._titles.get(event.incident_id) or "",
+            "INCIDENT_TITLE": self._memory.title(event.incident_id) or "",
             "INCIDENT_RECEIVED_AT": event.received_at.isoformat(),
             "INCIDENT_SOURCE": event.source or "",
         }
@@ -131,5 +135,6 @@ class Hooked:
         # Environment values cannot hold NUL; server text is otherwise passed as it came.
         return {key: value.replace("\x00", "") for key, value in values.items()}
 
-    def _remember(self, incident: model.Incident) -> None:
-        self._titles.remember(incident)
+    def _remember(self, event: model.StreamEvent) -> None:
+        if self._own:
+            self._memory.observe(event)

@@ -8,7 +8,6 @@ and a field of the wrong type is treated as missing.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -59,6 +58,22 @@ def _strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list):
         return ()
     return tuple(text for text in (_text(item) for item in value) if text is not None)
+
+
+def text(value: Any) -> str | None:
+    """A server's scalar as text (None for null, objects and lists)."""
+    return _text(value)
+
+
+def label(value: Any, key: str) -> str | None:
+    """One label's value, whether the server sends labels as a map or a list of ``{key, value}``."""
+    if isinstance(value, dict):
+        return _text(value[key]) if key in value else None
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item.get("key") == key:
+                return _text(item.get("value"))
+    return None
 
 
 def normalise_labels(value: Any) -> dict[str, str]:
@@ -162,24 +177,6 @@ class Alert:
             status=_text(data.get("status")),
             received_at=_stamp(data.get("receivedAt")),
         )
-
-
-class Titles:
-    """Incident titles by id, bounded (least recently used forgotten): for lines about updates."""
-
-    def __init__(self, capacity: int = 5_000) -> None:
-        self._titles: OrderedDict[str, str] = OrderedDict()
-        self._capacity = capacity
-
-    def remember(self, incident: Incident) -> None:
-        if incident.id and incident.title is not None:
-            self._titles[incident.id] = incident.title
-            self._titles.move_to_end(incident.id)
-            while len(self._titles) > self._capacity:
-                self._titles.popitem(last=False)
-
-    def get(self, incident_id: str | None) -> str | None:
-        return self._titles.get(incident_id or "")
 
 
 class _once:

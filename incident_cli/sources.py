@@ -16,6 +16,7 @@ from incident_cli import model
 from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.options import SessionConfig
 from incident_cli.errors import IncidentsError
+from incident_cli.memory import Memory
 from incident_cli.render import Output
 from incident_cli.watch import WatchRequest, WatchResult, watch
 
@@ -58,17 +59,22 @@ class Sourced:
         self._inner.report(event, self._name)
 
 
-async def watch_sources(sources: list[Source], output: Output, count: int | None) -> WatchResult:
+async def watch_sources(
+    sources: list[Source], output: Output, count: int | None, memory: Memory | None = None
+) -> WatchResult:
+    """``memory``: one record per incident, shared by every server's watch and the output."""
+    memory = memory if memory is not None else Memory()
     if len(sources) == 1 and sources[0].name is None:
         one = sources[0]
-        return await watch(one.config, one.request, output, one.credentials, one.planner, one.documents)
+        return await watch(one.config, one.request, output, one.credentials, one.planner, one.documents, memory)
     shared = {"written": 0, "alarming": 0}
 
     async def follow(source: Source) -> None:
         name = source.name or source.config.url
         tagged = Sourced(output, name, shared, count, source.request.fail_on)
         try:
-            await watch(source.config, source.request, tagged, source.credentials, source.planner, source.documents)
+            await watch(source.config, source.request, tagged, source.credentials, source.planner, source.documents,
+                        memory, name)
         except IncidentsError as error:
             error.message = f"{name}: {error.message}"  # say which server
             raise

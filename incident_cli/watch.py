@@ -23,9 +23,10 @@ from incident_cli.driver.schema_source import Documents
 from incident_cli.driver.session import Session
 from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
+from incident_cli.memory import Memory
 from incident_cli.operations import Operation
 from incident_cli.render import Output
-from incident_cli.repair import KnownIncidents
+from incident_cli.repair import active_ids, changed
 from incident_cli.wording import plural
 
 LOOKUP_TIMEOUT = 5.0
@@ -76,12 +77,16 @@ async def watch(
     credentials: Credentials | None = None,
     planner: Any = None,
     documents: Documents | None = None,
+    memory: Memory | None = None,
+    source: str | None = None,
 ) -> WatchResult:
     """Run a watch. ``planner`` rebuilds the subscriptions per connection from the server's
-    schema; ``documents`` builds the lookup and list queries to match."""
+    schema; ``documents`` builds the lookup and list queries to match. ``memory``: what is
+    known of each incident, shared with the output (``source``: this server's name in it,
+    when several share it)."""
     loop = asyncio.get_running_loop()
     async with Session(config, request.operations, credentials=credentials, planner=planner) as session:
-        run = _Watch(session, request, output, documents or Documents())
+        run = _Watch(session, request, output, documents or Documents(), memory or Memory(), source)
         deadline = asyncio.timeout(request.duration)
         try:
             async with deadline:
@@ -114,17 +119,21 @@ def _attempts(count: int) -> str:
 
 
 class _Watch:
-    def __init__(self, session: Session, request: WatchRequest, output: Output, documents: Documents) -> None:
+    def __init__(
+        self, session: Session, request: WatchRequest, output: Output, documents: Documents, memory: Memory,
+        source: str | None,
+    ) -> None:
         self.session = session
         self.request = request
         self.output = output
         self.documents = documents
-        self.index = SeverityIndex()
+        self.memory = memory
+        self.source = source
+        self.index = SeverityIndex(memory)
         self.held = HeldBack()
         self.warned_hold = False
         # --severity: a shown event must carry its real severity (custom documents are the user's own)
         self.strict = bool(request.severities) and all(op.label != model.Label.CUSTOM for op in request.operations)
-        self.known = KnownIncidents()
         self.lookups = _Lookups(session, documents)
         self.synced = False  # the first list query has been made
         self.sync_enabled = any(op.label in INCIDENT_STREAMS for op in request.operations) and (
@@ -194,6 +203,7 @@ class _Watch:
         if isinstance(event, model.Heartbeat) and event.subscription != model.Label.CUSTOM:
             self.output.report(event)  # heartbeats are liveness, not data
             return None
+        self.memory.observe(event, self.source)  # once per event: every reader of the memory sees it
         decision = self.index.decide(event, wanted=event.scope.wanted, within=event.scope.within, strict=self.strict)
         if self.held and isinstance(event, model.IncidentSeen):
             self.release(event.incident_id)  # it taught a severity: what waited for it goes first
@@ -227,6 +237,7 @@ class _Watch:
                 why = "the server does not know the incident"
             else:
                 learned = _snapshot(model.Label.LOOKUP, found, event.received_at)
+                self.memory.observe(learned, self.source)
                 self.index.learn(incident_id, learned.severity or UNKNOWN)
                 why = "the server gave no severity for it"
                 self.release(incident_id)
@@ -267,14 +278,11 @@ class _Watch:
     def keep(self, event: model.StreamEvent, learned: model.IncidentSeen | None) -> None:
         """Write an event that passed the filter (``learned``: what a lookup told about it)."""
         if learned is not None:
-            self.known.observe(learned)
             self.output.snapshot(learned)  # only for incidents that pass the filter
         severity = event.severity or self.index.severity_of(event.incident_id)
         self.emit(event if severity == event.severity else replace(event, severity=severity))
 
     def emit(self, event: model.StreamEvent) -> None:
-        if self.sync_enabled:  # what was seen matters only to a repair after a gap
-            self.known.observe(event)
         self.output.write(event)
         self.written += 1
         if event.severity in self.request.fail_on:
@@ -294,9 +302,9 @@ class _Watch:
         if not self.synced:
             self.synced = True
             for snapshot in snapshots:
+                self.memory.observe(snapshot, self.source)
                 self.index.learn(snapshot.incident_id, snapshot.severity)
                 self.release(snapshot.incident_id)
-                self.known.observe(snapshot)
                 if self.request.once:
                     if self._recent(snapshot, received_at):
                         self.emit(snapshot)  # a snapshot run: the list is the data
@@ -310,9 +318,9 @@ class _Watch:
         repaired = 0
         listed_ids = {snapshot.incident_id for snapshot in snapshots}
         for snapshot in snapshots:
-            if self.known.changed(snapshot.incident):
+            if changed(self.memory, snapshot.incident):
                 repaired += self.repaired(snapshot)
-        gone = sorted(self.known.active_ids() - listed_ids)[:MAX_REPAIR_LOOKUPS]
+        gone = sorted(active_ids(self.memory, self.source) - listed_ids)[:MAX_REPAIR_LOOKUPS]
         for incident_id in gone:  # resolved or closed while we were away
             lookup = self.documents.incident(incident_id)
             if lookup is None:
@@ -324,7 +332,7 @@ class _Watch:
             incident = data.get("incident") if isinstance(data, dict) else None
             if isinstance(incident, dict):
                 snapshot = _snapshot(model.Label.REPAIR, incident, received_at)
-                if self.known.changed(snapshot.incident) and self._wanted_severity(snapshot.severity):
+                if changed(self.memory, snapshot.incident) and self._wanted_severity(snapshot.severity):
                     repaired += self.repaired(snapshot)
         self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired))
 
@@ -336,6 +344,7 @@ class _Watch:
         return stamp is None or (now - stamp).total_seconds() <= self.request.since
 
     def repaired(self, snapshot: model.IncidentSeen) -> int:
+        self.memory.observe(snapshot, self.source)
         self.index.learn(snapshot.incident_id, snapshot.severity)
         self.release(snapshot.incident_id)
         self.emit(replace(snapshot, subscription=model.Label.REPAIR))

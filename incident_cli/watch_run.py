@@ -19,6 +19,7 @@ from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.schema_source import adaptation
 from incident_cli.env import Env
 from incident_cli.errors import ConfigError
+from incident_cli.memory import Memory
 from incident_cli.render import Output, Streams, rendered
 from incident_cli.render.status import StatusLines
 from incident_cli.sources import Source, watch_sources
@@ -39,11 +40,13 @@ async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> W
             with _recording(plan.extras.record) as record:
                 streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
 
-                async def run(output: Output) -> WatchResult:
-                    watching = lambda out: watch_sources(sources, out, plan.count)  # noqa: E731
-                    return await _with_extras(output, plan.extras, record, env, watching)
+                memory = Memory()  # one record per incident, for the watch and every output
 
-                return await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url)
+                async def run(output: Output) -> WatchResult:
+                    watching = lambda out: watch_sources(sources, out, plan.count, memory)  # noqa: E731
+                    return await _with_extras(output, plan.extras, record, env, watching, memory)
+
+                return await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url, memory=memory)
         finally:
             if server is not None:
                 await server.stop()
@@ -98,7 +101,12 @@ def _recording(path: Path | None) -> Iterator[IO[str] | None]:
 
 
 async def _with_extras(
-    output: Output, extras: ExtrasSpec, record: IO[str] | None, env: Env, run: Callable[[Output], Awaitable[WatchResult]]
+    output: Output,
+    extras: ExtrasSpec,
+    record: IO[str] | None,
+    env: Env,
+    run: Callable[[Output], Awaitable[WatchResult]],
+    memory: Memory,
 ) -> WatchResult:
     """Wrap ``output`` with the extras, run ``run(output)``, then let the hooks finish."""
     from incident_cli.hooks import Hooked, HookRunner
@@ -113,7 +121,7 @@ async def _with_extras(
         runner = HookRunner(extras.hook, concurrency=extras.hook_concurrency, timeout=extras.hook_timeout,
                             warn=lambda text: status.line(f"warning: {text}"), environ=env.environ)
     if runner is not None or extras.bell:
-        output = Hooked(output, runner=runner, bell=(lambda: _bell(env)) if extras.bell else None)
+        output = Hooked(output, runner=runner, bell=(lambda: _bell(env)) if extras.bell else None, memory=memory)
     try:
         return await run(output)
     finally:

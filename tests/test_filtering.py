@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 
 from incident_cli import model
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
+from incident_cli.memory import Memory
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 P01 = frozenset({"P0", "P1"})
@@ -44,7 +45,7 @@ def test_a_server_filtered_stream_says_one_of_its_severities_and_the_exact_one_i
     index = SeverityIndex()
     # an update from incidentUpdates(severities: [P0, P1]): P0 or P1, not which
     assert index.decide(update("u"), within=P01, strict=True) is Decision.LOOKUP
-    assert index.severity_of("u") is None and len(index) == 1
+    assert index.severity_of("u") is None and len(index.memory) == 1
     # a state change about it would pass the client-side filter, but its severity is not known: ask
     assert index.decide(change("u"), wanted=P01, strict=True) is Decision.LOOKUP
     index.learn("u", "P1")
@@ -78,10 +79,10 @@ def test_heartbeats_and_alerts():
 
 
 def test_bounded_memory():
-    index = SeverityIndex(capacity=100)
+    index = SeverityIndex(Memory(capacity=100))
     for n in range(1000):
         index.learn(f"id{n}", "P2")
-    assert len(index) == 100 and index.severity_of("id999") == "P2" and index.severity_of("id0") is None
+    assert len(index.memory) == 100 and index.severity_of("id999") == "P2" and index.severity_of("id0") is None
 
 
 def test_held_events_come_back_in_order_for_their_incident_only():
@@ -103,3 +104,12 @@ def test_held_back_is_bounded_and_counts_what_it_let_go():
     assert len(held) == 10 and held.let_go == 15
     assert held.release("i0") == [] and [e.incident_id for e, _ in held.release("i24")] == ["i24"]
     assert held.close() == 15 + 9
+
+
+def test_what_it_learns_is_in_the_shared_memory_beside_the_rest():
+    memory = Memory()
+    memory.observe(model.stream_event("newIncidents", {"newIncidents": {"id": "a", "title": "disk", "state": "NEW"}}, NOW))
+    index = SeverityIndex(memory)
+    index.learn("a", "P1")
+    known = memory.get("a")
+    assert known is not None and known.severity == "P1" and known.title == "disk" and len(memory) == 1

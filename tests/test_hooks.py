@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from incident_cli import model
 from incident_cli.hooks import Hooked, HookRunner
+from incident_cli.memory import Memory
 from tests.helpers import demo, incidents, run
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -76,3 +77,13 @@ def test_exec_end_to_end(tmp_path):
     # hooks run a few at a time, so their order may differ from the stream's
     assert len(entries) == 5 and sorted(e[1] for e in entries) == sorted(p["incident_id"] or "" for p in printed)
     assert all(e[2] in ("P0", "P1", "P2", "P3", "P4") for e in entries)
+
+
+def test_with_the_watchs_memory_titles_come_from_it_and_the_hook_writes_none():
+    memory = Memory()
+    memory.observe(model.stream_event("newIncidents", {"newIncidents": {"id": "i", "title": "queue stuck"}}, T0))
+    hooked = Hooked(Quiet(), runner=None, bell=None, memory=memory)
+    hooked.write(model.stream_event("newIncidents", {"newIncidents": {"id": "j", "title": "not the hook's to keep"}}, T0))
+    update = model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "i", "updateType": "ASSIGNED"}}, T0)
+    assert hooked.environment(update)["INCIDENT_TITLE"] == "queue stuck"
+    assert memory.get("j") is None  # the watch feeds the memory, once per event

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 if TYPE_CHECKING:
     from incident_cli import model
+    from incident_cli.memory import Memory
 
 __all__ = ["Output", "OutputSpec", "Streams", "rendered"]
 
@@ -63,10 +64,12 @@ async def rendered(
     stop: Callable[[int], None],
     server: str = "",
     clock: Callable[[], datetime] | None = None,
+    memory: Memory | None = None,
 ) -> R:
     """``run(output)`` with the output the spec asks for, set up before and drained after.
 
-    ``server``: shown in the table's status line; ``clock``: the table's (a replay's is the recording's).
+    ``server``: shown in the table's status line; ``clock``: the table's (a replay's is the
+    recording's); ``memory``: what is known of each incident, fed by the watch or the replay.
     """
     if spec.mode == "table":
         from incident_cli.render.table import run_table
@@ -74,4 +77,4 @@ async def rendered(
         return await run_table(spec, streams, run, server=server, clock=clock)
     from incident_cli.render.lines import run_lines
 
-    return await run_lines(spec, streams, run, stop=stop)
+    return await run_lines(spec, streams, run, stop=stop, memory=memory)

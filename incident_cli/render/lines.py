@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from incident_cli.memory import Memory
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
@@ -22,7 +23,12 @@ R = TypeVar("R")
 
 
 async def run_lines(
-    spec: OutputSpec, streams: Streams, run: Callable[[Output], Coroutine[Any, Any, R]], *, stop: Callable[[int], None]
+    spec: OutputSpec,
+    streams: Streams,
+    run: Callable[[Output], Coroutine[Any, Any, R]],
+    *,
+    stop: Callable[[int], None],
+    memory: Memory | None = None,
 ) -> R:
     status = StatusLines(streams.stderr)
     writer = line_sink(streams.stdout, policy=spec.overflow, on_broken=lambda: stop(0))
@@ -35,7 +41,7 @@ async def run_lines(
 
         console = make_console(TextStream(writer, streams.stdout), color=spec.color, environ=streams.environ)
         output = TextLines(console, status, snapshots=spec.snapshots, dropped=writer.take_dropped,
-                           template=spec.template, time_format=spec.time_format, drops=drops)
+                           template=spec.template, time_format=spec.time_format, drops=drops, memory=memory)
     else:
         from incident_cli.render.jsonl import JsonLinesRenderer
 

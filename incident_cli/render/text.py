@@ -14,13 +14,12 @@ from rich.console import Console
 from rich.text import Text
 
 from incident_cli import model
+from incident_cli.memory import Memory
 from incident_cli.render import template
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
 from incident_cli.render.terminal import safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
-
-TITLES_REMEMBERED = 5_000
 
 
 class TextLines:
@@ -35,6 +34,7 @@ class TextLines:
         time_format: str = "local",
         clock: Callable[[], datetime] | None = None,
         drops: DropReports | None = None,
+        memory: Memory | None = None,
     ) -> None:
         self._console = console
         self._template = template
@@ -44,7 +44,9 @@ class TextLines:
         self._snapshots = snapshots
         self._dropped = dropped  # lines the output queue dropped since asked last
         self.drops = drops or DropReports()
-        self._titles = model.Titles(TITLES_REMEMBERED)
+        # Titles for lines about updates: from the watch's memory, or one of its own when alone.
+        self._own = memory is None
+        self._memory = memory if memory is not None else Memory()
 
     def write(self, event: model.StreamEvent) -> None:
         self._console.print(self.line(event), soft_wrap=True)
@@ -55,7 +57,7 @@ class TextLines:
                 self.report(report)
 
     def snapshot(self, event: model.IncidentSeen) -> None:
-        self._remember(event.incident)
+        self._remember(event)
         if self._snapshots and event.subscription == model.Label.BACKFILL:
             self.write(event)
 
@@ -73,9 +75,8 @@ class TextLines:
 
     def line(self, event: model.StreamEvent) -> Text:
         if self._template is not None:
-            if isinstance(event, model.IncidentSeen):
-                self._remember(event.incident)
-            title = self._titles.get(event.incident_id)
+            self._remember(event)
+            title = self._memory.title(event.incident_id)
             return Text(template.render(self._template, template.view(event, title, self.stamp(event.received_at))))
         line = Text(self.stamp(event.received_at) + " ", style="dim")
         if event.source is not None:
@@ -83,7 +84,7 @@ class TextLines:
         line.append_text(severity_text(event.severity))
         match event:
             case model.IncidentSeen(incident=incident):
-                self._remember(incident)
+                self._remember(event)
                 verb = "active" if event.subscription == model.Label.BACKFILL else "opened"
                 self._head(line, verb, incident.id)
                 line.append_text(safe_text(incident.title))
@@ -119,10 +120,11 @@ class TextLines:
         line.append(" ")
 
     def _title(self, line: Text, incident_id: str | None) -> None:
-        title = self._titles.get(incident_id)
+        title = self._memory.title(incident_id)
         if title:
             line.append("  ")
             line.append_text(safe_text(title, max_length=120, style="dim"))
 
-    def _remember(self, incident: model.Incident) -> None:
-        self._titles.remember(incident)
+    def _remember(self, event: model.StreamEvent) -> None:
+        if self._own:
+            self._memory.observe(event)

@@ -2,6 +2,7 @@ import io
 from datetime import UTC, datetime
 
 from incident_cli import model
+from incident_cli.memory import Memory
 from incident_cli.render.terminal import make_console
 from incident_cli.render.text import TextLines
 
@@ -76,3 +77,13 @@ def test_time_formats():
     later = T0.replace(second=T0.second + 3)
     assert out.stamp(later) == "+3.0s"
     assert TextLines(make_console(io.StringIO(), color="never", environ={}), time_format="utc").stamp(T0) == "12:00:05Z"
+
+
+def test_with_the_watchs_memory_an_update_names_an_incident_this_output_never_showed():
+    memory = Memory()
+    # seen by the watch (say, before a filter dropped it, or in a listing), never written here
+    memory.observe(model.stream_event("newIncidents", {"newIncidents": {"id": "abcdef123456", "title": "disk full"}}, T0))
+    stream = io.StringIO()
+    out = TextLines(make_console(stream, color="never", environ={}), memory=memory)
+    out.write(model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "abcdef123456", "updateType": "ASSIGNED"}}, T0))
+    assert stream.getvalue().rstrip().endswith("ASSIGNED  disk full")
