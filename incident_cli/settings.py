@@ -56,6 +56,8 @@ class Settings:
     ca_file: Path | None = None
     severity: str | None = None
     output: str | None = None  # a profile's choice applies only on a terminal (cli/watch.py)
+    columns: str | None = None  # the table's columns, in order (render/columns.py checks the names)
+    label_columns: tuple[str, ...] = ()  # label keys shown as table columns (-L)
     protocol: str = "auto"
     ack_timeout: float = DEFAULT_ACK_TIMEOUT
     open_timeout: float = DEFAULT_OPEN_TIMEOUT  # --connect-timeout, connect_timeout

@@ -9,8 +9,9 @@ raises an errors.py type when it ends badly. The exit status is cli.py's busines
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +51,7 @@ class WatchRequest:
     idle_exit: float | None = None  # end after this many seconds without a data event
     fail_on: frozenset[str] = frozenset()  # severities whose sighting makes the run "failed"
     connect_within: float | None = None  # a one-shot run (--once, a query document) gives up connecting after this
+    follow_owners: bool = False  # re-read an incident after an ASSIGNED update: the view shows its owner
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +99,8 @@ async def watch(
             run.reason = "duration"
         except _Done as done:
             run.reason = done.reason
+        finally:
+            await run.rereads.close()
         run.let_go()
     if run.reason in BOUNDED:
         coverage = run.coverage
@@ -135,6 +139,7 @@ class _Watch:
         # --severity: a shown event must carry its real severity (custom documents are the user's own)
         self.strict = bool(request.severities) and all(op.label != model.Label.CUSTOM for op in request.operations)
         self.lookups = _Lookups(session, documents)
+        self.rereads = _Rereads(self.reread)
         self.synced = False  # the first list query has been made
         self.sync_enabled = any(op.label in INCIDENT_STREAMS for op in request.operations) and (
             request.repair or request.backfill
@@ -281,6 +286,16 @@ class _Watch:
             self.output.snapshot(learned)  # only for incidents that pass the filter
         severity = event.severity or self.index.severity_of(event.incident_id)
         self.emit(event if severity == event.severity else replace(event, severity=severity))
+        if self.request.follow_owners and isinstance(event, model.IncidentUpdated) and event.update.update_type == "ASSIGNED":
+            self.rereads.ask(event.incident_id)  # an update names no assignee: the view asks who, in the background
+
+    async def reread(self, incident_id: str) -> None:
+        """The incident described again (after an assignment): the memory and the view learn its owner."""
+        found = await self.lookups.find(incident_id)
+        if isinstance(found, dict):
+            snapshot = _snapshot(model.Label.LOOKUP, found, datetime.now(UTC))
+            self.memory.observe(snapshot, self.source)
+            self.output.snapshot(snapshot)
 
     def emit(self, event: model.StreamEvent) -> None:
         self.output.write(event)
@@ -382,6 +397,35 @@ def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.
 
 
 NOT_ASKED: Any = object()  # no lookup could be made
+MAX_REREADS = 2  # incidents re-read at once; more assignments wait their turn
+
+
+class _Rereads:
+    """Incidents to describe again, in the background so the stream never waits on them:
+    one task per incident at a time, a few at once, all cancelled when the watch ends."""
+
+    def __init__(self, reread: Callable[[str], Awaitable[None]]) -> None:
+        self._reread = reread
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._slots = asyncio.Semaphore(MAX_REREADS)
+
+    def ask(self, incident_id: str | None) -> None:
+        if incident_id is None or incident_id in self._running:
+            return
+        task = asyncio.get_running_loop().create_task(self._one(incident_id), name="incidents-reread")
+        self._running[incident_id] = task
+        task.add_done_callback(lambda _done: self._running.pop(incident_id, None))
+
+    async def _one(self, incident_id: str) -> None:
+        async with self._slots:
+            with contextlib.suppress(IncidentsError):
+                await self._reread(incident_id)
+
+    async def close(self) -> None:
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class _Lookups:

@@ -44,6 +44,8 @@ class WatchArgs:
     refresh: float = 4.0
     max_rows: int | None = None
     keep_resolved: str = "5m"
+    columns: str | None = None
+    label_column: list[str] | None = None
     token_file: Path | None = None
     token_stdin: bool = False
     token: str | None = None
@@ -153,7 +155,7 @@ def settings_flags(args: WatchArgs, spec: ServerSpec, stdin_token: Any) -> dict[
         "protocol": args.protocol, "ack_timeout": args.ack_timeout, "open_timeout": args.connect_timeout,
         "max_retries": args.max_retries, "allow_insecure_transport": args.allow_insecure_transport, "proxy": args.proxy,
         "ping_interval": args.ping_interval, "ping_timeout": args.ping_timeout, "max_message_size": args.max_message_size,
-        "severity": args.severity,
+        "severity": args.severity, "columns": args.columns, "label_columns": tuple(args.label_column or ()) or None,
     }
 
 
@@ -180,6 +182,7 @@ def plan_watch(
         idle_exit=_duration(args.idle_exit, "--idle-exit"),
         fail_on=frozenset(ops.parse_severities(args.fail_on, option="--fail-on")),
         connect_within=settings.open_timeout if one_shot else None,
+        follow_owners=output.mode == TABLE,  # the table shows who owns each incident
     )
     extras = ExtrasSpec(
         record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),
@@ -220,7 +223,10 @@ def plan_output(args: WatchArgs, settings: Settings, *, stdout_tty: bool, term: 
         mode = settings.output  # machine output never comes from a profile: a pipe gets JSON lines
     if mode == "auto":
         mode = TEXT if args.template is not None else auto_mode(stdout_tty, term)
+    from incident_cli.render.columns import parse_columns
+
     return OutputSpec(
+        columns=parse_columns(settings.columns), label_columns=settings.label_columns,
         mode=mode, color=args.color, fps=args.refresh, max_rows=args.max_rows,
         keep_resolved=parse_duration(args.keep_resolved, option="--keep-resolved"), snapshots=bool(args.backfill),
         status_events=args.status_events, overflow=args.on_overflow, template=args.template,

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from incident_cli.demo.simulator import PEOPLE
 from tests.helpers import INCIDENTS, demo, seconds
+
+TEAMS = ("sre", "payments", "platform")  # the demo's
 
 if shutil.which("tmux") is None:
     if os.environ.get("CI"):
@@ -76,12 +79,15 @@ def test_table_fills_within_three_seconds_and_updates(tmux):
     first = tmux.wait_for(lambda s: "\u25cf live" in s and rows(s), timeout=3)
     assert "SEV" in first and "TITLE" in first and "STATE" in first
     assert all(line[:2] in ("P0", "P1") for line in rows(first))
-    assert "RESOURCES" in first  # 140 columns: every column fits
+    assert "OWNER" in first and "TEAM" in first and "TYPE" in first  # 140 columns: all but RESOURCES
+    assert any(team in line for line in rows(first) for team in TEAMS)  # the demo labels every incident's team
     count = events_count(first)
     later = tmux.wait_for(lambda s: events_count(s) > count, timeout=20)  # the simulator moves on
     assert rows(later)
+    # an ASSIGNED update names nobody: the table re-reads the incident and shows its owner
+    tmux.wait_for(lambda s: any(person in line for line in rows(s) for person in PEOPLE), timeout=30)
     tmux("resize-window", "-t", "t", "-x", "80", "-y", "12")
-    narrow = tmux.wait_for(lambda s: "SEV" in s and "RESOURCES" not in s, timeout=5)
+    narrow = tmux.wait_for(lambda s: "SEV" in s and "TYPE" not in s and "OWNER" in s, timeout=5)
     assert all(len(line) <= 80 for line in narrow.splitlines())
     assert len(narrow.splitlines()) <= 12
 

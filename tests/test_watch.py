@@ -1,5 +1,7 @@
 """The watch use case in-process: bounds, client-side filtering with lookups, outcomes."""
 
+import asyncio
+
 import pytest
 
 from incident_cli import model
@@ -7,6 +9,7 @@ from incident_cli import operations as ops
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.server import DemoServer, ServerOptions
+from incident_cli.demo.simulator import PEOPLE
 from incident_cli.driver.options import SessionConfig
 from incident_cli.errors import OperationRejected, Unavailable
 from incident_cli.watch import WatchRequest, watch
@@ -205,3 +208,51 @@ def test_an_operation_the_server_keeps_failing_ends_as_unavailable_not_as_a_reje
 
     with pytest.raises(Unavailable, match="kept failing the subscriptions: gave up after 5 failures in a row: INTERNAL"):
         run(body())
+
+
+def test_after_an_assignment_the_view_learns_the_owner_in_the_background():
+    class UntilOwnerKnown(Collect):
+        def __init__(self):
+            super().__init__()
+            self.learned = asyncio.Event()
+
+            self.log = []  # writes and snapshots, in the order they came
+
+        def write(self, event):
+            super().write(event)
+            self.log.append(event)
+
+        def snapshot(self, event):
+            super().snapshot(event)
+            self.log.append(event)
+            assigned_before = any(isinstance(e, model.IncidentUpdated) and e.update.update_type == "ASSIGNED"
+                                  and e.incident_id == event.incident_id for e in self.log)
+            if event.subscription == model.Label.LOOKUP and event.incident.assigned_to and assigned_before:
+                self.reread = event
+                self.learned.set()
+
+    async def body():
+        server = await DemoServer(ServerOptions(rate=300)).start()
+        sink = UntilOwnerKnown()
+        try:
+            config = SessionConfig(url=server.url, ack_timeout=seconds(2))
+            request = WatchRequest(operations=[ops.subscription("updates")], duration=seconds(10), follow_owners=True)
+            watching = asyncio.ensure_future(watch(config, request, sink))
+            await asyncio.wait_for(sink.learned.wait(), seconds(8))
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
+        finally:
+            await server.stop()
+        return sink
+
+    sink = run(body())  # a lookup after the incident's ASSIGNED update: a severity lookup comes before its event
+    assert sink.reread.incident.assigned_to in PEOPLE
+
+
+def test_without_a_view_of_owners_assignments_are_not_re_read():
+    request = WatchRequest(operations=[ops.subscription("updates")], count=40)
+    _, sink, server = run(watched(request))
+    assert any(isinstance(e, model.IncidentUpdated) and e.update.update_type == "ASSIGNED" for e in sink.events)
+    lookups = [m["payload"]["variables"]["id"] for m in server.received
+               if m["type"] == "subscribe" and "query Incident" in m["payload"]["query"]]
+    assert len(lookups) == len(set(lookups))  # each incident asked about once (its severity), never again

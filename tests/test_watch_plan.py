@@ -118,3 +118,12 @@ def test_a_token_never_crosses_plain_ws_to_a_remote_host_unless_allowed(url, tok
         assert plan(settings=settings).warnings == (plaintext_warning(settings),)
     else:
         assert plaintext_warning(settings) is None
+
+
+def test_the_table_follows_owners_and_takes_its_columns_from_settings():
+    table = plan(settings=Settings(columns="sev, title,owner", label_columns=("env",)), tty=True)
+    assert table.request.follow_owners and table.output.columns == ("sev", "title", "owner")
+    assert table.output.label_columns == ("env",)
+    assert not plan().request.follow_owners  # JSON lines show no owner column: no re-reads
+    with pytest.raises(UsageError, match="unknown column 'owners'"):
+        plan(settings=Settings(columns="owners"))

@@ -139,6 +139,13 @@ Backfill = Annotated[
 ]
 Refresh = Annotated[float, typer.Option("--refresh", min=0.5, max=30.0, help="Table frames per second at most.")]
 MaxRows = Annotated[Optional[int], typer.Option("--max-rows", min=1, help="Table rows at most (default: what fits).")]
+Columns = Annotated[
+    Optional[str],
+    typer.Option("--columns", help="The table's columns, in order: sev,source,id,title,owner,team,state,type,resources,age,last."),
+]
+LabelColumn = Annotated[
+    Optional[list[str]], typer.Option("--label-column", "-L", help="Add a column with this label's value (repeatable), e.g. -L env.")
+]
 KeepResolved = Annotated[str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")]
 StatusEvents = Annotated[bool, typer.Option("--status-events", help="Also write connection and gap records into JSON lines.")]
 OnOverflow = Annotated[Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")]

@@ -43,6 +43,14 @@ def _seconds(raw: Any, where: str) -> float:
     return parse_duration(str(raw), option=where)
 
 
+def _keys(raw: Any, where: str) -> tuple[str, ...]:
+    """A list in TOML, or one comma-separated string; each key checked."""
+    from incident_cli.render.columns import parse_label_key
+
+    parts = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+    return tuple(dict.fromkeys(parse_label_key(str(part)) for part in parts))
+
+
 def _size(raw: Any, where: str) -> int:
     return parse_size(str(raw), option=where)
 
@@ -79,6 +87,8 @@ SOURCES = (
     Source("ca_file", "ca_file", "INCIDENTS_CA_FILE", "--ca-file", (str,), _text),
     Source("severity", "severity", "INCIDENTS_SEVERITY", "--severity", (str,), _text),
     Source("output", "output", None, None, (str,), _choice("output", OUTPUT_CHOICES)),
+    Source("columns", "columns", None, "--columns", (str,), _text),
+    Source("label_columns", "label_columns", None, "-L", (list, str), _keys),
     Source("protocol", "protocol", "INCIDENTS_PROTOCOL", "--protocol", (str,), _choice("protocol", PROTOCOL_CHOICES)),
     Source("ack_timeout", "ack_timeout", None, "--ack-timeout", (int, float), _seconds),
     Source("open_timeout", "connect_timeout", None, "--connect-timeout", (int, float, str), _seconds),

@@ -28,6 +28,8 @@ def watch(
     backfill: o.Backfill = None,
     refresh: o.Refresh = 4.0,
     max_rows: o.MaxRows = None,
+    columns: o.Columns = None,
+    label_column: o.LabelColumn = None,
     keep_resolved: o.KeepResolved = "5m",
     profile: o.Profiles = None,
     token_file: o.TokenFile = None,

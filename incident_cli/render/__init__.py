@@ -42,6 +42,8 @@ class OutputSpec:
     template: str | None = None  # text lines laid out by the user
     time_format: str = "local"
     streams: tuple[str, ...] = ()  # named in the table's status line
+    columns: tuple[str, ...] = ()  # the table's columns, in order (--columns); empty: the default
+    label_columns: tuple[str, ...] = ()  # label keys shown as columns (-L)
 
 
 @dataclass(frozen=True, kw_only=True)

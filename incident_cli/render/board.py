@@ -1,11 +1,14 @@
 """The on-call board as a pure reducer: events in, incidents by id out, sorted and bounded.
 
-No clock and no I/O (house rule 1): every call takes ``now``. The table view draws what
-``view()`` returns; tests drive it with plain values.
+No clock and no I/O (house rule 1): every call takes ``now``. The table and the console
+draw what ``view()`` returns; tests drive it with plain values. The order is stable
+(severity, then newest opened first): a comment does not move a row, it marks it changed,
+and the view highlights it for a few seconds.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +17,8 @@ from incident_cli.model import DONE_STATES, parse_time
 
 SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
 KEEP_RESOLVED = 300.0  # seconds a resolved incident stays on the board, dimmed
+HIGHLIGHT = 5.0  # seconds a changed row stands out
+ORDERS = ("severity", "activity", "age", "team")  # what the console's "s" cycles through
 CAPACITY = 2_000  # incidents remembered at most, whatever the stream does
 STALE_FACTOR = 3.0  # missing this many heartbeats in a row is stale
 
@@ -27,6 +32,9 @@ class Row:
     state: str | None = None
     category: str | None = None  # incident type, else source
     resources: tuple[str, ...] = ()
+    owner: str | None = None  # assignedTo
+    labels: dict[str, str] = field(default_factory=dict)
+    description: str | None = None
     opened: datetime | None = None  # server createdAt, else first seen
     last_activity: datetime | None = None
     last_change: str | None = None  # "ASSIGNED", "NEW→INVESTIGATING", ...
@@ -36,9 +44,28 @@ class Row:
     def done(self) -> bool:
         return self.state in DONE_STATES
 
-    def sort_key(self) -> tuple[int, int, float]:
-        activity = self.last_activity.timestamp() if self.last_activity else 0.0
-        return (1 if self.done else 0, SEVERITY_ORDER.get(self.severity or "", 5), -activity)
+    @property
+    def team(self) -> str | None:
+        return self.labels.get("team")
+
+    def changed_within(self, now: datetime, seconds: float = HIGHLIGHT) -> bool:
+        return self.last_activity is not None and (now - self.last_activity).total_seconds() < seconds
+
+    def sort_key(self) -> tuple[int, int, float, str]:
+        """Stable: done last, then severity, then the newest opened first."""
+        opened = -self.opened.timestamp() if self.opened else 0.0
+        return (1 if self.done else 0, SEVERITY_ORDER.get(self.severity or "", 5), opened, self.id)
+
+    def order_key(self, order: str) -> tuple[object, ...]:
+        """The key for one of ORDERS; each keeps done rows last."""
+        done = 1 if self.done else 0
+        if order == "activity":
+            return (done, -(self.last_activity.timestamp() if self.last_activity else 0.0), self.id)
+        if order == "age":
+            return (done, self.opened.timestamp() if self.opened else 0.0, self.id)
+        if order == "team":
+            return (done, self.team is None, (self.team or "").casefold(), *self.sort_key()[1:])
+        return self.sort_key()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -60,9 +87,11 @@ class Connection:
 @dataclass(frozen=True, kw_only=True)
 class View:
     rows: tuple[Row, ...]
-    hidden: dict[str, int]  # severity -> rows not shown
+    hidden: dict[str, int]  # severity -> open rows not shown
+    hidden_done: int  # resolved or closed rows not shown
     counts: dict[str, int]  # active incidents by severity
     stale: bool
+    matched: int  # rows that pass the view's filter, shown or not
 
 
 @dataclass
@@ -142,20 +171,30 @@ class Board:
 
     # ---- views -------------------------------------------------------------------------
 
-    def view(self, now: datetime, limit: int) -> View:
+    def view(
+        self, now: datetime, limit: int | None, *, order: str = "severity", keep: Callable[[Row], bool] | None = None
+    ) -> View:
+        """The rows to draw: ``keep`` filters them (the console's /), ``order`` is one of ORDERS,
+        ``limit`` None is every row (a list that is never cropped)."""
         self._expire(now)
-        ordered = sorted(self.rows.values(), key=Row.sort_key)
-        shown = tuple(ordered[: max(limit, 0)])
+        rows = [row for row in self.rows.values() if keep is None or keep(row)]
+        ordered = sorted(rows, key=Row.sort_key) if order == "severity" else sorted(rows, key=lambda r: r.order_key(order))
+        shown = tuple(ordered if limit is None else ordered[: max(limit, 0)])
         hidden: dict[str, int] = {}
+        hidden_done = 0
         for row in ordered[len(shown) :]:
-            key = row.severity or "?"
-            hidden[key] = hidden.get(key, 0) + 1
+            if row.done:
+                hidden_done += 1
+            else:
+                key = row.severity or "?"
+                hidden[key] = hidden.get(key, 0) + 1
         counts: dict[str, int] = {}
         for row in self.rows.values():
             if not row.done:
                 key = row.severity or "?"
                 counts[key] = counts.get(key, 0) + 1
-        return View(rows=shown, hidden=hidden, counts=counts, stale=self.stale(now))
+        return View(rows=shown, hidden=hidden, hidden_done=hidden_done, counts=counts, stale=self.stale(now),
+                     matched=len(ordered))
 
     def stale(self, now: datetime) -> bool:
         if self.heartbeat_period is None or self.last_message is None or self.connection.state != "live":
@@ -182,6 +221,9 @@ class Board:
         row.title = incident.title if incident.title is not None else row.title
         row.category = incident.incident_type or incident.source or row.category
         row.resources = incident.affected_resources or row.resources
+        row.owner = incident.assigned_to  # a description says who owns it now, nobody included
+        row.labels = incident.labels or row.labels
+        row.description = incident.description if incident.description is not None else row.description
         row.opened = parse_time(incident.created_at) or row.opened
         if activity:
             row.last_activity = now
@@ -208,6 +250,12 @@ class Board:
         # Forget what matters least first (done, low severity, quiet longest), a tenth at a
         # time so a flood of new incidents does not sort the board on every event.
         excess = len(self.rows) - int(self.capacity * 0.9)
-        victims = sorted(self.rows.values(), key=Row.sort_key, reverse=True)[:excess]
+        victims = sorted(self.rows.values(), key=_worth)[:excess]
         for row in victims:
             del self.rows[row.id if row.source is None else f"{row.source}/{row.id}"]
+
+
+def _worth(row: Row) -> tuple[int, int, float]:
+    """Least worth keeping first: done, then low severity, then quiet longest."""
+    activity = row.last_activity.timestamp() if row.last_activity else 0.0
+    return (0 if row.done else 1, -SEVERITY_ORDER.get(row.severity or "", 5), activity)

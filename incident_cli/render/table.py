@@ -22,16 +22,15 @@ from incident_cli import model
 from incident_cli.errors import IncidentsError, OutputError
 from incident_cli.redact import display_url
 from incident_cli.render import Output, OutputSpec, Streams
-from incident_cli.render.board import Board
-from incident_cli.render.terminal import ago, make_console, safe_text, severity_text, short_id
+from incident_cli.render.board import Board, Row, View
+from incident_cli.render.columns import Column, choose
+from incident_cli.render.terminal import ago, make_console, severity_text
 from incident_cli.sanitize import sanitize
 
 R = TypeVar("R")
 DEFAULT_REFRESH = 4.0  # frames per second at most
-WIDE, MEDIUM = 110, 90  # terminal widths below which RESOURCES, then TYPE, are left out
 IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
 CHROME_LINES = 5  # status line, table header and rule, the "+N more" line, one spare
-NO_DETAILS = "(no details: the server did not describe it)"
 
 
 def _utcnow() -> datetime:
@@ -56,9 +55,12 @@ class TableView:
         refresh: float = DEFAULT_REFRESH,
         max_rows: int | None = None,
         clock: Callable[[], datetime] = _utcnow,
+        columns: tuple[str, ...] = (),
+        labels: tuple[str, ...] = (),
     ) -> None:
         self.console = console
         self.board = board
+        self._columns, self._labels = columns, labels  # --columns and -L
         self._interval = 1.0 / max(refresh, 0.1)
         self._max_rows = max_rows
         self._clock = clock
@@ -168,44 +170,10 @@ class TableView:
     def render(self) -> RenderableType:
         now = self._clock()
         view = self.board.view(now, self.row_limit())
-        width = self.console.size.width
-        wide, medium = width >= WIDE, width >= MEDIUM  # narrow panes drop the least useful columns
-        table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
-        several = bool(self.board.sources)
-        table.add_column("SEV", no_wrap=True, width=3)
-        if several:
-            table.add_column("SOURCE", no_wrap=True, overflow="ellipsis", max_width=12 if wide else 8)
-        table.add_column("ID", no_wrap=True, width=8)
-        table.add_column("TITLE", ratio=4, min_width=16, no_wrap=True, overflow="ellipsis")
-        table.add_column("STATE", no_wrap=True, overflow="ellipsis", max_width=14)
-        if medium:
-            table.add_column("TYPE", no_wrap=True, overflow="ellipsis", max_width=14)
-        if wide:
-            table.add_column("RESOURCES", ratio=2, no_wrap=True, overflow="ellipsis")
-        table.add_column("AGE", no_wrap=True, justify="right", width=4)
-        table.add_column("LAST", no_wrap=True, overflow="ellipsis", max_width=24 if wide else 16)
-        for row in view.rows:
-            last = f"{sanitize(row.last_change or '', max_length=24)} {ago(row.last_activity, now)}".strip()
-            cells = [severity_text(row.severity)]
-            if several:
-                cells.append(safe_text(row.source or "", max_length=30))
-            cells += [
-                Text(short_id(row.id)),
-                # An event reaches the board after its lookup, answered or not: a row without a
-                # title will not get one by waiting, so it never claims to be fetching.
-                safe_text(row.title, max_length=300) if row.title is not None else Text(NO_DETAILS, style="dim italic"),
-                safe_text(row.state or "?", max_length=20),
-            ]
-            if medium:
-                cells.append(safe_text(row.category or "", max_length=20))
-            if wide:
-                cells.append(safe_text(", ".join(row.resources), max_length=120))
-            cells += [Text(ago(row.opened, now)), Text(last)]
-            table.add_row(*cells, style="dim" if row.done else "")
-        parts: list[RenderableType] = [self.status_line(now, view.counts, view.stale), table]
-        if view.hidden:
-            summary = ", ".join(f"{sev}: {n}" for sev, n in sorted(view.hidden.items()))
-            parts.append(Text(f"+{sum(view.hidden.values())} more ({summary})", style="dim"))
+        columns = choose(self._columns, self._labels, several=bool(self.board.sources), width=self.console.size.width)
+        parts: list[RenderableType] = [self.status_line(now, view.counts, view.stale), rows_table(columns, view.rows, now)]
+        if view.hidden or view.hidden_done:
+            parts.append(Text(hidden_summary(view), style="dim"))
         elif not view.rows:
             parts.append(Text("no incidents to show yet", style="dim"))
         return Group(*parts)
@@ -268,7 +236,8 @@ async def run_table(
     board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
     board.connection.server = server
     console = make_console(streams.stdout, color=spec.color, environ=streams.environ)
-    view = TableView(console, board, refresh=spec.fps, max_rows=spec.max_rows, clock=clock or _utcnow)
+    view = TableView(console, board, refresh=spec.fps, max_rows=spec.max_rows, clock=clock or _utcnow,
+                     columns=spec.columns, labels=spec.label_columns)
     async with view:
         watching: asyncio.Task[R] = asyncio.create_task(run(view))
         gone = asyncio.create_task(view.gone.wait())
@@ -298,3 +267,33 @@ def terminal_gone(error: OSError | None) -> BaseException:
         return BrokenPipeError()
     reason = (error.strerror if error is not None else None) or "the terminal went away"
     return OutputError(f"cannot draw the table any more: {reason}")
+
+
+def rows_table(columns: list[Column], rows: tuple[Row, ...], now: datetime) -> Table:
+    """The rows as a Rich table: closed ones dimmed badge and all, changed ones standing out."""
+    table = Table(box=box.SIMPLE_HEAD, expand=True, pad_edge=False, show_edge=False)
+    for column in columns:
+        if column.width:
+            table.add_column(column.header, no_wrap=True, overflow="ellipsis", width=column.width,
+                             justify="right" if column.key == "age" else "left")
+        else:
+            table.add_column(column.header, ratio=1, no_wrap=True, overflow="ellipsis")
+    for row in rows:
+        cells = [column.cell(row, now) for column in columns]
+        if row.done:  # every cell plain and dim: a closed P0 keeps no loud badge
+            table.add_row(*(Text(cell.plain, style="dim") for cell in cells), style="dim")
+        else:
+            table.add_row(*cells, style="bold" if row.changed_within(now) else "")
+    return table
+
+
+def hidden_summary(view: View) -> str:
+    """``+16 more: 5 open (P0 2, P1 3), 11 closed``: open and closed apart, never mixed."""
+    parts = []
+    opened = sum(view.hidden.values())
+    if opened:
+        by_severity = ", ".join(f"{severity} {count}" for severity, count in sorted(view.hidden.items()))
+        parts.append(f"{opened} open ({by_severity})")
+    if view.hidden_done:
+        parts.append(f"{view.hidden_done} closed")
+    return f"+{opened + view.hidden_done} more: " + ", ".join(parts)

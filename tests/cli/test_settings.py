@@ -179,3 +179,14 @@ def test_parse_size(text, size):
 def test_bad_sizes(text):
     with pytest.raises(UsageError):
         parse_size(text)
+
+
+def test_the_tables_columns_from_a_profile_and_the_command_line(tmp_path):
+    env = home(tmp_path, '[profiles.default]\ncolumns = "sev,title,owner"\nlabel_columns = ["env", "region"]\n')
+    settings = load_settings(environ=env)
+    assert settings.columns == "sev,title,owner" and settings.label_columns == ("env", "region")
+    assert settings.origins["label_columns"] == "profile default"
+    flags = load_settings(environ=env, flags={"label_columns": ("team",), "columns": "sev,title"})
+    assert flags.label_columns == ("team",) and flags.origins["label_columns"] == "-L" and flags.columns == "sev,title"
+    with pytest.raises(ConfigError, match="config.toml.*label key"):
+        load_settings(environ=home(tmp_path / "bad", '[profiles.default]\nlabel_columns = ["a=b"]\n'))

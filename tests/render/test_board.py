@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 from incident_cli import model
 from incident_cli.model import parse_time
-from incident_cli.render.board import Board
+from incident_cli.render.board import HIGHLIGHT, ORDERS, Board
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -29,16 +29,58 @@ def ids(board, now, limit=50):
     return [row.id for row in board.view(now, limit).rows]
 
 
-def test_sorted_by_severity_then_most_recent_activity():
+def test_a_stable_order_severity_then_newest_opened_and_a_change_is_marked_not_moved():
     board = Board()
     board.apply(opened("low", "P3"), at(0))
     board.apply(opened("p1-old", "P1"), at(1))
     board.apply(opened("p0", "P0"), at(2))
     board.apply(opened("p1-new", "P1"), at(3))
     assert ids(board, at(4)) == ["p0", "p1-new", "p1-old", "low"]
-    board.apply(update("p1-old"), at(5))  # activity moves it up within its severity
-    assert ids(board, at(6)) == ["p0", "p1-old", "p1-new", "low"]
-    assert board.rows["p1-old"].last_change == "ASSIGNED" and board.events == 5
+    board.apply(update("p1-old"), at(5))  # a comment or an assignment: the row stays where it is...
+    assert ids(board, at(6)) == ["p0", "p1-new", "p1-old", "low"]
+    row = board.rows["p1-old"]
+    assert row.last_change == "ASSIGNED" and board.events == 5
+    assert row.changed_within(at(6)) and not row.changed_within(at(5 + HIGHLIGHT))  # ...and stands out a while
+
+
+def test_the_server_opened_time_orders_rows_not_when_we_heard_of_them():
+    board = Board()
+    board.apply(opened("late-heard", "P1", createdAt="2026-11-27T11:00:00Z"), at(10))
+    board.apply(opened("early-heard", "P1", createdAt="2026-11-27T11:30:00Z"), at(0))
+    assert ids(board, at(11)) == ["early-heard", "late-heard"]  # opened 11:30 is newer than 11:00
+
+
+def test_other_orders_activity_age_and_team():
+    board = Board()
+    board.apply(opened("a", "P2", labels={"team": "search"}), at(0))
+    board.apply(opened("b", "P0"), at(1))
+    board.apply(opened("c", "P3", labels={"team": "Payments"}), at(2))
+    board.apply(change("b", "NEW", "CLOSED"), at(4))
+    now = at(5)
+    assert [r.id for r in board.view(now, 10, order="activity").rows] == ["c", "a", "b"]  # last active first; done rows last in every order
+    assert [r.id for r in board.view(now, 10, order="age").rows] == ["a", "c", "b"]  # oldest first
+    assert [r.id for r in board.view(now, 10, order="team").rows] == ["c", "a", "b"]  # payments, search, no team
+    assert set(ORDERS) == {"severity", "activity", "age", "team"}
+
+
+def test_owner_team_labels_and_description_come_from_the_description():
+    board = Board()
+    board.apply(opened("a", "P1", assignedTo="dana", labels=[{"key": "team", "value": "payments"}], description="d"), at(0))
+    row = board.rows["a"]
+    assert (row.owner, row.team, row.labels, row.description) == ("dana", "payments", {"team": "payments"}, "d")
+    board.learn(model.Incident.from_data({"id": "a", "title": "t", "assignedTo": "lee"}), at(1))  # re-read after ASSIGNED
+    assert row.owner == "lee" and row.team == "payments"  # labels not sent again are kept
+    board.learn(model.Incident.from_data({"id": "a", "title": "t", "assignedTo": None}), at(2))
+    assert row.owner is None  # unassigned since
+
+
+def test_a_filter_narrows_the_view_and_counts_what_matched():
+    board = Board()
+    for n in range(6):
+        board.apply(opened(f"i{n}", "P2", title="payments down" if n % 2 else "search slow"), at(n))
+    view = board.view(at(7), 2, keep=lambda row: "payments" in (row.title or ""))
+    assert [r.id for r in view.rows] == ["i5", "i3"] and view.matched == 3 and view.hidden == {"P2": 1}
+    assert len(board.view(at(7), None).rows) == 6  # no limit: every row, never cropped
 
 
 def test_state_changes_and_resolution_dim_sink_then_leave_after_grace():
@@ -86,9 +128,10 @@ def test_view_is_bounded_with_a_summary_of_the_rest():
     board = Board()
     for n in range(10):
         board.apply(opened(f"i{n}", "P0" if n < 2 else "P3"), at(n))
+    board.apply(change("i9", "NEW", "RESOLVED"), at(10))
     view = board.view(at(11), 3)
-    assert len(view.rows) == 3 and view.hidden == {"P3": 7}
-    assert view.counts == {"P0": 2, "P3": 8}
+    assert len(view.rows) == 3 and view.hidden == {"P3": 6} and view.hidden_done == 1  # closed rows apart
+    assert view.counts == {"P0": 2, "P3": 7}
 
 
 def test_memory_is_bounded_forgetting_what_matters_least():

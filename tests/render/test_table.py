@@ -20,9 +20,11 @@ def console(width=120, height=20, color=False):
     )
 
 
-def opened(iid, severity, title, state="NEW", resources=("api",)):
+def opened(iid, severity, title, state="NEW", resources=("api",), owner=None, team=None, labels=None,
+           created="2026-11-27T11:55:00Z"):
     data = {"id": iid, "severity": severity, "title": title, "state": state, "incidentType": "AVAILABILITY",
-            "affectedResources": list(resources), "createdAt": "2026-11-27T11:55:00Z"}
+            "affectedResources": list(resources), "createdAt": created, "assignedTo": owner,
+            "labels": labels if labels is not None else ({"team": team} if team else {})}
     return model.stream_event("newIncidents", {"newIncidents": data}, T0)
 
 
@@ -38,14 +40,15 @@ def test_rendering_at_a_fixed_width():
     clock = [T0]
     view = TableView(console(), board, clock=lambda: clock[0])
     view.write(opened("aaaaaaaa-1111", "P1", "checkout: 5xx"))
-    view.write(opened("bbbbbbbb-2222", "P0", "db down", state="INVESTIGATING", resources=("db", "api")))
+    view.write(opened("bbbbbbbb-2222", "P0", "db down", state="INVESTIGATING", owner="dana", team="payments",
+                      created="2026-11-27T11:58:00Z"))
     clock[0] = T0 + timedelta(seconds=30)
     assert rendered(view).splitlines() == [
         "● live  P0 1 P1 1  2 events  last 30s ago  ws://h:1/graphql/ws  new, updates",
-        "SEV   ID         TITLE                                STATE           TYPE           RESOURCES          AGE   LAST      ",
+        "SEV   ID         TITLE                                    OWNER        TEAM        STATE            AGE   LAST          ",
         "─" * 120,
-        "P0    bbbbbbbb   db down                              INVESTIGATING   AVAILABILITY   db, api             5m   opened 30s",
-        "P1    aaaaaaaa   checkout: 5xx                        NEW             AVAILABILITY   api                 5m   opened 30s",
+        "P0    bbbbbbbb   db down                                  dana         payments    INVESTIGATING     2m   opened 30s    ",
+        "P1    aaaaaaaa   checkout: 5xx                            -            -           NEW               5m   opened 30s    ",
     ]
 
 
@@ -55,13 +58,38 @@ def test_narrow_terminal_drops_columns_and_summarises_overflow():
     for n in range(6):
         view.write(opened(f"id{n}", "P2" if n % 2 else "P3", f"incident {n}"))
     text = rendered(view)
-    assert "RESOURCES" not in text and "TYPE" not in text
-    assert text.count("incident ") == 3 and "+3 more (P3: 3)" in text
+    assert "RESOURCES" not in text and "TYPE" not in text and "OWNER" in text and "TEAM" in text
+    assert text.count("incident ") == 3 and "+3 more: 3 open (P3 3)" in text
+
+
+def test_closed_rows_are_dimmed_badge_and_all_and_counted_apart_from_open_ones():
+    board = Board()
+    view = TableView(console(color=True, width=120, height=8), board, clock=lambda: T0)
+    view.write(opened("open-p2", "P2", "still burning"))
+    view.write(opened("done-p0", "P0", "was bad", state="RESOLVED"))
+    for n in range(3):
+        view.write(opened(f"old{n}", "P3", f"old {n}", state="CLOSED"))
+    view.write(opened("more-p2", "P2", "also burning"))
+    view.console.print(view.render())
+    raw = view.console.file.getvalue()
+    assert "\x1b[1;37;41mP0" not in raw  # no white-on-red badge for a resolved P0
+    plain = rendered(view)
+    assert plain.index("still burning") < plain.index("was bad")  # open rows first
+    assert "+3 more: 3 closed" in plain  # never read as hidden open incidents
+
+
+def test_label_columns_and_a_chosen_order():
+    board = Board()
+    view = TableView(console(width=120), board, clock=lambda: T0, columns=("sev", "title", "owner"), labels=("env",))
+    view.write(opened("a", "P1", "disk", owner="dana", labels={"env": "prod", "team": "payments"}))
+    header, row = rendered(view).splitlines()[1], rendered(view).splitlines()[3]
+    assert header.split() == ["SEV", "TITLE", "OWNER", "ENV"]
+    assert row.split() == ["P1", "disk", "dana", "prod"]
 
 
 def test_hostile_titles_show_literally_and_cannot_escape():
     board = Board()
-    view = TableView(console(color=True, width=160), board, clock=lambda: T0)
+    view = TableView(console(color=True, width=220), board, clock=lambda: T0)
     view.write(opened("x", "P0", "[bold red]x[/] [link=https://evil]l[/link] \x1b]0;title\x07 \x1b[2J \u202eevil"))
     out = view.console
     out.print(view.render())

@@ -1,0 +1,113 @@
+"""The table's columns: what each shows, which a user picks, and which fit a pane.
+
+Width goes to the title first: when a pane cannot give the title its share, the least
+useful columns are dropped, one at a time (resources, type, label columns, last change,
+age, team, state, owner), never the severity, the id or the title. ``-L KEY`` adds a label
+column, as kubectl's does; ``--columns`` picks and orders them. Cells are sanitised
+``Text``: server strings never reach the terminal as markup or control sequences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.text import Text
+
+from incident_cli.errors import UsageError
+from incident_cli.render.board import Row
+from incident_cli.render.terminal import ago, safe_text, severity_text, short_id
+from incident_cli.sanitize import sanitize
+
+GAP = 3  # characters between two columns, as the table draws them
+TITLE_FLOOR, TITLE_CAP, TITLE_SHARE = 20, 40, 0.25  # the title's share of the width: 25%, within 20..40
+NO_DETAILS = "(no details: the server did not describe it)"
+DEFAULT = ("sev", "id", "title", "owner", "team", "state", "type", "resources", "age", "last")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Column:
+    key: str
+    header: str
+    width: int  # 0: the title, which takes what is left
+    drop: int  # the higher, the sooner it goes from a narrow pane; 0 never
+    cell: Callable[[Row, datetime], Text]
+
+
+def _title(row: Row, now: datetime) -> Text:
+    # An event reaches the board after its lookup, answered or not: a row without a title
+    # will not get one by waiting, so it never claims to be fetching.
+    if row.title is None:
+        return Text(NO_DETAILS, style="dim italic")
+    return safe_text(row.title, max_length=300)
+
+
+def _last(row: Row, now: datetime) -> Text:
+    return Text(f"{sanitize(row.last_change or '', max_length=24)} {ago(row.last_activity, now)}".strip())
+
+
+COLUMNS: dict[str, Column] = {
+    column.key: column
+    for column in (
+        Column(key="sev", header="SEV", width=3, drop=0, cell=lambda row, now: severity_text(row.severity)),
+        Column(key="source", header="SOURCE", width=10, drop=2, cell=lambda row, now: safe_text(row.source, max_length=30)),
+        Column(key="id", header="ID", width=8, drop=0, cell=lambda row, now: Text(short_id(row.id))),
+        Column(key="title", header="TITLE", width=0, drop=0, cell=_title),
+        Column(key="owner", header="OWNER", width=10, drop=3, cell=lambda row, now: safe_text(row.owner or "-", max_length=60)),
+        Column(key="team", header="TEAM", width=9, drop=4, cell=lambda row, now: safe_text(row.team or "-", max_length=60)),
+        Column(key="state", header="STATE", width=13, drop=4, cell=lambda row, now: safe_text(row.state or "?", max_length=20)),
+        Column(key="type", header="TYPE", width=12, drop=8, cell=lambda row, now: safe_text(row.category, max_length=20)),
+        Column(key="resources", header="RESOURCES", width=16, drop=9,
+               cell=lambda row, now: safe_text(", ".join(row.resources), max_length=120)),
+        Column(key="age", header="AGE", width=4, drop=5, cell=lambda row, now: Text(ago(row.opened, now))),
+        Column(key="last", header="LAST", width=14, drop=6, cell=_last),
+    )
+}
+
+
+def label_column(key: str) -> Column:
+    header = sanitize(key.upper(), max_length=16)
+    return Column(key=f"label:{key}", header=header, width=max(8, min(len(header), 16)), drop=7,
+                  cell=lambda row, now: safe_text(row.labels.get(key, ""), max_length=60))
+
+
+def parse_columns(text: str | None) -> tuple[str, ...]:
+    """``--columns sev,title,owner`` -> the keys, checked; None or empty: the default."""
+    if not text or not text.strip():
+        return ()
+    keys = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
+    unknown = [key for key in keys if key not in COLUMNS]
+    if unknown:
+        raise UsageError(f"--columns: unknown column {unknown[0]!r} (one of: {', '.join(COLUMNS)})")
+    return keys
+
+
+def parse_label_key(key: str) -> str:
+    """``-L team``: a label's key, as the server writes it."""
+    cleaned = key.strip()
+    if not cleaned or any(ch in cleaned for ch in ",=") or not cleaned.isprintable():
+        raise UsageError(f"-L/--label-column needs a label key, like team or env (got {key!r})")
+    return cleaned
+
+
+def choose(keys: tuple[str, ...], labels: tuple[str, ...], *, several: bool, width: int) -> list[Column]:
+    """The columns to draw in ``width`` characters: the user's (or the default), the server's
+    name when several are watched, label columns at the end; the least useful dropped until
+    the title gets its share."""
+    chosen = [COLUMNS[key] for key in (keys or DEFAULT)]
+    if several and not keys:
+        chosen.insert(1, COLUMNS["source"])
+    chosen += [label_column(key) for key in labels]
+    has_title = any(column.width == 0 for column in chosen)
+    title = max(TITLE_FLOOR, min(TITLE_CAP, int(width * TITLE_SHARE))) if has_title else 0
+    while _needed(chosen, title) > width:
+        droppable = [column for column in chosen if column.drop > 0]
+        if not droppable:
+            break
+        chosen.remove(max(reversed(droppable), key=lambda column: column.drop))
+    return chosen
+
+
+def _needed(columns: list[Column], title: int) -> int:
+    return sum(column.width or title for column in columns) + GAP * (len(columns) - 1)
