@@ -46,6 +46,7 @@ class WatchArgs:
     keep_resolved: str = "5m"
     columns: str | None = None
     label_column: list[str] | None = None
+    no_input: bool = False
     token_file: Path | None = None
     token_stdin: bool = False
     token: str | None = None
@@ -160,7 +161,13 @@ def settings_flags(args: WatchArgs, spec: ServerSpec, stdin_token: Any) -> dict[
 
 
 def plan_watch(
-    servers: list[tuple[ServerSpec, Settings]], args: WatchArgs, *, query_text: str | None, stdout_tty: bool, term: str
+    servers: list[tuple[ServerSpec, Settings]],
+    args: WatchArgs,
+    *,
+    query_text: str | None,
+    stdout_tty: bool,
+    term: str,
+    keys: bool = False,
 ) -> WatchPlan:
     """The whole run, decided: what to subscribe, which bounds, which output, which servers."""
     settings = servers[0][1]
@@ -168,7 +175,7 @@ def plan_watch(
     custom, chosen, streams = _operations(args, query_text, severities)
     kind = ops.operation_kind(custom.document, args.operation_name) if custom is not None else None
     one_shot = args.once or kind in ("query", "mutation")
-    output = plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams)
+    output = plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams, keys=keys)
     several = len(servers) > 1
     request = WatchRequest(
         operations=chosen,
@@ -212,8 +219,11 @@ def _operations(
     return None, chosen, streams
 
 
-def plan_output(args: WatchArgs, settings: Settings, *, stdout_tty: bool, term: str, streams: tuple[str, ...]) -> OutputSpec:
-    """Which renderer, and how it is set: -o wins; a profile's ``output`` only on a terminal."""
+def plan_output(
+    args: WatchArgs, settings: Settings, *, stdout_tty: bool, term: str, streams: tuple[str, ...], keys: bool = False
+) -> OutputSpec:
+    """Which renderer, and how it is set: -o wins; a profile's ``output`` only on a terminal.
+    ``keys``: stdin and stderr are terminals too, so the table can be a console with keys."""
     if args.template is not None:
         from incident_cli.render.template import check as check_template
 
@@ -227,6 +237,7 @@ def plan_output(args: WatchArgs, settings: Settings, *, stdout_tty: bool, term: 
 
     return OutputSpec(
         columns=parse_columns(settings.columns), label_columns=settings.label_columns,
+        interactive=mode == TABLE and keys and stdout_tty and not args.no_input,
         mode=mode, color=args.color, fps=args.refresh, max_rows=args.max_rows,
         keep_resolved=parse_duration(args.keep_resolved, option="--keep-resolved"), snapshots=bool(args.backfill),
         status_events=args.status_events, overflow=args.on_overflow, template=args.template,

@@ -1,9 +1,10 @@
 """A stand-in for the shell in a tmux pane: runs a command and writes its exit status to a file.
 
 ``forward``: pass SIGHUP on to the command when the pane closes, as bash does with its jobs.
-``ignore``: the command runs in a process group of its own, which tmux's hang-up does not
-reach (as with nohup, or a shell that keeps it to itself): it only finds out from its
-terminal. Usage: python pane_shell.py forward|ignore STATUS_FILE CMD...
+``ignore``: the command runs in a session of its own, which tmux's hang-up does not reach
+(as under a shell that keeps the hang-up to itself): it only finds out from its terminal. With ``forward-tty`` or ``ignore-tty`` the command keeps the terminal as its
+stderr (the console draws there), and nothing it says is kept.
+Usage: python pane_shell.py forward|ignore[-tty] STATUS_FILE CMD...
 """
 
 import signal
@@ -11,6 +12,8 @@ import subprocess
 import sys
 
 mode, status_file, command = sys.argv[1], sys.argv[2], sys.argv[3:]
+keep_tty = mode.endswith("-tty")
+mode = mode.removesuffix("-tty")
 child = None
 
 
@@ -20,9 +23,9 @@ def hang_up(_signum, _frame):
 
 
 signal.signal(signal.SIGHUP, hang_up)
-child = subprocess.Popen(command, stderr=open(status_file + ".err", "w"),
+child = subprocess.Popen(command, stderr=None if keep_tty else open(status_file + ".err", "w"),
                          preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
-                         process_group=0 if mode == "ignore" else None)
+                         start_new_session=mode == "ignore")
 while True:
     try:
         status = child.wait()

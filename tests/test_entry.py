@@ -31,3 +31,21 @@ def test_anything_else_goes_to_the_app():
     assert done.stdout.strip() == f"incidents {__version__}"  # the app's eager --version still answers
     bad = subprocess.run([sys.executable, "-m", "incident_cli", "--no-such-flag"], capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "No such option" in bad.stderr
+
+
+def test_json_lines_and_text_never_pay_for_the_console_or_graphql_core():
+    from tests.helpers import demo
+
+    probe = (
+        "import sys\n"
+        "from incident_cli.cli.app import run\n"
+        "from incident_cli.env import Env\n"
+        "run(sys.argv[1:], Env.from_process())\n"
+        "print(sorted(m for m in ('textual', 'graphql', 'incident_cli.render.console') if m in sys.modules), file=sys.stderr)"
+    )
+    with demo("--rate", "50") as url:
+        for mode in ("jsonl", "text"):
+            done = subprocess.run([sys.executable, "-c", probe, "watch", "--url", url, "--count", "3", "-o", mode],
+                                  capture_output=True, text=True, timeout=30)
+            assert len(done.stdout.splitlines()) == 3, done.stderr
+            assert done.stderr.splitlines()[-1] == "[]"

@@ -90,3 +90,6 @@ def test_replayed_table_shows_the_same_rows_as_the_live_table(tmp_path):
         return [tuple(re.split(r"\s{2,}", line.strip())[:4]) for line in frame.splitlines() if line[:2] in ("P0", "P1", "P2", "P3", "P4")]
 
     assert rows(live.stdout) and rows(replayed.stdout) == rows(live.stdout)
+    last = replayed.stdout.split("SEV   ID")[-2].splitlines()[-1]  # the status line of the last frame
+    assert "\u25b6 replay of rec.jsonl, recorded " in last and last.split(" at x")[1].startswith("0")
+    assert "\u25cf live" not in last and url.split("//")[1] not in last  # never "live" with the server's address

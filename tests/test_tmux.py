@@ -63,7 +63,8 @@ def tmux():
 
 
 def rows(screen):
-    return [line for line in screen.splitlines() if line[:2] in ("P0", "P1", "P2", "P3", "P4")]
+    """The incident rows on the screen (the console pads its cells by a space)."""
+    return [line for line in screen.splitlines() if line.lstrip(" ")[:2] in ("P0", "P1", "P2", "P3", "P4")]
 
 
 def events_count(screen):
@@ -73,12 +74,66 @@ def events_count(screen):
     return -1
 
 
-def test_table_fills_within_three_seconds_and_updates(tmux):
-    env = {"PATH": os.environ["PATH"], "TERM": "xterm-256color", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
-    tmux.start([*INCIDENTS, "watch", "--demo", "--severity", "P0,P1"], env=env)
+ENV = {"PATH": os.environ["PATH"], "TERM": "xterm-256color", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
+
+
+def status_lines(screen):
+    return [line for line in screen.splitlines() if "\u25cf live" in line or "\u25cc " in line]
+
+
+def dead_status(tmux):
+    return tmux("display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}").stdout.strip()
+
+
+def test_the_console_in_a_real_terminal(tmux):
+    tmux.width, tmux.height = 140, 35
+    tmux.start([*INCIDENTS, "watch", "--demo"], env=ENV)
+    first = tmux.wait_for(lambda s: "\u25cf live" in s and len(rows(s)) >= 3, timeout=5)
+    assert "OWNER" in first and "TEAM" in first and "q quit" in first  # the keys, in the footer
+    assert all(any(team in line for team in TEAMS) for line in rows(first))  # every demo incident has a team
+    tmux.wait_for(lambda s: any(person in line for line in rows(s) for person in PEOPLE), timeout=30)  # an owner
+    # p: the frame holds while the stream is still read; the status line counts what waits
+    tmux("send-keys", "-t", "t", "p")
+    held = tmux.wait_for(lambda s: "PAUSED: " in s, timeout=5)
+    waiting = tmux.wait_for(lambda s: waiting_count(s) > waiting_count(held), timeout=20)
+    assert rows(waiting) == rows(held)
+    tmux("send-keys", "-t", "t", "p")
+    tmux.wait_for(lambda s: "PAUSED" not in s, timeout=5)
+    # /payments narrows the rows, typed at once as a paste would be
+    every = len(rows(tmux.screen()))
+    tmux("send-keys", "-t", "t", "/payments", "Enter")
+    narrowed = tmux.wait_for(lambda s: "filter: payments" in s, timeout=5)
+    assert 0 < len(rows(narrowed)) < every  # the demo's payments team, and resources named payments
+    # Enter: the incident in full, with its description; Esc back
+    tmux("send-keys", "-t", "t", "Enter")
+    detail = tmux.wait_for(lambda s: "description" in s and "updates seen" in s, timeout=5)
+    assert "Detected by automated monitoring." in detail  # the demo's descriptions say so
+    tmux("send-keys", "-t", "t", "Escape")
+    tmux.wait_for(lambda s: "SEV" in s and "OWNER" in s, timeout=5)
+    # a pane that shrinks and grows again holds exactly one status line
+    tmux("resize-window", "-t", "t", "-x", "80", "-y", "20")
+    narrow = tmux.wait_for(lambda s: "SEV" in s and "TYPE" not in s, timeout=5)
+    assert len(status_lines(narrow)) == 1 and all(len(line) <= 80 for line in narrow.splitlines())
+    tmux("resize-window", "-t", "t", "-x", "140", "-y", "35")
+    wide = tmux.wait_for(lambda s: "TYPE" in s, timeout=5)
+    assert len(status_lines(wide)) == 1
+    tmux("send-keys", "-t", "t", "q")
+    tmux.wait_for(lambda s: dead_status(tmux) == "1:0", timeout=10)  # q: exit status 0
+
+
+def waiting_count(screen):
+    for line in screen.splitlines():
+        if "PAUSED: " in line:
+            return int(line.split("PAUSED: ")[1].split()[0].replace(",", ""))
+    return -1
+
+
+def test_the_live_table_without_keys_fills_within_three_seconds_and_updates(tmux):
+    env = ENV
+    tmux.start([*INCIDENTS, "watch", "--demo", "--severity", "P0,P1", "--no-input"], env=env)
     first = tmux.wait_for(lambda s: "\u25cf live" in s and rows(s), timeout=3)
     assert "SEV" in first and "TITLE" in first and "STATE" in first
-    assert all(line[:2] in ("P0", "P1") for line in rows(first))
+    assert all(line.lstrip()[:2] in ("P0", "P1") for line in rows(first))
     assert "OWNER" in first and "TEAM" in first and "TYPE" in first  # 140 columns: all but RESOURCES
     assert any(team in line for line in rows(first) for team in TEAMS)  # the demo labels every incident's team
     count = events_count(first)
@@ -92,9 +147,10 @@ def test_table_fills_within_three_seconds_and_updates(tmux):
     assert len(narrow.splitlines()) <= 12
 
 
-def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux):
+@pytest.mark.parametrize("view", [(), ("--no-input",)], ids=["console", "live-table"])
+def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux, view):
     with demo("--hostile-titles", "--rate", "50") as url:
-        tmux.start([*INCIDENTS, "watch", "--url", url], env={"PATH": os.environ["PATH"], "TERM": "xterm-256color"})
+        tmux.start([*INCIDENTS, "watch", "--url", url, *view], env={"PATH": os.environ["PATH"], "TERM": "xterm-256color"})
         screen = tmux.wait_for(lambda s: "[bold red]markup[/]" in s and "^[]0;pwned title^G" in s, timeout=10)
         assert "[link=https://evil.example]" in screen
         assert "pwned" not in tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout
@@ -104,7 +160,9 @@ def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux
 
 @pytest.mark.parametrize(("shell", "status", "said"), [
     ("forward", 129, ""),  # a shell passes the hang-up on: SIGHUP, closed cleanly
-    ("ignore", 74, "incidents: error: cannot draw the table any more: the terminal hung up\n"),  # nohup: no signal
+    ("ignore", 74, "incidents: error: cannot draw the table any more: the terminal hung up\n"),  # no signal reaches us
+    ("forward-tty", 129, None),  # the console (stderr is the terminal too): the same statuses...
+    ("ignore-tty", 74, None),  # ...and never an orphan drawing into the void
 ])
 def test_closing_the_pane_ends_the_table_with_the_right_status_not_an_internal_error(tmux, tmp_path, shell, status, said):
     env = {"PATH": os.environ["PATH"], "TERM": "xterm-256color", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
@@ -117,4 +175,5 @@ def test_closing_the_pane_ends_the_table_with_the_right_status_not_an_internal_e
     while not status_file.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert status_file.read_text() == str(status)
-    assert (tmp_path / "status.err").read_text() == said
+    if said is not None:
+        assert (tmp_path / "status.err").read_text() == said

@@ -143,6 +143,9 @@ Columns = Annotated[
     Optional[str],
     typer.Option("--columns", help="The table's columns, in order: sev,source,id,title,owner,team,state,type,resources,age,last."),
 ]
+NoInput = Annotated[
+    bool, typer.Option("--no-input", help="No keys: the live table without the console (as when stdin is not a terminal).")
+]
 LabelColumn = Annotated[
     Optional[list[str]], typer.Option("--label-column", "-L", help="Add a column with this label's value (repeatable), e.g. -L env.")
 ]

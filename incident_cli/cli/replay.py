@@ -40,7 +40,8 @@ async def play(env: Env, path: Path, *, speed: float, mode: str, color: str, max
     if mode == "auto":
         mode = auto_mode(env.isatty(env.stdout), env.environ.get("TERM", ""))
     now = [datetime.now(UTC)]  # the table's clock is the recording's
-    spec = OutputSpec(mode=mode, color=color, max_rows=max_rows, snapshots=mode == "jsonl")  # backfill records too
+    spec = OutputSpec(mode=mode, color=color, max_rows=max_rows, snapshots=mode == "jsonl",  # backfill records too
+                      replay=("stdin" if str(path) == "-" else path.name, speed))
     streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
 
     async def run(output: Any) -> None:

@@ -154,7 +154,11 @@ async def _with_signals(env: Env, command: Command) -> int:
             os._exit(received[0])
         received.append(status)
         if env.system:
-            loop.call_later(SHUTDOWN_DEADLINE, os._exit, status)
+            # A thread, not the loop's timer: a shutdown stuck in a blocking call (a console whose
+            # terminal is gone) holds the loop, and the deadline must still come.
+            deadline = threading.Timer(SHUTDOWN_DEADLINE, os._exit, (status,))
+            deadline.daemon = True
+            deadline.start()
         assert main is not None
         main.cancel()
 

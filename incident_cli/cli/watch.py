@@ -30,6 +30,7 @@ def watch(
     max_rows: o.MaxRows = None,
     columns: o.Columns = None,
     label_column: o.LabelColumn = None,
+    no_input: o.NoInput = False,
     keep_resolved: o.KeepResolved = "5m",
     profile: o.Profiles = None,
     token_file: o.TokenFile = None,
@@ -87,6 +88,6 @@ async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
     ]
     query_text = read_query(args.query, env) if args.query is not None else None
     plan = plan_watch(servers, args, query_text=query_text, stdout_tty=env.isatty(env.stdout),
-                      term=env.environ.get("TERM", ""))
+                      term=env.environ.get("TERM", ""), keys=env.isatty(env.stdin) and env.isatty(env.stderr))
     result = await run_watch(plan, env, stop)
     return int(ExitStatus.INCIDENT_SEEN) if result.alarming else int(ExitStatus.OK)

@@ -44,6 +44,8 @@ class OutputSpec:
     streams: tuple[str, ...] = ()  # named in the table's status line
     columns: tuple[str, ...] = ()  # the table's columns, in order (--columns); empty: the default
     label_columns: tuple[str, ...] = ()  # label keys shown as columns (-L)
+    replay: tuple[str, float] | None = None  # (recording, speed): the views say it is a replay, not live
+    interactive: bool = False  # the table as a console with keys (a person at a terminal)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +75,10 @@ async def rendered(
     ``server``: shown in the table's status line; ``clock``: the table's (a replay's is the
     recording's); ``memory``: what is known of each incident, fed by the watch or the replay.
     """
+    if spec.mode == "table" and spec.interactive:
+        from incident_cli.render.console import run_console
+
+        return await run_console(spec, streams, run, server=server, stop=stop, clock=clock)
     if spec.mode == "table":
         from incident_cli.render.table import run_table
 

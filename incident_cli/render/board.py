@@ -18,6 +18,7 @@ from incident_cli.model import DONE_STATES, parse_time
 SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
 KEEP_RESOLVED = 300.0  # seconds a resolved incident stays on the board, dimmed
 HIGHLIGHT = 5.0  # seconds a changed row stands out
+HISTORY = 20  # updates kept per incident for the detail view
 ORDERS = ("severity", "activity", "age", "team")  # what the console's "s" cycles through
 CAPACITY = 2_000  # incidents remembered at most, whatever the stream does
 STALE_FACTOR = 3.0  # missing this many heartbeats in a row is stale
@@ -39,6 +40,7 @@ class Row:
     last_activity: datetime | None = None
     last_change: str | None = None  # "ASSIGNED", "NEW→INVESTIGATING", ...
     done_since: datetime | None = None  # when we saw it resolved or closed
+    history: list[tuple[datetime, str]] = field(default_factory=list)  # updates seen, newest last
 
     @property
     def done(self) -> bool:
@@ -47,6 +49,18 @@ class Row:
     @property
     def team(self) -> str | None:
         return self.labels.get("team")
+
+    def saw(self, now: datetime, what: str) -> None:
+        """One update seen for it, for the detail view (the last HISTORY kept)."""
+        self.history.append((now, what))
+        del self.history[:-HISTORY]
+
+    def matches(self, text: str) -> bool:
+        """The console's filter: ``text`` in its title, id, team, owner, a resource or a label."""
+        needle = text.casefold()
+        fields = (self.title, self.id, self.owner, self.state, self.severity, *self.resources,
+                  *(f"{key}={value}" for key, value in self.labels.items()))
+        return any(needle in value.casefold() for value in fields if value)
 
     def changed_within(self, now: datetime, seconds: float = HIGHLIGHT) -> bool:
         return self.last_activity is not None and (now - self.last_activity).total_seconds() < seconds
@@ -105,6 +119,7 @@ class Board:
     events: int = 0
     last_message: datetime | None = None
     sources: dict[str, Connection] = field(default_factory=dict)  # per server, when several
+    replay: tuple[str, float] | None = None  # (recording, speed): a replay, not a live stream
     _source: str | None = None  # the server of the event being applied
 
     # ---- reducers ----------------------------------------------------------------------
@@ -119,16 +134,19 @@ class Board:
                 row = self._merge(incident, now)
                 if row is not None:
                     row.last_change = row.last_change or "opened"
+                    row.saw(now, "opened" if event.subscription != model.Label.REPAIR else "changed while away")
             case model.IncidentUpdated(update=update) if update.incident_id:
                 row = self._row(update.incident_id, now, event.severity)
                 row.last_activity = now
                 row.last_change = update.update_type or "UPDATED"
+                row.saw(now, row.last_change)
                 if update.update_type == "RESOLVED":
                     self._set_state(row, "RESOLVED", now)
             case model.StateChanged(change=change) if change.incident_id:
                 row = self._row(change.incident_id, now, event.severity)
                 row.last_activity = now
                 row.last_change = f"{change.old_state or '?'}\u2192{change.new_state or '?'}"
+                row.saw(now, row.last_change + (f" by {change.changed_by}" if change.changed_by else ""))
                 if change.new_state:
                     self._set_state(row, change.new_state, now)
         self._bound()

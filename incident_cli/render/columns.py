@@ -44,7 +44,8 @@ def _title(row: Row, now: datetime) -> Text:
 
 
 def _last(row: Row, now: datetime) -> Text:
-    return Text(f"{sanitize(row.last_change or '', max_length=24)} {ago(row.last_activity, now)}".strip())
+    # The time first: a long change (STATE_CHANGED, INVESTIGATING→MONITORING) is what gets cut.
+    return Text(f"{ago(row.last_activity, now)} {sanitize(row.last_change or '', max_length=40)}".strip())
 
 
 COLUMNS: dict[str, Column] = {

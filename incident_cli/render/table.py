@@ -20,12 +20,11 @@ from rich.text import Text
 
 from incident_cli import model
 from incident_cli.errors import IncidentsError, OutputError
-from incident_cli.redact import display_url
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board, Row, View
 from incident_cli.render.columns import Column, choose
-from incident_cli.render.terminal import ago, make_console, severity_text
-from incident_cli.sanitize import sanitize
+from incident_cli.render.headline import status_line
+from incident_cli.render.terminal import make_console
 
 R = TypeVar("R")
 DEFAULT_REFRESH = 4.0  # frames per second at most
@@ -171,7 +170,7 @@ class TableView:
         now = self._clock()
         view = self.board.view(now, self.row_limit())
         columns = choose(self._columns, self._labels, several=bool(self.board.sources), width=self.console.size.width)
-        parts: list[RenderableType] = [self.status_line(now, view.counts, view.stale), rows_table(columns, view.rows, now)]
+        parts: list[RenderableType] = [status_line(self.board, now, view.counts, view.stale), rows_table(columns, view.rows, now)]
         if view.hidden or view.hidden_done:
             parts.append(Text(hidden_summary(view), style="dim"))
         elif not view.rows:
@@ -179,47 +178,7 @@ class TableView:
         return Group(*parts)
 
     def status_line(self, now: datetime, counts: dict[str, int], stale: bool) -> Text:
-        """One line, most important first, cut at the edge rather than wrapped."""
-        board, link = self.board, self.board.connection
-        line = Text(no_wrap=True, overflow="ellipsis")
-        if board.sources:  # several servers: each one's state, compactly
-            for name, each in board.sources.items():
-                mark, style = ("\u25cf", "bold green") if each.state == "live" else ("\u25cc", "bold yellow")
-                line.append(f"{mark} {sanitize(name, max_length=30)}  ", style=style)
-        elif link.state == "live":
-            line.append("\u25cf live", style="bold green")
-        elif link.state == "reconnecting" and link.retry_at is not None and now < link.retry_at:
-            wait = int((link.retry_at - now).total_seconds() + 0.999)  # "in 1s" until it is due, never "in 0s"
-            line.append(f"\u25cc reconnecting in {wait}s (attempt {link.attempt})", style="bold yellow")
-        elif link.state == "reconnecting":
-            # The wait is over and the attempt is under way: a slow handshake shows how long it takes.
-            trying = int((now - link.retry_at).total_seconds()) if link.retry_at is not None else 0
-            line.append(f"\u25cc connecting (attempt {link.attempt}, {trying}s)", style="bold yellow")
-        elif link.state == "connecting":
-            line.append("\u25cc connecting", style="yellow")
-        else:
-            line.append(f"\u25a0 {link.state}", style="bold red")
-        if stale:
-            line.append("  STALE", style="bold white on red")
-        line.append(" ")
-        for severity in ("P0", "P1", "P2", "P3", "P4"):
-            if counts.get(severity):
-                line.append(" ")
-                line.append_text(severity_text(severity))
-                line.append(f" {counts[severity]}")
-        line.append(f"  {board.events:,} events", style="dim")
-        if board.last_message is not None:
-            line.append(f"  last {ago(board.last_message, now)} ago", style="dim")
-        if link.last_gap is not None:
-            repaired = f", {link.repaired} repaired" if link.repaired else ""
-            line.append(f"  gap {link.last_gap.total_seconds():.1f}s{repaired}", style="yellow")
-        if link.reason and link.state != "live":
-            line.append(f"  {sanitize(link.reason, max_length=100)}", style="dim")
-        if link.server:
-            line.append(f"  {sanitize(display_url(link.server), max_length=80)}")
-        if board.subscriptions:
-            line.append("  " + ", ".join(board.subscriptions), style="dim")
-        return line
+        return status_line(self.board, now, counts, stale)
 
 
 async def run_table(
@@ -235,6 +194,7 @@ async def run_table(
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
     board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
     board.connection.server = server
+    board.replay = spec.replay
     console = make_console(streams.stdout, color=spec.color, environ=streams.environ)
     view = TableView(console, board, refresh=spec.fps, max_rows=spec.max_rows, clock=clock or _utcnow,
                      columns=spec.columns, labels=spec.label_columns)

@@ -1,0 +1,143 @@
+"""The interactive console: the board in a Textual application, when a person is at the keys.
+
+Used when stdin, stdout and stderr are terminals (Textual draws on the terminal and reads
+keys from it); elsewhere the Rich Live table draws the same board. The watch feeds the board
+through ``ConsoleFeed`` (cheap, pure); the application redraws it a few times a second.
+Textual is imported here only: the JSON-lines and text paths never pay for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from incident_cli import model
+from incident_cli.errors import IncidentsError, OutputError
+from incident_cli.render import Output, OutputSpec, Streams
+from incident_cli.render.board import Board
+
+R = TypeVar("R")
+EXIT_DEADLINE = 3.0  # seconds the application may take to leave the alternate screen
+TERMINAL_CHECK = 0.5  # seconds between checks that the terminal is still there
+TERMINAL_GONE = 74  # EX_IOERR: the status the table ends with too when its terminal goes
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class ConsoleFeed:
+    """The Output the watch writes to: every event reaches the board, paused or not."""
+
+    def __init__(self, board: Board, clock: Callable[[], datetime]) -> None:
+        self.board = board
+        self.clock = clock
+        self.dirty = True  # the board changed since the last frame
+
+    def write(self, event: model.StreamEvent) -> None:
+        self.board.apply(event, self.clock())
+        self.dirty = True
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        if event.subscription == model.Label.BASELINE:
+            return  # --no-backfill: the view shows only what streams in
+        self.board.learn(event.incident, self.clock(), event.source)
+        self.dirty = True
+
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
+        if isinstance(event, model.Heartbeat):
+            self.board.alive(self.clock())
+        else:
+            self.board.status(event, self.clock(), source)
+        self.dirty = True
+
+
+async def run_console(
+    spec: OutputSpec,
+    streams: Streams,
+    run: Callable[[Output], Coroutine[Any, Any, R]],
+    *,
+    server: str,
+    stop: Callable[[int], None],
+    clock: Callable[[], datetime] | None = None,
+) -> R:
+    """The console around ``run(feed)``. Quitting (q, Ctrl-C) ends the run with the key's
+    status through ``stop``; the watch ending (a bound, an error) closes the console, and the
+    error, if any, is said on the restored screen."""
+    from incident_cli.render.console_app import IncidentConsole
+
+    heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
+    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
+    board.connection.server = server
+    board.replay = spec.replay
+    feed = ConsoleFeed(board, clock or _utcnow)
+    app = IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns)
+    watching: asyncio.Task[R] = asyncio.create_task(run(feed))
+    drawing = asyncio.create_task(app.run_async(), name="incidents-console")
+    gone = TerminalWatch(asyncio.get_running_loop(), lambda: app.exit(TERMINAL_GONE))
+    try:
+        done, _ = await asyncio.wait({watching, drawing}, return_when=asyncio.FIRST_COMPLETED)
+        if gone.happened:
+            raise OutputError("cannot draw the console any more: the terminal hung up")
+        if watching in done:
+            with contextlib.suppress(IncidentsError, asyncio.CancelledError):
+                feed.board.ended(_failure(watching))
+            app.exit()
+            await asyncio.wait({drawing}, timeout=EXIT_DEADLINE)
+            return watching.result()
+        stop(app.return_value if app.return_value is not None else 0)  # the person at the keys quit
+        return await watching  # cancelled by the stop, as a signal would
+    finally:
+        gone.stop()
+        for task in (watching, drawing):
+            if not task.done():
+                task.cancel()
+        if not drawing.done():
+            app.exit()
+        await asyncio.gather(watching, drawing, return_exceptions=True)
+
+
+class TerminalWatch:
+    """Notices a terminal that went away without a hang-up signal reaching us (a shell that
+    kept it, a session of our own): the console would otherwise draw into the void for ever.
+
+    A thread, because Textual's own writes to a dead terminal can block the event loop: it
+    asks the loop to end the console, and if the process is still here EXIT_DEADLINE later,
+    ends it with status 74 (EX_IOERR), as the table does.
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        end: Callable[[], None],
+        fd: int = 2,
+        exit_process: Callable[[int], object] = os._exit,
+        is_terminal: Callable[[int], bool] = os.isatty,
+    ) -> None:
+        self.happened = False
+        self._loop, self._end, self._fd, self._exit, self._is_terminal = loop, end, fd, exit_process, is_terminal
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="incidents-terminal", daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._stopped.wait(TERMINAL_CHECK):
+            if not self._is_terminal(self._fd):
+                self.happened = True
+                self._loop.call_soon_threadsafe(self._end)
+                if not self._stopped.wait(EXIT_DEADLINE):
+                    self._exit(TERMINAL_GONE)
+                return
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
+def _failure(task: asyncio.Task[Any]) -> str | None:
+    error = task.exception()
+    return str(error) if error is not None else None

@@ -1,0 +1,269 @@
+"""The console's Textual application: the board as a table you can work in.
+
+Keys, as k9s taught on-call engineers to expect: q quit, p or space pause (the stream is
+still read and counted; the status line says how many changes wait), / filter as you type,
+s cycle the sort, arrows or j/k select, Enter or d detail, y copy the id, ? help, Esc back.
+Every cell and line is a sanitised ``Text``: Textual parses markup in plain strings.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Static
+
+from incident_cli.render.board import ORDERS, Row, View
+from incident_cli.render.columns import Column, choose
+from incident_cli.render.console import ConsoleFeed
+from incident_cli.render.console_screens import DetailScreen, HelpScreen
+from incident_cli.render.headline import status_line
+from incident_cli.render.table import hidden_summary
+from incident_cli.sanitize import sanitize
+
+IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
+PADDING = 1  # the table's cell padding, each side
+SCROLLBAR = 2  # columns a vertical scrollbar may take
+QUIT, INTERRUPTED = 0, 130
+
+
+class IncidentConsole(App[int]):
+    TITLE = "incidents"
+    ENABLE_COMMAND_PALETTE = False  # every key is ours, shown in the footer
+    CSS = """
+    #status { height: 1; }
+    #rows { height: 1fr; }
+    #more { height: 1; color: $text-muted; }
+    #filter { dock: bottom; height: 1; display: none; background: $boost; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_console", "quit"),
+        Binding("ctrl+c", "interrupt", "quit", show=False, priority=True),
+        Binding("p,space", "pause", "pause"),
+        Binding("slash", "filter", "filter"),
+        Binding("s", "sort", "sort"),
+        Binding("d", "detail", "detail"),
+        Binding("y", "copy_id", "copy id"),
+        Binding("question_mark", "help", "help"),
+        Binding("j", "down", show=False),
+        Binding("k", "up", show=False),
+        Binding("escape", "clear_filter", "back", show=False),
+    ]
+
+    def __init__(self, feed: ConsoleFeed, *, fps: float = 4.0, columns: tuple[str, ...] = (),
+                 labels: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.feed = feed
+        self.board = feed.board
+        self._interval = 1.0 / max(fps, 0.1)
+        self._columns, self._labels = columns, labels
+        self.order = ORDERS[0]
+        self.filter_text = ""
+        self.typing = False  # after /: keys go into the filter, not to the bindings
+        self.paused_at: int | None = None  # board.events when paused
+        self.shown: View | None = None  # the view on screen now (held while paused)
+        self._layout: list[Column] = []
+        self._width = 0
+        self._idle = 0.0
+        self.frames = 0  # drawn so far, for tests and benchmarks
+
+    # ---- layout ------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="status")
+        yield Rows(id="rows", cursor_type="row", zebra_stripes=False, cell_padding=PADDING)
+        yield Static(Text(""), id="more")
+        yield Static(Text(""), id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(self._interval, self.tick)
+        self.redraw()
+        self.query_one("#rows", DataTable).focus()
+
+    def tick(self) -> None:
+        self._idle += self._interval
+        if self.feed.dirty or self._idle >= IDLE_REDRAW or self.size.width != self._width:
+            self.redraw()
+
+    # ---- drawing -----------------------------------------------------------------------
+
+    @property
+    def now(self) -> datetime:
+        return self.feed.clock()
+
+    def redraw(self) -> None:
+        """The status line always; the rows unless paused."""
+        self._idle, self.frames = 0.0, self.frames + 1
+        now = self.now
+        if self.paused_at is None or self.shown is None:
+            self.feed.dirty = False
+            keep = (lambda row: row.matches(self.filter_text.strip())) if self.filter_text.strip() else None
+            self.shown = self.board.view(now, None, order=self.order, keep=keep)
+            self._fill(self.shown, now)
+        view = self.shown
+        self.query_one("#status", Static).update(status_line(self.board, now, view.counts, view.stale, lead=self._mode()))
+        self.query_one("#more", Static).update(Text(self._more(view), style="dim"))
+
+    def _fill(self, view: View, now: datetime) -> None:
+        table = self.query_one("#rows", DataTable)
+        selected = self.selected_key()
+        if self.size.width != self._width or not self._layout:
+            self._width = self.size.width
+            self._layout = choose(self._columns, self._labels, several=bool(self.board.sources), width=self._width)
+            table.clear(columns=True)
+            title = self._title_width()
+            for column in self._layout:
+                table.add_column(Text(column.header, style="bold"), width=column.width or title, key=column.key)
+        else:
+            table.clear()
+        for row in view.rows:
+            table.add_row(*self._cells(row, now), key=_key(row))
+        if selected is not None and selected in table.rows:
+            table.move_cursor(row=table.get_row_index(selected), animate=False)
+
+    def _title_width(self) -> int:
+        fixed = sum(column.width + 2 * PADDING for column in self._layout if column.width)
+        titles = sum(1 for column in self._layout if not column.width)
+        return max(12, (self._width - fixed - SCROLLBAR) // max(titles, 1) - 2 * PADDING)
+
+    def _cells(self, row: Row, now: datetime) -> list[Text]:
+        cells = [column.cell(row, now) for column in self._layout]
+        if row.done:  # plain and dim: a closed P0 keeps no loud badge
+            return [Text(cell.plain, style="dim") for cell in cells]
+        if row.changed_within(now):
+            for cell in cells:
+                cell.stylize("bold")
+        return cells
+
+    def _mode(self) -> Text:
+        extra = Text()
+        if self.paused_at is not None:
+            waiting = self.board.events - self.paused_at
+            extra.append(f"\u23f8 PAUSED: {waiting:,} changes waiting (p resumes) ", style="bold black on yellow")
+        if self.filter_text:
+            extra.append(f" filter: {sanitize(self.filter_text, max_length=40)} ", style="bold cyan")
+        if self.order != ORDERS[0]:
+            extra.append(f" sort: {self.order} ", style="cyan")
+        return extra
+
+    def _more(self, view: View) -> str:
+        if not view.rows:
+            return "no incidents match the filter" if self.filter_text else "no incidents to show yet"
+        hidden = hidden_summary(view) if view.hidden or view.hidden_done else ""
+        return f"{len(view.rows):,} incidents" + (f"  ({hidden})" if hidden else "")
+
+    # ---- what is selected --------------------------------------------------------------
+
+    def selected_key(self) -> str | None:
+        table = self.query_one("#rows", DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def selected_row(self) -> Row | None:
+        key = self.selected_key()
+        return self.board.rows.get(key) if key is not None else None
+
+    # ---- keys --------------------------------------------------------------------------
+
+    def action_quit_console(self) -> None:
+        self.exit(QUIT)
+
+    def action_interrupt(self) -> None:
+        self.exit(INTERRUPTED)
+
+    def action_pause(self) -> None:
+        self.paused_at = None if self.paused_at is not None else self.board.events
+        self.redraw()
+
+    def action_sort(self) -> None:
+        self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
+        self._force()
+
+    # The filter is typed here, not in an Input widget: moving the focus is scheduled, and keys
+    # typed right after / (a fast typist, a paste, tmux send-keys) would be lost on the way.
+
+    def action_filter(self) -> None:
+        self.typing = True
+        self._show_filter()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """While typing a filter, keys are text: only Esc and Ctrl-C keep their meaning."""
+        return not self.typing or action in ("clear_filter", "interrupt")
+
+    def on_key(self, event: events.Key) -> None:
+        if not self.typing:
+            return
+        if event.key == "enter":
+            self.typing = False  # the filter stays; the keys drive the rows again
+        elif event.key == "backspace":
+            self.filter_text = self.filter_text[:-1]
+        elif event.is_printable and event.character:
+            self.filter_text += event.character
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        self._show_filter()
+        self._force()
+
+    def _show_filter(self) -> None:
+        line = self.query_one("#filter", Static)
+        line.display = self.typing
+        text = Text("/", style="bold")
+        text.append(sanitize(self.filter_text, max_length=200))
+        text.append("\u258f  title, id, team, owner, state, resource, label; Enter keeps it, Esc clears it", style="dim")
+        line.update(text)
+
+    def action_clear_filter(self) -> None:
+        if self.typing or self.filter_text:
+            self.typing, self.filter_text = False, ""
+            self._show_filter()
+            self._force()
+
+    def action_down(self) -> None:
+        self.query_one("#rows", DataTable).action_cursor_down()
+
+    def action_up(self) -> None:
+        self.query_one("#rows", DataTable).action_cursor_up()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_detail()
+
+    def action_detail(self) -> None:
+        key = self.selected_key()
+        if key is not None:
+            self.push_screen(DetailScreen(self.board, key, self.feed.clock))
+
+    def action_copy_id(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        self.copy_to_clipboard(row.id)
+        # OSC 52 works where the terminal allows it; the id is shown either way, to copy by hand.
+        self.notify(f"copied {sanitize(row.id, max_length=80)} (if the terminal allows it)", markup=False)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def _force(self) -> None:
+        """Redraw the rows now, paused or not: the person asked for another view."""
+        self.shown = None
+        self.redraw()
+
+
+class Rows(DataTable[Text]):
+    """The rows; Enter opens the detail, except while a filter is being typed (it ends it)."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        typing = getattr(self.app, "typing", False)
+        return not (typing and action == "select_cursor")
+
+
+def _key(row: Row) -> str:
+    return row.id if row.source is None else f"{row.source}/{row.id}"

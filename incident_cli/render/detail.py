@@ -1,0 +1,68 @@
+"""One incident in full: what the console's detail view shows (and ``incidents show`` prints).
+
+Every server string goes through ``safe_text``: a title, a label or a description is shown
+literally, never as markup or a control sequence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from incident_cli.render.board import Row
+from incident_cli.render.terminal import ago, safe_text, severity_text
+from incident_cli.sanitize import sanitize
+
+DESCRIPTION_LIMIT = 4_000  # characters of a description shown; a novel is cut, not rendered
+
+
+def detail(row: Row, now: datetime) -> RenderableType:
+    """The incident's fields, its description, and the updates seen for it, newest first."""
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="bold", no_wrap=True)
+    fields.add_column()
+    title = safe_text(row.title, max_length=500) if row.title is not None else Text("(no details)", style="dim")
+    fields.add_row("title", title)
+    fields.add_row("id", safe_text(row.id, max_length=100))
+    fields.add_row("severity", severity_text(row.severity))
+    fields.add_row("state", safe_text(row.state or "?", max_length=40, style="dim" if row.done else ""))
+    fields.add_row("owner", safe_text(row.owner or "nobody", max_length=100))
+    fields.add_row("team", safe_text(row.team or "-", max_length=100))
+    if row.source is not None:
+        fields.add_row("server", safe_text(row.source, max_length=100))
+    fields.add_row("type", safe_text(row.category or "-", max_length=60))
+    fields.add_row("resources", safe_text(", ".join(row.resources) or "-", max_length=500))
+    labels = ", ".join(f"{key}={value}" for key, value in sorted(row.labels.items()))
+    fields.add_row("labels", safe_text(labels or "-", max_length=500))
+    fields.add_row("opened", Text(_when(row.opened, now)))
+    fields.add_row("last change", Text(_when(row.last_activity, now)))
+    if row.done_since is not None:
+        fields.add_row("closed", Text(_when(row.done_since, now)))
+    parts: list[RenderableType] = [fields, Text("")]
+    parts.append(Text("description", style="bold"))
+    if row.description:
+        # Its lines kept; no control sequence survives (sanitize keeps only tab and newline).
+        parts.append(Text(sanitize(row.description, max_length=DESCRIPTION_LIMIT, single_line=False)))
+    else:
+        parts.append(Text("(none given)", style="dim"))
+    parts += [Text(""), Text("updates seen", style="bold")]
+    if row.history:
+        updates = Table(box=box.SIMPLE, show_header=False, pad_edge=False, show_edge=False)
+        updates.add_column(no_wrap=True, style="dim")
+        updates.add_column()
+        for when, what in reversed(row.history):
+            updates.add_row(_when(when, now), safe_text(what, max_length=120))
+        parts.append(updates)
+    else:
+        parts.append(Text("(none while watching)", style="dim"))
+    return Group(*parts)
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "?"
+    return f"{moment.astimezone():%Y-%m-%d %H:%M:%S} ({ago(moment, now)} ago)"

@@ -1,0 +1,247 @@
+"""The console driven headless by Textual's pilot: keys in, rows and lines out."""
+
+from datetime import UTC, datetime, timedelta
+
+from textual.widgets import DataTable, Static
+
+from incident_cli import model
+from incident_cli.render.board import Board
+from incident_cli.render.console import ConsoleFeed
+from incident_cli.render.console_app import IncidentConsole
+from incident_cli.render.console_screens import DetailScreen, HelpScreen
+from tests.helpers import run
+
+T0 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+HOSTILE = "[bold red]markup[/] \x1b]0;pwned\x07 \x1b[2J"
+
+
+def opened(iid, severity="P1", title="t", team="sre", owner=None, state="NEW", description=None):
+    data = {"id": iid, "severity": severity, "title": title, "state": state, "assignedTo": owner,
+            "labels": {"team": team}, "description": description, "createdAt": "2026-12-01T02:00:00Z"}
+    return model.stream_event("newIncidents", {"newIncidents": data}, T0)
+
+
+def update(iid, kind="COMMENT_ADDED"):
+    return model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": iid, "updateType": kind}}, T0)
+
+
+def console(*events, size=(140, 35)):
+    clock = [T0]
+    feed = ConsoleFeed(Board(), lambda: clock[0])
+    for event in events:
+        feed.write(event)
+    return IncidentConsole(feed, fps=20.0), feed, clock
+
+
+def table_rows(app):
+    table = app.query_one("#rows", DataTable)
+    return [[cell.plain for cell in table.get_row_at(index)] for index in range(table.row_count)]
+
+
+def header(app):
+    return [column.label.plain for column in app.query_one("#rows", DataTable).ordered_columns]
+
+
+def drive(app, body, size=(140, 35)):
+    async def go():
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            return await body(pilot)
+
+    return run(go())
+
+
+def test_owner_and_team_columns_are_filled():
+    app, *_ = console(opened("a" * 12, owner="dana", team="payments", title="checkout down"), opened("b" * 12))
+
+    async def body(pilot):
+        return header(app), table_rows(app)
+
+    columns, rows = drive(app, body)
+    assert columns[:6] == ["SEV", "ID", "TITLE", "OWNER", "TEAM", "STATE"]
+    by_id = {row[1]: row for row in rows}
+    assert by_id["aaaaaaaa"][3:5] == ["dana", "payments"] and by_id["bbbbbbbb"][3:5] == ["-", "sre"]
+
+
+def test_q_quits_with_status_0_and_ctrl_c_with_130():
+    for key, status_code in (("q", 0), ("ctrl+c", 130)):
+        app, *_ = console(opened("a"))
+
+        async def body(pilot, key=key):
+            await pilot.press(key)
+            await pilot.pause()
+
+        drive(app, body)
+        assert app.return_value == status_code
+
+
+def test_pause_holds_the_rows_while_the_count_of_waiting_changes_grows():
+    app, feed, _ = console(opened("a"), opened("b"))
+
+    async def body(pilot):
+        await pilot.press("p")
+        before = table_rows(app)
+        feed.write(opened("c"))
+        feed.write(update("a"))
+        await pilot.pause(0.2)
+        held, first = table_rows(app), app.shown
+        feed.write(update("b"))
+        await pilot.pause(0.2)
+        line = app._mode().plain
+        await pilot.press("space")
+        await pilot.pause(0.2)
+        return before, held, line, table_rows(app), first
+
+    before, held, line, resumed, _ = drive(app, body)
+    assert held == before and len(held) == 2  # the frame is held...
+    assert "PAUSED: 3 changes waiting" in line  # ...while the stream is still read and counted
+    assert len(resumed) == 3  # resuming shows what came
+
+
+def test_slash_filters_as_you_type_and_esc_clears_it():
+    app, *_ = console(opened("p1", title="payments api 5xx", team="payments"), opened("s1", title="search slow"),
+                      opened("p2", title="ledger lag", team="payments"), opened("x1", title="queue", owner="payments-bot"))
+
+    async def body(pilot):
+        await pilot.press("slash", *"payments")
+        await pilot.pause()
+        narrowed = table_rows(app)
+        mode = app._mode().plain
+        await pilot.press("enter")  # keep the filter, back to the rows
+        await pilot.press("escape")
+        await pilot.pause()
+        return narrowed, mode, table_rows(app)
+
+    narrowed, mode, cleared = drive(app, body)
+    assert sorted(row[1] for row in narrowed) == ["p1", "p2", "x1"]  # title, team label, owner
+    assert "filter: payments" in mode and len(cleared) == 4
+
+
+def test_enter_shows_the_incident_in_full_and_esc_goes_back():
+    app, *_ = console(opened("a", title="db down", description="primary is out of disk", owner="dana"), update("a", "ASSIGNED"))
+
+    async def body(pilot):
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        text = _plain(screen.query_one("#detail", Static)) if isinstance(screen, DetailScreen) else ""
+        await pilot.press("escape")
+        await pilot.pause()
+        return isinstance(screen, DetailScreen), text, app.screen is app.screen_stack[0]
+
+    opened_detail, text, back = drive(app, body)
+    assert opened_detail and back
+    assert "primary is out of disk" in text and "dana" in text and "ASSIGNED" in text
+
+
+def test_s_cycles_the_order_and_says_so():
+    app, feed, clock = console(opened("old", team="zeta"), opened("new", team="alpha"))
+
+    async def body(pilot):
+        orders = []
+        for _ in range(4):
+            await pilot.press("s")
+            orders.append((app.order, app._mode().plain))
+        return orders
+
+    orders = drive(app, body)
+    assert [order for order, _ in orders] == ["activity", "age", "team", "severity"]
+    assert "sort: team" in orders[2][1] and "sort:" not in orders[3][1]
+
+
+def test_y_copies_the_selected_id():
+    app, *_ = console(opened("abcdef-123"))
+
+    async def body(pilot):
+        await pilot.press("y")
+        await pilot.pause()
+        return app.clipboard
+
+    assert drive(app, body) == "abcdef-123"
+
+
+def test_help_lists_the_keys_and_esc_closes_it():
+    app, *_ = console(opened("a"))
+
+    async def body(pilot):
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        return shown, isinstance(app.screen, HelpScreen)
+
+    assert drive(app, body) == (True, False)
+
+
+def test_hostile_titles_stay_literal_in_cells_detail_and_notices():
+    app, *_ = console(opened(HOSTILE, title=HOSTILE, owner=HOSTILE, description=HOSTILE))
+
+    async def body(pilot):
+        rows = table_rows(app)
+        await pilot.press("y", "enter")
+        await pilot.pause()
+        return rows, _plain(app.screen.query_one("#detail", Static))
+
+    rows, detail_text = drive(app, body)
+    row = rows[0]
+    assert row[2].startswith("[bold red]markup[/]") and "^[]0;pwned^G" in row[2] and row[3].startswith("[bold red]")
+    assert "[bold red]markup[/]" in detail_text
+    assert all("\x1b" not in cell and "\x07" not in cell for cell in row) and "\x1b" not in detail_text
+
+
+def test_a_narrow_pane_drops_columns_and_a_wide_one_gets_them_back():
+    app, *_ = console(opened("a"))
+
+    async def body(pilot):
+        wide = header(app)
+        await pilot.resize_terminal(80, 20)
+        await pilot.pause(0.2)
+        narrow = header(app)
+        await pilot.resize_terminal(140, 35)
+        await pilot.pause(0.2)
+        return wide, narrow, header(app)
+
+    wide, narrow, again = drive(app, body)
+    assert "TYPE" in wide and "TYPE" not in narrow and "OWNER" in narrow and again == wide
+
+
+def test_a_changed_row_stays_in_place():
+    app, feed, clock = console(opened("first", severity="P1"), opened("second", severity="P1"))
+
+    async def body(pilot):
+        before = [row[1] for row in table_rows(app)]
+        clock[0] = T0 + timedelta(seconds=1)
+        feed.write(update("second"))
+        await pilot.pause(0.2)
+        return before, [row[1] for row in table_rows(app)]
+
+    before, after = drive(app, body)
+    assert before == after
+
+
+def _plain(widget):
+    """What a Static shows, as plain text (Rich renderables rendered without colour)."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    out = Console(file=StringIO(), width=140, color_system=None)
+    out.print(widget.content)
+    return out.file.getvalue()
+
+
+def test_keys_typed_right_after_slash_are_the_filters_even_all_at_once():
+    from textual import events
+
+    app, *_ = console(opened("p1", title="payments x"), opened("s1", title="search"))
+
+    async def body(pilot):
+        for key, character in [("slash", "/"), ("p", "p"), ("a", "a"), ("y", "y"), ("enter", "\r")]:
+            app.post_message(events.Key(key=key, character=character))  # as a paste or tmux send-keys delivers them
+        await pilot.pause(0.3)
+        return app.filter_text, app.typing, app.paused_at, app.clipboard, type(app.screen).__name__, table_rows(app)
+
+    text, typing, paused, clipboard, screen, rows = drive(app, body)
+    assert (text, typing, paused, clipboard, screen) == ("pay", False, None, "", "Screen")  # no pause, copy or detail
+    assert [row[1] for row in rows] == ["p1"]
