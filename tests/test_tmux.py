@@ -40,8 +40,8 @@ class Tmux:
     def screen(self):
         return self("capture-pane", "-p", "-t", "t").stdout
 
-    def wait_for(self, predicate, timeout):
-        """Poll the screen until ``predicate(screen)`` holds; fail with the last screen."""
+    def wait_for(self, predicate, timeout, what="the expected screen"):
+        """Poll the screen until ``predicate(screen)`` holds; fail saying what and with the last screen."""
         deadline = time.monotonic() + seconds(timeout)
         screen = ""
         while time.monotonic() < deadline:
@@ -49,7 +49,7 @@ class Tmux:
             if predicate(screen):
                 return screen
             time.sleep(0.1)
-        raise AssertionError(f"the screen never matched; last screen:\n{screen}")
+        raise AssertionError(f"the screen never showed {what} within {timeout} s; last screen:\n{screen}")
 
     def close(self):
         self("kill-server", check=False)
@@ -88,37 +88,37 @@ def dead_status(tmux):
 def test_the_console_in_a_real_terminal(tmux):
     tmux.width, tmux.height = 140, 35
     tmux.start([*INCIDENTS, "watch", "--demo"], env=ENV)
-    first = tmux.wait_for(lambda s: "\u25cf live" in s and len(rows(s)) >= 3, timeout=5)
+    first = tmux.wait_for(lambda s: "\u25cf live" in s and len(rows(s)) >= 3, timeout=5, what="three rows, live")
     assert "OWNER" in first and "TEAM" in first and "q quit" in first  # the keys, in the footer
     assert all(any(team in line for team in TEAMS) for line in rows(first))  # every demo incident has a team
-    tmux.wait_for(lambda s: any(person in line for line in rows(s) for person in PEOPLE), timeout=30)  # an owner
+    tmux.wait_for(lambda s: any(person in line for line in rows(s) for person in PEOPLE), timeout=30, what="an owner")
     # p: the frame holds while the stream is still read; the status line counts what waits
     tmux("send-keys", "-t", "t", "p")
-    held = tmux.wait_for(lambda s: "PAUSED: " in s, timeout=5)
-    waiting = tmux.wait_for(lambda s: waiting_count(s) > waiting_count(held), timeout=20)
+    held = tmux.wait_for(lambda s: "PAUSED: " in s, timeout=5, what="PAUSED")
+    waiting = tmux.wait_for(lambda s: waiting_count(s) > waiting_count(held), timeout=20, what="more changes waiting")
     assert rows(waiting) == rows(held)
     tmux("send-keys", "-t", "t", "p")
-    tmux.wait_for(lambda s: "PAUSED" not in s, timeout=5)
+    tmux.wait_for(lambda s: "PAUSED" not in s, timeout=5, what="PAUSED gone")
     # /payments narrows the rows, typed at once as a paste would be
     every = len(rows(tmux.screen()))
     tmux("send-keys", "-t", "t", "/payments", "Enter")
-    narrowed = tmux.wait_for(lambda s: "filter: payments" in s, timeout=5)
+    narrowed = tmux.wait_for(lambda s: "filter: payments" in s, timeout=5, what="the filter")
     assert 0 < len(rows(narrowed)) < every  # the demo's payments team, and resources named payments
     # Enter: the incident in full, with its description; Esc back
     tmux("send-keys", "-t", "t", "Enter")
-    detail = tmux.wait_for(lambda s: "description" in s and "updates seen" in s, timeout=5)
+    detail = tmux.wait_for(lambda s: "description" in s and "updates seen" in s, timeout=5, what="the detail view")
     assert "Detected by automated monitoring." in detail  # the demo's descriptions say so
     tmux("send-keys", "-t", "t", "Escape")
-    tmux.wait_for(lambda s: "SEV" in s and "OWNER" in s, timeout=5)
+    tmux.wait_for(lambda s: "SEV" in s and "OWNER" in s, timeout=5, what="the rows again")
     # a pane that shrinks and grows again holds exactly one status line
     tmux("resize-window", "-t", "t", "-x", "80", "-y", "20")
-    narrow = tmux.wait_for(lambda s: "SEV" in s and "TYPE" not in s, timeout=5)
+    narrow = tmux.wait_for(lambda s: "SEV" in s and "TYPE" not in s, timeout=5, what="the narrow columns")
     assert len(status_lines(narrow)) == 1 and all(len(line) <= 80 for line in narrow.splitlines())
     tmux("resize-window", "-t", "t", "-x", "140", "-y", "35")
-    wide = tmux.wait_for(lambda s: "TYPE" in s, timeout=5)
+    wide = tmux.wait_for(lambda s: "TYPE" in s, timeout=5, what="the wide columns")
     assert len(status_lines(wide)) == 1
     tmux("send-keys", "-t", "t", "q")
-    tmux.wait_for(lambda s: dead_status(tmux) == "1:0", timeout=10)  # q: exit status 0
+    tmux.wait_for(lambda s: dead_status(tmux) == "1:0", timeout=10, what="exit status 0 after q")
 
 
 def waiting_count(screen):
