@@ -62,7 +62,7 @@ COLUMNS: dict[str, Column] = {
         Column(key="resources", header="RESOURCES", width=16, drop=9,
                cell=lambda row, now: safe_text(", ".join(row.resources), max_length=120)),
         Column(key="age", header="AGE", width=4, drop=5, cell=lambda row, now: Text(ago(row.opened, now))),
-        Column(key="last", header="LAST", width=14, drop=6, cell=_last),
+        Column(key="last", header="LAST", width=16, drop=6, cell=_last),
     )
 }
 

@@ -45,10 +45,10 @@ def test_rendering_at_a_fixed_width():
     clock[0] = T0 + timedelta(seconds=30)
     assert rendered(view).splitlines() == [
         "● live  P0 1 P1 1  2 events  last 30s ago  ws://h:1/graphql/ws  new, updates",
-        "SEV   ID         TITLE                                    OWNER        TEAM        STATE            AGE   LAST          ",
+        "SEV   ID         TITLE                                  OWNER        TEAM        STATE            AGE   LAST            ",
         "─" * 120,
-        "P0    bbbbbbbb   db down                                  dana         payments    INVESTIGATING     2m   30s opened    ",
-        "P1    aaaaaaaa   checkout: 5xx                            -            -           NEW               5m   30s opened    ",
+        "P0    bbbbbbbb   db down                                dana         payments    INVESTIGATING     2m   30s opened      ",
+        "P1    aaaaaaaa   checkout: 5xx                          -            -           NEW               5m   30s opened      ",
     ]
 
 
