@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from incident_cli import model
@@ -32,6 +32,8 @@ class Known:
     title: str | None = None
     assignee: str | None = None
     team: str | None = None  # its ``team`` label
+    labels: dict[str, str] = field(default_factory=dict)
+    described: bool = False  # a description was seen (a stream, a listing, a lookup): the fields are known
     state: str | None = None  # the latest state seen: from a description or a later change
     updated: str | None = None  # the latest time seen, as the server wrote it (parsed only to compare)
     source: str | None = None  # the server it was last seen on, when several share the memory
@@ -40,7 +42,9 @@ class Known:
         """A description of the incident (from a stream, a listing or a lookup)."""
         self.title = model.text(data.get("title"))
         self.assignee = model.text(data.get("assignedTo"))
-        self.team = model.label(data.get("labels"), "team")
+        self.labels = model.normalise_labels(data.get("labels"))
+        self.team = self.labels.get("team")
+        self.described = True
 
     def saw(self, state: str | None, stamp: str | None) -> None:
         """A state or a time from an event: a state replaces, a time only moves forward."""

@@ -65,17 +65,6 @@ def text(value: Any) -> str | None:
     return _text(value)
 
 
-def label(value: Any, key: str) -> str | None:
-    """One label's value, whether the server sends labels as a map or a list of ``{key, value}``."""
-    if isinstance(value, dict):
-        return _text(value[key]) if key in value else None
-    if isinstance(value, list):
-        for item in value:
-            if isinstance(item, dict) and item.get("key") == key:
-                return _text(item.get("value"))
-    return None
-
-
 def normalise_labels(value: Any) -> dict[str, str]:
     """Labels as one map, whether the server sends a map or a list of ``{key, value}``."""
     if isinstance(value, dict):

@@ -58,6 +58,11 @@ class Settings:
     output: str | None = None  # a profile's choice applies only on a terminal (cli/watch.py)
     columns: str | None = None  # the table's columns, in order (render/columns.py checks the names)
     label_columns: tuple[str, ...] = ()  # label keys shown as table columns (-L)
+    team: str | None = None  # filters beyond severity (incident_filter.py checks them)
+    labels: tuple[str, ...] = ()  # KEY=VALUE, every one must hold
+    state: str | None = None
+    assignee: str | None = None
+    grep: str | None = None
     protocol: str = "auto"
     ack_timeout: float = DEFAULT_ACK_TIMEOUT
     open_timeout: float = DEFAULT_OPEN_TIMEOUT  # --connect-timeout, connect_timeout

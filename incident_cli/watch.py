@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from incident_cli.driver.schema_source import Documents
 from incident_cli.driver.session import Session
 from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
+from incident_cli.incident_filter import IncidentFilter
 from incident_cli.memory import Memory
 from incident_cli.operations import Operation
 from incident_cli.render import Output
@@ -52,6 +53,7 @@ class WatchRequest:
     fail_on: frozenset[str] = frozenset()  # severities whose sighting makes the run "failed"
     connect_within: float | None = None  # a one-shot run (--once, a query document) gives up connecting after this
     follow_owners: bool = False  # re-read an incident after an ASSIGNED update: the view shows its owner
+    facets: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --label, --state, --assignee, --grep
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +90,7 @@ async def watch(
     when several share it)."""
     loop = asyncio.get_running_loop()
     async with Session(config, request.operations, credentials=credentials, planner=planner) as session:
-        run = _Watch(session, request, output, documents or Documents(), memory or Memory(), source)
+        run = _Watch(session, request, output, documents or Documents(), memory if memory is not None else Memory(), source)
         deadline = asyncio.timeout(request.duration)
         try:
             async with deadline:
@@ -138,6 +140,7 @@ class _Watch:
         self.warned_hold = False
         # --severity: a shown event must carry its real severity (custom documents are the user's own)
         self.strict = bool(request.severities) and all(op.label != model.Label.CUSTOM for op in request.operations)
+        self.facets = request.facets if request.facets else None  # None: no filter beyond severity
         self.lookups = _Lookups(session, documents)
         self.rereads = _Rereads(self.reread)
         self.synced = False  # the first list query has been made
@@ -208,8 +211,11 @@ class _Watch:
         if isinstance(event, model.Heartbeat) and event.subscription != model.Label.CUSTOM:
             self.output.report(event)  # heartbeats are liveness, not data
             return None
+        # Under --team, --state...: a change that takes an incident out of the filter is shown (the
+        # last word on it, as a selector's watch says an object left), so ask before the memory learns.
+        was = self.facets.decide(self.memory.get(event.incident_id)) if self.facets is not None else None
         self.memory.observe(event, self.source)  # once per event: every reader of the memory sees it
-        decision = self.index.decide(event, wanted=event.scope.wanted, within=event.scope.within, strict=self.strict)
+        decision = self.decide(event, event.scope.wanted, within=event.scope.within, was=was)
         if self.held and isinstance(event, model.IncidentSeen):
             self.release(event.incident_id)  # it taught a severity: what waited for it goes first
         return decision
@@ -228,13 +234,27 @@ class _Watch:
             if self.request.once:
                 raise _Done("snapshot")
 
+    def decide(
+        self, event: model.StreamEvent, wanted: frozenset[str] | None, within: frozenset[str] | None = None,
+        was: bool | None = None,
+    ) -> Decision:
+        """The severity filter, then the others (team, labels, state, owner, text) from the memory;
+        ``was``: the incident passed them before this event."""
+        decision = self.index.decide(event, wanted=wanted, within=within, strict=self.strict)
+        if decision is not Decision.KEEP or self.facets is None or event.incident_id is None:
+            return decision
+        verdict = self.facets.decide(self.memory.get(event.incident_id))
+        if verdict or was:
+            return Decision.KEEP
+        return Decision.DROP if verdict is False else Decision.LOOKUP
+
     async def after_lookup(self, event: model.StreamEvent, wanted: frozenset[str] | None) -> None:
-        """An event whose incident's severity is not known yet: ask the server, then decide."""
+        """An event whose incident's severity (or team, state...) is not known yet: ask, then decide."""
         incident_id = event.incident_id
         found = await self.lookups.find(str(incident_id))
         learned = None
         if found is NOT_ASKED:
-            decision = self.index.undecided(wanted=wanted, strict=self.strict)
+            decision = self.index.undecided(wanted=wanted, strict=self.strict or self.facets is not None)
             why = self.lookups.reason
         else:
             if found is None:
@@ -246,7 +266,9 @@ class _Watch:
                 self.index.learn(incident_id, learned.severity or UNKNOWN)
                 why = "the server gave no severity for it"
                 self.release(incident_id)
-            decision = self.index.decide(event, wanted=wanted, strict=self.strict)
+            decision = self.decide(event, wanted)
+            if decision is Decision.LOOKUP:
+                decision = Decision.HOLD  # looked up, and still not described: never shown unverified
         if decision is Decision.HOLD:
             self.hold(event, wanted, why)
         elif decision is Decision.KEEP:
@@ -257,18 +279,19 @@ class _Watch:
         self.held.hold(event, wanted)
         if not self.warned_hold:
             self.warned_hold = True
+            what = "the severity" if self.facets is None else "what the filter needs to know (severity, team, state...)"
             self.output.report(model.ClientWarning(message=(
-                f"the severity of incident {str(event.incident_id)[:8]} is not known ({why}); under --severity, "
-                "events about incidents of unknown severity are held back until it is known, never shown unfiltered"
+                f"{what} of incident {str(event.incident_id)[:8]} is not known ({why}); under a filter, "
+                "events about such incidents are held back until it is known, never shown unfiltered"
             )))
 
     def release(self, incident_id: str | None) -> None:
         """Its severity is known now: decide what was held for it, in the order it came."""
         for event, wanted in self.held.release(incident_id):
-            decision = self.index.decide(event, wanted=wanted, strict=self.strict)
+            decision = self.decide(event, wanted)
             if decision is Decision.KEEP:
                 self.keep(event, None)
-            elif decision is Decision.HOLD:
+            elif decision in (Decision.HOLD, Decision.LOOKUP):
                 self.held.hold(event, wanted)
 
     def let_go(self) -> None:
@@ -321,11 +344,11 @@ class _Watch:
                 self.index.learn(snapshot.incident_id, snapshot.severity)
                 self.release(snapshot.incident_id)
                 if self.request.once:
-                    if self._recent(snapshot, received_at):
+                    if self._recent(snapshot, received_at) and self._passes(snapshot):
                         self.emit(snapshot)  # a snapshot run: the list is the data
                     continue
                 # Without --backfill the output still learns titles, but shows nothing ("baseline").
-                shown = self.request.backfill and self._recent(snapshot, received_at)
+                shown = self.request.backfill and self._recent(snapshot, received_at) and self._passes(snapshot)
                 self.output.snapshot(snapshot if shown else replace(snapshot, subscription=model.Label.BASELINE))
             return
         if not self.request.repair:
@@ -333,7 +356,7 @@ class _Watch:
         repaired = 0
         listed_ids = {snapshot.incident_id for snapshot in snapshots}
         for snapshot in snapshots:
-            if changed(self.memory, snapshot.incident):
+            if changed(self.memory, snapshot.incident) and self._passes(snapshot, observe=True):
                 repaired += self.repaired(snapshot)
         gone = sorted(active_ids(self.memory, self.source) - listed_ids)[:MAX_REPAIR_LOOKUPS]
         for incident_id in gone:  # resolved or closed while we were away
@@ -347,9 +370,18 @@ class _Watch:
             incident = data.get("incident") if isinstance(data, dict) else None
             if isinstance(incident, dict):
                 snapshot = _snapshot(model.Label.REPAIR, incident, received_at)
-                if changed(self.memory, snapshot.incident) and self._wanted_severity(snapshot.severity):
+                if (changed(self.memory, snapshot.incident) and self._wanted_severity(snapshot.severity)
+                        and self._passes(snapshot, observe=True)):
                     repaired += self.repaired(snapshot)
         self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired))
+
+    def _passes(self, snapshot: model.IncidentSeen, *, observe: bool = False) -> bool:
+        """The filters beyond severity, for a listed incident (described, so never "not known")."""
+        if self.facets is None:
+            return True
+        if observe:  # a repair compares with the memory first, then lets it learn
+            self.memory.observe(snapshot, self.source)
+        return self.facets.decide(self.memory.get(snapshot.incident_id)) is True
 
     def _recent(self, snapshot: model.IncidentSeen, now: datetime) -> bool:
         """--since: the list queries take no time filter, so it is applied here."""

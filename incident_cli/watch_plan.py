@@ -7,7 +7,7 @@ value is a UsageError or ConfigError with one line; ``watch_run.py`` carries the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,6 +16,7 @@ from incident_cli import model
 from incident_cli import operations as ops
 from incident_cli.durations import parse_duration
 from incident_cli.errors import ConfigError, UsageError
+from incident_cli.incident_filter import parse_filter
 from incident_cli.operations import Operation
 from incident_cli.render import OutputSpec
 from incident_cli.settings import Settings
@@ -47,6 +48,11 @@ class WatchArgs:
     columns: str | None = None
     label_column: list[str] | None = None
     no_input: bool = False
+    team: str | None = None
+    label: list[str] | None = None
+    state: str | None = None
+    assignee: str | None = None
+    grep: str | None = None
     token_file: Path | None = None
     token_stdin: bool = False
     token: str | None = None
@@ -157,6 +163,8 @@ def settings_flags(args: WatchArgs, spec: ServerSpec, stdin_token: Any) -> dict[
         "max_retries": args.max_retries, "allow_insecure_transport": args.allow_insecure_transport, "proxy": args.proxy,
         "ping_interval": args.ping_interval, "ping_timeout": args.ping_timeout, "max_message_size": args.max_message_size,
         "severity": args.severity, "columns": args.columns, "label_columns": tuple(args.label_column or ()) or None,
+        "team": args.team, "labels": tuple(args.label or ()) or None, "state": args.state, "assignee": args.assignee,
+        "grep": args.grep,
     }
 
 
@@ -173,9 +181,14 @@ def plan_watch(
     settings = servers[0][1]
     severities = ops.parse_severities(settings.severity, option=settings.origins.get("severity", "--severity"))
     custom, chosen, streams = _operations(args, query_text, severities)
+    facets = parse_filter(team=settings.team, labels=settings.labels, state=settings.state, assignee=settings.assignee,
+                          grep=settings.grep)
+    if facets and custom is not None:
+        raise UsageError("--team, --label, --state, --assignee and --grep filter incidents; they do not go with --query")
     kind = ops.operation_kind(custom.document, args.operation_name) if custom is not None else None
     one_shot = args.once or kind in ("query", "mutation")
-    output = plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams, keys=keys)
+    output = replace(plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams, keys=keys),
+                     only=facets)
     several = len(servers) > 1
     request = WatchRequest(
         operations=chosen,
@@ -189,7 +202,8 @@ def plan_watch(
         idle_exit=_duration(args.idle_exit, "--idle-exit"),
         fail_on=frozenset(ops.parse_severities(args.fail_on, option="--fail-on")),
         connect_within=settings.open_timeout if one_shot else None,
-        follow_owners=output.mode == TABLE,  # the table shows who owns each incident
+        follow_owners=output.mode == TABLE or bool(facets.assignees),  # the table and --assignee need the owner
+        facets=facets,
     )
     extras = ExtrasSpec(
         record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),

@@ -87,6 +87,13 @@ def demo(*args: str):
 
     The arguments go through the demo command's own parser, so a test says what a user would.
     """
+    with demo_server(*args) as server:
+        yield server.url
+
+
+@contextlib.contextmanager
+def demo_server(*args: str):
+    """As ``demo``, but the DemoServer itself: a test can check what it printed against the truth."""
     import threading
 
     import typer
@@ -112,7 +119,7 @@ def demo(*args: str):
     thread.start()
     try:
         assert ready.wait(seconds(15)), "the demo did not start"
-        yield started["server"].url
+        yield started["server"]
     finally:
         loop.call_soon_threadsafe(started["stop"].set)
         thread.join(seconds(10))

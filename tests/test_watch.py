@@ -12,6 +12,7 @@ from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.demo.simulator import PEOPLE
 from incident_cli.driver.options import SessionConfig
 from incident_cli.errors import OperationRejected, Unavailable
+from incident_cli.memory import Memory
 from incident_cli.watch import WatchRequest, watch
 from tests.helpers import run, seconds
 
@@ -32,12 +33,12 @@ class Collect:
         self.status.append(event)
 
 
-async def watched(request, **server_options):
+async def watched(request, memory=None, **server_options):
     server = await DemoServer(ServerOptions(rate=200, heartbeat_interval=0.05, **server_options)).start()
     sink = Collect()
     try:
         config = SessionConfig(url=server.url, ack_timeout=seconds(2), backoff=BackoffPolicy(base=0.02, cap=0.1))
-        result = await watch(config, request, sink)
+        result = await watch(config, request, sink, memory=memory)
     finally:
         await server.stop()
     return result, sink, server
@@ -256,3 +257,10 @@ def test_without_a_view_of_owners_assignments_are_not_re_read():
     lookups = [m["payload"]["variables"]["id"] for m in server.received
                if m["type"] == "subscribe" and "query Incident" in m["payload"]["query"]]
     assert len(lookups) == len(set(lookups))  # each incident asked about once (its severity), never again
+
+
+def test_the_memory_handed_in_is_the_one_the_watch_fills_even_when_it_starts_empty():
+    memory = Memory()  # empty, so falsy: the text lines' titles once came from a memory of the watch's own
+    _, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("new")], count=3), memory=memory))
+    assert {incident_id for incident_id, _ in memory} >= {event.incident_id for event in sink.events}
+    assert all(memory.title(event.incident_id) for event in sink.events)

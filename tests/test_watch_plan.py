@@ -127,3 +127,13 @@ def test_the_table_follows_owners_and_takes_its_columns_from_settings():
     assert not plan().request.follow_owners  # JSON lines show no owner column: no re-reads
     with pytest.raises(UsageError, match="unknown column 'owners'"):
         plan(settings=Settings(columns="owners"))
+
+
+def test_filters_beyond_severity_reach_the_watch_and_the_status_line():
+    watch = plan(settings=Settings(team="payments", labels=("tier=1",), assignee="none"))
+    assert watch.request.facets.teams == {"payments"} and watch.request.facets.labels == (("tier", "1"),)
+    assert watch.output.only is watch.request.facets  # the table draws only the rows within it, and says so
+    assert watch.request.follow_owners  # an owner filter needs the owner kept current, whatever the output
+    assert not plan().request.facets
+    with pytest.raises(UsageError, match="do not go with --query"):
+        plan(WatchArgs(query="subscription { x }"), settings=Settings(grep="disk"), query="subscription { x }")

@@ -67,7 +67,9 @@ def config_show(ctx: typer.Context, profile: o.Profile = None, as_json: o.Json =
 
 
 SHOWN = ("url", "protocol", "ack_timeout", "open_timeout", "ping_interval", "ping_timeout", "max_message_size",
-         "max_retries", "ca_file", "severity", "output", "columns", "label_columns", "allow_insecure_transport", "proxy")
+         "max_retries", "ca_file", "severity", "output", "columns", "label_columns", "team", "labels", "state", "assignee",
+         "grep",
+         "allow_insecure_transport", "proxy")
 NAMES = {"open_timeout": "connect_timeout"}  # as the profile key and the flag say it
 
 

@@ -143,6 +143,17 @@ Columns = Annotated[
     Optional[str],
     typer.Option("--columns", help="The table's columns, in order: sev,source,id,title,owner,team,state,type,resources,age,last."),
 ]
+Team = Annotated[Optional[str], typer.Option("--team", help="Only incidents of these teams (the team label), e.g. payments,sre.")]
+Label = Annotated[
+    Optional[list[str]], typer.Option("--label", help="Only incidents with this label, KEY=VALUE (repeatable: every one must hold).")
+]
+State = Annotated[Optional[str], typer.Option("--state", help="Only incidents in these states, e.g. NEW,INVESTIGATING.")]
+Assignee = Annotated[
+    Optional[str], typer.Option("--assignee", help="Only incidents owned by these people; none for unassigned ones.")
+]
+Grep = Annotated[
+    Optional[str], typer.Option("--grep", help="Only incidents whose title, owner, team, state or a label contains this text.")
+]
 NoInput = Annotated[
     bool, typer.Option("--no-input", help="No keys: the live table without the console (as when stdin is not a terminal).")
 ]

@@ -51,6 +51,11 @@ def _keys(raw: Any, where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(parse_label_key(str(part)) for part in parts))
 
 
+def _strings(raw: Any, where: str) -> tuple[str, ...]:
+    """A list in TOML (or on the command line), or one string."""
+    return tuple(str(part) for part in raw) if isinstance(raw, list | tuple) else (str(raw),)
+
+
 def _size(raw: Any, where: str) -> int:
     return parse_size(str(raw), option=where)
 
@@ -89,6 +94,11 @@ SOURCES = (
     Source("output", "output", None, None, (str,), _choice("output", OUTPUT_CHOICES)),
     Source("columns", "columns", None, "--columns", (str,), _text),
     Source("label_columns", "label_columns", None, "-L", (list, str), _keys),
+    Source("team", "team", None, "--team", (str,), _text),
+    Source("labels", "labels", None, "--label", (list, str), _strings),
+    Source("state", "state", None, "--state", (str,), _text),
+    Source("assignee", "assignee", None, "--assignee", (str,), _text),
+    Source("grep", "grep", None, "--grep", (str,), _text),
     Source("protocol", "protocol", "INCIDENTS_PROTOCOL", "--protocol", (str,), _choice("protocol", PROTOCOL_CHOICES)),
     Source("ack_timeout", "ack_timeout", None, "--ack-timeout", (int, float), _seconds),
     Source("open_timeout", "connect_timeout", None, "--connect-timeout", (int, float, str), _seconds),

@@ -7,9 +7,11 @@ and ``rendered``, which runs a watch into it (lines through a writer thread, or 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
+
+from incident_cli.incident_filter import IncidentFilter
 
 if TYPE_CHECKING:
     from incident_cli import model
@@ -46,6 +48,7 @@ class OutputSpec:
     label_columns: tuple[str, ...] = ()  # label keys shown as columns (-L)
     replay: tuple[str, float] | None = None  # (recording, speed): the views say it is a replay, not live
     interactive: bool = False  # the table as a console with keys (a person at a terminal)
+    only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows shown, and said
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from incident_cli import model
+from incident_cli.incident_filter import IncidentFilter
 from incident_cli.model import DONE_STATES, parse_time
 
 SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
@@ -120,6 +121,7 @@ class Board:
     last_message: datetime | None = None
     sources: dict[str, Connection] = field(default_factory=dict)  # per server, when several
     replay: tuple[str, float] | None = None  # (recording, speed): a replay, not a live stream
+    only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows that leave it are not drawn
     _source: str | None = None  # the server of the event being applied
 
     # ---- reducers ----------------------------------------------------------------------
@@ -195,7 +197,7 @@ class Board:
         """The rows to draw: ``keep`` filters them (the console's /), ``order`` is one of ORDERS,
         ``limit`` None is every row (a list that is never cropped)."""
         self._expire(now)
-        rows = [row for row in self.rows.values() if keep is None or keep(row)]
+        rows = [row for row in self.rows.values() if self._within(row) and (keep is None or keep(row))]
         ordered = sorted(rows, key=Row.sort_key) if order == "severity" else sorted(rows, key=lambda r: r.order_key(order))
         shown = tuple(ordered if limit is None else ordered[: max(limit, 0)])
         hidden: dict[str, int] = {}
@@ -208,7 +210,7 @@ class Board:
                 hidden[key] = hidden.get(key, 0) + 1
         counts: dict[str, int] = {}
         for row in self.rows.values():
-            if not row.done:
+            if not row.done and self._within(row):
                 key = row.severity or "?"
                 counts[key] = counts.get(key, 0) + 1
         return View(rows=shown, hidden=hidden, hidden_done=hidden_done, counts=counts, stale=self.stale(now),
@@ -220,6 +222,10 @@ class Board:
         return (now - self.last_message).total_seconds() > self.heartbeat_period * STALE_FACTOR
 
     # ---- internals ---------------------------------------------------------------------
+
+    def _within(self, row: Row) -> bool:
+        """Under --team, --state...: an incident that left the filter (its last change was shown) is not drawn."""
+        return not self.only or self.only.matches(title=row.title, assignee=row.owner, labels=row.labels, state=row.state)
 
     def _row(self, incident_id: str, now: datetime, severity: str | None = None) -> Row:
         # With several servers, the same id on two of them is two incidents.

@@ -74,7 +74,7 @@ async def run_console(
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
     board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
     board.connection.server = server
-    board.replay = spec.replay
+    board.replay, board.only = spec.replay, spec.only
     feed = ConsoleFeed(board, clock or _utcnow)
     app = IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns)
     watching: asyncio.Task[R] = asyncio.create_task(run(feed))

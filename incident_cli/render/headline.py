@@ -24,6 +24,9 @@ def status_line(board: Board, now: datetime, counts: dict[str, int], stale: bool
     if lead is not None and lead.plain:
         line.append_text(lead)
         line.append("  ")
+    if board.only:  # never a filtered view that looks like the whole stream
+        line.append(f"only {sanitize(board.only.describe(), max_length=80)}", style="bold cyan")
+        line.append("  ")
     if board.replay is not None:  # never "live" with the production URL: a recording, at its own time
         name, speed = board.replay
         line.append(f"\u25b6 replay of {sanitize(name, max_length=60)}, recorded {now.astimezone():%H:%M:%S} at x{speed:g}",
