@@ -7,8 +7,9 @@ unreachable, auth rejected and protocol mismatch apart (cli/runtime.py's table).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from incident_cli.driver.queries import QueryRoute
 from incident_cli.errors import Disconnected, Unavailable
 from incident_cli.operations import Operation, active_incidents_query
 from incident_cli.redact import display_url
+
+Ask = Callable[[Operation], Awaitable[Any]]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,20 +86,33 @@ async def _close(connection: Connection) -> None:
 
 
 async def one_query(config: SessionConfig, credentials: Credentials, operation: Operation) -> Any:
-    """One connection, one query (over the socket, or over HTTP where it refuses), closed again.
+    """One connection, one query (over the socket, or over HTTP where it refuses), closed again."""
+    async with one_off(config, credentials) as ask:
+        return await ask(operation)
 
-    A one-off (``incidents schema``): the connection is tried once, bounded by the connect
-    timeout, and a failure names the server and the reason.
+
+@contextlib.asynccontextmanager
+async def one_off(config: SessionConfig, credentials: Credentials) -> AsyncIterator[Ask]:
+    """One connection for a few queries (``incidents schema``, ``show``), closed again.
+
+    A one-off: the connection is tried once, bounded by the connect timeout, and a failure
+    names the server and the reason. Each query goes over the socket, or over HTTP where
+    the socket refuses it.
     """
     try:
         connection = await open_once(config, await credentials.current(), monotonic=time.monotonic)
     except Disconnected as failure:
         shown = display_url(config.url)  # named once, whether or not the reason already names it
         raise Unavailable(failure.message if shown in failure.message else f"{shown}: {failure.message}") from None
+    route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy)
+
+    async def ask(operation: Operation) -> Any:
+        try:
+            return await route.run(operation, connection.ask, connection.token)
+        except Disconnected as failure:
+            raise Unavailable(f"{display_url(config.url)} stopped answering: {failure.message}") from None
+
     try:
-        route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy)
-        return await route.run(operation, connection.ask, connection.token)
-    except Disconnected as failure:
-        raise Unavailable(f"{display_url(config.url)} stopped answering: {failure.message}") from None
+        yield ask
     finally:
         await _close(connection)

@@ -43,6 +43,10 @@ class OperationRejected(IncidentsError):
     """The server refused an operation: GraphQL validation or execution errors."""
 
 
+class NotFound(IncidentsError):
+    """What was asked for does not exist on the server (``incidents show`` of an unknown id)."""
+
+
 class Unavailable(IncidentsError):
     """The server could not be reached, or reconnecting was given up."""
 

@@ -34,7 +34,6 @@ from incident_cli.wording import plural
 LOOKUP_TIMEOUT = 5.0
 MAX_FAILURES = 3  # lookups failing in a row before they pause...
 LOOKUP_PAUSE = 30.0  # ...for this many seconds
-LIST_PAGES = 10  # at most this many pages of 100 active incidents
 MAX_REPAIR_LOOKUPS = 50  # incidents that left the active list while we were away, checked one by one
 INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
 
@@ -401,24 +400,13 @@ class _Watch:
         return not self.list_severities or severity in self.list_severities
 
     async def list_active(self) -> list[dict[str, Any]] | None:
-        items: list[dict[str, Any]] = []
-        for page in range(1, LIST_PAGES + 1):
-            operation = self.documents.active(severities=self.list_severities, page=page)
-            if operation is None:
-                return None  # the server has no list query: nothing to fill or repair from
-            try:
-                data = await self.session.query(operation, timeout=LOOKUP_TIMEOUT)
-            except IncidentsError as error:
-                warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
-                self.output.report(model.ClientWarning(message=warning))
-                return None
-            connection = data.get("incidents") if isinstance(data, dict) else None
-            found = connection.get("incidents") if isinstance(connection, dict) else None
-            items.extend(item for item in (found if isinstance(found, list) else ()) if isinstance(item, dict))
-            info = connection.get("pageInfo") if isinstance(connection, dict) else None
-            if not (isinstance(info, dict) and info.get("hasNextPage")):
-                break
-        return items
+        ask = lambda operation: self.session.query(operation, timeout=LOOKUP_TIMEOUT)  # noqa: E731
+        try:
+            return await self.documents.list_active(ask, severities=self.list_severities)
+        except IncidentsError as error:
+            warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
+            self.output.report(model.ClientWarning(message=warning))
+            return None
 
 
 def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.IncidentSeen:

@@ -251,7 +251,8 @@ def plan_output(
 
     return OutputSpec(
         columns=parse_columns(settings.columns), label_columns=settings.label_columns,
-        interactive=mode == TABLE and keys and stdout_tty and not args.no_input,
+        interactive=mode == TABLE and keys and stdout_tty and not args.no_input and not args.once,
+        listing=mode == TABLE and args.once,  # a list is every row once, never cropped
         mode=mode, color=args.color, fps=args.refresh, max_rows=args.max_rows,
         keep_resolved=parse_duration(args.keep_resolved, option="--keep-resolved"), snapshots=bool(args.backfill),
         status_events=args.status_events, overflow=args.on_overflow, template=args.template,

@@ -204,3 +204,50 @@ def test_check_calls_a_subscriptions_only_legacy_server_healthy():
         result = incidents("check", "--url", url, env=env())
     assert result.returncode == 0, result.stderr
     assert "speaks graphql-ws; queries over HTTP" in result.stdout
+
+
+# ---- filters beyond severity, list and show, against both peers ----------------------------------
+
+TEAMS = ("sre", "payments")
+PEERS_AND_MODES = [("graphql_ws_peer.mjs", {}), ("legacy_peer.cjs", {}), ("legacy_peer.cjs", {"PEER_SOCKET_QUERIES": "refuse"})]
+
+
+def true_team(incident_id):
+    """The peers' n-th incident is on team sre or payments by the parity of n."""
+    return TEAMS[int(incident_id.rsplit("-", 1)[-1], 16) % 2]
+
+
+@pytest.mark.parametrize(("script", "extra"), PEERS_AND_MODES)
+def test_a_team_filter_holds_on_other_servers_in_every_output(script, extra):
+    with peer(script, **extra) as (url, _proc):
+        lines = incidents("watch", "--url", url, "--team", "payments", "-n", "12", env=env())
+        text = incidents("watch", "--url", url, "--team", "payments", "-n", "6", "-o", "text", env=env())
+    assert lines.returncode == 0, lines.stderr
+    found = records(lines.stdout)
+    assert len(found) == 12 and {line["kind"] for line in found} >= {"incident", "update"}
+    assert {true_team(line["incident_id"]) for line in found} == {"payments"}
+    assert text.returncode == 0, text.stderr
+    # "14:02:11 P3 opened  00000000 peer incident 7 (NEW)": the id is shortened, the title has n.
+    numbers = [int(m.group(1)) for m in re.finditer(r"peer incident (\d+)", text.stdout)]
+    assert numbers and all(TEAMS[n % 2] == "payments" for n in numbers)
+
+
+@pytest.mark.parametrize(("script", "extra"), PEERS_AND_MODES)
+def test_list_and_show_on_other_servers(script, extra):
+    with peer(script, **extra) as (url, _proc):
+        # The peers list the incidents made so far: let a stream make some first.
+        assert incidents("watch", "--url", url, "--subscribe", "new", "-n", "6", env=env()).returncode == 0
+        listed = incidents("list", "--url", url, "--team", "sre", env=env())
+        table = incidents("list", "--url", url, "-o", "table", "--columns", "sev,id,team", env=env())
+        whole = records(listed.stdout)[0]["incident_id"]
+        shown = incidents("show", "--url", url, whole[:-1], env=env())  # a unique start of it
+        text = incidents("show", "--url", url, whole, "-o", "text", env=env())
+        ambiguous = incidents("show", "--url", url, "00000000", env=env())
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout and {true_team(r["incident_id"]) for r in records(listed.stdout)} == {"sre"}
+    assert {r["subscription"] for r in records(listed.stdout)} == {"backfill"}
+    assert table.returncode == 0 and re.search(r"\d+ incidents: P0 \d+", table.stdout), table.stdout
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["id"] == whole
+    assert text.returncode == 0 and whole in text.stdout and "description" in text.stdout
+    assert ambiguous.returncode == 2 and "give more of the id" in ambiguous.stderr

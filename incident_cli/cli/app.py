@@ -19,6 +19,7 @@ from incident_cli.cli.options import env_of
 from incident_cli.cli.replay import replay
 from incident_cli.cli.runtime import ExitStatus
 from incident_cli.cli.schema import schema
+from incident_cli.cli.show import list_, show
 from incident_cli.cli.watch import watch
 from incident_cli.env import Env
 from incident_cli.sanitize import sanitize
@@ -56,6 +57,8 @@ app.command()(demo)
 app.command()(schema)
 app.command()(check)
 app.command()(replay)
+app.command()(show)
+app.command("list")(list_)
 app.add_typer(config_app, name="config")
 
 

@@ -23,6 +23,7 @@ from incident_cli.errors import (
     ClientBug,
     ConfigError,
     IncidentsError,
+    NotFound,
     OperationRejected,
     OutputError,
     OutputOverflow,
@@ -37,6 +38,7 @@ class ExitStatus(IntEnum):
     """Documented in the README; sysexits where one fits (RELIABILITY.md)."""
 
     OK = 0
+    NOT_FOUND = 1  # incidents show: no such incident (as kubectl get and gh issue view)
     USAGE = 2
     INCIDENT_SEEN = 3  # --fail-on: an incident of that severity was seen during the run
     OPERATION_REJECTED = 65  # EX_DATAERR: the server refused the GraphQL operation
@@ -60,6 +62,7 @@ _STATUS_FOR: list[tuple[type[IncidentsError], ExitStatus]] = [
     (ClientBug, ExitStatus.CLIENT_BUG),
     (OperationRejected, ExitStatus.OPERATION_REJECTED),
     (Unavailable, ExitStatus.UNAVAILABLE),
+    (NotFound, ExitStatus.NOT_FOUND),
     (OutputError, ExitStatus.OUTPUT_ERROR),
     (OutputOverflow, ExitStatus.OVERFLOW),
 ]

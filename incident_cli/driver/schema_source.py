@@ -22,6 +22,7 @@ from incident_cli.operations import Operation
 CACHE_LIFETIME = 600.0  # seconds: deploys change schemas, so not for long
 
 Ask = Callable[[Operation], Awaitable[Any]]
+LIST_PAGES = 10  # at most this many pages of 100 active incidents
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
@@ -106,6 +107,23 @@ class Documents:
         if view is None:
             return ops.active_incidents_query(severities=severities, page=page)
         return schema.active_incidents_query(view, severities=severities, page=page)
+
+    async def list_active(self, ask: Ask, *, severities: tuple[str, ...] = ()) -> list[dict[str, Any]] | None:
+        """Every active incident, page after page (LIST_PAGES at most); None: the server cannot list.
+        A failed query raises (IncidentsError)."""
+        items: list[dict[str, Any]] = []
+        for page in range(1, LIST_PAGES + 1):
+            operation = self.active(severities=severities, page=page)
+            if operation is None:
+                return None
+            data = await ask(operation)
+            connection = data.get("incidents") if isinstance(data, dict) else None
+            found = connection.get("incidents") if isinstance(connection, dict) else None
+            items.extend(item for item in (found if isinstance(found, list) else ()) if isinstance(item, dict))
+            info = connection.get("pageInfo") if isinstance(connection, dict) else None
+            if not (isinstance(info, dict) and info.get("hasNextPage")):
+                break
+        return items
 
 
 class Planner:

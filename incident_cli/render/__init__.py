@@ -48,6 +48,7 @@ class OutputSpec:
     label_columns: tuple[str, ...] = ()  # label keys shown as columns (-L)
     replay: tuple[str, float] | None = None  # (recording, speed): the views say it is a replay, not live
     interactive: bool = False  # the table as a console with keys (a person at a terminal)
+    listing: bool = False  # the table drawn once, every row, paged if need be (list, --once)
     only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows shown, and said
 
 
@@ -78,6 +79,10 @@ async def rendered(
     ``server``: shown in the table's status line; ``clock``: the table's (a replay's is the
     recording's); ``memory``: what is known of each incident, fed by the watch or the replay.
     """
+    if spec.mode == "table" and spec.listing:
+        from incident_cli.render.listing import run_listing
+
+        return await run_listing(spec, streams, run, clock=clock)
     if spec.mode == "table" and spec.interactive:
         from incident_cli.render.console import run_console
 

@@ -38,6 +38,8 @@ class Row:
     labels: dict[str, str] = field(default_factory=dict)
     description: str | None = None
     opened: datetime | None = None  # server createdAt, else first seen
+    updated: datetime | None = None  # server updatedAt
+    resolved: datetime | None = None  # server resolvedAt
     last_activity: datetime | None = None
     last_change: str | None = None  # "ASSIGNED", "NEW→INVESTIGATING", ...
     done_since: datetime | None = None  # when we saw it resolved or closed
@@ -249,6 +251,8 @@ class Board:
         row.labels = incident.labels or row.labels
         row.description = incident.description if incident.description is not None else row.description
         row.opened = parse_time(incident.created_at) or row.opened
+        row.updated = parse_time(incident.updated_at) or row.updated
+        row.resolved = parse_time(incident.resolved_at) or row.resolved
         if activity:
             row.last_activity = now
         if incident.state:

@@ -20,7 +20,7 @@ from incident_cli.sanitize import sanitize
 DESCRIPTION_LIMIT = 4_000  # characters of a description shown; a novel is cut, not rendered
 
 
-def detail(row: Row, now: datetime) -> RenderableType:
+def detail(row: Row, now: datetime, *, none: str = "(none while watching)") -> RenderableType:
     """The incident's fields, its description, and the updates seen for it, newest first."""
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
@@ -39,7 +39,12 @@ def detail(row: Row, now: datetime) -> RenderableType:
     labels = ", ".join(f"{key}={value}" for key, value in sorted(row.labels.items()))
     fields.add_row("labels", safe_text(labels or "-", max_length=500))
     fields.add_row("opened", Text(_when(row.opened, now)))
-    fields.add_row("last change", Text(_when(row.last_activity, now)))
+    if row.updated is not None:
+        fields.add_row("updated", Text(_when(row.updated, now)))
+    if row.resolved is not None:
+        fields.add_row("resolved", Text(_when(row.resolved, now)))
+    if row.history:  # a change seen while watching (or in a recording), not a listing's time
+        fields.add_row("last change", Text(_when(row.last_activity, now)))
     if row.done_since is not None:
         fields.add_row("closed", Text(_when(row.done_since, now)))
     parts: list[RenderableType] = [fields, Text("")]
@@ -58,7 +63,7 @@ def detail(row: Row, now: datetime) -> RenderableType:
             updates.add_row(_when(when, now), safe_text(what, max_length=120))
         parts.append(updates)
     else:
-        parts.append(Text("(none while watching)", style="dim"))
+        parts.append(Text(none, style="dim"))
     return Group(*parts)
 
 

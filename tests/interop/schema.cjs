@@ -1,5 +1,5 @@
 // A small incident schema and event source shared by both peers. Deterministic: the
-// n-th incident has severity P(n mod 5) and a UUID derived from n.
+// n-th incident has severity P(n mod 5), team sre or payments by n's parity, and a UUID derived from n.
 'use strict';
 
 const SDL = `
@@ -30,6 +30,7 @@ const SDL = `
 `;
 
 const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const TEAMS = ['sre', 'payments'];
 const incidents = new Map();
 
 function uuid(n) {
@@ -51,7 +52,7 @@ function makeIncident(n) {
     resolvedAt: null,
     assignedTo: null,
     affectedResources: ['svc'],
-    labels: { team: 'sre' },
+    labels: { team: TEAMS[n % 2] },
   };
   incidents.set(incident.id, incident);
   return incident;

@@ -1,0 +1,125 @@
+"""`incidents show ID` (one incident in full) and `incidents list` (every active one, once)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from incident_cli.cli import options as o
+from incident_cli.cli.runtime import run_command
+from incident_cli.env import Env
+from incident_cli.errors import UsageError
+
+IncidentId = Annotated[str, typer.Argument(help="The incident's id, or a unique start of it (8 characters usually do).")]
+FromRecording = Annotated[
+    Optional[Path], typer.Option("--recording", "-r", help="Also show the updates this recording (watch --record) holds for it.")
+]
+
+
+class ShowOutput(str, Enum):
+    auto = "auto"
+    text = "text"
+    json = "json"
+
+
+ShowOutputOption = Annotated[ShowOutput, typer.Option("--output", "-o", help="text on a terminal, json when piped (auto).")]
+
+
+def show(
+    ctx: typer.Context, incident_id: IncidentId, url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None,
+    ca_file: o.CaFile = None, output: ShowOutputOption = ShowOutput.auto, color: o.ColorOption = o.Color.auto,
+    recording: FromRecording = None,
+) -> None:
+    """Show one incident in full: fields, description, labels, resources, times, and updates seen."""
+    env = o.env_of(ctx)
+    flags = {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file}
+    run_command(env, lambda _stop: show_incident(env, flags, incident_id, output.value, color.value, recording))
+
+
+async def show_incident(env: Env, flags: dict[str, Any], wanted: str, mode: str, color: str, recording: Path | None) -> None:
+    from incident_cli.cli.settings import load_settings
+    from incident_cli.driver.credentials import make_credentials
+    from incident_cli.driver.options import SessionConfig
+    from incident_cli.show import find_incident
+    from incident_cli.watch_plan import plaintext_warning
+
+    settings = load_settings(environ=env.environ, flags=flags)
+    warning = plaintext_warning(settings)
+    if warning:
+        env.say(f"incidents: {warning}")
+    records = _recorded(recording, env) if recording is not None else None
+    config = SessionConfig.from_settings(settings)
+    data = await find_incident(config, make_credentials(settings, config.ssl), wanted, env.environ)
+    if mode == "auto":
+        mode = "text" if env.isatty(env.stdout) else "json"
+    if mode == "json":
+        about = [record for record in records or () if _about(record) == data.get("id")]
+        shown = {**data, "updatesSeen": about} if records is not None else data
+        env.stdout.write(json.dumps(shown, ensure_ascii=True, sort_keys=True) + "\n")
+        return
+    _print_detail(env, data, records, color)
+
+
+def _recorded(path: Path, env: Env) -> list[dict[str, Any]]:
+    """The records of a recording (read before connecting: a bad file is a usage error at once)."""
+    try:
+        lines = (env.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")).splitlines()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except ValueError:
+                raise UsageError(f"line {number} of {path} is not JSON: is it a recording (watch --record)?") from None
+    return records
+
+
+def _about(record: dict[str, Any]) -> str | None:
+    value = record.get("incident_id") if isinstance(record, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _print_detail(env: Env, data: dict[str, Any], records: list[dict[str, Any]] | None, color: str) -> None:
+    from incident_cli import model
+    from incident_cli.record import decode
+    from incident_cli.render import Streams
+    from incident_cli.render.board import Board
+    from incident_cli.render.detail import detail
+    from incident_cli.render.pager import print_paged
+    from incident_cli.render.terminal import make_console
+
+    board = Board(keep_resolved=float("inf"))
+    now = datetime.now(UTC)
+    incident = model.Incident.from_data(data)
+    for number, record in enumerate(records or (), 1):
+        if _about(record) == incident.id and record.get("kind") != "status":
+            when, how, event = decode(json.dumps(record), number)
+            if how == "write":
+                board.apply(event, when)
+    board.learn(incident, now)
+    row = board.rows[str(incident.id)]
+    hint = "(none: --recording FILE shows what a recording saw)" if records is None else "(none in the recording)"
+    console = make_console(env.stdout, color=color, environ=env.environ)
+    print_paged(console, Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ), detail(row, now, none=hint))
+
+
+def list_(
+    ctx: typer.Context, url: o.Urls = None, profile: o.Profiles = None, severity: o.Severity = None, team: o.Team = None,
+    label: o.Label = None, state: o.State = None, assignee: o.Assignee = None, grep: o.Grep = None, since: o.Since = None,
+    output: o.OutputOption = o.Output.auto, color: o.ColorOption = o.Color.auto, columns: o.Columns = None,
+    label_column: o.LabelColumn = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None,
+    connect_timeout: o.ConnectTimeout = None, demo: o.Demo = False,
+) -> None:
+    """List every active incident that passes the filters, once: a table (paged when long), JSON lines when piped."""
+    given = {name: value.value if isinstance(value, Enum) else value for name, value in locals().items() if name != "ctx"}
+    env = o.env_of(ctx)
+    from incident_cli.cli.watch import watch_command
+
+    run_command(env, lambda stop: watch_command({**given, "once": True}, env, stop))
