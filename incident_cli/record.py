@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import json
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from incident_cli import model
@@ -106,3 +106,79 @@ async def replay(
         getattr(output, how)(event)
         count += 1
     return count
+
+
+class Player:
+    """A recording played under the console's keys: pause and resume, seek ten seconds either way.
+
+    The whole recording is read first (a seek back replays it from the start into a cleared
+    view, instantly, up to the new time). At the end it waits: the view stays to be read,
+    and a seek back plays again; the person quits with q.
+    """
+
+    def __init__(self, lines: Iterable[str], *, speed: float, on_time: Callable[[datetime], None]) -> None:
+        self.records = [decode(line, number) for number, line in enumerate(lines, 1) if line.strip()]
+        self.speed = speed
+        self.paused = False
+        self.ended = False
+        self._on_time = on_time
+        self._at: datetime | None = None  # the recording's time now
+        self._seek = 0.0  # seconds asked for by keys, not yet done
+        self._wake = asyncio.Event()
+
+    def toggle(self) -> None:
+        self.paused = not self.paused
+        self._wake.set()
+
+    def seek(self, seconds: float) -> None:
+        self._seek += seconds
+        self._wake.set()
+
+    async def play(self, output: Output, reset: Callable[[], None]) -> int:
+        """Feed ``output``; ``reset`` clears it before a seek back. Returns only when cancelled."""
+        index = 0
+        while True:
+            if self._seek:
+                index = self._jump(index, output, reset)
+            elif index >= len(self.records) or self.paused:
+                self.ended = index >= len(self.records)
+                await self._sleep(None)
+            else:
+                when = self.records[index][0]
+                gap = (when - self._at).total_seconds() if self._at is not None and self.speed > 0 else 0.0
+                if gap > 0 and await self._sleep(min(gap, MAX_GAP) / self.speed):
+                    continue  # a key came first
+                self._feed(index, output)
+                index += 1
+
+    def _jump(self, index: int, output: Output, reset: Callable[[], None]) -> int:
+        start = self._at or (self.records[0][0] if self.records else None)
+        seconds, self._seek = self._seek, 0.0
+        if start is None:
+            return index
+        target = start + timedelta(seconds=seconds)
+        if seconds < 0:
+            reset()
+            index = 0
+        while index < len(self.records) and self.records[index][0] <= target:
+            self._feed(index, output)
+            index += 1
+        self.ended = index >= len(self.records)
+        self._at = max(target, self.records[0][0]) if not self.ended else self.records[-1][0]
+        self._on_time(self._at)
+        return index
+
+    def _feed(self, index: int, output: Output) -> None:
+        when, how, event = self.records[index]
+        self._at = when
+        self._on_time(when)
+        getattr(output, how)(event)
+
+    async def _sleep(self, timeout: float | None) -> bool:
+        """Wait ``timeout`` seconds (None: until a key); True when a key came first."""
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True

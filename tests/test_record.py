@@ -93,3 +93,68 @@ def test_replayed_table_shows_the_same_rows_as_the_live_table(tmp_path):
     last = replayed.stdout.split("SEV   ID")[-2].splitlines()[-1]  # the status line of the last frame
     assert "\u25b6 replay of rec.jsonl, recorded " in last and last.split(" at x")[1].startswith("0")
     assert "\u25cf live" not in last and url.split("//")[1] not in last  # never "live" with the server's address
+
+
+# ---- the console's player: pause, seek, and the end ---------------------------------------------
+
+
+def player_lines(seconds=(0, 5, 20, 40, 60)):
+    stream = io.StringIO()
+    clock = iter([T0 + timedelta(seconds=s) for s in seconds])
+    recording = Recording(Collect(), stream, clock=lambda: next(clock))
+    for number, _ in enumerate(seconds):
+        recording.write(model.stream_event("newIncidents", {"newIncidents": {"id": f"i{number}", "severity": "P1"}},
+                                           T0 + timedelta(seconds=seconds[number])))
+    return stream.getvalue().splitlines()
+
+
+class Screen(Collect):
+    """An output that can be cleared, as the console's feed is for a seek back."""
+
+    def __init__(self):
+        super().__init__()
+        self.resets = 0
+
+    def reset(self):
+        self.calls.clear()
+        self.resets += 1
+
+    def ids(self):
+        return [event.incident_id for _, event in self.calls]
+
+
+async def playing(player, screen, *steps):
+    """Run the player while ``steps`` (callables, then a yield to the loop) happen; what was seen at each."""
+    import asyncio
+
+    task = asyncio.ensure_future(player.play(screen, reset=screen.reset))
+    seen = []
+    for step in steps:
+        step()
+        for _ in range(20):
+            await asyncio.sleep(0.01)
+        seen.append((screen.ids(), player.clock_seen[-1] if player.clock_seen else None))
+    task.cancel()
+    return seen
+
+
+def test_the_player_pauses_seeks_both_ways_and_waits_at_the_end():
+    from incident_cli.record import Player
+
+    moments = []
+    player = Player(player_lines(), speed=0.001, on_time=moments.append)  # so slow that only keys move it
+    player.clock_seen = moments
+    screen = Screen()
+    seen = run(playing(
+        player, screen,
+        lambda: None,  # the first event at once, then a gap nobody waits out
+        lambda: player.seek(25),  # to 0:25: the events of 0:05 and 0:20 at once
+        lambda: player.seek(-20),  # back to 0:05: the view is cleared and played again up to there
+        player.toggle,  # paused: a seek still moves, playing does not
+        lambda: player.seek(100),  # past the end: everything, and the player waits there
+    ))
+    assert seen[0] == (["i0"], T0)
+    assert seen[1] == (["i0", "i1", "i2"], T0 + timedelta(seconds=25))
+    assert seen[2] == (["i0", "i1"], T0 + timedelta(seconds=5)) and screen.resets == 1
+    assert seen[3][0] == ["i0", "i1"] and player.paused
+    assert seen[4] == (["i0", "i1", "i2", "i3", "i4"], T0 + timedelta(seconds=60)) and player.ended

@@ -37,6 +37,12 @@ class Tmux:
         self("new-session", "-d", "-s", "t", "-x", str(self.width), "-y", str(self.height), "sh", "-c", command)
         self("set-option", "-t", "t", "remain-on-exit", "on")
 
+    def start_reporting(self, argv, env=None):
+        """As start, with the shell printing ``exit=N`` after it and keeping the pane open to be read:
+        tmux may see the pane's pty close well before it reaps the shell (a dead pane with no status
+        yet, for seconds under load), and a dead pane's screen is not always kept."""
+        self.start(["sh", "-c", f"{shlex.join(argv)}; echo exit=$?; sleep 60"], env=env)
+
     def screen(self):
         return self("capture-pane", "-p", "-t", "t").stdout
 
@@ -87,7 +93,7 @@ def dead_status(tmux):
 
 def test_the_console_in_a_real_terminal(tmux):
     tmux.width, tmux.height = 140, 35
-    tmux.start([*INCIDENTS, "watch", "--demo"], env=ENV)
+    tmux.start_reporting([*INCIDENTS, "watch", "--demo"], env=ENV)
     first = tmux.wait_for(lambda s: "\u25cf live" in s and len(rows(s)) >= 3, timeout=5, what="three rows, live")
     assert "OWNER" in first and "TEAM" in first and "q quit" in first  # the keys, in the footer
     assert all(any(team in line for team in TEAMS) for line in rows(first))  # every demo incident has a team
@@ -118,7 +124,7 @@ def test_the_console_in_a_real_terminal(tmux):
     wide = tmux.wait_for(lambda s: "TYPE" in s, timeout=5, what="the wide columns")
     assert len(status_lines(wide)) == 1
     tmux("send-keys", "-t", "t", "q")
-    tmux.wait_for(lambda s: dead_status(tmux) == "1:0", timeout=10, what="exit status 0 after q")
+    tmux.wait_for(lambda s: "exit=0" in s, timeout=10, what="exit status 0 after q")
 
 
 def waiting_count(screen):
@@ -177,3 +183,31 @@ def test_closing_the_pane_ends_the_table_with_the_right_status_not_an_internal_e
     assert status_file.read_text() == str(status)
     if said is not None:
         assert (tmp_path / "status.err").read_text() == said
+
+
+def test_a_replay_in_the_console_says_so_pauses_and_seeks(tmux, tmp_path):
+    recording = tmp_path / "night.jsonl"
+    with demo("--rate", "40") as url:
+        subprocess.run([*INCIDENTS, "watch", "-u", url, "--for", "3s", "--record", str(recording)], capture_output=True,
+                       timeout=seconds(30), check=True, env={**os.environ, "PYTHONPATH": ENV["PYTHONPATH"]})
+    tmux.start_reporting([*INCIDENTS, "replay", str(recording), "--speed", "0.5"], env=ENV)
+    first = tmux.wait_for(lambda s: "replay of night.jsonl" in s and rows(s), timeout=10, what="the replay")
+    assert "\u25cf live" not in first and "-10s" in first  # never "live"; the arrows are offered
+    tmux("send-keys", "-t", "t", "p")
+    paused = tmux.wait_for(lambda s: "PAUSED (p plays" in s, timeout=5, what="the replay paused")
+    tmux("send-keys", "-t", "t", "Right")
+    tmux.wait_for(lambda s: "end of the recording" in s or events_count(s) > events_count(paused), timeout=5,
+                  what="ten seconds later (the 3 s recording's end)")
+    tmux("send-keys", "-t", "t", "q")
+    tmux.wait_for(lambda s: "exit=0" in s, timeout=10, what="exit status 0 after q")
+
+
+def test_a_long_list_goes_through_the_pager_and_q_leaves_it(tmux):
+    tmux.width, tmux.height = 120, 8
+    tmux.start_reporting([*INCIDENTS, "list", "--demo"], env={**ENV, "PAGER": "less"})
+    paged = tmux.wait_for(lambda s: len(rows(s)) >= 5, timeout=15, what="the first page of the list")
+    assert "incidents:" not in paged  # the summary is below, on the last page
+    tmux("send-keys", "-t", "t", "G")  # less: to the end
+    tmux.wait_for(lambda s: "incidents: P0" in s, timeout=5, what="the summary at the end")
+    tmux("send-keys", "-t", "t", "q")
+    tmux.wait_for(lambda s: "exit=0" in s, timeout=10, what="exit status 0 after q")

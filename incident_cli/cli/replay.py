@@ -19,16 +19,21 @@ Speed = Annotated[float, typer.Option("--speed", min=0.0, help="Faster (2) or sl
 
 def replay(
     ctx: typer.Context, path: Recording, speed: Speed = 1.0, output: o.OutputOption = o.Output.auto,
-    color: o.ColorOption = o.Color.auto, max_rows: o.MaxRows = None,
+    color: o.ColorOption = o.Color.auto, max_rows: o.MaxRows = None, no_input: o.NoInput = False,
 ) -> None:
-    """Replay a recording: for reviews after an incident, demos and tests."""
+    """Replay a recording: for reviews after an incident, demos and tests.
+
+    On a terminal it plays in the console: p pauses, the left and right arrows move ten seconds.
+    """
     env = o.env_of(ctx)
-    run_command(
-        env, lambda stop: play(env, path, speed=speed, mode=output.value, color=color.value, max_rows=max_rows, stop=stop)
-    )
+    run_command(env, lambda stop: play(env, path, speed=speed, mode=output.value, color=color.value, max_rows=max_rows,
+                                       keys=not no_input, stop=stop))
 
 
-async def play(env: Env, path: Path, *, speed: float, mode: str, color: str, max_rows: int | None, stop: Any) -> None:
+async def play(
+    env: Env, path: Path, *, speed: float, mode: str, color: str, max_rows: int | None, keys: bool, stop: Any
+) -> None:
+    from incident_cli.record import Player
     from incident_cli.record import replay as feed
     from incident_cli.render import OutputSpec, Streams, rendered
     from incident_cli.watch_plan import auto_mode
@@ -39,12 +44,18 @@ async def play(env: Env, path: Path, *, speed: float, mode: str, color: str, max
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
     if mode == "auto":
         mode = auto_mode(env.isatty(env.stdout), env.environ.get("TERM", ""))
+    # A person at the keys gets the console, and a replay they can pause and seek.
+    interactive = mode == "table" and keys and all(env.isatty(stream) for stream in (env.stdin, env.stdout, env.stderr))
     now = [datetime.now(UTC)]  # the table's clock is the recording's
     spec = OutputSpec(mode=mode, color=color, max_rows=max_rows, snapshots=mode == "jsonl",  # backfill records too
-                      replay=("stdin" if str(path) == "-" else path.name, speed))
+                      replay=("stdin" if str(path) == "-" else path.name, speed), interactive=interactive)
     streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
+    player = Player(lines, speed=speed, on_time=lambda moment: now.__setitem__(0, moment)) if interactive else None
 
     async def run(output: Any) -> None:
-        await feed(lines, output, speed=speed, on_time=lambda moment: now.__setitem__(0, moment))
+        if player is not None:
+            await player.play(output, reset=output.reset)
+        else:
+            await feed(lines, output, speed=speed, on_time=lambda moment: now.__setitem__(0, moment))
 
-    await rendered(spec, streams, run, stop=stop, clock=lambda: now[0])
+    await rendered(spec, streams, run, stop=stop, clock=lambda: now[0], playback=player)

@@ -14,12 +14,15 @@ import os
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from incident_cli import model
 from incident_cli.errors import IncidentsError, OutputError
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board
+
+if TYPE_CHECKING:
+    from incident_cli.render.console_app import Playback
 
 R = TypeVar("R")
 EXIT_DEADLINE = 3.0  # seconds the application may take to leave the alternate screen
@@ -49,6 +52,12 @@ class ConsoleFeed:
         self.board.learn(event.incident, self.clock(), event.source)
         self.dirty = True
 
+    def reset(self) -> None:
+        """Forget every row (a replay seeking back plays again from the start)."""
+        self.board.rows.clear()
+        self.board.events = 0
+        self.dirty = True
+
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         if isinstance(event, model.Heartbeat):
             self.board.alive(self.clock())
@@ -65,10 +74,11 @@ async def run_console(
     server: str,
     stop: Callable[[int], None],
     clock: Callable[[], datetime] | None = None,
+    playback: Playback | None = None,
 ) -> R:
-    """The console around ``run(feed)``. Quitting (q, Ctrl-C) ends the run with the key's
-    status through ``stop``; the watch ending (a bound, an error) closes the console, and the
-    error, if any, is said on the restored screen."""
+    """The console around ``run(feed)``; ``playback``: a replay the keys pause and seek.
+    Quitting (q, Ctrl-C) ends the run with the key's status through ``stop``; the watch ending
+    (a bound, an error) closes the console, and the error, if any, is said on the restored screen."""
     from incident_cli.render.console_app import IncidentConsole
 
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
@@ -76,7 +86,7 @@ async def run_console(
     board.connection.server = server
     board.replay, board.only = spec.replay, spec.only
     feed = ConsoleFeed(board, clock or _utcnow)
-    app = IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns)
+    app = IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns, playback=playback)
     watching: asyncio.Task[R] = asyncio.create_task(run(feed))
     drawing = asyncio.create_task(app.run_async(), name="incidents-console")
     gone = TerminalWatch(asyncio.get_running_loop(), lambda: app.exit(TERMINAL_GONE))

@@ -9,7 +9,7 @@ Every cell and line is a sanitised ``Text``: Textual parses markup in plain stri
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from rich.text import Text
 from textual import events
@@ -29,6 +29,20 @@ IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arr
 PADDING = 1  # the table's cell padding, each side
 SCROLLBAR = 2  # columns a vertical scrollbar may take
 QUIT, INTERRUPTED = 0, 130
+
+
+class Playback(Protocol):
+    """A replay under the keys (record.Player): p pauses it, the arrows seek."""
+
+    paused: bool
+    ended: bool
+
+    def toggle(self) -> None: ...
+
+    def seek(self, seconds: float) -> None: ...
+
+
+SEEK = 10.0  # seconds a left or right arrow moves a replay
 
 
 class IncidentConsole(App[int]):
@@ -52,12 +66,15 @@ class IncidentConsole(App[int]):
         Binding("j", "down", show=False),
         Binding("k", "up", show=False),
         Binding("escape", "clear_filter", "back", show=False),
+        Binding("left", f"seek({-SEEK})", f"-{SEEK:g}s", priority=True),  # a replay's only
+        Binding("right", f"seek({SEEK})", f"+{SEEK:g}s", priority=True),
     ]
 
     def __init__(self, feed: ConsoleFeed, *, fps: float = 4.0, columns: tuple[str, ...] = (),
-                 labels: tuple[str, ...] = ()) -> None:
+                 labels: tuple[str, ...] = (), playback: Playback | None = None) -> None:
         super().__init__()
         self.feed = feed
+        self.playback = playback
         self.board = feed.board
         self._interval = 1.0 / max(fps, 0.1)
         self._columns, self._labels = columns, labels
@@ -142,6 +159,10 @@ class IncidentConsole(App[int]):
 
     def _mode(self) -> Text:
         extra = Text()
+        if self.playback is not None and self.playback.ended:
+            extra.append(" end of the recording (\u2190 goes back, q quits) ", style="bold black on cyan")
+        elif self.playback is not None and self.playback.paused:
+            extra.append(" \u23f8 PAUSED (p plays, \u2190 \u2192 10 s) ", style="bold black on yellow")
         if self.paused_at is not None:
             waiting = self.board.events - self.paused_at
             extra.append(f"\u23f8 PAUSED: {waiting:,} changes waiting (p resumes) ", style="bold black on yellow")
@@ -178,8 +199,15 @@ class IncidentConsole(App[int]):
         self.exit(INTERRUPTED)
 
     def action_pause(self) -> None:
-        self.paused_at = None if self.paused_at is not None else self.board.events
+        if self.playback is not None:  # a replay pauses its clock, not only the view
+            self.playback.toggle()
+        else:
+            self.paused_at = None if self.paused_at is not None else self.board.events
         self.redraw()
+
+    def action_seek(self, seconds: float) -> None:
+        if self.playback is not None:
+            self.playback.seek(seconds)
 
     def action_sort(self) -> None:
         self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
@@ -193,7 +221,10 @@ class IncidentConsole(App[int]):
         self._show_filter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While typing a filter, keys are text: only Esc and Ctrl-C keep their meaning."""
+        """While typing a filter, keys are text: only Esc and Ctrl-C keep their meaning.
+        The arrows seek a replay only (and are not offered in the footer otherwise)."""
+        if action == "seek" and (self.playback is None or self.typing):
+            return False
         return not self.typing or action in ("clear_filter", "interrupt")
 
     def on_key(self, event: events.Key) -> None:

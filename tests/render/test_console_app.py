@@ -245,3 +245,52 @@ def test_keys_typed_right_after_slash_are_the_filters_even_all_at_once():
     text, typing, paused, clipboard, screen, rows = drive(app, body)
     assert (text, typing, paused, clipboard, screen) == ("pay", False, None, "", "Screen")  # no pause, copy or detail
     assert [row[1] for row in rows] == ["p1"]
+
+
+def test_a_replay_is_paused_and_seeked_with_its_keys_and_says_so():
+    class Playback:
+        paused = ended = False
+
+        def __init__(self):
+            self.seeks = []
+
+        def toggle(self):
+            self.paused = not self.paused
+
+        def seek(self, seconds):
+            self.seeks.append(seconds)
+
+    playback = Playback()
+    clock = [T0]
+    feed = ConsoleFeed(Board(), lambda: clock[0])
+    feed.write(opened("a"))
+    app = IncidentConsole(feed, fps=20.0, playback=playback)
+
+    async def body(pilot):
+        await pilot.press("p")
+        await pilot.pause()
+        paused = str(app.query_one("#status", Static).render())
+        await pilot.press("right", "right", "left")
+        playback.ended = True
+        feed.dirty = True  # as the player's last events make it
+        await pilot.pause(0.2)
+        ended = str(app.query_one("#status", Static).render())
+        return paused, ended, app.paused_at
+
+    paused, ended, view_paused = drive(app, body)
+    assert playback.paused and view_paused is None  # the replay's clock stopped, not only the view
+    assert "PAUSED (p plays" in paused
+    assert playback.seeks == [10.0, 10.0, -10.0]
+    assert "end of the recording" in ended
+
+
+def test_without_a_replay_the_arrows_do_not_seek_and_are_not_offered():
+    app, *_ = console(opened("a"))
+
+    async def body(pilot):
+        await pilot.press("right")
+        offered = [active.binding.description for active in app.active_bindings.values() if active.enabled]
+        return offered, app.check_action("seek", (10.0,))
+
+    offered, allowed = drive(app, body)
+    assert allowed is False and "+10s" not in offered and "quit" in offered
