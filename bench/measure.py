@@ -10,6 +10,7 @@ import fcntl
 import os
 import pty
 import re
+import select
 import signal
 import struct
 import subprocess
@@ -85,6 +86,28 @@ class Run:
     rss_samples: list[float] = field(default_factory=list)  # MiB, over the run
 
 
+class Demo:
+    """The embedded demo server as a process of its own: ``with Demo("--incidents", "50") as url``."""
+
+    def __init__(self, *args: str) -> None:
+        self.proc = subprocess.Popen([PY, "-m", "incident_cli", "demo", "--port", "0", *args], cwd=ROOT, env=client_env(),
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stderr is not None
+        line = self.proc.stderr.readline()
+        found = re.search(r"serving (ws://\S+)", line)
+        if not found:
+            self.proc.kill()
+            raise SystemExit(f"the demo did not start: {line!r}")
+        self.url = found.group(1)
+
+    def __enter__(self) -> str:
+        return self.url
+
+    def __exit__(self, *_: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
 def run(argv: list[str], *, stdin: Path | None = None, timeout: float = 600.0, sample_rss: bool = False) -> Run:
     """Run to completion, stdout to /dev/null."""
     started = time.perf_counter()
@@ -148,6 +171,34 @@ def in_pty(argv: list[str], *, seconds: float | None = None, steady_after: float
     os.close(master)
     run = Run(wall=time.perf_counter() - started, cpu=usage.ru_utime + usage.ru_stime, peak_rss_mib=usage.ru_maxrss / 1024)
     return run, (cpu_end - cpu_then) / max(end - then, 1e-9)
+
+
+def time_to_screen(argv: list[str], marker: bytes, *, columns: int = 140, rows: int = 60, timeout: float = 30.0) -> float:
+    """Seconds from launch on a terminal (a pty) until ``marker`` is drawn; the client is then ended."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
+                            env=client_env(TERM="xterm-256color"), start_new_session=True)
+    os.close(slave)
+    seen, shown = b"", float("nan")
+    try:
+        while time.perf_counter() - started < timeout:
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    seen = (seen + os.read(master, 65536))[-65536:]
+                except OSError:
+                    break
+                if marker in seen:
+                    shown = time.perf_counter() - started
+                    break
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        threading.Thread(target=_drain, args=(master,), daemon=True).start()
+        _wait(proc, 15)
+        os.close(master)
+    return shown
 
 
 def _drain(fd: int) -> None:

@@ -19,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.measure import PY, ROOT, Flood, client_env, in_pty, run, run_reading
+from bench.measure import PY, ROOT, Demo, Flood, client_env, in_pty, run, run_reading, time_to_screen
 
 QUERY = "subscription { newIncidents { id title severity state } }"
 QUERY_FILE = ROOT / "bench" / "query.graphql"
@@ -124,25 +124,45 @@ def startup(args: argparse.Namespace) -> None:
     table("start-up", "s", walls, "{:.3f}", ratio_to="python -c pass")
 
 
+VIEWS = {"console": (), "live table": ("--no-input",)}  # on a terminal with keys, and without
+
+
 def table_view(args: argparse.Namespace) -> None:
+    """The console (stdin, stdout and stderr on a pty) and the Live table (--no-input), side by side."""
     count = int(args.table_rate * args.table_seconds)
-    with Flood("--count", str(count), "--rate", str(args.table_rate), "--distinct") as flood:
-        argv = incidents(flood.url, "-o", "table", "--count", str(count))
-        done, share = in_pty(argv, steady_after=min(2.0, args.table_seconds / 2), timeout=args.table_seconds * 3 + 30)
-        sent = flood.finished_at(timeout=5)
-    lag = (time.time() - sent) if sent else float("nan")  # measured right after the client exited
-    print("\n| table view | figure |\n|---|---|")
-    print(f"| {args.table_rate:,.0f} events/s for {args.table_seconds:g} s, CPU while streaming | {share * 100:.0f}% of a core |")
-    print(f"| backlog: the client was done this long after the last frame was sent | {lag:.2f} s |")
-    print(f"| peak RSS | {done.peak_rss_mib:.0f} MiB |")
-    with Flood("--count", "0", "--hold") as flood:
-        settle = min(2.0, args.idle_seconds)  # the first frames are not idle
-        _, share = in_pty(incidents(flood.url, "-o", "table"), seconds=args.idle_seconds + settle, steady_after=settle)
-    print(f"| idle (connected, no events) for {args.idle_seconds:g} s, CPU | {share * 100:.2f}% of a core |")
+    print("\n| table views | console | live table |\n|---|---|---|")
+    first = []
+    with Demo("--incidents", "50", "--rate", "0") as url:
+        for _ in range(args.reps):
+            # The console's count line says "50 incidents" once every row is in.
+            first.append(time_to_screen([PY, "-m", "incident_cli", "watch", "--url", url], b"50 incidents", timeout=30))
+    print(f"| first frame with all 50 active incidents of the demo, median of {args.reps} (min-max) | "
+          f"{median(first):.2f} s ({min(first):.2f}-{max(first):.2f}) | - |")
+    cpu, lag, rss, idle = {}, {}, {}, {}
+    for name, extra in VIEWS.items():
+        with Flood("--count", str(count), "--rate", str(args.table_rate), "--distinct") as flood:
+            argv = incidents(flood.url, "-o", "table", "--count", str(count), *extra)
+            done, cpu[name] = in_pty(argv, steady_after=min(2.0, args.table_seconds / 2), timeout=args.table_seconds * 3 + 30)
+            sent = flood.finished_at(timeout=5)
+        lag[name] = (time.time() - sent) if sent else float("nan")  # measured right after the client exited
+        rss[name] = done.peak_rss_mib
+        with Flood("--count", "0", "--hold") as flood:
+            settle = min(2.0, args.idle_seconds)  # the first frames are not idle
+            _, idle[name] = in_pty(incidents(flood.url, "-o", "table", *extra), seconds=args.idle_seconds + settle,
+                                   steady_after=settle)
+    rate = f"{args.table_rate:,.0f} events/s for {args.table_seconds:g} s"
+    print(f"| {rate}, CPU while streaming | " + " | ".join(f"{cpu[n] * 100:.0f}% of a core" for n in VIEWS) + " |")
+    print("| backlog: done this long after the last frame was sent | " + " | ".join(f"{lag[n]:.2f} s" for n in VIEWS) + " |")
+    print("| peak RSS | " + " | ".join(f"{rss[n]:.0f} MiB" for n in VIEWS) + " |")
+    print(f"| idle (connected, no events) for {args.idle_seconds:g} s, CPU | "
+          + " | ".join(f"{idle[n] * 100:.2f}% of a core" for n in VIEWS) + " |")
     for many in (args.table_incidents // 10, args.table_incidents):
-        with Flood("--count", str(many), "--distinct") as flood:
-            done, _ = in_pty(incidents(flood.url, "-o", "table", "--count", str(many)), timeout=600)
-        print(f"| peak RSS after {many:,} distinct incidents (table keeps 2,000) | {done.peak_rss_mib:.0f} MiB |")
+        peaks = []
+        for extra in VIEWS.values():
+            with Flood("--count", str(many), "--distinct") as flood:
+                done, _ = in_pty(incidents(flood.url, "-o", "table", "--count", str(many), *extra), timeout=600)
+            peaks.append(f"{done.peak_rss_mib:.0f} MiB")
+        print(f"| peak RSS after {many:,} distinct incidents (the board keeps 2,000) | " + " | ".join(peaks) + " |")
 
 
 def memory(args: argparse.Namespace) -> None:

@@ -13,7 +13,7 @@ def test_bench_smoke_run_prints_every_section_with_incidents_in_it():
     assert result.returncode == 0, result.stderr[-1000:]
     out = result.stdout
     for heading in ("| throughput,", "| peak RSS,", "| stdout latency p50,", "| stdout latency p99,",
-                    "| one-event run |", "| start-up |", "| table view |", "distinct incidents, JSON lines",
+                    "| one-event run |", "| start-up |", "| table views | console | live table |", "distinct incidents, JSON lines",
                     "| first event after a restart"):
         assert heading in out, heading
     for client in ("incidents", "floor-orjson", "floor-stdlib", "gql-cli"):
@@ -22,4 +22,5 @@ def test_bench_smoke_run_prints_every_section_with_incidents_in_it():
     assert re.search(r"^\| incidents \| [0-9.]+ ms \|", out, re.M)
     restart = out[out.index("| first event after a restart"):]
     assert re.search(r"^\| incidents \| [0-9.]+ s \|", restart, re.M)
+    assert re.search(r"^\| first frame with all 50 active incidents of the demo.* \| [0-9.]+ s ", out, re.M)  # the console drew them
     assert "nan" not in out and "inf" not in out

@@ -94,7 +94,8 @@ def dead_status(tmux):
 def test_the_console_in_a_real_terminal(tmux):
     tmux.width, tmux.height = 140, 35
     tmux.start_reporting([*INCIDENTS, "watch", "--demo"], env=ENV)
-    first = tmux.wait_for(lambda s: "\u25cf live" in s and len(rows(s)) >= 3, timeout=5, what="three rows, live")
+    first = tmux.wait_for(lambda s: "\u25cf live" in s and len(rows(s)) >= 3 and "q quit" in s, timeout=5,
+                          what="three rows, live, and the keys")
     assert "OWNER" in first and "TEAM" in first and "q quit" in first  # the keys, in the footer
     assert all(any(team in line for team in TEAMS) for line in rows(first))  # every demo incident has a team
     tmux.wait_for(lambda s: any(person in line for line in rows(s) for person in PEOPLE), timeout=30, what="an owner")
@@ -191,7 +192,8 @@ def test_a_replay_in_the_console_says_so_pauses_and_seeks(tmux, tmp_path):
         subprocess.run([*INCIDENTS, "watch", "-u", url, "--for", "3s", "--record", str(recording)], capture_output=True,
                        timeout=seconds(30), check=True, env={**os.environ, "PYTHONPATH": ENV["PYTHONPATH"]})
     tmux.start_reporting([*INCIDENTS, "replay", str(recording), "--speed", "0.5"], env=ENV)
-    first = tmux.wait_for(lambda s: "replay of night.jsonl" in s and rows(s), timeout=10, what="the replay")
+    first = tmux.wait_for(lambda s: "replay of night.jsonl" in s and rows(s) and "-10s" in s, timeout=10,
+                          what="the replay and its keys")
     assert "\u25cf live" not in first and "-10s" in first  # never "live"; the arrows are offered
     tmux("send-keys", "-t", "t", "p")
     paused = tmux.wait_for(lambda s: "PAUSED (p plays" in s, timeout=5, what="the replay paused")

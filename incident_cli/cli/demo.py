@@ -16,6 +16,7 @@ Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 Port = Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0 picks a free one).")]
 Rate = Annotated[float, typer.Option("--rate", min=0.0, help="Simulated changes per second.")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of the simulation.")]
+Incidents = Annotated[int, typer.Option("--incidents", min=0, max=5000, help="Active incidents at start.")]
 DemoToken = Annotated[Optional[str], typer.Option("--token", help="Require this bearer token (a demo secret, not a real one).")]
 Protocols = Annotated[Optional[list[o.ProtocolChoice]], typer.Option("--protocol", help="Subprotocols to serve (default both).")]
 Heartbeat = Annotated[float, typer.Option("--heartbeat", min=0.05, help="Seconds between HEARTBEAT updates.")]
@@ -43,6 +44,7 @@ def demo(
     token_lifetime: Lifetime = 300.0, refresh_token: RefreshToken = None, refresh_port: RefreshPort = 0,
     enforce_expiry: Enforce = False, print_token: PrintToken = False, tls_cert: TlsCert = None, tls_key: TlsKey = None,
     schema_variant: Variant = "reference", http: Http = False, socket_queries: SocketQueries = True, fault: Fault = None,
+    incidents: Incidents = 6,
 ) -> None:
     """Run the embedded demo incident server."""
     given = dict(locals())
@@ -76,7 +78,8 @@ def server_options(given: dict[str, Any]) -> Any:
     same = ("host", "port", "seed", "rate", "token", "hostile_titles", "jwt_secret", "enforce_expiry", "refresh_token",
             "refresh_port", "token_lifetime", "schema_variant", "http", "socket_queries")
     return ServerOptions(**{key: given[key] for key in same}, protocols=tuple(chosen) or ("graphql-transport-ws", "graphql-ws"),
-                         heartbeat_interval=given["heartbeat"], faults=faults, ssl=server_ssl)
+                         heartbeat_interval=given["heartbeat"], faults=faults, ssl=server_ssl,
+                         initial_incidents=given.get("incidents", 6))
 
 
 async def serve(env: Env, given: dict[str, Any]) -> None:

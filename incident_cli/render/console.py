@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import threading
 from collections.abc import Callable, Coroutine
@@ -79,15 +80,18 @@ async def run_console(
     """The console around ``run(feed)``; ``playback``: a replay the keys pause and seek.
     Quitting (q, Ctrl-C) ends the run with the key's status through ``stop``; the watch ending
     (a bound, an error) closes the console, and the error, if any, is said on the restored screen."""
-    from incident_cli.render.console_app import IncidentConsole
-
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
     board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
     board.connection.server = server
     board.replay, board.only = spec.replay, spec.only
     feed = ConsoleFeed(board, clock or _utcnow)
-    app = IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns, playback=playback)
     watching: asyncio.Task[R] = asyncio.create_task(run(feed))
+    # Textual takes a good part of a second to import: a thread does it while the loop connects
+    # and lists the incidents, so the first frame already has them.
+    loaded = await asyncio.to_thread(importlib.import_module, "incident_cli.render.console_app")
+    if watching.done():  # it ended before there was anything to show (a usage error, a one-shot failure)
+        return await watching
+    app = loaded.IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns, playback=playback)
     drawing = asyncio.create_task(app.run_async(), name="incidents-console")
     gone = TerminalWatch(asyncio.get_running_loop(), lambda: app.exit(TERMINAL_GONE))
     try:

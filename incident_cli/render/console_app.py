@@ -8,6 +8,7 @@ Every cell and line is a sanitised ``Text``: Textual parses markup in plain stri
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -23,9 +24,11 @@ from incident_cli.render.console import ConsoleFeed
 from incident_cli.render.console_screens import DetailScreen, HelpScreen
 from incident_cli.render.headline import status_line
 from incident_cli.render.table import hidden_summary
+from incident_cli.render.terminal import ago
 from incident_cli.sanitize import sanitize
 
 IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
+FILL_SHARE = 0.2  # of the time, at most, spent refilling the rows: the stream is read on the same loop
 PADDING = 1  # the table's cell padding, each side
 SCROLLBAR = 2  # columns a vertical scrollbar may take
 QUIT, INTERRUPTED = 0, 130
@@ -86,6 +89,10 @@ class IncidentConsole(App[int]):
         self._layout: list[Column] = []
         self._width = 0
         self._idle = 0.0
+        self._next_fill = 0.0  # monotonic time before which the rows are not refilled (FILL_SHARE)
+        self._drawn: list[str] = []  # the row keys in the table, in order
+        # per drawn row: what its cells were made from, and the cells
+        self._made: dict[str, tuple[tuple[object, ...], list[Text]]] = {}
         self.frames = 0  # drawn so far, for tests and benchmarks
 
     # ---- layout ------------------------------------------------------------------------
@@ -104,7 +111,8 @@ class IncidentConsole(App[int]):
 
     def tick(self) -> None:
         self._idle += self._interval
-        if self.feed.dirty or self._idle >= IDLE_REDRAW or self.size.width != self._width:
+        due = time.monotonic() >= self._next_fill
+        if (self.feed.dirty and due) or self._idle >= IDLE_REDRAW or self.size.width != self._width:
             self.redraw()
 
     # ---- drawing -----------------------------------------------------------------------
@@ -121,27 +129,52 @@ class IncidentConsole(App[int]):
             self.feed.dirty = False
             keep = (lambda row: row.matches(self.filter_text.strip())) if self.filter_text.strip() else None
             self.shown = self.board.view(now, None, order=self.order, keep=keep)
+            started = time.monotonic()
             self._fill(self.shown, now)
+            # Thousands of rows take a while to refill: under a flood the frames thin out, the stream does not.
+            self._next_fill = started + (time.monotonic() - started) / FILL_SHARE
         view = self.shown
         self.query_one("#status", Static).update(status_line(self.board, now, view.counts, view.stale, lead=self._mode()))
         self.query_one("#more", Static).update(Text(self._more(view), style="dim"))
 
     def _fill(self, view: View, now: datetime) -> None:
         table = self.query_one("#rows", DataTable)
+        keys = [_key(row) for row in view.rows]
+        if self.size.width == self._width and self._layout and keys == self._drawn:
+            self._update(table, view, now)  # the same rows in the same order: only the cells that changed
+            return
         selected = self.selected_key()
         if self.size.width != self._width or not self._layout:
             self._width = self.size.width
             self._layout = choose(self._columns, self._labels, several=bool(self.board.sources), width=self._width)
+            self._made = {}  # cells made for other columns
             table.clear(columns=True)
             title = self._title_width()
             for column in self._layout:
                 table.add_column(Text(column.header, style="bold"), width=column.width or title, key=column.key)
         else:
             table.clear()
-        for row in view.rows:
-            table.add_row(*self._cells(row, now), key=_key(row))
+        made, self._made = self._made, {}
+        for row, key in zip(view.rows, keys, strict=True):
+            looks = _looks(row, now)
+            before = made.get(key)
+            cells = before[1] if before is not None and before[0] == looks else self._cells(row, now)
+            self._made[key] = (looks, cells)
+            table.add_row(*cells, key=key)
+        self._drawn = keys
         if selected is not None and selected in table.rows:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
+
+    def _update(self, table: DataTable[Text], view: View, now: datetime) -> None:
+        for row, key in zip(view.rows, self._drawn, strict=True):
+            looks = _looks(row, now)
+            if self._made[key][0] == looks:
+                continue  # most rows, most frames: nothing they show has changed
+            cells = self._cells(row, now)
+            self._made[key] = (looks, cells)
+            for column, cell in zip(self._layout, cells, strict=True):
+                if not _same(table.get_cell(key, column.key), cell):
+                    table.update_cell(key, column.key, cell)
 
     def _title_width(self) -> int:
         fixed = sum(column.width + 2 * PADDING for column in self._layout if column.width)
@@ -294,6 +327,17 @@ class Rows(DataTable[Text]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = getattr(self.app, "typing", False)
         return not (typing and action == "select_cursor")
+
+
+def _looks(row: Row, now: datetime) -> tuple[object, ...]:
+    """Everything a row's cells are made from: while it is the same, so are they."""
+    return (row.severity, row.title, row.state, row.owner, row.category, row.resources, row.last_change, row.source,
+            tuple(row.labels.items()), row.changed_within(now), ago(row.opened, now), ago(row.last_activity, now))
+
+
+def _same(drawn: Text, cell: Text) -> bool:
+    """Text's own == leaves out the base style (a row that closed is the same text, dimmed)."""
+    return drawn.plain == cell.plain and drawn.style == cell.style and drawn.spans == cell.spans
 
 
 def _key(row: Row) -> str:

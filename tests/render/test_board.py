@@ -181,3 +181,14 @@ def test_parse_time_formats():
     assert parse_time("2026-01-02T03:04:05Z") == expected.replace(microsecond=0)
     assert parse_time("yesterday") is None and parse_time(None) is None
     assert parse_time("2026-01-02T03:04:05") is None  # no zone: not guessed
+
+
+def test_rows_that_leave_the_command_lines_filter_are_not_drawn_or_counted():
+    from incident_cli.incident_filter import parse_filter
+
+    board = Board(only=parse_filter(state="NEW"))
+    board.apply(opened("a", "P0", labels={"team": "sre"}), at(0))
+    board.apply(opened("b", "P1"), at(0))
+    board.apply(change("a", "NEW", "INVESTIGATING"), at(1))  # its last word was shown; the row goes
+    view = board.view(at(2), 50)
+    assert [row.id for row in view.rows] == ["b"] and view.counts == {"P1": 1}

@@ -30,3 +30,11 @@ def test_a_replay_says_so_with_the_recorded_time_and_speed_and_no_server():
 def test_what_the_person_set_comes_first():
     line = status_line(Board(), T0, {}, False, lead=Text("filter: payments")).plain
     assert line.startswith("filter: payments  ")
+
+
+def test_a_filtered_view_says_what_it_shows():
+    from incident_cli.incident_filter import parse_filter
+
+    board = Board(only=parse_filter(team="payments", state="new"))
+    assert "only team payments, state NEW" in status_line(board, T0, {}, False).plain
+    assert "only" not in status_line(Board(), T0, {}, False).plain
