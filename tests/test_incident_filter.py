@@ -103,9 +103,12 @@ def _teams_seen(server, ids):
     return {incidents_by_id[i]["labels"]["team"] for i in ids if i in incidents_by_id}
 
 
-def test_json_lines_under_a_team_filter_carry_only_that_teams_incidents():
-    with demo_server("--rate", "40") as server:
-        result = incidents("watch", "-u", server.url, "--team", "payments", "-n", "25", "-o", "jsonl", timeout=60)
+@pytest.mark.parametrize("variant", ["reference", "drifted"])
+def test_json_lines_under_a_team_filter_carry_only_that_teams_incidents(variant, tmp_path):
+    environ = {"XDG_CACHE_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    with demo_server("--rate", "40", "--schema-variant", variant) as server:  # drifted: labels are a list of pairs
+        result = incidents("watch", "-u", server.url, "--team", "payments", "-n", "25", "-o", "jsonl", env=environ,
+                           timeout=60)
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) == 25

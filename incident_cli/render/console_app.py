@@ -28,7 +28,7 @@ from incident_cli.render.terminal import ago
 from incident_cli.sanitize import sanitize
 
 IDLE_REDRAW = 1.0  # seconds: ages and "last message" move even when nothing arrives
-FILL_SHARE = 0.2  # of the time, at most, spent refilling the rows: the stream is read on the same loop
+FILL_SHARE = 0.1  # of the time, at most, spent refilling the rows (Textual then lays them out too): the stream shares the loop
 PADDING = 1  # the table's cell padding, each side
 SCROLLBAR = 2  # columns a vertical scrollbar may take
 QUIT, INTERRUPTED = 0, 130
