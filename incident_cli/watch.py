@@ -378,9 +378,12 @@ class _Watch:
         """The filters beyond severity, for a listed incident (described, so never "not known")."""
         if self.facets is None:
             return True
+        was = None
         if observe:  # a repair compares with the memory first, then lets it learn
+            was = self.facets.decide(self.memory.get(snapshot.incident_id))
             self.memory.observe(snapshot, self.source)
-        return self.facets.decide(self.memory.get(snapshot.incident_id)) is True
+        # As for a live change: one that took the incident out of the filter while we were away is shown.
+        return self.facets.decide(self.memory.get(snapshot.incident_id)) is True or was is True
 
     def _recent(self, snapshot: model.IncidentSeen, now: datetime) -> bool:
         """--since: the list queries take no time filter, so it is applied here."""
