@@ -105,7 +105,7 @@ class Hooked:
             if self._bell is not None and event.severity in ("P0", "P1") and event.subscription != model.Label.BACKFILL:
                 self._bell()
         if self._runner is not None:
-            self._runner.submit(envelope(event), self.environment(event))
+            self._runner.submit(envelope(event, self._memory), self.environment(event))
 
     def snapshot(self, event: model.IncidentSeen) -> None:
         self._remember(event)

@@ -26,6 +26,7 @@ from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 from incident_cli.incident_filter import IncidentFilter
 from incident_cli.memory import Memory
+from incident_cli.one_record import OneRecord
 from incident_cli.operations import Operation
 from incident_cli.render import Output
 from incident_cli.repair import active_ids, changed
@@ -53,6 +54,7 @@ class WatchRequest:
     connect_within: float | None = None  # a one-shot run (--once, a query document) gives up connecting after this
     follow_owners: bool = False  # re-read an incident after an ASSIGNED update: the view shows its owner
     facets: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --label, --state, --assignee, --grep
+    raw_streams: bool = False  # every server message, not one record per change
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +142,8 @@ class _Watch:
         # --severity: a shown event must carry its real severity (custom documents are the user's own)
         self.strict = bool(request.severities) and all(op.label != model.Label.CUSTOM for op in request.operations)
         self.facets = request.facets if request.facets else None  # None: no filter beyond severity
+        # One record per change (one_record.py), unless every message is asked for.
+        self.one_record = None if request.raw_streams else OneRecord(frozenset(op.label for op in request.operations))
         self.lookups = _Lookups(session, documents)
         self.rereads = _Rereads(self.reread)
         self.synced = False  # the first list query has been made
@@ -207,8 +211,8 @@ class _Watch:
 
     def triage(self, event: model.StreamEvent) -> Decision | None:
         """What to do with a data event: keep, look its incident up, hold it back, or drop it."""
-        if isinstance(event, model.Heartbeat) and event.subscription != model.Label.CUSTOM:
-            self.output.report(event)  # heartbeats are liveness, not data
+        if isinstance(event, model.Heartbeat):
+            self.output.report(event)  # heartbeats are liveness, not data, whatever the document
             return None
         # Under --team, --state...: a change that takes an incident out of the filter is shown (the
         # last word on it, as a selector's watch says an object left), so ask before the memory learns.
@@ -240,6 +244,9 @@ class _Watch:
         """The severity filter, then the others (team, labels, state, owner, text) from the memory;
         ``was``: the incident passed them before this event."""
         decision = self.index.decide(event, wanted=wanted, within=within, strict=self.strict)
+        if decision is Decision.KEEP and self.one_record is not None and self.one_record.redundant(
+                event, self.index.severity_of(event.incident_id)):
+            return Decision.DROP  # the richer record of the same change is shown (or was, or will be)
         if decision is not Decision.KEEP or self.facets is None or event.incident_id is None:
             return decision
         verdict = self.facets.decide(self.memory.get(event.incident_id))

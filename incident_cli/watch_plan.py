@@ -72,6 +72,7 @@ class WatchArgs:
     max_message_size: str | None = None
     repair: bool = True
     status_events: bool = False
+    raw_streams: bool = False
     on_overflow: str = "drop"
     fail_on: str | None = None
     idle_exit: str | None = None
@@ -204,6 +205,7 @@ def plan_watch(
         connect_within=settings.open_timeout if one_shot else None,
         follow_owners=output.mode == TABLE or bool(facets.assignees),  # the table and --assignee need the owner
         facets=facets,
+        raw_streams=args.raw_streams,
     )
     extras = ExtrasSpec(
         record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),

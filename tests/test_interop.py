@@ -193,7 +193,7 @@ def test_a_filter_on_a_legacy_server_that_refuses_queries_on_the_socket_is_truth
         asked_over_http = http_queries_logged(proc)
     assert result.returncode == 0, result.stderr
     lines = records(result.stdout)
-    assert len(lines) == 30 and {line["kind"] for line in lines} == {"incident", "update", "state_change"}
+    assert len(lines) == 30 and {line["kind"] for line in lines} == {"incident", "state_change"}  # one record per change
     for line in lines:
         assert line["severity"] == true_severity(line["incident_id"]) and line["severity"] in ("P0", "P1"), line
     assert asked_over_http > 0 and "sending them over HTTP" in result.stderr
@@ -224,7 +224,7 @@ def test_a_team_filter_holds_on_other_servers_in_every_output(script, extra):
         text = incidents("watch", "--url", url, "--team", "payments", "-n", "6", "-o", "text", env=env())
     assert lines.returncode == 0, lines.stderr
     found = records(lines.stdout)
-    assert len(found) == 12 and {line["kind"] for line in found} >= {"incident", "update"}
+    assert len(found) == 12 and {line["kind"] for line in found} >= {"incident", "state_change"}
     assert {true_team(line["incident_id"]) for line in found} == {"payments"}
     assert text.returncode == 0, text.stderr
     # "14:02:11 P3 opened  00000000 peer incident 7 (NEW)": the id is shortened, the title has n.

@@ -162,6 +162,9 @@ LabelColumn = Annotated[
 ]
 KeepResolved = Annotated[str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")]
 StatusEvents = Annotated[bool, typer.Option("--status-events", help="Also write connection and gap records into JSON lines.")]
+RawStreams = Annotated[
+    bool, typer.Option("--raw-streams", help="Every server message: a change is then told twice (a state change and its update).")
+]
 OnOverflow = Annotated[Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")]
 Template = Annotated[
     Optional[str], typer.Option("--template", help="Text lines laid out as you like: '{severity} {title} ({state})', {data.x.y}.")

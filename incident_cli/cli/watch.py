@@ -56,6 +56,7 @@ def watch(
     ping_timeout: o.PingTimeout = None,
     repair: o.Repair = True,
     status_events: o.StatusEvents = False,
+    raw_streams: o.RawStreams = False,
     on_overflow: o.OnOverflow = o.Overflow.drop,
     max_message_size: o.MaxMessageSize = None,
     fail_on: o.FailOn = None,

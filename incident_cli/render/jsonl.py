@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from incident_cli import model
 from incident_cli.jsoncodec import ascii_line
+from incident_cli.memory import Memory
 from incident_cli.model import StreamEvent
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
@@ -51,9 +52,13 @@ def _stamp(moment: datetime) -> str:
     return _last_stamp[1]
 
 
-def envelope(event: StreamEvent) -> dict[str, Any]:
-    """The documented record: ``v, kind, subscription, received_at, incident_id, severity, data``,
-    and ``source`` when several servers are watched at once."""
+TITLED = frozenset({"incident", "update", "state_change"})  # records about one incident carry its title
+
+
+def envelope(event: StreamEvent, memory: Memory | None = None) -> dict[str, Any]:
+    """The documented record: ``v, kind, subscription, received_at, incident_id, severity``,
+    ``title`` (with a ``memory``, for records about an incident: an update names only its id),
+    ``data``, and ``source`` when several servers are watched at once."""
     record = {
         "v": ENVELOPE_VERSION,
         "kind": event.kind,
@@ -61,8 +66,10 @@ def envelope(event: StreamEvent) -> dict[str, Any]:
         "received_at": _stamp(event.received_at),
         "incident_id": event.incident_id,
         "severity": event.severity,
-        "data": event.data,
     }
+    if memory is not None and event.kind in TITLED:
+        record["title"] = memory.title(event.incident_id)
+    record["data"] = event.data
     if event.source is not None:
         record["source"] = event.source
     return record
@@ -79,6 +86,15 @@ def status_record(event: model.StatusEvent, now: datetime) -> dict[str, Any]:
     }
 
 
+def heartbeat_record(event: model.Heartbeat) -> dict[str, Any]:
+    """``{"v":1,"kind":"status","event":"heartbeat","received_at":…,"subscription":…,"data":{…}}``."""
+    record = {"v": ENVELOPE_VERSION, "kind": "status", "event": "heartbeat", "received_at": _stamp(event.received_at),
+              "subscription": event.subscription, "data": event.data}
+    if event.source is not None:
+        record["source"] = event.source
+    return record
+
+
 class JsonLinesRenderer:
     """Data events to ``sink``; status to ``status`` (stderr), and to ``sink`` only when asked."""
 
@@ -90,15 +106,21 @@ class JsonLinesRenderer:
         snapshots: bool = False,
         status_events: bool = False,
         drops: DropReports | None = None,
+        memory: Memory | None = None,
     ) -> None:
         self._sink = sink
+        # Titles for records about updates: the watch's memory, or one of its own when alone.
+        self._own = memory is None
+        self._memory = memory if memory is not None else Memory()
         self._status = status
         self._snapshots = snapshots  # write backfilled incidents too (asked for with --backfill)
         self._status_events = status_events
         self.drops = drops or DropReports()
 
     def write(self, event: StreamEvent) -> None:
-        self._sink.put(ascii_line(envelope(event)))
+        if self._own:
+            self._memory.observe(event)
+        self._sink.put(ascii_line(envelope(event, self._memory)))
         dropped = self._sink.take_dropped()
         if dropped:
             report = self.drops.dropped(dropped)
@@ -108,9 +130,13 @@ class JsonLinesRenderer:
     def snapshot(self, event: model.IncidentSeen) -> None:
         if self._snapshots and event.subscription == model.Label.BACKFILL:
             self.write(event)
+        elif self._own:
+            self._memory.observe(event)  # a title to give the updates about it
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         if isinstance(event, model.Heartbeat):
+            if self._status_events:  # liveness, asked for with the other status records
+                self._sink.put(ascii_line(heartbeat_record(event)))
             return
         if self._status is not None:
             (self._status.for_source(source) if source else self._status).report(event)

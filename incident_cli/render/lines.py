@@ -45,7 +45,8 @@ async def run_lines(
     else:
         from incident_cli.render.jsonl import JsonLinesRenderer
 
-        output = JsonLinesRenderer(writer, status, snapshots=spec.snapshots, status_events=spec.status_events, drops=drops)
+        output = JsonLinesRenderer(writer, status, snapshots=spec.snapshots, status_events=spec.status_events, drops=drops,
+                                   memory=memory)
     try:
         return await run(output)
     finally:

@@ -62,11 +62,16 @@ def test_status_goes_to_stderr_and_into_json_only_when_asked():
     loud = ListSink()
     renderer = JsonLinesRenderer(loud, None, status_events=True)
     renderer.report(reconnecting)
-    renderer.report(model.Heartbeat(subscription="incidentUpdates", received_at=NOW, data={}))  # liveness only
-    (line,) = loud.lines
+    renderer.report(model.Heartbeat(subscription="incidentUpdates", received_at=NOW, data={"updateType": "HEARTBEAT"}))
+    line, beat = loud.lines
     record = json.loads(line)
     assert record["kind"] == "status" and record["event"] == "reconnecting"
     assert record["data"] == {"reason": "closed with 1012", "attempt": 2, "delay": 1.5}
+    # Liveness is a status record, asked for with the others; never data.
+    assert json.loads(beat) == {"v": 1, "kind": "status", "event": "heartbeat", "received_at": "2026-11-27T12:00:01.250000Z",
+                                "subscription": "incidentUpdates", "data": {"updateType": "HEARTBEAT"}}
+    JsonLinesRenderer(quiet).report(model.Heartbeat(subscription="custom", received_at=NOW, data={}))
+    assert quiet.lines == []
 
 
 def test_every_status_event_has_a_record_name():
@@ -131,3 +136,18 @@ def test_the_tools_own_labels_are_written_as_plain_strings(title):
     )
     assert b'"subscription":"repair"' in sink.lines[0].replace(b" ", b"")
     assert json.loads(sink.lines[0])["subscription"] == "repair"
+
+
+def test_records_about_an_incident_carry_its_title_learned_from_what_came_before():
+    sink = ListSink()
+    renderer = JsonLinesRenderer(sink)  # alone: a memory of its own
+    renderer.snapshot(model.IncidentSeen(subscription="baseline", received_at=NOW, data={"id": "a", "title": "db down"}))
+    renderer.write(model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "a", "updateType": "ASSIGNED"}},
+                                      NOW))
+    renderer.write(model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "b", "updateType": "ASSIGNED"}},
+                                      NOW))
+    renderer.write(model.stream_event("custom", {"x": 1}, NOW))
+    first, unknown, custom = (json.loads(line) for line in sink.lines)
+    assert first["title"] == "db down" and list(first)[6:] == ["title", "data"]
+    assert unknown["title"] is None  # never described: null, not a guess
+    assert "title" not in custom  # not about one incident

@@ -1,0 +1,36 @@
+"""One record per change: of the messages the default streams send about one change, the richer.
+
+The reference server tells of a state change twice (an ``incidentStateChanges`` message with
+the old and new state, and an ``incidentUpdates`` message of type STATE_CHANGED, or RESOLVED),
+and of a new incident twice (the incident itself on ``newIncidents``, and an update of type
+CREATED). Printed as they come, every change is counted twice by ``jq``, posted twice to a
+webhook, and fills a text pane with noise. When the richer stream is followed too, the update
+is left out; ``--raw-streams`` keeps every message. Pure.
+"""
+
+from __future__ import annotations
+
+from incident_cli import model
+
+CRITICAL = frozenset({"P0", "P1"})  # what criticalIncidents carries
+SAID_BY_STATE_CHANGES = frozenset({"STATE_CHANGED", "RESOLVED"})
+
+
+class OneRecord:
+    def __init__(self, roots: frozenset[str]) -> None:
+        """``roots``: the root fields of the subscriptions followed."""
+        self._state_changes = "incidentStateChanges" in roots
+        self._new = "newIncidents" in roots
+        self._critical = "criticalIncidents" in roots
+
+    def redundant(self, event: model.StreamEvent, severity: str | None = None) -> bool:
+        """Is ``event`` an update that a richer record of the same change already says?
+        ``severity``: its incident's, when known (an update itself carries none)."""
+        if not isinstance(event, model.IncidentUpdated):
+            return False
+        kind = event.update.update_type
+        if kind in SAID_BY_STATE_CHANGES:
+            return self._state_changes
+        if kind == "CREATED":
+            return self._new or (self._critical and (severity or event.severity) in CRITICAL)
+        return False
