@@ -8,7 +8,9 @@ The rules, in one place:
   connection (acknowledged and up for a while), so "attempt N" is the Nth try since then;
 - a protocol fallback or a schema re-read is not a failed attempt: again at once;
 - three connections in a row that end with an invalid message from the server, or more
-  retries than ``max_retries``, give up.
+  retries than ``max_retries``, give up;
+- where nobody named the server (the built-in default), the first failure gives up, until a
+  server has once answered: then it is a tail like any other.
 """
 
 from __future__ import annotations
@@ -41,9 +43,13 @@ class Next:
 
 
 class Supervision:
-    def __init__(self, backoff: BackoffPolicy, max_retries: int | None, rng: random.Random) -> None:
+    def __init__(
+        self, backoff: BackoffPolicy, max_retries: int | None, rng: random.Random, *, first_contact: bool = False
+    ) -> None:
         self._backoff = backoff
         self._max_retries = max_retries
+        self._first_contact = first_contact  # one attempt until a server has answered (nobody named it)
+        self._answered = False
         self._rng = rng
         self.attempt = 1
         self._violations = 0
@@ -61,6 +67,9 @@ class Supervision:
     def disconnected(self, lost: Disconnected, *, acknowledged: bool, uptime: float, connections: int) -> Next:
         """The connection ended (or never opened) in a way worth retrying, unless it keeps happening."""
         healthy = acknowledged and self._backoff.healthy(uptime)
+        self._answered = self._answered or acknowledged
+        if self._first_contact and not self._answered and not lost.immediate:
+            return Next(step=Step.GIVE_UP, reason=f"no answer: {lost.message}")
         if healthy or not lost.violation:
             self._violations = 0  # "in a row": a healthy stretch or any other end breaks the run
         if lost.violation:

@@ -127,6 +127,13 @@ class WatchPlan:
     demo: bool
     debug: bool
     warnings: tuple[str, ...] = field(default=())  # said once on stderr before connecting
+    unconfigured: bool = False  # no server was named anywhere: the built-in default is only tried
+
+
+NOTHING_CONFIGURED = (
+    "no server is configured, and none answers at the default {url}: name one with --url or INCIDENTS_URL, "
+    "or a profile in {config}, or try incidents watch --demo"
+)
 
 
 def server_specs(args: WatchArgs) -> list[ServerSpec]:
@@ -188,6 +195,9 @@ def plan_watch(
         raise UsageError("--team, --label, --state, --assignee and --grep filter incidents; they do not go with --query")
     kind = ops.operation_kind(custom.document, args.operation_name) if custom is not None else None
     one_shot = args.once or kind in ("query", "mutation")
+    # Nothing names a server (no --url, INCIDENTS_URL or profile): the built-in default is tried,
+    # not tailed for ever (kubectl's first run); a server someone named keeps the never-give-up tail.
+    unconfigured = not args.demo and all("url" not in one.origins for _, one in servers)
     output = replace(plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams, keys=keys),
                      only=facets)
     several = len(servers) > 1
@@ -215,7 +225,7 @@ def plan_watch(
     return WatchPlan(
         sources=tuple(SourcePlan(name=spec.name, settings=one) for spec, one in servers), request=request,
         count=args.count, output=output, extras=extras, streams=() if args.once else streams, custom=custom,
-        adapt=args.adapt, demo=args.demo, debug=args.debug, warnings=warnings,
+        adapt=args.adapt, demo=args.demo, debug=args.debug, warnings=warnings, unconfigured=unconfigured,
     )
 
 

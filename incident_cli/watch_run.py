@@ -55,7 +55,7 @@ async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> W
 def _source(one: SourcePlan, plan: WatchPlan, env: Env, demo_url: str | None) -> Source:
     """One server, ready to connect: TLS, credentials, and the documents fitted to its schema."""
     settings = one.settings
-    config = SessionConfig.from_settings(settings, url=demo_url)
+    config = SessionConfig.from_settings(settings, url=demo_url, first_contact=plan.unconfigured)
     credentials = make_credentials(settings, config.ssl)
     notice = None if plan.demo else expiry_notice(settings, plan.request.duration, time.time())
     if notice and (notice.startswith("warning") or env.isatty(env.stderr)):  # notes are for people, not cron

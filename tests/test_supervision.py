@@ -61,3 +61,13 @@ def test_a_denial_is_refreshed_once_then_fatal_but_again_after_a_healthy_stretch
     assert watch.denied(acknowledged=True, uptime=0.1, refreshable=True).step is Step.GIVE_UP  # right after the refresh
     assert watch.denied(acknowledged=True, uptime=3600.0, refreshable=True).step is Step.REFRESH  # hours later
     assert supervision().denied(acknowledged=False, uptime=0, refreshable=False).step is Step.GIVE_UP
+
+
+def test_an_unnamed_server_gets_one_attempt_until_it_has_once_answered():
+    first = Supervision(POLICY, None, random.Random(1), first_contact=True)
+    assert first.disconnected(lost(), acknowledged=False, uptime=0.0, connections=1).step is Step.GIVE_UP
+    fallback = Supervision(POLICY, None, random.Random(1), first_contact=True)
+    assert fallback.disconnected(lost(immediate=True), acknowledged=False, uptime=0.0, connections=1).step is Step.RETRY
+    answered = Supervision(POLICY, None, random.Random(1), first_contact=True)
+    assert answered.disconnected(lost(), acknowledged=True, uptime=30.0, connections=1).step is Step.RETRY
+    assert answered.disconnected(lost(), acknowledged=False, uptime=0.0, connections=2).step is Step.RETRY  # a tail now

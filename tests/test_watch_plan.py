@@ -137,3 +137,10 @@ def test_filters_beyond_severity_reach_the_watch_and_the_status_line():
     assert not plan().request.facets
     with pytest.raises(UsageError, match="do not go with --query"):
         plan(WatchArgs(query="subscription { x }"), settings=Settings(grep="disk"), query="subscription { x }")
+
+
+def test_only_a_server_nobody_named_is_tried_once():
+    assert plan().unconfigured  # the built-in default
+    named = Settings(url="ws://h:1/graphql/ws", origins={"url": "INCIDENTS_URL"})
+    assert not plan(settings=named).unconfigured
+    assert not plan(WatchArgs(demo=True)).unconfigured

@@ -82,7 +82,8 @@ async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
     """Parse (settings per server, the query document), plan, run; the exit status."""
     from incident_cli.cli.inputs import read_query, read_token_stdin, token_flag
     from incident_cli.cli.settings import load_settings
-    from incident_cli.watch_plan import WatchArgs, plan_watch, server_specs, settings_flags
+    from incident_cli.errors import Unavailable
+    from incident_cli.watch_plan import NOTHING_CONFIGURED, WatchArgs, plan_watch, server_specs, settings_flags
     from incident_cli.watch_run import run_watch
 
     args = WatchArgs(**given)
@@ -95,5 +96,11 @@ async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
     query_text = read_query(args.query, env) if args.query is not None else None
     plan = plan_watch(servers, args, query_text=query_text, stdout_tty=env.isatty(env.stdout),
                       term=env.environ.get("TERM", ""), keys=env.isatty(env.stdin) and env.isatty(env.stderr))
-    result = await run_watch(plan, env, stop)
+    try:
+        result = await run_watch(plan, env, stop)
+    except Unavailable as error:
+        if not plan.unconfigured:
+            raise
+        first = plan.sources[0].settings
+        raise Unavailable(NOTHING_CONFIGURED.format(url=first.url, config=first.config_path) + f" ({error.message})") from None
     return int(ExitStatus.INCIDENT_SEEN) if result.alarming else int(ExitStatus.OK)

@@ -45,6 +45,7 @@ class SessionConfig:
     ping_timeout: float | None = DEFAULT_PING_TIMEOUT
     max_size: int = DEFAULT_MAX_MESSAGE
     max_retries: int | None = None
+    first_contact: bool = False  # no server was named: give up if the first attempt is not answered
     backoff: BackoffPolicy = field(default_factory=BackoffPolicy)
     heartbeat_timeout: float = HEARTBEAT_TIMEOUT
     keepalive_timeout: float = KEEPALIVE_TIMEOUT

@@ -77,7 +77,7 @@ class Session:
         self._ended: set[str] = set()  # labels of operations the server ended
         self._resubscribing: set[asyncio.Task[None]] = set()
         self._rng = rng or random.Random()
-        self._supervision = Supervision(config.backoff, config.max_retries, self._rng)
+        self._supervision = Supervision(config.backoff, config.max_retries, self._rng, first_contact=config.first_contact)
         self._endings = Endings(config.backoff, self._rng, can_reread=planner is not None)
         self._monotonic = monotonic
         self._wall_clock = wall_clock

@@ -313,3 +313,23 @@ def test_profile_connection_settings_reach_the_connection_and_flags_still_win(tm
     config.write_text('[profiles.p]\nping_interval = "soon"\n')
     with pytest.raises(Exception, match=r"config.toml: profile p.ping_interval: 'soon' is not a duration"):
         load_settings(environ={"INCIDENTS_CONFIG": str(config)}, flags={"profile": "p"})
+
+
+def test_with_nothing_configured_a_refused_default_says_how_to_name_a_server_and_exits_69(tmp_path):
+    import socket
+
+    from incident_cli.settings import DEFAULT_URL
+
+    probe = socket.socket()
+    try:
+        if probe.connect_ex(("127.0.0.1", 8080)) == 0:
+            pytest.skip("something listens on the default port here")
+    finally:
+        probe.close()
+    environ = {"PATH": "/usr/bin:/bin", "INCIDENTS_CONFIG": str(tmp_path / "none.toml")}
+    result = incidents("watch", env=environ, timeout=20)
+    assert result.returncode == 69 and result.stdout == ""
+    (line,) = result.stderr.splitlines()  # one line, no retries before it
+    assert f"none answers at the default {DEFAULT_URL}" in line and "--url or INCIDENTS_URL" in line and "--demo" in line
+    named = incidents("watch", "--url", DEFAULT_URL, "--for", "1s", env=environ, timeout=20)
+    assert named.returncode == 69 and "reconnecting" in named.stderr  # a server someone named is retried
