@@ -84,6 +84,7 @@ class WatchArgs:
     exec_concurrency: int = 4
     bell: bool = False
     template: str | None = None
+    jq: str | None = None
     time_format: str | None = None
     demo: bool = False
 
@@ -250,15 +251,7 @@ def plan_output(
 ) -> OutputSpec:
     """Which renderer, and how it is set: -o wins; a profile's ``output`` only on a terminal.
     ``keys``: stdin and stderr are terminals too, so the table can be a console with keys."""
-    if args.template is not None:
-        from incident_cli.render.template import check as check_template
-
-        check_template(args.template)
-    mode = args.output
-    if mode == "auto" and settings.output and settings.output != "auto" and stdout_tty:
-        mode = settings.output  # machine output never comes from a profile: a pipe gets JSON lines
-    if mode == "auto":
-        mode = TEXT if args.template is not None else auto_mode(stdout_tty, term)
+    mode = _mode(args, settings, stdout_tty=stdout_tty, term=term)
     from incident_cli.render.columns import parse_columns
 
     return OutputSpec(
@@ -269,7 +262,30 @@ def plan_output(
         keep_resolved=parse_duration(args.keep_resolved, option="--keep-resolved"), snapshots=bool(args.backfill),
         status_events=args.status_events, overflow=args.on_overflow, template=args.template,
         time_format=args.time_format or "local", streams=(model.Label.CUSTOM,) if args.query is not None else streams,
+        jq=args.jq,
     )
+
+
+def _mode(args: WatchArgs, settings: Settings, *, stdout_tty: bool, term: str) -> str:
+    """The renderer: -o (``json`` is ``jsonl``), --jq and --template say which; a profile only on a terminal."""
+    asked = JSONL if args.output == "json" else args.output
+    if args.jq is not None:
+        if asked not in ("auto", JSONL) or args.template is not None:
+            raise UsageError("--jq filters JSON lines: it does not go with -o table, -o text or --template")
+        from incident_cli.render.jq_filter import compile_jq
+
+        compile_jq(args.jq, terminal=stdout_tty)  # a bad program is said before connecting
+        return JSONL
+    if args.template is not None:
+        if asked in (JSONL, TABLE):
+            raise UsageError(f"--template lays out text lines: it does not go with -o {asked}")
+        from incident_cli.render.template import check as check_template
+
+        check_template(args.template)
+        return TEXT
+    if asked == "auto" and settings.output and settings.output != "auto" and stdout_tty:
+        return settings.output  # machine output never comes from a profile: a pipe gets JSON lines
+    return auto_mode(stdout_tty, term) if asked == "auto" else asked
 
 
 def auto_mode(stdout_tty: bool, term: str) -> str:

@@ -27,6 +27,7 @@ class Output(str, Enum):
     table = "table"
     text = "text"
     jsonl = "jsonl"
+    json = "json"  # the same as jsonl, as gh and kubectl users type it
 
 
 class Overflow(str, Enum):
@@ -166,6 +167,10 @@ RawStreams = Annotated[
     bool, typer.Option("--raw-streams", help="Every server message: a change is then told twice (a state change and its update).")
 ]
 OnOverflow = Annotated[Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")]
+Jq = Annotated[
+    Optional[str],
+    typer.Option("--jq", help="Filter and reshape each JSON-lines record with jq, e.g. '.data.title' or 'select(.severity==\"P0\")'."),
+]
 Template = Annotated[
     Optional[str], typer.Option("--template", help="Text lines laid out as you like: '{severity} {title} ({state})', {data.x.y}.")
 ]

@@ -69,6 +69,7 @@ def watch(
     exec_concurrency: o.ExecConcurrency = 4,
     bell: o.Bell = False,
     template: o.Template = None,
+    jq: o.Jq = None,
     time_format: o.Time = None,
     demo: o.Demo = False,
 ) -> None:

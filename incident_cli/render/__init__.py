@@ -49,6 +49,7 @@ class OutputSpec:
     replay: tuple[str, float] | None = None  # (recording, speed): the views say it is a replay, not live
     interactive: bool = False  # the table as a console with keys (a person at a terminal)
     listing: bool = False  # the table drawn once, every row, paged if need be (list, --once)
+    jq: str | None = None  # --jq: each JSON-lines record through this jq program
     only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows shown, and said
 
 

@@ -8,6 +8,7 @@ terminal.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -107,8 +108,11 @@ class JsonLinesRenderer:
         status_events: bool = False,
         drops: DropReports | None = None,
         memory: Memory | None = None,
+        shape: Callable[[dict[str, Any]], list[bytes]] | None = None,
     ) -> None:
         self._sink = sink
+        self._shape = shape  # --jq: each record filtered and reshaped (render/jq_filter.py)
+        self._jq_errors: set[str] = set()  # said once each
         # Titles for records about updates: the watch's memory, or one of its own when alone.
         self._own = memory is None
         self._memory = memory if memory is not None else Memory()
@@ -120,7 +124,7 @@ class JsonLinesRenderer:
     def write(self, event: StreamEvent) -> None:
         if self._own:
             self._memory.observe(event)
-        self._sink.put(ascii_line(envelope(event, self._memory)))
+        self._put(envelope(event, self._memory))
         dropped = self._sink.take_dropped()
         if dropped:
             report = self.drops.dropped(dropped)
@@ -136,7 +140,7 @@ class JsonLinesRenderer:
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         if isinstance(event, model.Heartbeat):
             if self._status_events:  # liveness, asked for with the other status records
-                self._sink.put(ascii_line(heartbeat_record(event)))
+                self._put(heartbeat_record(event))
             return
         if self._status is not None:
             (self._status.for_source(source) if source else self._status).report(event)
@@ -144,5 +148,20 @@ class JsonLinesRenderer:
             record = status_record(event, datetime.now(UTC))
             if source is not None:
                 record["source"] = source
+            self._put(record)
+
+    def _put(self, record: dict[str, Any]) -> None:
+        if self._shape is None:
             self._sink.put(ascii_line(record))
+            return
+        try:
+            lines = self._shape(record)
+        except ValueError as error:  # jq's own runtime error, for this record: said, and the stream goes on
+            message = str(error).splitlines()[0] if str(error) else "failed"
+            if message not in self._jq_errors and len(self._jq_errors) < 10:
+                self._jq_errors.add(message)
+                self.report(model.ClientWarning(message=f"--jq: {message} (records it fails on are left out)"))
+            return
+        for line in lines:
+            self._sink.put(line)
 

@@ -45,8 +45,13 @@ async def run_lines(
     else:
         from incident_cli.render.jsonl import JsonLinesRenderer
 
+        shape = None
+        if spec.jq is not None:
+            from incident_cli.render.jq_filter import compile_jq
+
+            shape = compile_jq(spec.jq, terminal=_isatty(streams.stdout))
         output = JsonLinesRenderer(writer, status, snapshots=spec.snapshots, status_events=spec.status_events, drops=drops,
-                                   memory=memory)
+                                   memory=memory, shape=shape)
     try:
         return await run(output)
     finally:
@@ -61,3 +66,11 @@ async def run_lines(
             status.line(f"warning: {plural(left, 'line')} not written: the reader of stdout stopped reading")
         if writer.broken:
             raise BrokenPipeError
+
+
+def _isatty(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (OSError, ValueError):
+        return False

@@ -1,8 +1,10 @@
 """``--template '{severity} {title} ({state})'``: one line per event, laid out by the user.
 
-Only ``{name}`` and ``{a.b.c}`` lookups into a fixed view of the event, never Python's
-format machinery (no attribute access, no format specs); ``{{`` and ``}}`` are braces.
-Values are sanitised like every other server string.
+Only ``{name}`` and ``{a.b.c}`` lookups into a fixed view of the event, with an optional
+width, alignment and cut (``{severity:<4}``, ``{title:.40}``, ``{id:>8.8}``), never Python's
+format machinery (no attribute access, no conversions); ``{{`` and ``}}`` are braces.
+Values are sanitised like every other server string. Go's ``{{.severity}}`` (gh, kubectl)
+is answered with the same template written here.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from incident_cli import model
 from incident_cli.errors import UsageError
 from incident_cli.sanitize import sanitize
 
-_FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w]*(?:\.[\w]+)*)\}|\{|\}")
+_FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w]*(?:\.[\w]+)*)(?::([<>^]?)(\d*)(?:\.(\d+))?)?\}|\{|\}")
+_GO = re.compile(r"\{\{\s*\.([\w.]+)\s*\}\}")  # {{.severity}}, as gh's and kubectl's templates say it
 TOP_LEVEL = ("kind", "subscription", "severity", "id", "title", "state", "time", "data")
 
 
 def check(template: str) -> str:
     """Refuse an unknown top-level name or a stray brace now, not at the first event."""
+    if _GO.search(template):
+        ours = _GO.sub(lambda match: "{" + match.group(1) + "}", template)
+        raise UsageError(f"--template takes {{name}}, not Go's {{{{.name}}}}: write --template {ours!r}")
     for match in _FIELD.finditer(template):
         token = match.group(0)
         if token in ("{{", "}}"):
@@ -59,9 +65,13 @@ def render(template: str, values: dict[str, Any]) -> str:
                 value = value[int(part)]
             else:
                 value = None
-        if value is None:
-            return ""
-        return sanitize(value if isinstance(value, str) else compact(value), max_length=300)
+        text = "" if value is None else sanitize(value if isinstance(value, str) else compact(value), max_length=300)
+        align, width, cut = match.group(2), match.group(3), match.group(4)
+        if cut:
+            text = text[: int(cut)]
+        if width:
+            text = {"<": text.ljust, ">": text.rjust, "^": text.center}[align or "<"](int(width))
+        return text
 
     return _FIELD.sub(lookup, template)
 
