@@ -9,18 +9,22 @@ waiting, new ones are skipped (and counted) rather than queued without bound.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
+import signal
 from collections.abc import Callable, Mapping
+from datetime import UTC
 from typing import Any
 
 from incident_cli import model
+from incident_cli.jsoncodec import ascii_line
 from incident_cli.memory import Memory
 from incident_cli.render import Output
 from incident_cli.render.jsonl import envelope
 from incident_cli.sanitize import sanitize
 
 MAX_WAITING = 100
+SAID_LINES = 3  # of a failing hook's stderr, the last ones (where the error usually is)
+SAID_CHARACTERS = 300
 
 
 class HookRunner:
@@ -48,7 +52,7 @@ class HookRunner:
             if self.skipped in (1, 10, 100) or self.skipped % 1000 == 0:
                 self._warn(f"hooks are falling behind: {self.skipped} skipped so far")
             return
-        task = asyncio.create_task(self._run(json.dumps(record, ensure_ascii=True).encode() + b"\n", environment))
+        task = asyncio.create_task(self._run(ascii_line(record), environment))  # compact, as stdout is
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -60,7 +64,7 @@ class HookRunner:
                     self._command,
                     stdin=asyncio.subprocess.PIPE,
                     stdout=asyncio.subprocess.DEVNULL,
-                    stderr=asyncio.subprocess.DEVNULL,
+                    stderr=asyncio.subprocess.PIPE,  # said when the hook fails
                     env={**self._environ, **environment},
                     start_new_session=True,  # a Ctrl-C for us is not one for the hook
                 )
@@ -69,20 +73,37 @@ class HookRunner:
                 return
             try:
                 async with asyncio.timeout(self._timeout):
-                    await process.communicate(stdin)
+                    _, said = await process.communicate(stdin)
             except TimeoutError:
-                process.kill()
+                _kill_group(process.pid)  # the shell and what it started: a child would hold its stderr open
                 await process.wait()
                 self._warn(f"hook for {sanitize(label, max_length=40)} took longer than {self._timeout:g} s and was stopped")
                 return
             self.ran += 1
             if process.returncode:
-                self._warn(f"hook for {sanitize(label, max_length=40)} failed with status {process.returncode}")
+                self._warn(f"hook for {sanitize(label, max_length=40)} failed with status {process.returncode}"
+                           + _said(said))
 
     async def drain(self, timeout: float) -> None:
         """At the end: let running hooks finish, within ``timeout``."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)  # its own session (start_new_session): its group id is its pid
+    except ProcessLookupError:
+        pass  # gone already
+
+
+def _said(stderr: bytes) -> str:
+    """What a failing hook wrote on stderr, on the same line: its last lines, cut short, harmless."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    if not lines:
+        return ""
+    shown = " | ".join(lines[-SAID_LINES:])
+    return f": {sanitize(shown, max_length=SAID_CHARACTERS)}"
 
 
 class Hooked:
@@ -121,7 +142,7 @@ class Hooked:
             "INCIDENT_ID": event.incident_id or "",
             "INCIDENT_SEVERITY": event.severity or "",
             "INCIDENT_TITLE": self._memory.title(event.incident_id) or "",
-            "INCIDENT_RECEIVED_AT": event.received_at.isoformat(),
+            "INCIDENT_RECEIVED_AT": event.received_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "INCIDENT_SOURCE": event.source or "",
         }
         match event:

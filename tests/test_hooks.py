@@ -87,3 +87,31 @@ def test_with_the_watchs_memory_titles_come_from_it_and_the_hook_writes_none():
     update = model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "i", "updateType": "ASSIGNED"}}, T0)
     assert hooked.environment(update)["INCIDENT_TITLE"] == "queue stuck"
     assert memory.get("j") is None  # the watch feeds the memory, once per event
+
+
+def test_a_failing_hook_says_what_it_wrote_on_stderr_harmlessly_and_cut_short():
+    async def body():
+        warnings = []
+        failing = HookRunner("for n in 1 2 3 4; do echo \"line $n\" >&2; done; printf 'boom \\033[31m%0500d\\n' 0 >&2; exit 3",
+                             timeout=5, warn=warnings.append)
+        failing.submit({}, {"INCIDENT_ID": "x"})
+        quiet = HookRunner("exit 4", timeout=5, warn=warnings.append)
+        quiet.submit({}, {"INCIDENT_ID": "y"})
+        await failing.drain(5)
+        await quiet.drain(5)
+        return warnings
+
+    loud, silent = sorted(run(body()))
+    assert loud.startswith("hook for x failed with status 3: line 3 | line 4 | boom ^[[31m000")  # the last lines
+    assert "\x1b" not in loud and len(loud) < 400 and "line 1" not in loud
+    assert silent == "hook for y failed with status 4"
+
+
+def test_a_hook_reads_the_compact_record_stdout_has_and_times_in_utc(tmp_path):
+    seen = tmp_path / "seen"
+    with demo("--rate", "40") as url:
+        result = incidents("watch", "--url", url, "-n", "1", "--exec",
+                           f"cat > {seen}; printf '%s' \"$INCIDENT_RECEIVED_AT\" > {seen}.time")
+    assert result.returncode == 0, result.stderr
+    assert seen.read_text() == result.stdout  # the same line, byte for byte
+    assert (tmp_path / "seen.time").read_text().endswith("Z")
