@@ -51,21 +51,64 @@ def main_options(
     """incidents: tail an incident server's live stream."""
 
 
-app.command()(watch)
+EXIT_STATUSES = (
+    "Exit statuses: 0 done; 2 usage; 3 --fail-on saw one; 65 operation rejected; 69 unreachable; 70 our bug;"
+    " 74 output failed; 75 reader too slow; 76 protocol; 77 credentials rejected; 78 configuration;"
+    " 129/130/143 signals."
+)
+
+
+def _epilog(*examples: str) -> str:
+    """Examples, then the exit statuses, as gh ends its help (blank lines keep them apart)."""
+    return "\n\n".join(["Examples:", *(f"  $ {example}" for example in examples), EXIT_STATUSES])
+
+
+app.command(epilog=_epilog(
+    "incidents watch --severity P0,P1",
+    "incidents watch --team payments --assignee none -o text",
+    "incidents watch --for 4m --fail-on P0 -o jsonl >> p0.jsonl || notify-oncall",
+    "incidents watch --jq 'select(.severity == \"P0\") | .title'",
+    "incidents watch --demo",
+))(watch)
 app.command()(token)
 app.command()(demo)
 app.command()(schema)
 app.command()(check)
 app.command()(replay)
-app.command()(show)
-app.command("list")(list_)
+app.command(epilog=_epilog("incidents show 8d116ece", "incidents show 8d116ece -o json | jq .assignedTo",
+                           "incidents show 8d116ece --recording night.jsonl"))(show)
+app.command("list", epilog=_epilog("incidents list --severity P0,P1", "incidents list --team sre -o text",
+                                   "incidents list -o json --jq .incident_id"))(list_)
 app.add_typer(config_app, name="config")
+
+
+# Click's UsageError (a bad option, a missing argument): Typer vendors Click and exports only its
+# subclass BadParameter, so the base is found through it.
+_ClickUsageError: type[typer.BadParameter] = next(k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError")
 
 
 def run(argv: list[str] | None, env: Env) -> int:
     """Run one command line in ``env`` and return its exit status (in-process: tests, embedding)."""
     try:
-        app(args=argv, prog_name="incidents", obj=env)  # the same name (and completion variable) under python -m
+        # The same name (and completion variable) under python -m; Click's own usage errors are
+        # said here, in the tool's one-line style, rather than in a box.
+        command = typer.main.get_command(app)
+        returned = command.main(args=argv, prog_name="incidents", obj=env, standalone_mode=False)
+        if isinstance(returned, int):  # an Exit(status) raised by a command comes back as its status
+            return returned
+    except _ClickUsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # `incidents` alone: the help, as gh and kubectl
+            env.stdout.write(error.format_message() + "\n")
+            return int(ExitStatus.OK)
+        where = f"; see {error.ctx.command_path} --help" if error.ctx is not None else ""
+        message = sanitize(error.format_message(), max_length=600).rstrip(".")
+        env.say(f"incidents: usage error: {message}{where}")
+        return int(ExitStatus.USAGE)
+    except typer.Exit as done:
+        return int(done.exit_code)
+    except typer.Abort:
+        env.say("incidents: aborted")
+        return int(ExitStatus.SIGINT)
     except SystemExit as done:
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitStatus.CLIENT_BUG))

@@ -13,7 +13,7 @@ from incident_cli.env import Env
 from incident_cli.errors import ConfigError, Unavailable, UsageError
 
 Host = Annotated[str, typer.Option("--host", help="Address to listen on.")]
-Port = Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port (0 picks a free one).")]
+Port = Annotated[int, typer.Option("--port", min=0, max=65535, help="Port (0 picks a free one).")]  # -p is --profile everywhere
 Rate = Annotated[float, typer.Option("--rate", min=0.0, help="Simulated changes per second.")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of the simulation.")]
 Incidents = Annotated[int, typer.Option("--incidents", min=0, max=5000, help="Active incidents at start.")]

@@ -54,133 +54,135 @@ class ProtocolChoice(str, Enum):
 
 
 # ---- where the server is, and who we are ---------------------------------------------------------
-Url = Annotated[Optional[str], typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL].")]
+Url = Annotated[Optional[str], typer.Option("--url", "-u", rich_help_panel='Connection', help="Server WebSocket URL \\[env: INCIDENTS_URL].")]
 Urls = Annotated[
     Optional[list[str]],
-    typer.Option("--url", "-u", help="Server WebSocket URL [env: INCIDENTS_URL]; more than once: several servers in one view."),
+    typer.Option("--url", "-u", rich_help_panel='Connection', help="Server WebSocket URL \\[env: INCIDENTS_URL]; more than once: several servers in one view."),
 ]
 Profile = Annotated[
-    Optional[str], typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE].",
+    Optional[str], typer.Option("--profile", "-p", rich_help_panel='Connection', help="Profile from the config file \\[env: INCIDENTS_PROFILE].",
                                 autocompletion=completion.profiles)
 ]
 Profiles = Annotated[
     Optional[list[str]],
-    typer.Option("--profile", "-p", help="Profile from the config file [env: INCIDENTS_PROFILE]; more than once: several servers.",
+    typer.Option("--profile", "-p", rich_help_panel='Connection', help="Profile from the config file \\[env: INCIDENTS_PROFILE]; more than once: several servers.",
                  autocompletion=completion.profiles),
 ]
 TokenFile = Annotated[
-    Optional[Path], typer.Option("--token-file", help="Read the bearer token from this file [env: INCIDENTS_TOKEN_FILE].")
+    Optional[Path], typer.Option("--token-file", rich_help_panel='Credentials', help="Read the bearer token from this file \\[env: INCIDENTS_TOKEN_FILE].")
 ]
-TokenStdin = Annotated[bool, typer.Option("--token-stdin", help="Read the bearer token from stdin.")]
+TokenStdin = Annotated[bool, typer.Option("--token-stdin", rich_help_panel='Credentials', help="Read the bearer token from stdin.")]
 Token = Annotated[
-    Optional[str], typer.Option("--token", help="The token itself: other users can read it with ps; prefer INCIDENTS_TOKEN.")
+    Optional[str], typer.Option("--token", rich_help_panel='Credentials', help="The token itself: other users can read it with ps; prefer INCIDENTS_TOKEN.")
 ]
 RefreshTokenFile = Annotated[
-    Optional[Path], typer.Option("--refresh-token-file", help="Refresh token, to renew the access token before it expires.")
+    Optional[Path], typer.Option("--refresh-token-file", rich_help_panel='Credentials', help="Refresh token, to renew the access token before it expires.")
 ]
-RefreshUrl = Annotated[Optional[str], typer.Option("--refresh-url", help="Token refresh endpoint (default: /auth/refresh on the server).")]
-CaFile = Annotated[Optional[Path], typer.Option("--ca-file", help="Also trust this CA (PEM) for wss://.")]
+RefreshUrl = Annotated[Optional[str], typer.Option("--refresh-url", rich_help_panel='Credentials', help="Token refresh endpoint (default: /auth/refresh on the server).")]
+CaFile = Annotated[Optional[Path], typer.Option("--ca-file", rich_help_panel='Connection', help="Also trust this CA (PEM) for wss://.")]
 AllowInsecure = Annotated[
-    Optional[bool], typer.Option("--allow-insecure-transport", help="Allow sending a token over plain ws:// to a remote host.")
+    Optional[bool], typer.Option("--allow-insecure-transport", rich_help_panel='Connection', help="Allow sending a token over plain ws:// to a remote host.")
 ]
-Proxy = Annotated[Optional[bool], typer.Option("--proxy/--no-proxy", help="Honour the proxy environment variables (default).")]
+Proxy = Annotated[Optional[bool], typer.Option("--proxy/--no-proxy", rich_help_panel='Connection', help="Honour the proxy environment variables (default).")]
 Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")]
 
 # ---- the connection ------------------------------------------------------------------------------
-Protocol = Annotated[Optional[ProtocolChoice], typer.Option("--protocol", help="Subprotocol to offer (auto offers both).")]
-AckTimeout = Annotated[Optional[float], typer.Option("--ack-timeout", min=0.1, help="Seconds to wait for connection_ack.")]
+Protocol = Annotated[Optional[ProtocolChoice], typer.Option("--protocol", rich_help_panel='Connection', help="Subprotocol to offer (auto offers both).")]
+AckTimeout = Annotated[Optional[float], typer.Option("--ack-timeout", min=0.1, rich_help_panel='Keepalive and retries', help="Seconds to wait for connection_ack.")]
 ConnectTimeout = Annotated[
     Optional[str],
-    typer.Option("--connect-timeout", help="Time for a connection's handshake; --once and query documents give up connecting after it [default: 10s]."),
+    typer.Option("--connect-timeout", rich_help_panel='Keepalive and retries', help="Time for a connection's handshake; --once and query documents give up connecting after it \\[default: 10s]."),
 ]
-MaxRetries = Annotated[Optional[int], typer.Option("--max-retries", min=0, help="Give up after N reconnects in a row (default: never).")]
+MaxRetries = Annotated[Optional[int], typer.Option("--max-retries", min=0, rich_help_panel='Keepalive and retries', help="Give up after N reconnects in a row (default: never).")]
 PingInterval = Annotated[
-    Optional[str], typer.Option("--ping-interval", help="Keepalive: ping the server this often (WebSocket and GraphQL) [default: 15s].")
+    Optional[str], typer.Option("--ping-interval", rich_help_panel='Keepalive and retries', help="Keepalive: ping the server this often (WebSocket and GraphQL) \\[default: 15s].")
 ]
-PingTimeout = Annotated[Optional[str], typer.Option("--ping-timeout", help="Keepalive: reconnect when a pong takes longer than this [default: 10s].")]
-MaxMessageSize = Annotated[Optional[str], typer.Option("--max-message-size", help="Largest message accepted from the server [default: 4MiB].")]
-Debug = Annotated[bool, typer.Option("--debug", help="Log connections and frames to stderr, secrets redacted.")]
+PingTimeout = Annotated[Optional[str], typer.Option("--ping-timeout", rich_help_panel='Keepalive and retries', help="Keepalive: reconnect when a pong takes longer than this \\[default: 10s].")]
+MaxMessageSize = Annotated[Optional[str], typer.Option("--max-message-size", rich_help_panel='Keepalive and retries', help="Largest message accepted from the server \\[default: 4MiB].")]
+Debug = Annotated[bool, typer.Option("--debug", rich_help_panel='Connection', help="Log connections and frames to stderr, secrets redacted.")]
 
 # ---- what to watch -------------------------------------------------------------------------------
 Severity = Annotated[
-    Optional[str], typer.Option("--severity", "-s", help="Only these severities, e.g. P0,P1.", autocompletion=completion.severities)
+    Optional[str], typer.Option("--severity", "-s", rich_help_panel='What to watch', help="Only these severities, e.g. P0,P1.", autocompletion=completion.severities)
 ]
 Subscribe = Annotated[
     Optional[list[str]],
     typer.Option("--subscribe", autocompletion=completion.streams,
-                 help="Streams to follow (repeatable): critical, new, updates, state-changes, alerts. Default: new, updates, state-changes."),
+                 rich_help_panel='What to watch', help="Streams to follow (repeatable): critical, new, updates, state-changes, alerts. Default: new, updates, state-changes."),
 ]
-Query = Annotated[Optional[str], typer.Option("--query", "-q", help="Run this GraphQL document instead (a file, or - for stdin).")]
-Var = Annotated[Optional[list[str]], typer.Option("--var", help="A variable for --query: key=string or key:=json (repeatable).")]
-Variables = Annotated[Optional[str], typer.Option("--variables", help="Variables for --query as a JSON object.")]
-OperationName = Annotated[Optional[str], typer.Option("--operation-name", help="Operation to run in --query.")]
+Query = Annotated[Optional[str], typer.Option("--query", "-q", rich_help_panel='What to watch', help="Run this GraphQL document instead (a file, or - for stdin).")]
+Var = Annotated[Optional[list[str]], typer.Option("--var", rich_help_panel='What to watch', help="A variable for --query: key=string or key:=json (repeatable).")]
+Variables = Annotated[Optional[str], typer.Option("--variables", rich_help_panel='What to watch', help="Variables for --query as a JSON object.")]
+OperationName = Annotated[Optional[str], typer.Option("--operation-name", rich_help_panel='What to watch', help="Operation to run in --query.")]
 Adapt = Annotated[
-    bool, typer.Option("--schema/--no-schema", help="Build the documents from the server's schema (default), or send the reference ones.")
+    bool, typer.Option("--schema/--no-schema", rich_help_panel='What to watch', help="Build the documents from the server's schema (default), or send the reference ones.")
 ]
-Repair = Annotated[bool, typer.Option("--repair/--no-repair", help="After a reconnect, emit what changed while disconnected.")]
-Demo = Annotated[bool, typer.Option("--demo", help="Start the embedded demo server and watch it.")]
+Repair = Annotated[bool, typer.Option("--repair/--no-repair", rich_help_panel='What to watch', help="After a reconnect, emit what changed while disconnected.")]
+Demo = Annotated[bool, typer.Option("--demo", rich_help_panel='Connection', help="Start the embedded demo server and watch it.")]
 
 # ---- bounds --------------------------------------------------------------------------------------
-Count = Annotated[Optional[int], typer.Option("--count", "-n", min=1, help="Exit after N events.")]
-For = Annotated[Optional[str], typer.Option("--for", help="Exit after this long, e.g. 30s, 5m.")]
+Count = Annotated[Optional[int], typer.Option("--count", "-n", min=1, rich_help_panel='Bounded runs (cron, scripts)', help="Exit after N events.")]
+For = Annotated[Optional[str], typer.Option("--for", rich_help_panel='Bounded runs (cron, scripts)', help="Exit after this long, e.g. 30s, 5m.")]
 FailOn = Annotated[
     Optional[str],
-    typer.Option("--fail-on", help="Exit 3 at the end if an incident of these severities was seen, e.g. P0.",
+    typer.Option("--fail-on", rich_help_panel='Bounded runs (cron, scripts)', help="Exit 3 at the end if an incident of these severities was seen, e.g. P0.",
                  autocompletion=completion.severities),
 ]
-IdleExit = Annotated[Optional[str], typer.Option("--idle-exit", help="Exit 0 after this long without an event.")]
-Once = Annotated[bool, typer.Option("--once", help="Print the active incidents and exit: a snapshot.")]
-Since = Annotated[Optional[str], typer.Option("--since", help="With --once or the backfill: only incidents active within this long.")]
+IdleExit = Annotated[Optional[str], typer.Option("--idle-exit", rich_help_panel='Bounded runs (cron, scripts)', help="Exit 0 after this long without an event.")]
+Once = Annotated[bool, typer.Option("--once", rich_help_panel='Bounded runs (cron, scripts)', help="Print the active incidents and exit: a snapshot.")]
+Since = Annotated[Optional[str], typer.Option("--since", rich_help_panel='Filters', help="With --once or the backfill: only incidents active within this long.")]
 
 # ---- output --------------------------------------------------------------------------------------
-OutputOption = Annotated[Output, typer.Option("--output", "-o", help="table on a terminal, jsonl when piped (auto); or text.")]
-ColorOption = Annotated[Color, typer.Option("--color", help="Colour: auto honours NO_COLOR, FORCE_COLOR, TERM=dumb.")]
+OutputOption = Annotated[Output, typer.Option("--output", "-o", rich_help_panel='Output', help="table on a terminal, jsonl when piped (auto); or text.")]
+ColorOption = Annotated[Color, typer.Option("--color", rich_help_panel='Output', help="Colour: auto honours NO_COLOR, FORCE_COLOR, TERM=dumb.")]
 Backfill = Annotated[
-    Optional[bool], typer.Option("--backfill/--no-backfill", help="List active incidents before streaming [default: on for the table].")
+    Optional[bool], typer.Option("--backfill/--no-backfill", rich_help_panel='Output', help="List active incidents before streaming \\[default: on for the table].")
 ]
-Refresh = Annotated[float, typer.Option("--refresh", min=0.5, max=30.0, help="Table frames per second at most.")]
-MaxRows = Annotated[Optional[int], typer.Option("--max-rows", min=1, help="Table rows at most (default: what fits).")]
+Fps = Annotated[float, typer.Option("--fps", min=0.5, max=30.0, rich_help_panel='Table and console', help="Table frames per second at most.")]
+# The old name, kept working: next to --refresh-token-file it read as one family.
+RefreshFps = Annotated[Optional[float], typer.Option("--refresh", min=0.5, max=30.0, hidden=True)]
+MaxRows = Annotated[Optional[int], typer.Option("--max-rows", min=1, rich_help_panel='Table and console', help="Table rows at most (default: what fits).")]
 Columns = Annotated[
     Optional[str],
-    typer.Option("--columns", help="The table's columns, in order: sev,source,id,title,owner,team,state,type,resources,age,last."),
+    typer.Option("--columns", rich_help_panel='Table and console', help="The table's columns, in order: sev,source,id,title,owner,team,state,type,resources,age,last."),
 ]
-Team = Annotated[Optional[str], typer.Option("--team", help="Only incidents of these teams (the team label), e.g. payments,sre.")]
+Team = Annotated[Optional[str], typer.Option("--team", rich_help_panel='Filters', help="Only incidents of these teams (the team label), e.g. payments,sre.")]
 Label = Annotated[
-    Optional[list[str]], typer.Option("--label", help="Only incidents with this label, KEY=VALUE (repeatable: every one must hold).")
+    Optional[list[str]], typer.Option("--label", rich_help_panel='Filters', help="Only incidents with this label, KEY=VALUE (repeatable: every one must hold).")
 ]
-State = Annotated[Optional[str], typer.Option("--state", help="Only incidents in these states, e.g. NEW,INVESTIGATING.")]
+State = Annotated[Optional[str], typer.Option("--state", rich_help_panel='Filters', help="Only incidents in these states, e.g. NEW,INVESTIGATING.")]
 Assignee = Annotated[
-    Optional[str], typer.Option("--assignee", help="Only incidents owned by these people; none for unassigned ones.")
+    Optional[str], typer.Option("--assignee", rich_help_panel='Filters', help="Only incidents owned by these people; none for unassigned ones.")
 ]
 Grep = Annotated[
-    Optional[str], typer.Option("--grep", help="Only incidents whose title, owner, team, state or a label contains this text.")
+    Optional[str], typer.Option("--grep", rich_help_panel='Filters', help="Only incidents whose title, owner, team, state or a label contains this text.")
 ]
 NoInput = Annotated[
-    bool, typer.Option("--no-input", help="No keys: the live table without the console (as when stdin is not a terminal).")
+    bool, typer.Option("--no-input", rich_help_panel='Table and console', help="No keys: the live table without the console (as when stdin is not a terminal).")
 ]
 LabelColumn = Annotated[
-    Optional[list[str]], typer.Option("--label-column", "-L", help="Add a column with this label's value (repeatable), e.g. -L env.")
+    Optional[list[str]], typer.Option("--label-column", "-L", rich_help_panel='Table and console', help="Add a column with this label's value (repeatable), e.g. -L env.")
 ]
-KeepResolved = Annotated[str, typer.Option("--keep-resolved", help="How long resolved incidents stay in the table.")]
-StatusEvents = Annotated[bool, typer.Option("--status-events", help="Also write connection and gap records into JSON lines.")]
+KeepResolved = Annotated[str, typer.Option("--keep-resolved", rich_help_panel='Table and console', help="How long resolved incidents stay in the table.")]
+StatusEvents = Annotated[bool, typer.Option("--status-events", rich_help_panel='Output', help="Also write connection and gap records into JSON lines.")]
 RawStreams = Annotated[
-    bool, typer.Option("--raw-streams", help="Every server message: a change is then told twice (a state change and its update).")
+    bool, typer.Option("--raw-streams", rich_help_panel='Output', help="Every server message: a change is then told twice (a state change and its update).")
 ]
-OnOverflow = Annotated[Overflow, typer.Option("--on-overflow", help="When stdout's reader falls behind: drop the oldest, or exit 75.")]
+OnOverflow = Annotated[Overflow, typer.Option("--on-overflow", rich_help_panel='Output', help="When stdout's reader falls behind: drop the oldest, or exit 75.")]
 Jq = Annotated[
     Optional[str],
-    typer.Option("--jq", help="Filter and reshape each JSON-lines record with jq, e.g. '.data.title' or 'select(.severity==\"P0\")'."),
+    typer.Option("--jq", rich_help_panel='Output', help="Filter and reshape each JSON-lines record with jq, e.g. '.data.title' or 'select(.severity==\"P0\")'."),
 ]
 Template = Annotated[
-    Optional[str], typer.Option("--template", help="Text lines laid out as you like: '{severity} {title} ({state})', {data.x.y}.")
+    Optional[str], typer.Option("--template", rich_help_panel='Output', help="Text lines laid out as you like: '{severity} {title} ({state})', {data.x.y}.")
 ]
-Time = Annotated[Optional[TimeFormat], typer.Option("--time", help="Times in text lines: local, utc, or relative to the start.")]
+Time = Annotated[Optional[TimeFormat], typer.Option("--time", rich_help_panel='Output', help="Times in text lines: local, utc, or relative to the start.")]
 
 # ---- side effects --------------------------------------------------------------------------------
-Record = Annotated[Optional[Path], typer.Option("--record", help="Also keep the stream as JSON lines in this file (for incidents replay).")]
+Record = Annotated[Optional[Path], typer.Option("--record", rich_help_panel='Hooks and recording', help="Also keep the stream as JSON lines in this file (for incidents replay).")]
 Exec = Annotated[
-    Optional[str], typer.Option("--exec", help="Run this shell command per event: JSON on stdin, INCIDENT_* in the environment.")
+    Optional[str], typer.Option("--exec", rich_help_panel='Hooks and recording', help="Run this shell command per event: JSON on stdin, INCIDENT_* in the environment.")
 ]
-ExecTimeout = Annotated[str, typer.Option("--exec-timeout", help="Stop a hook that runs longer than this.")]
-ExecConcurrency = Annotated[int, typer.Option("--exec-concurrency", min=1, max=64, help="Hooks running at once.")]
-Bell = Annotated[bool, typer.Option("--bell", help="Ring the terminal bell for new P0/P1 incidents.")]
+ExecTimeout = Annotated[str, typer.Option("--exec-timeout", rich_help_panel='Hooks and recording', help="Stop a hook that runs longer than this.")]
+ExecConcurrency = Annotated[int, typer.Option("--exec-concurrency", min=1, max=64, rich_help_panel='Hooks and recording', help="Hooks running at once.")]
+Bell = Annotated[bool, typer.Option("--bell", rich_help_panel='Hooks and recording', help="Ring the terminal bell for new P0/P1 incidents.")]

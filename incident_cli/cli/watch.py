@@ -26,7 +26,8 @@ def watch(
     output: o.OutputOption = o.Output.auto,
     color: o.ColorOption = o.Color.auto,
     backfill: o.Backfill = None,
-    refresh: o.Refresh = 4.0,
+    refresh: o.Fps = 4.0,
+    refresh_fps: o.RefreshFps = None,
     max_rows: o.MaxRows = None,
     columns: o.Columns = None,
     label_column: o.LabelColumn = None,
@@ -75,6 +76,8 @@ def watch(
 ) -> None:
     """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
     given = {name: value.value if isinstance(value, Enum) else value for name, value in locals().items() if name != "ctx"}
+    if given.pop("refresh_fps") is not None:
+        given["refresh"] = refresh_fps  # --refresh, the old name of --fps
     env = o.env_of(ctx)
     run_command(env, lambda stop: watch_command(given, env, stop))
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -333,3 +334,33 @@ def test_with_nothing_configured_a_refused_default_says_how_to_name_a_server_and
     assert f"none answers at the default {DEFAULT_URL}" in line and "--url or INCIDENTS_URL" in line and "--demo" in line
     named = incidents("watch", "--url", DEFAULT_URL, "--for", "1s", env=environ, timeout=20)
     assert named.returncode == 69 and "reconnecting" in named.stderr  # a server someone named is retried
+
+
+def test_one_error_style_a_bad_option_is_one_line_naming_the_help_and_exit_2():
+    result = incidents("watch", "--nope")
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("incidents: usage error: No such option: --nope") and line.endswith("see incidents watch --help")
+    assert "\u256d" not in result.stderr  # no box
+    missing = incidents("show")
+    assert missing.returncode == 2 and missing.stderr.splitlines() == [
+        "incidents: usage error: Missing argument 'incident_id'; see incidents show --help"]
+
+
+def test_help_groups_the_options_shows_environment_variables_and_ends_with_examples_and_statuses():
+    result = incidents("watch", "--help", env={**os.environ, "COLUMNS": "120"})
+    assert result.returncode == 0
+    for panel in ("Connection", "Credentials", "What to watch", "Filters", "Bounded runs", "Output", "Table and console",
+                  "Keepalive and retries", "Hooks and recording"):
+        assert f"\u2500 {panel}" in result.stdout, panel
+    words = re.sub(r"[\u2502\s]+", " ", result.stdout)  # the help as words, whatever the wrapping
+    assert "[env: INCIDENTS_URL]" in words and "[default: 15s]" in words
+    assert "$ incidents watch --severity P0,P1" in words and "69 unreachable" in words
+    assert "--refresh " not in result.stdout and "--fps" in result.stdout  # the old name works, unshown
+
+
+def test_the_old_name_of_fps_still_works_and_demo_has_no_p():
+    with demo("--rate", "20") as url:
+        old = incidents("watch", "-u", url, "-o", "table", "--refresh", "2", "--for", "1s")
+    assert old.returncode == 0, old.stderr
+    assert incidents("demo", "-p", "0").returncode == 2  # -p is --profile wherever it exists
