@@ -52,6 +52,7 @@ def test_check_tells_the_outcomes_apart():
     assert ok.returncode == 0 and re.match(r"ok: ws://\S+ speaks graphql-transport-ws; handshake [\d.]+ ms, ping", ok.stdout)
     record = json.loads(ok_json.stdout)
     assert record["ok"] and record["ping_ms"] is not None and record["active_incidents"] >= 6
+    assert all(round(record[key], 1) == record[key] for key in ("handshake_ms", "ping_ms", "query_ms"))  # rounded
     assert denied.returncode == 77 and json.loads(denied.stdout)["status"] == 77
     unreachable = incidents("check", "--url", "ws://127.0.0.1:9/graphql/ws", env=env())
     assert unreachable.returncode == 69 and "unreachable" in unreachable.stderr

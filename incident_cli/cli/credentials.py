@@ -94,7 +94,7 @@ async def show_settings(env: Env, profile: str | None, as_json: bool) -> None:
     settings = load_settings(environ=env.environ, flags={"profile": profile})
     rows = settings_rows(settings)
     if as_json:
-        record = {name: {"value": None if value is None else str(value), "from": origin} for name, value, origin in rows}
+        record = {name: {"value": _typed(value), "from": origin} for name, value, origin in rows}
         record["profile"] = {"value": settings.profile, "from": str(settings.config_path)}
         env.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
         return
@@ -104,6 +104,15 @@ async def show_settings(env: Env, profile: str | None, as_json: bool) -> None:
     for name, value, origin in rows:
         shown = "-" if value is None else sanitize(str(value), max_length=120)
         env.stdout.write(f"{name:<25} {shown:<45} {origin}\n")
+
+
+def _typed(value: Any) -> Any:
+    """A setting as JSON would have it: numbers, booleans and lists as themselves, paths as text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (tuple, list, frozenset, set)):
+        return [_typed(item) for item in value]
+    return str(value)
 
 
 @config_app.command("path")

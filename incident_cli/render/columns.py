@@ -17,7 +17,7 @@ from rich.text import Text
 
 from incident_cli.errors import UsageError
 from incident_cli.render.board import Row
-from incident_cli.render.terminal import ago, safe_text, severity_text, short_id
+from incident_cli.render.terminal import ago, middle, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
 
 GAP = 3  # characters between two columns, as the table draws them
@@ -52,7 +52,8 @@ COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
         Column(key="sev", header="SEV", width=3, drop=0, cell=lambda row, now: severity_text(row.severity)),
-        Column(key="source", header="SOURCE", width=10, drop=2, cell=lambda row, now: safe_text(row.source, max_length=30)),
+        # Several servers often differ only at the end (127.0.0.1:18080, :18081): cut from the middle.
+        Column(key="source", header="SOURCE", width=10, drop=2, cell=lambda row, now: Text(middle(row.source or "", 10))),
         Column(key="id", header="ID", width=8, drop=0, cell=lambda row, now: Text(short_id(row.id))),
         Column(key="title", header="TITLE", width=0, drop=0, cell=_title),
         Column(key="owner", header="OWNER", width=10, drop=3, cell=lambda row, now: safe_text(row.owner or "-", max_length=60)),

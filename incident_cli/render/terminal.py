@@ -66,6 +66,15 @@ def safe_text(value: object, *, max_length: int = 200, style: str = "") -> Text:
     return Text(sanitize(value, max_length=max_length) if value is not None else "", style=style)
 
 
+def middle(text: str, width: int) -> str:
+    """``text`` sanitised and cut from the middle to ``width``: ``127.…18081`` keeps what tells apart."""
+    clean = sanitize(text, max_length=None)
+    if len(clean) <= width:
+        return clean
+    head = (width - 1) // 2
+    return clean[:head] + "\u2026" + clean[len(clean) - (width - 1 - head):]
+
+
 def short_id(incident_id: str | None) -> str:
     """The first 8 characters: enough to tell incidents apart and to grep for."""
     return sanitize((incident_id or "?")[:8], max_length=None)

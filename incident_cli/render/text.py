@@ -18,7 +18,7 @@ from incident_cli.memory import Memory
 from incident_cli.render import template
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
-from incident_cli.render.terminal import safe_text, severity_text, short_id
+from incident_cli.render.terminal import middle, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
 
 
@@ -80,7 +80,7 @@ class TextLines:
             return Text(template.render(self._template, template.view(event, title, self.stamp(event.received_at))))
         line = Text(self.stamp(event.received_at) + " ", style="dim")
         if event.source is not None:
-            line.append(f"{sanitize(event.source, max_length=30)} ", style="bold")
+            line.append(f"{middle(event.source, 30)} ", style="bold")
         line.append_text(severity_text(event.severity))
         match event:
             case model.IncidentSeen(incident=incident):

@@ -292,7 +292,11 @@ def test_a_profiles_table_output_never_reaches_a_pipe_and_its_connection_setting
         environ = env(INCIDENTS_CONFIG=str(config))
         once = incidents("watch", "--profile", "prod", "--once", env=environ)  # stdout is not a terminal
         shown = incidents("config", "show", "--profile", "prod", env=environ)
+        typed = json.loads(incidents("config", "show", "--profile", "prod", "--json", env=environ).stdout)
     assert once.returncode == 0, once.stderr
+    # --json: values as JSON has them, not "False" and "10.0"
+    assert typed["ping_interval"] == {"value": 5.0, "from": "profile prod"} and typed["max_message_size"]["value"] == 1048576
+    assert typed["proxy"]["value"] is True and typed["label_columns"]["value"] == [] and typed["team"]["value"] is None
     records = [json.loads(line) for line in once.stdout.splitlines()]  # JSON lines, not table frames
     assert records and {r["severity"] for r in records} <= {"P0", "P1"}  # the profile's severity did apply
     rows = {line.split()[0]: line.split() for line in shown.stdout.splitlines()[2:]}

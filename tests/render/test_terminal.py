@@ -40,3 +40,12 @@ def test_small_helpers():
     assert ago(None, NOW) == "?"
 
 
+
+
+def test_names_that_differ_at_the_end_are_cut_from_the_middle():
+    from incident_cli.render.terminal import middle
+
+    first, second = middle("127.0.0.1:18080", 10), middle("127.0.0.1:18081", 10)
+    assert first != second and len(first) == len(second) == 10 and first.endswith("18080")
+    assert middle("prod", 10) == "prod"
+    assert "\x1b" not in middle("\x1b[2Jabcdefghijkl", 10)
