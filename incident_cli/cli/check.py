@@ -13,14 +13,14 @@ from incident_cli.cli.runtime import exit_status_for, run_command
 from incident_cli.env import Env
 from incident_cli.errors import IncidentsError
 
-Timeout = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds for each step.")]
+Timeout = Annotated[str, typer.Option("--timeout", help="Time for each step: 250ms, 5s, 1m.")]
 WithQuery = Annotated[bool, typer.Option("--query/--no-query", help="Also run a small query (default).")]
 AsJson = Annotated[bool, typer.Option("--json", help="One JSON object on stdout, also on failure.")]
 
 
 def check(
     ctx: typer.Context, url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None,
-    timeout: Timeout = 5.0, query: WithQuery = True, as_json: AsJson = False,
+    timeout: Timeout = "5s", query: WithQuery = True, as_json: AsJson = False,
 ) -> None:
     """Connect once: handshake, a GraphQL ping/pong and a small query, with their latency.
 
@@ -28,7 +28,10 @@ def check(
     """
     env = o.env_of(ctx)
     flags = {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file}
-    run_command(env, lambda _stop: probe(env, flags, timeout=timeout, query=query, as_json=as_json))
+    from incident_cli.durations import parse_duration
+
+    run_command(env, lambda _stop: probe(env, flags, timeout=parse_duration(timeout, option="--timeout"), query=query,
+                                         as_json=as_json))
 
 
 async def probe(env: Env, flags: dict[str, Any], *, timeout: float, query: bool, as_json: bool) -> None:

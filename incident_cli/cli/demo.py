@@ -19,10 +19,10 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed of the simulation.")]
 Incidents = Annotated[int, typer.Option("--incidents", min=0, max=5000, help="Active incidents at start.")]
 DemoToken = Annotated[Optional[str], typer.Option("--token", help="Require this bearer token (a demo secret, not a real one).")]
 Protocols = Annotated[Optional[list[o.ProtocolChoice]], typer.Option("--protocol", help="Subprotocols to serve (default both).")]
-Heartbeat = Annotated[float, typer.Option("--heartbeat", min=0.05, help="Seconds between HEARTBEAT updates.")]
+Heartbeat = Annotated[str, typer.Option("--heartbeat", help="Time between HEARTBEAT updates: 5s, 250ms.")]
 Hostile = Annotated[bool, typer.Option("--hostile-titles", help="Give incidents titles full of escape sequences and markup.")]
 JwtSecret = Annotated[Optional[str], typer.Option("--jwt-secret", help="Require HS256 JWTs signed with this demo secret.")]
-Lifetime = Annotated[float, typer.Option("--token-lifetime", min=0.5, help="Seconds minted tokens live.")]
+Lifetime = Annotated[str, typer.Option("--token-lifetime", help="How long minted tokens live: 5m, 30s.")]
 RefreshToken = Annotated[Optional[str], typer.Option("--refresh-token", help="Serve POST /auth/refresh for this refresh token.")]
 RefreshPort = Annotated[int, typer.Option("--refresh-port", min=0, max=65535, help="Port of /auth/refresh.")]
 Enforce = Annotated[bool, typer.Option("--enforce-expiry", help="Close 4403 when a connection's token expires.")]
@@ -40,8 +40,8 @@ Fault = Annotated[Optional[list[str]], typer.Option("--fault", hidden=True, help
 
 def demo(
     ctx: typer.Context, host: Host = "127.0.0.1", port: Port = 8080, rate: Rate = 5.0, seed: Seed = 7, token: DemoToken = None,
-    protocol: Protocols = None, heartbeat: Heartbeat = 5.0, hostile_titles: Hostile = False, jwt_secret: JwtSecret = None,
-    token_lifetime: Lifetime = 300.0, refresh_token: RefreshToken = None, refresh_port: RefreshPort = 0,
+    protocol: Protocols = None, heartbeat: Heartbeat = "5s", hostile_titles: Hostile = False, jwt_secret: JwtSecret = None,
+    token_lifetime: Lifetime = "5m", refresh_token: RefreshToken = None, refresh_port: RefreshPort = 0,
     enforce_expiry: Enforce = False, print_token: PrintToken = False, tls_cert: TlsCert = None, tls_key: TlsKey = None,
     schema_variant: Variant = "reference", http: Http = False, socket_queries: SocketQueries = True, fault: Fault = None,
     incidents: Incidents = 6,
@@ -50,6 +50,16 @@ def demo(
     given = dict(locals())
     env = o.env_of(ctx)
     run_command(env, lambda _stop: serve(env, given))
+
+
+def _at_least(text: Any, option: str, least: float) -> float:
+    """A duration option (``250ms``, ``5s``, ``5m``; a plain number is seconds), with a floor."""
+    from incident_cli.durations import parse_duration
+
+    seconds = parse_duration(str(text), option=option)
+    if seconds < least:
+        raise UsageError(f"{option} must be at least {least:g} s")
+    return seconds
 
 
 def server_options(given: dict[str, Any]) -> Any:
@@ -76,9 +86,10 @@ def server_options(given: dict[str, Any]) -> Any:
             raise ConfigError(f"cannot load the TLS certificate: {exc}") from None
     chosen = [o.ProtocolChoice(c).value for c in given["protocol"] or () if o.ProtocolChoice(c) is not o.ProtocolChoice.auto]
     same = ("host", "port", "seed", "rate", "token", "hostile_titles", "jwt_secret", "enforce_expiry", "refresh_token",
-            "refresh_port", "token_lifetime", "schema_variant", "http", "socket_queries")
+            "refresh_port", "schema_variant", "http", "socket_queries")
     return ServerOptions(**{key: given[key] for key in same}, protocols=tuple(chosen) or ("graphql-transport-ws", "graphql-ws"),
-                         heartbeat_interval=given["heartbeat"], faults=faults, ssl=server_ssl,
+                         heartbeat_interval=_at_least(given["heartbeat"], "--heartbeat", 0.05), faults=faults, ssl=server_ssl,
+                         token_lifetime=_at_least(given["token_lifetime"], "--token-lifetime", 0.5),
                          initial_incidents=given.get("incidents", 6))
 
 

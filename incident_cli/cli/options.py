@@ -88,7 +88,7 @@ Json = Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")
 
 # ---- the connection ------------------------------------------------------------------------------
 Protocol = Annotated[Optional[ProtocolChoice], typer.Option("--protocol", rich_help_panel='Connection', help="Subprotocol to offer (auto offers both).")]
-AckTimeout = Annotated[Optional[float], typer.Option("--ack-timeout", min=0.1, rich_help_panel='Keepalive and retries', help="Seconds to wait for connection_ack.")]
+AckTimeout = Annotated[Optional[str], typer.Option("--ack-timeout", rich_help_panel='Keepalive and retries', help="Time to wait for connection_ack \\[default: 10s].")]
 ConnectTimeout = Annotated[
     Optional[str],
     typer.Option("--connect-timeout", rich_help_panel='Keepalive and retries', help="Time for a connection's handshake; --once and query documents give up connecting after it \\[default: 10s]."),

@@ -100,7 +100,7 @@ SOURCES = (
     Source("assignee", "assignee", None, "--assignee", (str,), _text),
     Source("grep", "grep", None, "--grep", (str,), _text),
     Source("protocol", "protocol", "INCIDENTS_PROTOCOL", "--protocol", (str,), _choice("protocol", PROTOCOL_CHOICES)),
-    Source("ack_timeout", "ack_timeout", None, "--ack-timeout", (int, float), _seconds),
+    Source("ack_timeout", "ack_timeout", None, "--ack-timeout", (int, float, str), _seconds),
     Source("open_timeout", "connect_timeout", None, "--connect-timeout", (int, float, str), _seconds),
     Source("ping_interval", "ping_interval", None, "--ping-interval", (int, float, str), _seconds),
     Source("ping_timeout", "ping_timeout", None, "--ping-timeout", (int, float, str), _seconds),

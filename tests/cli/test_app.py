@@ -368,3 +368,16 @@ def test_the_old_name_of_fps_still_works_and_demo_has_no_p():
         old = incidents("watch", "-u", url, "-o", "table", "--refresh", "2", "--for", "1s")
     assert old.returncode == 0, old.stderr
     assert incidents("demo", "-p", "0").returncode == 2  # -p is --profile wherever it exists
+
+
+def test_every_duration_option_takes_the_same_forms():
+    with demo("--rate", "50", "--heartbeat", "200ms", "--token-lifetime", "5m") as url:
+        checked = incidents("check", "--url", url, "--timeout", "2s")
+        watched = incidents("watch", "--url", url, "--ack-timeout", "1500ms", "--connect-timeout", "2s", "--for", "500ms",
+                            "--status-events", "--subscribe", "updates")
+    assert checked.returncode == 0, checked.stderr
+    assert watched.returncode == 0, watched.stderr
+    beats = [json.loads(line) for line in watched.stdout.splitlines() if '"heartbeat"' in line]
+    assert len(beats) >= 1  # 200 ms apart, in a 500 ms run
+    bad = incidents("check", "--url", url, "--timeout", "soon")
+    assert bad.returncode == 2 and "--timeout" in bad.stderr

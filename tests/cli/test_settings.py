@@ -108,7 +108,8 @@ def test_token_sources_in_order(tmp_path):
         ("[profiles.x\nurl = 1", "invalid TOML"),
         ('[profiles.default]\nurll = "x"', "unknown key 'urll'"),
         ("[profiles.default]\nmax_retries = true", "profiles.default.max_retries must be a int"),
-        ('[profiles.default]\nack_timeout = "soon"', "profiles.default.ack_timeout must be a int or float"),
+        ('[profiles.default]\nack_timeout = "soon"', "default.ack_timeout: 'soon' is not a duration"),  # as every duration
+        ("[profiles.default]\nack_timeout = true", "profiles.default.ack_timeout must be a int or float or str"),
         ('default_profile = "nope"\n[profiles.default]', "no profile 'nope'"),
         ('colour = "x"', "unknown key 'colour'"),
         ('[profiles.default]\noutput = "html"', "output must be one of"),
