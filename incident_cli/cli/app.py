@@ -12,6 +12,7 @@ from typing import Annotated, Optional
 import typer
 
 from incident_cli import __version__
+from incident_cli.cli import config_commands  # noqa: F401  (registers config set/get/use/profiles/init)
 from incident_cli.cli.check import check
 from incident_cli.cli.credentials import config_app, token
 from incident_cli.cli.demo import demo

@@ -1,0 +1,146 @@
+"""`incidents config set/get/unset/use/profiles/init`: profiles kept without opening an editor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from incident_cli.cli import options as o
+from incident_cli.cli.credentials import config_app
+from incident_cli.cli.runtime import run_command
+from incident_cli.env import Env
+from incident_cli.errors import UsageError
+
+Key = Annotated[str, typer.Argument(help="A profile key, as config show names it: url, severity, team, ping_interval, ...")]
+Value = Annotated[str, typer.Argument(help="Its value; lists (labels, label_columns) comma-separated.")]
+ProfileName = Annotated[str, typer.Argument(help="The profile's name.")]
+InitUrl = Annotated[Optional[str], typer.Option("--url", "-u", help="The server's WebSocket URL (asked for when not given).")]
+InitTokenFile = Annotated[Optional[str], typer.Option("--token-file", help="Where the token is kept (asked for when not given).")]
+Force = Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")]
+
+
+def _where(env: Env, profile: str | None) -> tuple[Path, str]:
+    """The config file, and the profile a command edits: --profile, INCIDENTS_PROFILE, the default."""
+    from incident_cli.cli.config_file import default_name
+    from incident_cli.settings import config_path
+
+    path = config_path(env.environ)
+    return path, profile or env.environ.get("INCIDENTS_PROFILE") or default_name(path) or "default"
+
+
+@config_app.command("set")
+def config_set(ctx: typer.Context, key: Key, value: Value, profile: o.Profile = None) -> None:
+    """Set KEY to VALUE in a profile (the default one unless --profile), checked before it is written."""
+    env = o.env_of(ctx)
+
+    async def body() -> None:
+        from incident_cli.cli.config_file import set_value
+
+        path, name = _where(env, profile)
+        set_value(path, name, key, value, env.environ)
+        env.say(f"incidents: {key} set in profile {name} ({path})")
+
+    run_command(env, lambda _stop: body())
+
+
+@config_app.command("unset")
+def config_unset(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
+    """Remove KEY from a profile: its default (or the environment's, or a flag's) applies again."""
+    env = o.env_of(ctx)
+
+    async def body() -> None:
+        from incident_cli.cli.config_file import unset_value
+
+        path, name = _where(env, profile)
+        if not unset_value(path, name, key):
+            raise UsageError(f"profile {name} has no {key} set")
+        env.say(f"incidents: {key} removed from profile {name}")
+
+    run_command(env, lambda _stop: body())
+
+
+@config_app.command("get")
+def config_get(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
+    """The effective value of KEY (after the profile, the environment and the defaults), on stdout."""
+    env = o.env_of(ctx)
+
+    async def body() -> None:
+        from incident_cli.cli.credentials import settings_rows
+        from incident_cli.cli.settings import load_settings
+
+        settings = load_settings(environ=env.environ, flags={"profile": profile})
+        for name, value, _origin in settings_rows(settings):
+            if name == key:
+                shown = ",".join(value) if isinstance(value, tuple) else value
+                env.stdout.write(("" if shown is None else str(shown)) + "\n")
+                return
+        known = ", ".join(name for name, _, _ in settings_rows(settings))
+        raise UsageError(f"unknown setting {key!r} (known: {known})")
+
+    run_command(env, lambda _stop: body())
+
+
+@config_app.command("use")
+def config_use(ctx: typer.Context, name: ProfileName) -> None:
+    """Make NAME the default profile."""
+    env = o.env_of(ctx)
+
+    async def body() -> None:
+        from incident_cli.cli.config_file import use
+        from incident_cli.settings import config_path
+
+        use(config_path(env.environ), name)
+        env.say(f"incidents: profile {name} is the default now")
+
+    run_command(env, lambda _stop: body())
+
+
+@config_app.command("profiles")
+def config_profiles(ctx: typer.Context) -> None:
+    """The profiles in the config file, the default marked with *."""
+    env = o.env_of(ctx)
+
+    async def body() -> None:
+        from incident_cli.cli.config_file import default_name, names
+        from incident_cli.settings import config_path
+
+        path = config_path(env.environ)
+        default = default_name(path)
+        for name in names(path):
+            env.stdout.write(f"{'*' if name == default else ' '} {name}\n")
+
+    run_command(env, lambda _stop: body())
+
+
+@config_app.command("init")
+def config_init(
+    ctx: typer.Context, profile: o.Profile = None, url: InitUrl = None, token_file: InitTokenFile = None, force: Force = False,
+) -> None:
+    """Write a profile with a server URL and a token file (asked for on a terminal), private (0600)."""
+    env = o.env_of(ctx)
+
+    async def body() -> None:
+        from incident_cli.cli.config_file import init_profile
+
+        path, name = _where(env, profile)
+        given_url = url or _ask(env, "Server URL (wss://host/graphql/ws): ")
+        given_token = token_file if token_file is not None else _ask(env, "Token file (empty for none): ", optional=True)
+        init_profile(path, name, url=given_url, token_file=given_token or None, force=force, environ=env.environ)
+        env.say(f"incidents: profile {name} written to {path}; try: incidents check --profile {name}")
+
+    run_command(env, lambda _stop: body())
+
+
+def _ask(env: Env, prompt: str, *, optional: bool = False) -> str:
+    if not env.isatty(env.stdin):
+        if optional:
+            return ""
+        raise UsageError("config init needs --url when stdin is not a terminal")
+    env.stderr.write(prompt)
+    env.stderr.flush()
+    answer = env.stdin.readline().strip()
+    if not answer and not optional:
+        raise UsageError("a server URL is needed")
+    return answer
