@@ -80,12 +80,23 @@ def test_tmux_layout(demo, tmp_path):
 
 def test_systemd_unit_runs_and_stops_cleanly(demo, tmp_path):
     unit = recipe("systemd")
+    # Installed where the unit says (a user's ~/.local/bin), and run as systemd runs it: no venv on PATH.
+    installed = tmp_path / ".local" / "bin" / "incidents"
+    installed.parent.mkdir(parents=True)
+    installed.symlink_to(os.path.join(BIN, "incidents"))
+    if shutil.which("systemd-analyze"):
+        (tmp_path / "incidents-p0.service").write_text(unit)
+        verified = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "incidents-p0.service")], capture_output=True,
+                                  text=True, env={**os.environ, "HOME": str(tmp_path)}, timeout=seconds(30))
+        assert verified.returncode == 0, verified.stderr  # e.g. "Command incidents is not executable"
     exec_start = re.search(r"^ExecStart=(.*)$", unit, re.M).group(1).replace("%h", str(tmp_path))
+    assert exec_start.startswith("/")  # systemd does not search PATH
     success = set(re.search(r"^SuccessExitStatus=(.*)$", unit, re.M).group(1).split())
+    assert set(re.search(r"^RestartPreventExitStatus=(.*)$", unit, re.M).group(1).split()) == {"77", "78"}
     config = tmp_path / "config.toml"
     config.write_text(f'[profiles.prod]\nurl = "{demo}"\n')
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")},
-           "PATH": f"{BIN}:{os.environ['PATH']}", "INCIDENTS_CONFIG": str(config)}
+           "PATH": "/usr/bin:/bin", "INCIDENTS_CONFIG": str(config)}
     service = subprocess.Popen(exec_start.split(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     recording = tmp_path / "incidents.jsonl"
     try:
