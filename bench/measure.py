@@ -145,6 +145,17 @@ def run_reading(argv: list[str], *, stdin: Path | None = None, timeout: float = 
                peak_rss_mib=usage.ru_maxrss / 1024, lines=lines, latencies=latencies)
 
 
+def _on_a_pty(argv: list[str], columns: int, rows: int) -> tuple[int, subprocess.Popen[bytes], float]:
+    """Start ``argv`` with stdin, stdout and stderr on a pty of that size: (the pty's master end, the process, when)."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    started = time.perf_counter()
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
+                            env=client_env(TERM="xterm-256color"), start_new_session=True)
+    os.close(slave)
+    return master, proc, started
+
+
 def in_pty(argv: list[str], *, seconds: float | None = None, steady_after: float = 0.0,
            columns: int = 120, rows: int = 40, timeout: float = 600.0) -> tuple[Run, float]:
     """Run on a terminal (a pty, drained) until it exits, or SIGTERM after ``seconds``.
@@ -152,12 +163,7 @@ def in_pty(argv: list[str], *, seconds: float | None = None, steady_after: float
     Returns the run and its CPU share (of one core) from ``steady_after`` seconds in to the
     end, so start-up does not count in a figure about streaming or idling.
     """
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
-                            env=client_env(TERM="xterm-256color"), start_new_session=True)
-    os.close(slave)
+    master, proc, started = _on_a_pty(argv, columns, rows)
     threading.Thread(target=_drain, args=(master,), daemon=True).start()
     time.sleep(steady_after)
     cpu_then, then = _cpu_of(proc.pid), time.perf_counter()
@@ -175,12 +181,7 @@ def in_pty(argv: list[str], *, seconds: float | None = None, steady_after: float
 
 def time_to_screen(argv: list[str], marker: bytes, *, columns: int = 140, rows: int = 60, timeout: float = 30.0) -> float:
     """Seconds from launch on a terminal (a pty) until ``marker`` is drawn; the client is then ended."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT,
-                            env=client_env(TERM="xterm-256color"), start_new_session=True)
-    os.close(slave)
+    master, proc, started = _on_a_pty(argv, columns, rows)
     seen, shown = b"", float("nan")
     try:
         while time.perf_counter() - started < timeout:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -21,6 +22,16 @@ InitTokenFile = Annotated[Optional[str], typer.Option("--token-file", help="Wher
 Force = Annotated[bool, typer.Option("--force", help="Replace a profile that exists.")]
 
 
+def _run(ctx: typer.Context, work: Callable[[Env], None]) -> None:
+    """A config command: its work in the command's environment, its errors said as every command's are."""
+    env = o.env_of(ctx)
+
+    async def body() -> None:
+        work(env)
+
+    run_command(env, lambda _stop: body())
+
+
 def _where(env: Env, profile: str | None) -> tuple[Path, str]:
     """The config file, and the profile a command edits: --profile, INCIDENTS_PROFILE, the default."""
     from incident_cli.cli.config_file import default_name
@@ -33,24 +44,22 @@ def _where(env: Env, profile: str | None) -> tuple[Path, str]:
 @config_app.command("set")
 def config_set(ctx: typer.Context, key: Key, value: Value, profile: o.Profile = None) -> None:
     """Set KEY to VALUE in a profile (the default one unless --profile), checked before it is written."""
-    env = o.env_of(ctx)
 
-    async def body() -> None:
+    def work(env: Env) -> None:
         from incident_cli.cli.config_file import set_value
 
         path, name = _where(env, profile)
         set_value(path, name, key, value, env.environ)
         env.say(f"incidents: {key} set in profile {name} ({path})")
 
-    run_command(env, lambda _stop: body())
+    _run(ctx, work)
 
 
 @config_app.command("unset")
 def config_unset(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
     """Remove KEY from a profile: its default (or the environment's, or a flag's) applies again."""
-    env = o.env_of(ctx)
 
-    async def body() -> None:
+    def work(env: Env) -> None:
         from incident_cli.cli.config_file import unset_value
 
         path, name = _where(env, profile)
@@ -58,15 +67,14 @@ def config_unset(ctx: typer.Context, key: Key, profile: o.Profile = None) -> Non
             raise UsageError(f"profile {name} has no {key} set")
         env.say(f"incidents: {key} removed from profile {name}")
 
-    run_command(env, lambda _stop: body())
+    _run(ctx, work)
 
 
 @config_app.command("get")
 def config_get(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
     """The effective value of KEY (after the profile, the environment and the defaults), on stdout."""
-    env = o.env_of(ctx)
 
-    async def body() -> None:
+    def work(env: Env) -> None:
         from incident_cli.cli.credentials import settings_rows
         from incident_cli.cli.settings import load_settings
 
@@ -79,30 +87,28 @@ def config_get(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
         known = ", ".join(name for name, _, _ in settings_rows(settings))
         raise UsageError(f"unknown setting {key!r} (known: {known})")
 
-    run_command(env, lambda _stop: body())
+    _run(ctx, work)
 
 
 @config_app.command("use")
 def config_use(ctx: typer.Context, name: ProfileName) -> None:
     """Make NAME the default profile."""
-    env = o.env_of(ctx)
 
-    async def body() -> None:
+    def work(env: Env) -> None:
         from incident_cli.cli.config_file import use
         from incident_cli.settings import config_path
 
         use(config_path(env.environ), name)
         env.say(f"incidents: profile {name} is the default now")
 
-    run_command(env, lambda _stop: body())
+    _run(ctx, work)
 
 
 @config_app.command("profiles")
 def config_profiles(ctx: typer.Context) -> None:
     """The profiles in the config file, the default marked with *."""
-    env = o.env_of(ctx)
 
-    async def body() -> None:
+    def work(env: Env) -> None:
         from incident_cli.cli.config_file import default_name, names
         from incident_cli.settings import config_path
 
@@ -111,7 +117,7 @@ def config_profiles(ctx: typer.Context) -> None:
         for name in names(path):
             env.stdout.write(f"{'*' if name == default else ' '} {name}\n")
 
-    run_command(env, lambda _stop: body())
+    _run(ctx, work)
 
 
 @config_app.command("init")
@@ -119,9 +125,8 @@ def config_init(
     ctx: typer.Context, profile: o.Profile = None, url: InitUrl = None, token_file: InitTokenFile = None, force: Force = False,
 ) -> None:
     """Write a profile with a server URL and a token file (asked for on a terminal), private (0600)."""
-    env = o.env_of(ctx)
 
-    async def body() -> None:
+    def work(env: Env) -> None:
         from incident_cli.cli.config_file import init_profile
 
         path, name = _where(env, profile)
@@ -130,7 +135,7 @@ def config_init(
         init_profile(path, name, url=given_url, token_file=given_token or None, force=force, environ=env.environ)
         env.say(f"incidents: profile {name} written to {path}; try: incidents check --profile {name}")
 
-    run_command(env, lambda _stop: body())
+    _run(ctx, work)
 
 
 def _ask(env: Env, prompt: str, *, optional: bool = False) -> str:
