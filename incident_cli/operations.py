@@ -182,11 +182,13 @@ def incident_query(incident_id: str) -> Operation:
     )
 
 
-def active_incidents_query(*, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100) -> Operation:
+def active_incidents_query(
+    *, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100, active_only: bool = True
+) -> Operation:
     """Active incidents, optionally of some severities: fills a view before streaming."""
     fields = f"incidents {{ {INCIDENT_FIELDS} }} pageInfo {{ totalCount hasNextPage }}"
     variables: dict[str, Any] = {
-        "filter": {"activeOnly": True, **({"severities": list(severities)} if severities else {})},
+        "filter": {"activeOnly": active_only, **({"severities": list(severities)} if severities else {})},
         "pagination": {"page": page, "pageSize": page_size},
     }
     return Operation(

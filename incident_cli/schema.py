@@ -215,7 +215,7 @@ def incident_query(view: SchemaView, incident_id: str) -> Operation | None:
 
 
 def active_incidents_query(
-    view: SchemaView, *, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100
+    view: SchemaView, *, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100, active_only: bool = True
 ) -> Operation | None:
     spec = view.queries.get("incidents")
     if spec is None:
@@ -230,7 +230,7 @@ def active_incidents_query(
     if filter_type is not None:
         accepted = view.types.get(filter_type.named().name or "", {})
         value: dict[str, Any] = {}
-        if "activeOnly" in accepted:
+        if "activeOnly" in accepted and active_only:
             value["activeOnly"] = True
         if severities and "severities" in accepted:
             value["severities"] = list(severities)

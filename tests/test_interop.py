@@ -251,3 +251,13 @@ def test_list_and_show_on_other_servers(script, extra):
     assert json.loads(shown.stdout)["id"] == whole
     assert text.returncode == 0 and whole in text.stdout and "description" in text.stdout
     assert ambiguous.returncode == 2 and "give more of the id" in ambiguous.stderr
+
+
+@pytest.mark.parametrize(("script", "extra"), PEERS_AND_MODES)
+def test_a_handover_report_from_other_servers(script, extra):
+    with peer(script, **extra) as (url, _proc):
+        assert incidents("watch", "--url", url, "--subscribe", "new", "-n", "5", env=env()).returncode == 0
+        result = incidents("report", "--url", url, "--since", "1h", "-o", "json", env=env())
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert len(summary["opened"]) >= 5 and set(summary["open_by_team"]) <= {"sre", "payments"}

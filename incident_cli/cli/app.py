@@ -18,6 +18,7 @@ from incident_cli.cli.credentials import config_app, token
 from incident_cli.cli.demo import demo
 from incident_cli.cli.options import env_of
 from incident_cli.cli.replay import replay
+from incident_cli.cli.report import report
 from incident_cli.cli.runtime import ExitStatus
 from incident_cli.cli.schema import schema
 from incident_cli.cli.show import list_, show
@@ -76,6 +77,8 @@ app.command()(demo)
 app.command()(schema)
 app.command()(check)
 app.command()(replay)
+app.command(epilog=_epilog("incidents report --since 8h", "incidents report --since 12h -o md | wl-copy",
+                           "incidents report --recording night.jsonl -o json | jq .median_to_resolve"))(report)
 app.command(epilog=_epilog("incidents show 8d116ece", "incidents show 8d116ece -o json | jq .assignedTo",
                            "incidents show 8d116ece --recording night.jsonl"))(show)
 app.command("list", epilog=_epilog("incidents list --severity P0,P1", "incidents list --team sre -o text",

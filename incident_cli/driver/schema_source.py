@@ -102,18 +102,21 @@ class Documents:
         view = self._source.view if self._source else None
         return schema.incident_query(view, incident_id) if view else ops.incident_query(incident_id)
 
-    def active(self, *, severities: tuple[str, ...], page: int) -> Operation | None:
+    def active(self, *, severities: tuple[str, ...], page: int, active_only: bool = True) -> Operation | None:
+        """The list query (``active_only`` False: resolved and closed incidents too, for a report)."""
         view = self._source.view if self._source else None
         if view is None:
-            return ops.active_incidents_query(severities=severities, page=page)
-        return schema.active_incidents_query(view, severities=severities, page=page)
+            return ops.active_incidents_query(severities=severities, page=page, active_only=active_only)
+        return schema.active_incidents_query(view, severities=severities, page=page, active_only=active_only)
 
-    async def list_active(self, ask: Ask, *, severities: tuple[str, ...] = ()) -> list[dict[str, Any]] | None:
+    async def list_active(
+        self, ask: Ask, *, severities: tuple[str, ...] = (), active_only: bool = True
+    ) -> list[dict[str, Any]] | None:
         """Every active incident, page after page (LIST_PAGES at most); None: the server cannot list.
         A failed query raises (IncidentsError)."""
         items: list[dict[str, Any]] = []
         for page in range(1, LIST_PAGES + 1):
-            operation = self.active(severities=severities, page=page)
+            operation = self.active(severities=severities, page=page, active_only=active_only)
             if operation is None:
                 return None
             data = await ask(operation)

@@ -1,0 +1,34 @@
+"""Where a handover's incidents come from: a recording (with its assignments), or the server."""
+
+import json
+
+import pytest
+
+from incident_cli.errors import UsageError
+from incident_cli.report import ASSIGNED_UNNAMED, from_recording
+
+
+def record(kind, data, incident_id=None, at="2026-12-01T01:00:00Z"):
+    return json.dumps({"v": 1, "kind": kind, "subscription": "x", "received_at": at, "incident_id": incident_id,
+                       "severity": "P1", "data": data})
+
+
+def test_a_recording_gives_the_last_description_the_states_reached_and_the_first_assignment():
+    lines = [
+        record("incident", {"id": "a", "severity": "P1", "title": "db", "state": "NEW", "createdAt": "2026-12-01T00:00:00Z"}),
+        record("update", {"incidentId": "a", "updateType": "ASSIGNED", "timestamp": "2026-12-01T00:05:00Z"}, "a"),
+        record("update", {"incidentId": "a", "updateType": "ASSIGNED", "timestamp": "2026-12-01T00:09:00Z"}, "a"),
+        record("state_change", {"incidentId": "a", "newState": "RESOLVED", "timestamp": "2026-12-01T00:30:00Z"}, "a"),
+        record("state_change", {"incidentId": "zz", "newState": "RESOLVED"}, "zz"),  # never described: no incident
+        "",
+    ]
+    incidents, assigned = from_recording(lines)
+    (only,) = incidents
+    assert only.state == "RESOLVED" and only.resolved_at == "2026-12-01T00:30:00Z"
+    assert only.assigned_to == ASSIGNED_UNNAMED  # an ASSIGNED update names nobody
+    assert assigned["a"].isoformat() == "2026-12-01T00:05:00+00:00"
+
+
+def test_a_file_that_is_not_a_recording_is_a_usage_error_naming_the_line():
+    with pytest.raises(UsageError, match="line 2 of the recording"):
+        from_recording([record("incident", {"id": "a"}), "not json"])
