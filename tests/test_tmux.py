@@ -158,8 +158,9 @@ def test_the_live_table_without_keys_fills_within_three_seconds_and_updates(tmux
 def test_hostile_titles_are_shown_literally_and_leave_the_terminal_unharmed(tmux, view):
     with demo("--hostile-titles", "--rate", "50") as url:
         tmux.start([*INCIDENTS, "watch", "--url", url, *view], env={"PATH": os.environ["PATH"], "TERM": "xterm-256color"})
-        screen = tmux.wait_for(lambda s: "[bold red]markup[/]" in s and "^[]0;pwned title^G" in s, timeout=10)
-        assert "[link=https://evil.example]" in screen
+        # Rows come as the demo opens its incidents: wait for the three hostile titles to be on screen.
+        screen = tmux.wait_for(lambda s: "[bold red]markup[/]" in s and "^[]0;pwned title^G" in s
+                               and "[link=https://evil.example]" in s, timeout=15, what="the hostile titles, literally")
         assert "pwned" not in tmux("display-message", "-p", "-t", "t", "#{pane_title}").stdout
         assert tmux("show-buffer", check=False).returncode != 0  # no OSC 52 clipboard write
         assert "\u25cf live" in screen  # still drawing: nothing crashed the view
