@@ -68,8 +68,8 @@ class HookRunner:
                     env={**self._environ, **environment},
                     start_new_session=True,  # a Ctrl-C for us is not one for the hook
                 )
-            except OSError as exc:
-                self._warn(f"hook could not start: {exc.strerror}")
+            except (OSError, ValueError) as exc:  # ValueError: what the environment or the command cannot encode
+                self._warn(f"hook could not start: {getattr(exc, 'strerror', None) or exc}")
                 return
             try:
                 async with asyncio.timeout(self._timeout):
@@ -110,10 +110,12 @@ class Hooked:
     """An Output that also runs a hook per event and rings the bell for new P0/P1 incidents."""
 
     def __init__(
-        self, inner: Output, *, runner: HookRunner | None, bell: Callable[[], None] | None, memory: Memory | None = None
+        self, inner: Output, *, runner: HookRunner | None, bell: Callable[[], None] | None, memory: Memory | None = None,
+        notifier: HookRunner | None = None, notify: frozenset[str] = frozenset(),
     ) -> None:
         self._inner = inner
         self._runner = runner
+        self._notifier, self._notify = notifier, notify  # --notify: a desktop notification for new ones
         self._bell = bell
         # INCIDENT_TITLE for updates: from the watch's memory, or one of its own when alone.
         self._own = memory is None
@@ -122,9 +124,11 @@ class Hooked:
     def write(self, event: model.StreamEvent) -> None:
         self._inner.write(event)
         self._remember(event)
-        if isinstance(event, model.IncidentSeen):
-            if self._bell is not None and event.severity in ("P0", "P1") and event.subscription != model.Label.BACKFILL:
+        if isinstance(event, model.IncidentSeen) and event.subscription not in (model.Label.BACKFILL, model.Label.REPAIR):
+            if self._bell is not None and event.severity in ("P0", "P1"):
                 self._bell()
+            if self._notifier is not None and event.severity in self._notify:
+                self._notifier.submit(envelope(event, self._memory), self.environment(event))
         if self._runner is not None:
             self._runner.submit(envelope(event, self._memory), self.environment(event))
 
@@ -153,8 +157,9 @@ class Hooked:
                 values["INCIDENT_OLD_STATE"] = change.old_state or ""
             case model.IncidentUpdated(update=update):
                 values["INCIDENT_UPDATE_TYPE"] = update.update_type or ""
-        # Environment values cannot hold NUL; server text is otherwise passed as it came.
-        return {key: value.replace("\x00", "") for key, value in values.items()}
+        # Environment values cannot hold NUL nor a lone surrogate (it cannot be encoded: the hook
+        # would never start); server text is otherwise passed as it came.
+        return {key: value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8") for key, value in values.items()}
 
     def _remember(self, event: model.StreamEvent) -> None:
         if self._own:

@@ -83,6 +83,7 @@ class WatchArgs:
     exec_timeout: str = "10s"
     exec_concurrency: int = 4
     bell: bool = False
+    notify: str | None = None
     template: str | None = None
     jq: str | None = None
     time_format: str | None = None
@@ -106,13 +107,14 @@ class SourcePlan:
 
 @dataclass(frozen=True, kw_only=True)
 class ExtrasSpec:
-    """Side effects per event: --record, --exec, --bell."""
+    """Side effects per event: --record, --exec, --bell, --notify."""
 
     record: Path | None = None
     hook: str | None = None
     hook_timeout: float = 10.0
     hook_concurrency: int = 4
     bell: bool = False
+    notify: frozenset[str] = frozenset()  # severities of new incidents that get a desktop notification
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -221,6 +223,7 @@ def plan_watch(
     extras = ExtrasSpec(
         record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),
         hook_concurrency=args.exec_concurrency, bell=args.bell,
+        notify=frozenset(ops.parse_severities(args.notify, option="--notify")) if args.notify is not None else frozenset(),
     )
     warnings = tuple(w for _, one in servers if (w := plaintext_warning(one, demo=args.demo)))
     return WatchPlan(

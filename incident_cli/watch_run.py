@@ -28,6 +28,7 @@ from incident_cli.watch_plan import ExtrasSpec, SourcePlan, WatchPlan
 
 if TYPE_CHECKING:
     from incident_cli.demo.server import DemoServer
+    from incident_cli.hooks import HookRunner
 
 
 async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> WatchResult:
@@ -120,13 +121,39 @@ async def _with_extras(
         status = StatusLines(env.stderr)
         runner = HookRunner(extras.hook, concurrency=extras.hook_concurrency, timeout=extras.hook_timeout,
                             warn=lambda text: status.line(f"warning: {text}"), environ=env.environ)
-    if runner is not None or extras.bell:
-        output = Hooked(output, runner=runner, bell=(lambda: _bell(env)) if extras.bell else None, memory=memory)
+    notifier = _notifier(extras, env) if extras.notify else None
+    if runner is not None or extras.bell or notifier is not None:
+        output = Hooked(output, runner=runner, bell=(lambda: _bell(env)) if extras.bell else None, memory=memory,
+                        notifier=notifier, notify=extras.notify)
     try:
         return await run(output)
     finally:
-        if runner is not None:
-            await runner.drain(extras.hook_timeout)
+        for hooks in (runner, notifier):
+            if hooks is not None:
+                await hooks.drain(extras.hook_timeout)
+
+
+# The incident's words reach the notifier through its environment, never spliced into the command.
+NOTIFIERS = (
+    ("notify-send", 'notify-send --app-name=incidents "incidents: $INCIDENT_SEVERITY" "$INCIDENT_TITLE"'),
+    ("osascript", 'osascript -e \'display notification (system attribute "INCIDENT_TITLE") with title '
+                  '"incidents: " & (system attribute "INCIDENT_SEVERITY")\''),
+)
+
+
+def _notifier(extras: ExtrasSpec, env: Env) -> HookRunner | None:
+    """--notify: the desktop's own notifier, run like a hook; said once when there is none."""
+    import shutil
+
+    from incident_cli.hooks import HookRunner
+
+    status = StatusLines(env.stderr)
+    for program, command in NOTIFIERS:
+        if shutil.which(program, path=env.environ.get("PATH")):
+            return HookRunner(command, concurrency=2, timeout=extras.hook_timeout,
+                              warn=lambda text: status.line(f"warning: --notify: {text}"), environ=env.environ)
+    status.line("warning: --notify: no notify-send (Linux) or osascript (macOS) here: no desktop notifications")
+    return None
 
 
 def _bell(env: Env) -> None:

@@ -115,3 +115,26 @@ def test_a_hook_reads_the_compact_record_stdout_has_and_times_in_utc(tmp_path):
     assert result.returncode == 0, result.stderr
     assert seen.read_text() == result.stdout  # the same line, byte for byte
     assert (tmp_path / "seen.time").read_text().endswith("Z")
+
+
+def test_notify_sends_a_desktop_notification_for_new_incidents_of_its_severities(tmp_path):
+    import os
+    import stat
+
+    shown = tmp_path / "shown"
+    fake = tmp_path / "bin" / "notify-send"
+    fake.parent.mkdir()
+    fake.write_text(f'#!/bin/sh\nprintf "%s|%s|%s\\n" "$1" "$2" "$3" >> {shown}\n')  # what a desktop would show
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    environ = {**os.environ, "PATH": f"{fake.parent}:{os.environ['PATH']}"}
+    with demo("--rate", "60", "--hostile-titles") as url:
+        result = incidents("watch", "--url", url, "--subscribe", "new", "-n", "12", "--notify", "P0,P1,P2", env=environ)
+        nothing = incidents("watch", "--url", url, "-n", "1", "--notify", "P0", env={**os.environ, "PATH": "/nonexistent"})
+    assert result.returncode == 0, result.stderr
+    wanted = [json.loads(line) for line in result.stdout.splitlines() if json.loads(line)["severity"] in ("P0", "P1", "P2")]
+    lines = shown.read_text().splitlines()
+    assert len(lines) == len(wanted) > 0
+    assert all(line.startswith("--app-name=incidents|incidents: P") for line in lines)
+    titles = {r["title"].encode("utf-8", "replace").decode("utf-8") for r in wanted}
+    assert {line.split("|", 2)[2] for line in lines} == titles  # passed through the environment, never as shell text
+    assert nothing.returncode == 0 and nothing.stderr.count("--notify: no notify-send") == 1

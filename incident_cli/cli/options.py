@@ -185,4 +185,9 @@ Exec = Annotated[
 ]
 ExecTimeout = Annotated[str, typer.Option("--exec-timeout", rich_help_panel='Hooks and recording', help="Stop a hook that runs longer than this.")]
 ExecConcurrency = Annotated[int, typer.Option("--exec-concurrency", min=1, max=64, rich_help_panel='Hooks and recording', help="Hooks running at once.")]
+Notify = Annotated[
+    Optional[str],
+    typer.Option("--notify", rich_help_panel='Hooks and recording',
+                 help="A desktop notification for new incidents of these severities, e.g. P0,P1 (notify-send, osascript)."),
+]
 Bell = Annotated[bool, typer.Option("--bell", rich_help_panel='Hooks and recording', help="Ring the terminal bell for new P0/P1 incidents.")]

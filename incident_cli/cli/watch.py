@@ -69,6 +69,7 @@ def watch(
     exec_timeout: o.ExecTimeout = "10s",
     exec_concurrency: o.ExecConcurrency = 4,
     bell: o.Bell = False,
+    notify: o.Notify = None,
     template: o.Template = None,
     jq: o.Jq = None,
     time_format: o.Time = None,
