@@ -61,6 +61,9 @@ class Memory:
     def __len__(self) -> int:
         return len(self._known)
 
+    def __bool__(self) -> bool:
+        return True  # a memory is one even when empty: ``memory or Memory()`` once made a second one
+
     def __iter__(self) -> Iterator[tuple[str, Known]]:
         return iter(list(self._known.items()))
 

@@ -103,3 +103,7 @@ def test_times_compare_as_times_whatever_their_form():
     assert later("2026-12-01T13:00:00+01:00", "2026-12-01T11:59:00Z")
     assert not later("2026-12-01T13:00:00+01:00", "2026-12-01T12:00:00Z")
     assert later("2026-12-01T12:00:00Z", None) and not later(None, "2026-12-01T12:00:00Z")
+
+
+def test_an_empty_memory_is_still_a_memory():
+    assert Memory() and len(Memory()) == 0  # `memory or Memory()` must never make a second one

@@ -148,13 +148,22 @@ def load_profile(path: Path, name: str | None) -> tuple[str | None, dict[str, An
     return chosen, profile
 
 
+KIND_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false", list: "a list"}
+
+
+def _kinds(kinds: tuple[type, ...]) -> str:
+    """``a whole number, a number or text``: what TOML may hold for a key, as a person reads it."""
+    names = [KIND_NAMES.get(kind, kind.__name__) for kind in kinds]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
 def _check_types(path: Path, name: str, profile: dict[str, Any]) -> None:
     for key, value in profile.items():
         if key not in PROFILE_KEYS:
             raise ConfigError(f"{path}: profiles.{name}: unknown key {key!r} (known: {', '.join(PROFILE_KEYS)})")
         kinds = PROFILE_KEYS[key]
         if not isinstance(value, kinds) or (bool not in kinds and isinstance(value, bool)):
-            raise ConfigError(f"{path}: profiles.{name}.{key} must be a {' or '.join(t.__name__ for t in kinds)}")
+            raise ConfigError(f"{path}: profiles.{name}.{key} must be {_kinds(kinds)}")
 
 
 def load_settings(*, environ: Mapping[str, str], flags: Mapping[str, Any] | None = None) -> Settings:

@@ -107,9 +107,9 @@ def test_token_sources_in_order(tmp_path):
     [
         ("[profiles.x\nurl = 1", "invalid TOML"),
         ('[profiles.default]\nurll = "x"', "unknown key 'urll'"),
-        ("[profiles.default]\nmax_retries = true", "profiles.default.max_retries must be a int"),
+        ("[profiles.default]\nmax_retries = true", "profiles.default.max_retries must be a whole number"),
         ('[profiles.default]\nack_timeout = "soon"', "default.ack_timeout: 'soon' is not a duration"),  # as every duration
-        ("[profiles.default]\nack_timeout = true", "profiles.default.ack_timeout must be a int or float or str"),
+        ("[profiles.default]\nack_timeout = true", "profiles.default.ack_timeout must be a whole number, a number or text"),
         ('default_profile = "nope"\n[profiles.default]', "no profile 'nope'"),
         ('colour = "x"', "unknown key 'colour'"),
         ('[profiles.default]\noutput = "html"', "output must be one of"),
