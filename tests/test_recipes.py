@@ -26,11 +26,20 @@ def recipe(name):
     return match.group(1)
 
 
-def shell(script, url, timeout=60, **extra):
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A bin directory holding only `incidents`, as pipx or pip --user leave it: the recipes run as
+    users run them, with the system's python3, jq and tmux, never the test venv's."""
+    bin_dir = tmp_path_factory.mktemp("bin")
+    (bin_dir / "incidents").symlink_to(os.path.join(BIN, "incidents"))
+    return f"{bin_dir}:/usr/local/bin:/usr/bin:/bin"
+
+
+def shell(script, url, path, timeout=60, **extra):
     # A user's shell has no INCIDENTS_* of ours, and no COLUMNS/LINES that a test runner set:
     # those would override the size of a tmux pane.
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_") and k not in ("COLUMNS", "LINES")}
-    env = {**inherited, "PATH": f"{BIN}:{os.environ['PATH']}", "INCIDENTS_URL": url, **extra}
+    env = {**inherited, "PATH": path, "INCIDENTS_URL": url, **extra}
     return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=seconds(timeout), env=env)
 
 
@@ -40,42 +49,42 @@ def demo():
         yield url
 
 
-def test_jq_titles(demo):
-    result = shell(recipe("jq-titles"), demo)
+def test_jq_titles(demo, installed):
+    result = shell(recipe("jq-titles"), demo, installed)
     lines = result.stdout.splitlines()
     assert result.returncode == 0 and len(lines) == 3 and all(line[:2] in ("P0", "P1") for line in lines), result.stderr
 
 
-def test_jq_count(demo):
-    result = shell(recipe("jq-count"), demo)
+def test_jq_count(demo, installed):
+    result = shell(recipe("jq-count"), demo, installed)
     counts = json.loads(result.stdout)
     assert result.returncode == 0 and {row["kind"] for row in counts} <= {"incident", "update", "state_change"}
     assert sum(row["n"] for row in counts) > 0
 
 
-def test_cron_with_flock(demo):
-    result = shell(recipe("cron"), demo)
+def test_cron_with_flock(demo, installed):
+    result = shell(recipe("cron"), demo, installed)
     assert result.returncode == 0 and result.stdout in ("", "P0 seen\n"), result.stderr
 
 
-def test_tmux_layout(demo, tmp_path):
+def test_tmux_layout(demo, tmp_path, installed):
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
     private = {"TMUX_TMPDIR": str(tmp_path), "TERM": "xterm-256color"}
     try:
-        result = shell(recipe("tmux"), demo, **private)
+        result = shell(recipe("tmux"), demo, installed, **private)
         assert result.returncode == 0, result.stderr
-        panes = shell("tmux list-panes -t oncall -F '#{pane_index}'", demo, **private).stdout.split()
+        panes = shell("tmux list-panes -t oncall -F '#{pane_index}'", demo, installed, **private).stdout.split()
         assert panes == ["0", "1"]
         deadline = time.monotonic() + seconds(10)
         while time.monotonic() < deadline:
-            top = shell("tmux capture-pane -p -t oncall:0.0", demo, **private).stdout
+            top = shell("tmux capture-pane -p -t oncall:0.0", demo, installed, **private).stdout
             if "\u25cf live" in top:
                 break
             time.sleep(0.1)
         assert "\u25cf live" in top
     finally:
-        shell("tmux kill-server", demo, **private)
+        shell("tmux kill-server", demo, installed, **private)
 
 
 def test_systemd_unit_runs_and_stops_cleanly(demo, tmp_path):
@@ -113,7 +122,7 @@ def test_systemd_unit_runs_and_stops_cleanly(demo, tmp_path):
     assert any(r["kind"] != "status" and r.get("severity") in ("P0", "P1") for r in records)
 
 
-def test_webhook_hook(demo):
+def test_webhook_hook(demo, installed):
     bodies = []
 
     class Hook(http.server.BaseHTTPRequestHandler):
@@ -128,7 +137,7 @@ def test_webhook_hook(demo):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        result = shell(recipe("webhook"), demo, WEBHOOK_URL=f"http://127.0.0.1:{server.server_address[1]}/hook")
+        result = shell(recipe("webhook"), demo, installed, WEBHOOK_URL=f"http://127.0.0.1:{server.server_address[1]}/hook")
     finally:
         server.shutdown()
     assert result.returncode == 0, result.stderr

@@ -72,11 +72,13 @@ app.command(epilog=_epilog(
     "incidents watch --jq 'select(.severity == \"P0\") | .title'",
     "incidents watch --demo",
 ))(watch)
-app.command()(token)
-app.command()(demo)
-app.command()(schema)
-app.command()(check)
-app.command()(replay)
+app.command(epilog=_epilog("incidents token --profile prod", "incidents token --json | jq .expires_at"))(token)
+app.command(epilog=_epilog("incidents demo", "incidents demo --incidents 50 --rate 20",
+                           "incidents demo --schema-variant drifted --port 18080"))(demo)
+app.command(epilog=_epilog("incidents schema --profile prod", "incidents schema --json | jq .differences"))(schema)
+app.command(epilog=_epilog("incidents check --profile prod", "incidents check --json --timeout 2s || page-someone"))(check)
+app.command(epilog=_epilog("incidents replay night.jsonl", "incidents replay night.jsonl --speed 4",
+                           "incidents replay night.jsonl --speed 0 -o text"))(replay)
 app.command(epilog=_epilog("incidents report --since 8h", "incidents report --since 12h -o md | wl-copy",
                            "incidents report --recording night.jsonl -o json | jq .median_to_resolve"))(report)
 app.command(epilog=_epilog("incidents show 8d116ece", "incidents show 8d116ece -o json | jq .assignedTo",

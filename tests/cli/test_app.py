@@ -363,6 +363,12 @@ def test_help_groups_the_options_shows_environment_variables_and_ends_with_examp
     assert "--refresh " not in result.stdout and "--fps" in result.stdout  # the old name works, unshown
 
 
+def test_every_command_ends_its_help_with_examples_and_the_exit_statuses():
+    for command in ("watch", "list", "show", "report", "check", "schema", "replay", "demo", "token"):
+        words = re.sub(r"\s+", " ", incidents(command, "--help").stdout)
+        assert f"$ incidents {command}" in words and "Exit statuses: 0 done" in words, command
+
+
 def test_the_old_name_of_fps_still_works_and_demo_has_no_p():
     with demo("--rate", "20") as url:
         old = incidents("watch", "-u", url, "-o", "table", "--refresh", "2", "--for", "1s")
