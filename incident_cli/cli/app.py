@@ -19,7 +19,7 @@ from incident_cli.cli.demo import demo
 from incident_cli.cli.options import env_of
 from incident_cli.cli.replay import replay
 from incident_cli.cli.report import report
-from incident_cli.cli.runtime import ExitStatus
+from incident_cli.cli.runtime import ExitStatus, epilog
 from incident_cli.cli.schema import schema
 from incident_cli.cli.show import list_, show
 from incident_cli.cli.watch import watch
@@ -53,37 +53,25 @@ def main_options(
     """incidents: tail an incident server's live stream."""
 
 
-EXIT_STATUSES = (
-    "Exit statuses: 0 done; 2 usage; 3 --fail-on saw one; 65 operation rejected; 69 unreachable; 70 our bug;"
-    " 74 output failed; 75 reader too slow; 76 protocol; 77 credentials rejected; 78 configuration;"
-    " 129/130/143 signals."
-)
-
-
-def _epilog(*examples: str) -> str:
-    """Examples, then the exit statuses, as gh ends its help (blank lines keep them apart)."""
-    return "\n\n".join(["Examples:", *(f"  $ {example}" for example in examples), EXIT_STATUSES])
-
-
-app.command(epilog=_epilog(
+app.command(epilog=epilog(
     "incidents watch --severity P0,P1",
     "incidents watch --team payments --assignee none -o text",
     "incidents watch --for 4m --fail-on P0 -o jsonl >> p0.jsonl || notify-oncall",
     "incidents watch --jq 'select(.severity == \"P0\") | .title'",
     "incidents watch --demo",
 ))(watch)
-app.command(epilog=_epilog("incidents token --profile prod", "incidents token --json | jq .expires_at"))(token)
-app.command(epilog=_epilog("incidents demo", "incidents demo --incidents 50 --rate 20",
+app.command(epilog=epilog("incidents token --profile prod", "incidents token --json | jq .expires_at"))(token)
+app.command(epilog=epilog("incidents demo", "incidents demo --incidents 50 --rate 20",
                            "incidents demo --schema-variant drifted --port 18080"))(demo)
-app.command(epilog=_epilog("incidents schema --profile prod", "incidents schema --json | jq .differences"))(schema)
-app.command(epilog=_epilog("incidents check --profile prod", "incidents check --json --timeout 2s || page-someone"))(check)
-app.command(epilog=_epilog("incidents replay night.jsonl", "incidents replay night.jsonl --speed 4",
+app.command(epilog=epilog("incidents schema --profile prod", "incidents schema --json | jq .differences"))(schema)
+app.command(epilog=epilog("incidents check --profile prod", "incidents check --json --timeout 2s || page-someone"))(check)
+app.command(epilog=epilog("incidents replay night.jsonl", "incidents replay night.jsonl --speed 4",
                            "incidents replay night.jsonl --speed 0 -o text"))(replay)
-app.command(epilog=_epilog("incidents report --since 8h", "incidents report --since 12h -o md | wl-copy",
+app.command(epilog=epilog("incidents report --since 8h", "incidents report --since 12h -o md | wl-copy",
                            "incidents report --recording night.jsonl -o json | jq .median_to_resolve"))(report)
-app.command(epilog=_epilog("incidents show 8d116ece", "incidents show 8d116ece -o json | jq .assignedTo",
+app.command(epilog=epilog("incidents show 8d116ece", "incidents show 8d116ece -o json | jq .assignedTo",
                            "incidents show 8d116ece --recording night.jsonl"))(show)
-app.command("list", epilog=_epilog("incidents list --severity P0,P1", "incidents list --team sre -o text",
+app.command("list", epilog=epilog("incidents list --severity P0,P1", "incidents list --team sre -o text",
                                    "incidents list -o json --jq .incident_id"))(list_)
 app.add_typer(config_app, name="config")
 

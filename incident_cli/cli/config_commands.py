@@ -10,7 +10,7 @@ import typer
 
 from incident_cli.cli import options as o
 from incident_cli.cli.credentials import config_app
-from incident_cli.cli.runtime import run_command
+from incident_cli.cli.runtime import epilog, run_command
 from incident_cli.env import Env
 from incident_cli.errors import UsageError
 
@@ -41,7 +41,8 @@ def _where(env: Env, profile: str | None) -> tuple[Path, str]:
     return path, profile or env.environ.get("INCIDENTS_PROFILE") or default_name(path) or "default"
 
 
-@config_app.command("set")
+@config_app.command("set", epilog=epilog("incidents config set severity P0,P1 --profile prod",
+                                          "incidents config set labels region=eu-west-1,tier=1"))
 def config_set(ctx: typer.Context, key: Key, value: Value, profile: o.Profile = None) -> None:
     """Set KEY to VALUE in a profile (the default one unless --profile), checked before it is written."""
 
@@ -55,7 +56,7 @@ def config_set(ctx: typer.Context, key: Key, value: Value, profile: o.Profile = 
     _run(ctx, work)
 
 
-@config_app.command("unset")
+@config_app.command("unset", epilog=epilog('incidents config unset team --profile prod'))
 def config_unset(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
     """Remove KEY from a profile: its default (or the environment's, or a flag's) applies again."""
 
@@ -70,7 +71,7 @@ def config_unset(ctx: typer.Context, key: Key, profile: o.Profile = None) -> Non
     _run(ctx, work)
 
 
-@config_app.command("get")
+@config_app.command("get", epilog=epilog('incidents config get ping_interval', 'incidents config get url --profile staging'))
 def config_get(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
     """The effective value of KEY (after the profile, the environment and the defaults), on stdout."""
 
@@ -90,7 +91,7 @@ def config_get(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
     _run(ctx, work)
 
 
-@config_app.command("use")
+@config_app.command("use", epilog=epilog('incidents config use staging'))
 def config_use(ctx: typer.Context, name: ProfileName) -> None:
     """Make NAME the default profile."""
 
@@ -104,7 +105,7 @@ def config_use(ctx: typer.Context, name: ProfileName) -> None:
     _run(ctx, work)
 
 
-@config_app.command("profiles")
+@config_app.command("profiles", epilog=epilog('incidents config profiles'))
 def config_profiles(ctx: typer.Context) -> None:
     """The profiles in the config file, the default marked with *."""
 
@@ -120,7 +121,8 @@ def config_profiles(ctx: typer.Context) -> None:
     _run(ctx, work)
 
 
-@config_app.command("init")
+@config_app.command("init", epilog=epilog("incidents config init --profile prod",
+                                           'incidents config init --profile dev -u ws://localhost:8080 --token-file ""'))
 def config_init(
     ctx: typer.Context, profile: o.Profile = None, url: InitUrl = None, token_file: InitTokenFile = None, force: Force = False,
 ) -> None:

@@ -54,6 +54,18 @@ class ExitStatus(IntEnum):
     SIGTERM = 143
 
 
+EXIT_STATUSES = (
+    "Exit statuses: 0 done; 2 usage; 3 --fail-on saw one; 65 operation rejected; 69 unreachable; 70 our bug;"
+    " 74 output failed; 75 reader too slow; 76 protocol; 77 credentials rejected; 78 configuration;"
+    " 129/130/143 signals."
+)
+
+
+def epilog(*examples: str) -> str:
+    """A command's help ends with examples, then the exit statuses, as gh's does (blank lines keep them apart)."""
+    return "\n\n".join(["Examples:", *(f"  $ {example}" for example in examples), EXIT_STATUSES])
+
+
 _STATUS_FOR: list[tuple[type[IncidentsError], ExitStatus]] = [
     (UsageError, ExitStatus.USAGE),
     (ConfigError, ExitStatus.CONFIG),

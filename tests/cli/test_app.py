@@ -364,8 +364,9 @@ def test_help_groups_the_options_shows_environment_variables_and_ends_with_examp
 
 
 def test_every_command_ends_its_help_with_examples_and_the_exit_statuses():
-    for command in ("watch", "list", "show", "report", "check", "schema", "replay", "demo", "token"):
-        words = re.sub(r"\s+", " ", incidents(command, "--help").stdout)
+    for command in ("watch", "list", "show", "report", "check", "schema", "replay", "demo", "token",
+                    "config set", "config get", "config unset", "config use", "config profiles", "config init"):
+        words = re.sub(r"\s+", " ", incidents(*command.split(), "--help").stdout)
         assert f"$ incidents {command}" in words and "Exit statuses: 0 done" in words, command
 
 
