@@ -10,6 +10,8 @@ is left out; ``--raw-streams`` keeps every message. Pure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from incident_cli import model
 
 CRITICAL = frozenset({"P0", "P1"})  # what criticalIncidents carries
@@ -23,14 +25,17 @@ class OneRecord:
         self._new = "newIncidents" in roots
         self._critical = "criticalIncidents" in roots
 
-    def redundant(self, event: model.StreamEvent, severity: str | None = None) -> bool:
+    def redundant(
+        self, event: model.StreamEvent, severity_of: Callable[[str | None], str | None] = lambda _id: None
+    ) -> bool:
         """Is ``event`` an update that a richer record of the same change already says?
-        ``severity``: its incident's, when known (an update itself carries none)."""
+        ``severity_of``: an incident's severity, when known (an update carries none); asked only
+        for a CREATED update under criticalIncidents, never on the way of every other event."""
         if not isinstance(event, model.IncidentUpdated):
             return False
         kind = event.update.update_type
         if kind in SAID_BY_STATE_CHANGES:
             return self._state_changes
         if kind == "CREATED":
-            return self._new or (self._critical and (severity or event.severity) in CRITICAL)
+            return self._new or (self._critical and (event.severity or severity_of(event.incident_id)) in CRITICAL)
         return False

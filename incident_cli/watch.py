@@ -245,7 +245,7 @@ class _Watch:
         ``was``: the incident passed them before this event."""
         decision = self.index.decide(event, wanted=wanted, within=within, strict=self.strict)
         if decision is Decision.KEEP and self.one_record is not None and self.one_record.redundant(
-                event, self.index.severity_of(event.incident_id)):
+                event, self.index.severity_of):
             return Decision.DROP  # the richer record of the same change is shown (or was, or will be)
         if decision is not Decision.KEEP or self.facets is None or event.incident_id is None:
             return decision

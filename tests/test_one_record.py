@@ -31,7 +31,7 @@ def update(kind):
     (frozenset({"incidentUpdates", "criticalIncidents"}), "CREATED", "P3", False),  # critical carries P0 and P1 only
 ])
 def test_an_update_is_left_out_only_when_a_followed_stream_says_more(roots, kind, severity, redundant):
-    assert OneRecord(roots).redundant(update(kind), severity) is redundant
+    assert OneRecord(roots).redundant(update(kind), lambda _id: severity) is redundant
 
 
 def test_anything_but_an_update_is_never_left_out():

@@ -58,24 +58,27 @@ async def show_incident(env: Env, flags: dict[str, Any], wanted: str, mode: str,
     if mode == "auto":
         mode = "text" if env.isatty(env.stdout) else "json"
     if mode == "json":
-        about = [record for record in records or () if _about(record) == data.get("id")]
+        about = [record for _, _, record in records or () if _about(record) == data.get("id")]
         shown = {**data, "updatesSeen": about} if records is not None else data
         env.stdout.write(json.dumps(shown, ensure_ascii=True, sort_keys=True) + "\n")
         return
     _print_detail(env, data, records, color)
 
 
-def _recorded(path: Path, env: Env) -> list[dict[str, Any]]:
+Recorded = tuple[int, str, dict[str, Any]]  # a recording's line: its number, its text, its record
+
+
+def _recorded(path: Path, env: Env) -> list[Recorded]:
     """The records of a recording (read before connecting: a bad file is a usage error at once)."""
     try:
         lines = (env.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")).splitlines()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
-    records = []
+    records: list[Recorded] = []
     for number, line in enumerate(lines, 1):
         if line.strip():
             try:
-                records.append(json.loads(line))
+                records.append((number, line, json.loads(line)))
             except ValueError:
                 raise UsageError(f"line {number} of {path} is not JSON: is it a recording (watch --record)?") from None
     return records
@@ -86,7 +89,7 @@ def _about(record: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _print_detail(env: Env, data: dict[str, Any], records: list[dict[str, Any]] | None, color: str) -> None:
+def _print_detail(env: Env, data: dict[str, Any], records: list[Recorded] | None, color: str) -> None:
     from incident_cli import model
     from incident_cli.record import decode
     from incident_cli.render import Streams
@@ -98,9 +101,9 @@ def _print_detail(env: Env, data: dict[str, Any], records: list[dict[str, Any]] 
     board = Board(keep_resolved=float("inf"))
     now = datetime.now(UTC)
     incident = model.Incident.from_data(data)
-    for number, record in enumerate(records or (), 1):
+    for number, line, record in records or ():
         if _about(record) == incident.id and record.get("kind") != "status":
-            when, how, event = decode(json.dumps(record), number)
+            when, how, event = decode(line, number)  # as replay reads it
             if how == "write":
                 board.apply(event, when)
     board.learn(incident, now)

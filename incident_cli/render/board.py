@@ -287,3 +287,32 @@ def _worth(row: Row) -> tuple[int, int, float]:
     """Least worth keeping first: done, then low severity, then quiet longest."""
     activity = row.last_activity.timestamp() if row.last_activity else 0.0
     return (0 if row.done else 1, -SEVERITY_ORDER.get(row.severity or "", 5), activity)
+
+
+class BoardFeed:
+    """The Output every view of a board is fed through (the Live table, the console, the list):
+    data events, incidents a query described (not the quiet baseline), status and heartbeats.
+    ``dirty``: the board changed since the view last drew it."""
+
+    def __init__(self, board: Board, clock: Callable[[], datetime]) -> None:
+        self.board = board
+        self.clock = clock
+        self.dirty = True
+
+    def write(self, event: model.StreamEvent) -> None:
+        self.board.apply(event, self.clock())
+        self.dirty = True
+
+    def snapshot(self, event: model.IncidentSeen) -> None:
+        if event.subscription == model.Label.BASELINE:
+            return  # --no-backfill: a view shows only what streams in
+        self.board.learn(event.incident, self.clock(), event.source)
+        self.dirty = True
+
+    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
+        """Status (of one of several servers, when ``source`` is given) and heartbeats."""
+        if isinstance(event, model.Heartbeat):
+            self.board.alive(self.clock())
+        else:
+            self.board.status(event, self.clock(), source)
+        self.dirty = True

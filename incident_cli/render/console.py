@@ -17,10 +17,9 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from incident_cli import model
 from incident_cli.errors import IncidentsError, OutputError
 from incident_cli.render import Output, OutputSpec, Streams
-from incident_cli.render.board import Board
+from incident_cli.render.board import Board, BoardFeed
 
 if TYPE_CHECKING:
     from incident_cli.render.console_app import Playback
@@ -35,35 +34,13 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class ConsoleFeed:
+class ConsoleFeed(BoardFeed):
     """The Output the watch writes to: every event reaches the board, paused or not."""
-
-    def __init__(self, board: Board, clock: Callable[[], datetime]) -> None:
-        self.board = board
-        self.clock = clock
-        self.dirty = True  # the board changed since the last frame
-
-    def write(self, event: model.StreamEvent) -> None:
-        self.board.apply(event, self.clock())
-        self.dirty = True
-
-    def snapshot(self, event: model.IncidentSeen) -> None:
-        if event.subscription == model.Label.BASELINE:
-            return  # --no-backfill: the view shows only what streams in
-        self.board.learn(event.incident, self.clock(), event.source)
-        self.dirty = True
 
     def reset(self) -> None:
         """Forget every row (a replay seeking back plays again from the start)."""
         self.board.rows.clear()
         self.board.events = 0
-        self.dirty = True
-
-    def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
-        if isinstance(event, model.Heartbeat):
-            self.board.alive(self.clock())
-        else:
-            self.board.status(event, self.clock(), source)
         self.dirty = True
 
 

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from incident_cli import model
 from incident_cli.render import Output, OutputSpec, Streams
-from incident_cli.render.board import Board, View
+from incident_cli.render.board import Board, BoardFeed, View
 from incident_cli.render.columns import choose
 from incident_cli.render.pager import Pager, print_paged
 from incident_cli.render.status import StatusLines
@@ -27,20 +27,12 @@ from incident_cli.wording import plural
 R = TypeVar("R")
 
 
-class Listing:
+class Listing(BoardFeed):
     """The Output of a one-shot list: rows into the board, status lines to stderr."""
 
     def __init__(self, board: Board, status: StatusLines, clock: Callable[[], datetime]) -> None:
-        self.board = board
+        super().__init__(board, clock)
         self._status = status
-        self._clock = clock
-
-    def write(self, event: model.StreamEvent) -> None:
-        self.board.apply(event, self._clock())
-
-    def snapshot(self, event: model.IncidentSeen) -> None:
-        if event.subscription != model.Label.BASELINE:
-            self.board.learn(event.incident, self._clock(), event.source)
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         if not isinstance(event, model.Heartbeat):

@@ -21,7 +21,7 @@ from rich.text import Text
 from incident_cli import model
 from incident_cli.errors import IncidentsError, OutputError
 from incident_cli.render import Output, OutputSpec, Streams
-from incident_cli.render.board import Board, Row, View
+from incident_cli.render.board import Board, BoardFeed, Row, View
 from incident_cli.render.columns import Column, choose
 from incident_cli.render.headline import status_line
 from incident_cli.render.terminal import make_console
@@ -63,7 +63,7 @@ class TableView:
         self._interval = 1.0 / max(refresh, 0.1)
         self._max_rows = max_rows
         self._clock = clock
-        self._dirty = True
+        self.feed = BoardFeed(board, clock)  # what the watch writes goes to the board through it
         self.frames = 0  # drawn so far, for tests and benchmarks
         self._live = Live(
             console=console,
@@ -82,27 +82,17 @@ class TableView:
     # ---- feeding -----------------------------------------------------------------------
 
     def write(self, event: model.StreamEvent) -> None:
-        self.board.apply(event, self._clock())
-        self._dirty = True
+        self.feed.write(event)
 
     def snapshot(self, event: model.IncidentSeen) -> None:
-        if event.subscription == model.Label.BASELINE:
-            return  # --no-backfill: the table shows only what streams in
-        self.board.learn(event.incident, self._clock(), event.source)
-        self._dirty = True
+        self.feed.snapshot(event)
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
-        """Status (of one of several servers, when ``source`` is given) and heartbeats."""
-        now = self._clock()
-        if isinstance(event, model.Heartbeat):
-            self.board.alive(now)
-        else:
-            self.board.status(event, now, source)
-            self._dirty = True
+        self.feed.report(event, source)
 
     def ended(self, reason: str | None) -> None:
         self.board.ended(reason)
-        self._dirty = True
+        self.feed.dirty = True
 
     # ---- drawing -----------------------------------------------------------------------
 
@@ -131,14 +121,14 @@ class TableView:
         while not self.gone.is_set():
             await asyncio.sleep(self._interval)
             idle += self._interval
-            if self._dirty or idle >= IDLE_REDRAW:
+            if self.feed.dirty or idle >= IDLE_REDRAW:
                 self.draw()
                 idle = 0.0
 
     def draw(self) -> None:
         if self.gone.is_set():
             return
-        self._dirty = False
+        self.feed.dirty = False
         self.frames += 1
         try:
             if self._on_terminal and not _isatty(self.console):
