@@ -1,4 +1,4 @@
-"""Hooks: run a command for each event, and ring the bell for new P0/P1 incidents.
+"""Hooks: run a command for each event, and ring the bell for new incidents of chosen severities.
 
 A hook gets the event's JSON-lines record on stdin and ``INCIDENT_*`` variables in its
 environment. Hooks run in the background, a few at a time, each with a deadline; a slow
@@ -107,16 +107,17 @@ def _said(stderr: bytes) -> str:
 
 
 class Hooked:
-    """An Output that also runs a hook per event and rings the bell for new P0/P1 incidents."""
+    """An Output that also runs a hook per event, rings the bell and notifies for new incidents."""
 
     def __init__(
         self, inner: Output, *, runner: HookRunner | None, bell: Callable[[], None] | None, memory: Memory | None = None,
         notifier: HookRunner | None = None, notify: frozenset[str] = frozenset(),
+        bell_on: frozenset[str] = frozenset({"P0", "P1"}),
     ) -> None:
         self._inner = inner
         self._runner = runner
         self._notifier, self._notify = notifier, notify  # --notify: a desktop notification for new ones
-        self._bell = bell
+        self._bell, self._bell_on = bell, bell_on  # --bell [SEVERITIES]
         # INCIDENT_TITLE for updates: from the watch's memory, or one of its own when alone.
         self._own = memory is None
         self._memory = memory if memory is not None else Memory()
@@ -125,7 +126,7 @@ class Hooked:
         self._inner.write(event)
         self._remember(event)
         if isinstance(event, model.IncidentSeen) and event.subscription not in (model.Label.BACKFILL, model.Label.REPAIR):
-            if self._bell is not None and event.severity in ("P0", "P1"):
+            if self._bell is not None and event.severity in self._bell_on:
                 self._bell()
             if self._notifier is not None and event.severity in self._notify:
                 self._notifier.submit(envelope(event, self._memory), self.environment(event))

@@ -82,7 +82,7 @@ class WatchArgs:
     exec_: str | None = None
     exec_timeout: str = "10s"
     exec_concurrency: int = 4
-    bell: bool = False
+    bell: str | None = None
     notify: str | None = None
     template: str | None = None
     jq: str | None = None
@@ -113,7 +113,7 @@ class ExtrasSpec:
     hook: str | None = None
     hook_timeout: float = 10.0
     hook_concurrency: int = 4
-    bell: bool = False
+    bell: frozenset[str] = frozenset()  # severities of new incidents that ring the terminal bell
     notify: frozenset[str] = frozenset()  # severities of new incidents that get a desktop notification
 
 
@@ -222,8 +222,8 @@ def plan_watch(
     )
     extras = ExtrasSpec(
         record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),
-        hook_concurrency=args.exec_concurrency, bell=args.bell,
-        notify=frozenset(ops.parse_severities(args.notify, option="--notify")) if args.notify is not None else frozenset(),
+        hook_concurrency=args.exec_concurrency, bell=_severities(args.bell, "--bell"),
+        notify=_severities(args.notify, "--notify"),
     )
     warnings = tuple(w for _, one in servers if (w := plaintext_warning(one, demo=args.demo)))
     return WatchPlan(
@@ -300,6 +300,10 @@ def auto_mode(stdout_tty: bool, term: str) -> str:
 
 def _duration(text: str | None, option: str) -> float | None:
     return parse_duration(text, option=option) if text is not None else None
+
+
+def _severities(text: str | None, option: str) -> frozenset[str]:
+    return frozenset(ops.parse_severities(text, option=option)) if text is not None else frozenset()
 
 
 def plaintext_warning(settings: Settings, *, demo: bool = False) -> str | None:

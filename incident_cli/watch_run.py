@@ -124,7 +124,7 @@ async def _with_extras(
     notifier = _notifier(extras, env) if extras.notify else None
     if runner is not None or extras.bell or notifier is not None:
         output = Hooked(output, runner=runner, bell=(lambda: _bell(env)) if extras.bell else None, memory=memory,
-                        notifier=notifier, notify=extras.notify)
+                        notifier=notifier, notify=extras.notify, bell_on=extras.bell)
     try:
         return await run(output)
     finally:

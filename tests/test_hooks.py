@@ -1,4 +1,5 @@
 import json
+import os
 import sys
 import time
 from datetime import UTC, datetime
@@ -138,3 +139,32 @@ def test_notify_sends_a_desktop_notification_for_new_incidents_of_its_severities
     titles = {r["title"].encode("utf-8", "replace").decode("utf-8") for r in wanted}
     assert {line.split("|", 2)[2] for line in lines} == titles  # passed through the environment, never as shell text
     assert nothing.returncode == 0 and nothing.stderr.count("--notify: no notify-send") == 1
+
+
+def _watch_on_a_terminal(*args: str) -> tuple[int, str, str]:
+    """watch in-process with stderr a terminal (where the bell rings) and stdout a pipe (JSON lines)."""
+    import contextlib
+    import io
+
+    from incident_cli.cli.app import run as run_cli
+    from incident_cli.env import Env
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    env = Env(stdin=io.StringIO(), stdout=io.StringIO(), stderr=Terminal(), environ=dict(os.environ))
+    with contextlib.redirect_stdout(env.stdout), contextlib.redirect_stderr(env.stderr):
+        code = run_cli(["watch", *args], env)
+    return code, env.stdout.getvalue(), env.stderr.getvalue()
+
+
+def test_bell_rings_for_the_severities_given_and_for_p0_p1_when_bare():
+    with demo("--rate", "60") as url:
+        chosen = _watch_on_a_terminal("--url", url, "--subscribe", "new", "-n", "30", "--bell", "P2,P3")
+        bare = _watch_on_a_terminal("--url", url, "--subscribe", "new", "--bell", "-n", "30")
+    for (code, stdout, stderr), rung in ((chosen, {"P2", "P3"}), (bare, {"P0", "P1"})):
+        assert code == 0, stderr
+        severities = [json.loads(line)["severity"] for line in stdout.splitlines()]
+        assert len(severities) == 30 and "\a" not in stdout  # never in the data
+        assert stderr.count("\a") == sum(s in rung for s in severities) > 0

@@ -64,10 +64,10 @@ def test_one_shot_runs_get_a_bounded_connect_and_tails_do_not():
 
 def test_bounds_and_extras_are_parsed_once_here():
     watch = plan(WatchArgs(for_="1m30s", idle_exit="10s", since="1h", fail_on="p0", exec_="true", exec_timeout="2s",
-                           keep_resolved="1m", record=None, bell=True))
+                           keep_resolved="1m", record=None, bell="P0,P1"))
     assert watch.request.duration == 90 and watch.request.idle_exit == 10 and watch.request.since == 3600
     assert watch.request.fail_on == {"P0"} and watch.extras.hook == "true" and watch.extras.hook_timeout == 2
-    assert watch.output.keep_resolved == 60 and watch.extras.bell
+    assert watch.output.keep_resolved == 60 and watch.extras.bell == {"P0", "P1"}
 
 
 @pytest.mark.parametrize(("args", "said"), [

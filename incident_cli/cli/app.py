@@ -13,6 +13,7 @@ import typer
 
 from incident_cli import __version__
 from incident_cli.cli import config_commands  # noqa: F401  (registers config set/get/use/profiles/init)
+from incident_cli.cli.bare_values import fill_bare
 from incident_cli.cli.check import check
 from incident_cli.cli.credentials import config_app, token
 from incident_cli.cli.demo import demo
@@ -87,7 +88,8 @@ def run(argv: list[str] | None, env: Env) -> int:
         # The same name (and completion variable) under python -m; Click's own usage errors are
         # said here, in the tool's one-line style, rather than in a box.
         command = typer.main.get_command(app)
-        returned = command.main(args=argv, prog_name="incidents", obj=env, standalone_mode=False)
+        args = _filled(sys.argv[1:] if argv is None else argv, command)
+        returned = command.main(args=args, prog_name="incidents", obj=env, standalone_mode=False)
         if isinstance(returned, int):  # an Exit(status) raised by a command comes back as its status
             return returned
     except _ClickUsageError as error:
@@ -112,6 +114,15 @@ def run(argv: list[str] | None, env: Env) -> int:
         env.say(f"incidents: internal error: {type(exc).__name__}: {sanitize(str(exc), max_length=300)}")
         return int(ExitStatus.CLIENT_BUG)
     return int(ExitStatus.OK)
+
+
+def _filled(argv: list[str], group: object) -> list[str]:
+    """The command line with bare optional values given their defaults (``--bell`` alone: P0,P1)."""
+    sub = group.commands.get(argv[0]) if argv and isinstance(group, typer.core.TyperGroup) else None
+    if sub is None:
+        return argv
+    valued = (name for param in sub.params if not getattr(param, "is_flag", True) for name in param.opts)
+    return fill_bare(argv, valued)
 
 
 def main() -> None:

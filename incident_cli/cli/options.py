@@ -190,4 +190,8 @@ Notify = Annotated[
     typer.Option("--notify", rich_help_panel='Hooks and recording',
                  help="A desktop notification for new incidents of these severities, e.g. P0,P1 (notify-send, osascript)."),
 ]
-Bell = Annotated[bool, typer.Option("--bell", rich_help_panel='Hooks and recording', help="Ring the terminal bell for new P0/P1 incidents.")]
+Bell = Annotated[
+    Optional[str],
+    typer.Option("--bell", metavar="[SEVERITIES]", rich_help_panel='Hooks and recording',
+                 help="Ring the terminal bell for new incidents of these severities; --bell alone: P0,P1."),
+]

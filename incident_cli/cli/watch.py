@@ -68,7 +68,7 @@ def watch(
     exec_: o.Exec = None,
     exec_timeout: o.ExecTimeout = "10s",
     exec_concurrency: o.ExecConcurrency = 4,
-    bell: o.Bell = False,
+    bell: o.Bell = None,
     notify: o.Notify = None,
     template: o.Template = None,
     jq: o.Jq = None,
