@@ -15,8 +15,10 @@ import argparse
 import shutil
 import statistics
 import subprocess
+import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import PY, ROOT, Demo, Flood, client_env, in_pty, run, run_reading, time_to_screen
@@ -30,16 +32,45 @@ def incidents(url: str, *extra: str) -> list[str]:
     return [PY, "-m", "incident_cli", "watch", "--url", url, "-q", str(QUERY_FILE), "--no-schema", *extra]
 
 
+def watch(url: str, *extra: str) -> list[str]:
+    return [PY, "-m", "incident_cli", "watch", "--url", url, "-o", "jsonl", *extra]
+
+
+def gql_cli() -> str | None:
+    return shutil.which("gql-cli") or shutil.which("gql-cli", path=str(Path(PY).parent))
+
+
 def clients(url: str) -> dict[str, list[str]]:
-    """Every client the harness compares, as argv; gql-cli only where the bench extra is installed."""
+    """Every client the harness compares on one document, as argv; gql-cli where the bench extra is installed."""
     found = {
         "incidents": incidents(url, "-o", "jsonl"),
         "floor-orjson": [PY, "-m", "bench.floor", url, "orjson"],
         "floor-stdlib": [PY, "-m", "bench.floor", url, "stdlib"],
     }
-    gql_cli = shutil.which("gql-cli") or shutil.which("gql-cli", path=str(Path(PY).parent))
-    if gql_cli:
-        found["gql-cli"] = [gql_cli, url, "--transport", "websockets"]
+    if gql_cli():
+        found["gql-cli"] = [gql_cli(), url, "--transport", "websockets"]
+    return found
+
+
+@dataclass(frozen=True)
+class Runner:
+    argv: list[str]
+    streams: int = 1  # subscriptions the flood serves N frames each
+
+
+def stream_clients(url: str, introspecting: str) -> dict[str, Runner]:
+    """The paths users run beside the floors (issue 16): built-in streams, the default, a custom document."""
+    found = {
+        "lean sans-I/O + orjson": Runner([PY, "-m", "bench.lean", url]),
+        "floor-orjson": Runner([PY, "-m", "bench.floor", url, "orjson"]),
+        "incidents --subscribe critical": Runner(watch(url, "--subscribe", "critical")),
+        "incidents --subscribe critical, introspection": Runner(watch(introspecting, "--subscribe", "critical")),
+        "incidents --subscribe critical --no-repair": Runner(watch(url, "--subscribe", "critical", "--no-repair")),
+        "incidents --severity P0,P1 (3 streams)": Runner(watch(url, "--severity", "P0,P1"), streams=3),
+        "incidents -q query.graphql --no-schema": Runner(incidents(url, "-o", "jsonl")),
+    }
+    if gql_cli():
+        found["gql-cli"] = Runner([gql_cli(), url, "--transport", "websockets"])
     return found
 
 
@@ -68,19 +99,28 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def throughput(args: argparse.Namespace) -> None:
-    with Flood("--count", str(args.events)) as flood:
-        runners = clients(flood.url)
+    cache = tempfile.mkdtemp(prefix="incidents-bench-")  # the schema cache: warm after the first run, as a user's
+    # 50 ms before each stream's first frame: the list that starts gap repair is answered first, as
+    # on a real server, instead of behind a whole flood (every client waits the same 50 ms).
+    start = ("--count", str(args.events), "--start-after", "0.05")
+    with Flood(*start) as flood, Flood(*start, "--introspection") as open_:
+        runners = {name: runner for name, runner in stream_clients(flood.url, open_.url).items()
+                   if not args.clients or name in ("floor-orjson", "gql-cli") or any(c in name for c in args.clients)}
         rates: dict[str, list[float]] = {name: [] for name in runners}
         rss: dict[str, list[float]] = {name: [] for name in runners}
         for _ in range(args.reps):
-            for name, argv in runners.items():  # interleaved: a slow moment hits every client alike
-                done = run(argv, stdin=QUERY_FILE)
-                rates[name].append(args.events / done.wall)
+            for name, runner in runners.items():  # interleaved: a slow moment hits every client alike
+                done = run(runner.argv, stdin=QUERY_FILE, environ={"XDG_CACHE_HOME": cache})
+                rates[name].append(args.events * runner.streams / done.wall)
                 rss[name].append(done.peak_rss_mib)
-    table(f"throughput, {args.events:,} events", "events/s", rates, "{:,.0f}", ratio_to="floor-orjson")
+    shutil.rmtree(cache, ignore_errors=True)
+    table(f"throughput, {args.events:,} events a stream", "events/s", rates, "{:,.0f}", ratio_to="floor-orjson")
     if "gql-cli" in rates:
-        print(f"\nincidents / gql-cli: {median(rates['incidents']) / median(rates['gql-cli']):.2f}x")
-    table(f"peak RSS, {args.events:,} events", "MiB", rss, "{:.0f}", ratio_to="floor-orjson")
+        gql = median(rates["gql-cli"])
+        print("\n| / gql-cli | ratio |\n|---|---|")
+        for name in (n for n in rates if n.startswith("incidents")):
+            print(f"| {name} | {median(rates[name]) / gql:.2f}x |")
+    table(f"peak RSS, {args.events:,} events a stream", "MiB", rss, "{:.0f}", ratio_to="floor-orjson")
 
 
 def latency(args: argparse.Namespace) -> None:
@@ -238,6 +278,7 @@ def main() -> None:
     parser.add_argument("--settle-seconds", type=float, default=11.0,
                         help="uptime between restarts: over 10 s, the client counts the connection healthy")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--clients", nargs="+", default=[], help="throughput: only clients whose names hold these")
     parser.add_argument("--smoke", action="store_true", help="every section, tiny: that the harness works")
     args = parser.parse_args()
     if args.smoke:

@@ -299,13 +299,8 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
         if isinstance(value, dict):
             if root in _INCIDENT_ROOTS and "incidents" not in value:
                 severity = value.get("severity")
-                return IncidentSeen(
-                    subscription=label,
-                    received_at=received_at,
-                    data=value,
-                    severity=severity if type(severity) is str else _text(severity),
-                    scope=scope,
-                )
+                return _incident_seen(label, received_at, value, severity if type(severity) is str else _text(severity),
+                                      scope)
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
@@ -319,6 +314,24 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
                 return AlertReceived(subscription=label, received_at=received_at, data=value, scope=scope, alert=alert,
                                      severity=alert.severity)
     return StreamEvent(subscription=label, received_at=received_at, data=data, scope=scope)
+
+
+def _incident_seen(label: str, received_at: datetime, data: dict[str, Any], severity: str | None,
+                   scope: Scope) -> IncidentSeen:
+    """IncidentSeen(subscription=label, ...), made without the frozen dataclass's __init__.
+
+    That __init__ sets each field through object.__setattr__: a third of what making the event
+    costs, for every event of a flood (issue 16). The fields are written straight into the
+    instance's __dict__, which is all __init__ does; ``source`` keeps its class default.
+    """
+    event = object.__new__(IncidentSeen)
+    fields = event.__dict__
+    fields["subscription"] = label
+    fields["received_at"] = received_at
+    fields["data"] = data
+    fields["severity"] = severity
+    fields["scope"] = scope
+    return event
 
 
 # ---- session status --------------------------------------------------------------------

@@ -278,21 +278,28 @@ class ClientProtocol:
 
     # -- input
 
-    def receive_text(self, text: str) -> None:
+    def receive_text(self, text: str | bytes) -> bool:
+        """A text message: ``str``, or its UTF-8 bytes as the driver reads them (not decoded twice).
+
+        True when it was a result and nothing else happened, so a driver may hand a batch of
+        them on at once; False when it may have changed anything else (state, output, an end).
+        """
         if self.state not in (State.INITIALISING, State.READY):
-            return  # before init nothing is expected; after a close request, drain and ignore
+            return True  # before init nothing is expected; after a close request, drain and ignore
         try:
             message = m.decode(text, self.dialect)
         except InvalidMessage as exc:
-            self._fail(f"{exc.message}: {excerpt(text)}")
-            return
+            shown = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+            self._fail(f"{exc.message}: {excerpt(shown)}")
+            return False
         self._quiet_since_subscribe = False
         if type(message) is m.Next and self.state is State.READY:
             # Nearly every frame is a result: skip the dispatch below (issue 7, the hot path).
             if message.id in self._active:  # (a) 20: unknown or finished ids are ignored
                 self._events.append(message)
-            return
+            return True
         self._handle(message)
+        return False
 
     def receive_binary(self, data: bytes) -> None:
         # (a) 22: the spec only describes text frames.

@@ -16,8 +16,12 @@ def test_bench_smoke_run_prints_every_section_with_incidents_in_it():
                     "| one-event run |", "| start-up |", "| table views | console | live table |", "distinct incidents, JSON lines",
                     "| first event after a restart"):
         assert heading in out, heading
-    for client in ("incidents", "floor-orjson", "floor-stdlib", "gql-cli"):
+    streamed = ("lean sans-I/O \\+ orjson", "floor-orjson", "gql-cli", "incidents --subscribe critical",
+                "incidents --subscribe critical, introspection", "incidents --subscribe critical --no-repair",
+                "incidents --severity P0,P1 \\(3 streams\\)", "incidents -q query.graphql --no-schema")
+    for client in streamed:
         assert re.search(rf"^\| {client} \| [0-9.,]+ events/s \|", out, re.M), client  # every client streamed
+    assert re.search(r"^\| incidents --subscribe critical \| [0-9.]+x \|", out, re.M)  # the ratio to gql-cli
     # Latency came from stamped lines the client printed, and the restarted server was reached.
     assert re.search(r"^\| incidents \| [0-9.]+ ms \|", out, re.M)
     restart = out[out.index("| first event after a restart"):]

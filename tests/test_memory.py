@@ -107,3 +107,17 @@ def test_times_compare_as_times_whatever_their_form():
 
 def test_an_empty_memory_is_still_a_memory():
     assert Memory() and len(Memory()) == 0  # `memory or Memory()` must never make a second one
+
+
+def test_labels_are_read_again_whenever_they_differ_and_odd_values_become_text():
+    memory = Memory()
+    memory.observe(seen("a", labels={"team": "payments"}, assignedTo=None))
+    memory.observe(seen("a", labels={"team": "payments"}, title=7))  # the same labels: kept as they were
+    known = memory.get("a")
+    assert (known.team, known.labels, known.title, known.assignee) == ("payments", {"team": "payments"}, "7", None)
+    memory.observe(seen("a", labels=[{"key": "team", "value": "sre"}, {"key": "tier", "value": 1}]))
+    assert (memory.get("a").team, memory.get("a").labels) == ("sre", {"team": "sre", "tier": "1"})
+    memory.observe(seen("a", labels={"tier": 1}))  # differs from what was normalised: read again
+    assert (memory.get("a").team, memory.get("a").labels) == (None, {"tier": "1"})
+    memory.observe(seen("a"))  # no labels at all
+    assert (memory.get("a").team, memory.get("a").labels) == (None, {})

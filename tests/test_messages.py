@@ -108,3 +108,17 @@ def test_decode_each_server_message(frame, dialect, expected):
 def test_invalid_server_messages_raise_invalid_message(text, dialect):
     with pytest.raises(InvalidMessage):
         m.decode(text, dialect)
+
+
+def test_a_result_decoded_on_the_hot_path_is_the_next_message_its_dataclass_would_make():
+    fast = m.decode(b'{"id":"7","type":"next","payload":{"data":{"x":1}}}', m.Dialect.TRANSPORT_WS)
+    assert type(fast) is m.Next and fast == m.Next(id="7", payload={"data": {"x": 1}})
+    legacy = m.decode('{"id":"7","type":"data","payload":{"data":null}}', m.Dialect.LEGACY)
+    assert legacy == m.Next(id="7", payload={"data": None})
+
+
+def test_a_result_without_an_id_or_an_object_payload_is_still_refused():
+    for bad in ('{"id":"","type":"next","payload":{}}', '{"id":7,"type":"next","payload":{}}',
+                '{"id":"7","type":"next","payload":[]}'):
+        with pytest.raises(m.InvalidMessage):
+            m.decode(bad, m.Dialect.TRANSPORT_WS)

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -87,3 +88,19 @@ def test_the_scope_is_not_part_of_an_events_identity():
     data = {"newIncidents": {"id": "a", "severity": "P0", "title": "t"}}
     scoped = model.stream_event("newIncidents", data, NOW, model.Scope(wanted=frozenset({"P0"})))
     assert scoped == model.stream_event("newIncidents", data, NOW)
+
+
+def test_an_incident_made_on_the_hot_path_is_the_one_its_dataclass_would_make():
+    from datetime import UTC, datetime
+
+    from incident_cli import model
+
+    now = datetime.now(UTC)
+    scope = model.Scope(wanted=frozenset({"P1"}))
+    data = {"id": "a1", "severity": "P1", "title": "db down"}
+    fast = model.stream_event("criticalIncidents", {"criticalIncidents": data}, now, scope)
+    made = model.IncidentSeen(subscription="criticalIncidents", received_at=now, data=data, severity="P1", scope=scope)
+    assert type(fast) is model.IncidentSeen and fast == made and repr(fast) == repr(made)
+    assert (fast.source, fast.scope, fast.incident_id, fast.incident.title) == (None, scope, "a1", "db down")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.severity = "P0"  # still frozen

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from incident_cli import model, operation_errors
 from incident_cli import protocol as p
 from incident_cli.auth import Token, init_payload
+from incident_cli.driver.batched import BatchedConnection
 from incident_cli.driver.delivery import Delivery, Ended
 from incident_cli.driver.inbox import Inbox
 from incident_cli.driver.transport import close_error, describe_close, open_connection, same_origin, server_date
@@ -64,7 +64,7 @@ class Connection:
         self._delivery = delivery  # what it reads goes down here, to the consumer...
         self._control = control  # ...and an operation's end here, to the supervisor
         self._monotonic = monotonic
-        self.ws: ClientConnection | None = None
+        self.ws: BatchedConnection | None = None
         self.proto: p.ClientProtocol | None = None
         self.ids: dict[str, Operation] = {}
         self.queries: dict[str, asyncio.Future[Any]] = {}
@@ -212,21 +212,34 @@ class Connection:
         await self.flush()
 
     async def read_one(self) -> None:
+        """Read what has arrived, every message one read of the socket completed, or the close."""
         assert self.ws is not None and self.proto is not None
         try:
-            frame = await self.ws.recv()
+            messages = await self.ws.receive()
         except ConnectionClosed as closed:
             self._closed(closed)
-        else:
-            self.liveness.inbound(self._monotonic())
-            self.frames += 1
-            if isinstance(frame, str):
-                self.proto.receive_text(frame)
+            await self._settle(self._dispatch())
+            return
+        self.liveness.inbound(self._monotonic())
+        self.frames += len(messages)
+        proto = self.proto
+        for message in messages:
+            if type(message) is bytes:
+                if proto.receive_text(message):
+                    continue  # a result: handed on with the rest of the batch, below
             else:
-                self.proto.receive_binary(frame)
-        if self._dispatch():
-            # Let the supervisor take an operation's end before the next frame is read, so what
-            # the consumer sees (the end, then later data) keeps the order of the wire.
+                proto.receive_binary(message)
+            await self._settle(self._dispatch())  # anything else is handled before the next message
+        ended = self._dispatch()
+        if ended or proto.has_output or self._pending is not None:
+            await self._settle(ended)
+
+    async def _settle(self, ended: bool) -> None:
+        """After a message that asked for more than data: an end, a reply, a close."""
+        assert self.proto is not None
+        if ended:
+            # Let the supervisor take an operation's end before the next message is handled, so
+            # what the consumer sees (the end, then later data) keeps the order of the wire.
             await asyncio.sleep(0)
         if self.proto.has_output:
             await self.flush()

@@ -20,6 +20,7 @@ from websockets.typing import Subprotocol
 from incident_cli import __version__
 from incident_cli import protocol as p
 from incident_cli.auth import Token, upgrade_headers
+from incident_cli.driver.batched import BatchedConnection
 from incident_cli.errors import (
     AuthError,
     ClientBug,
@@ -39,12 +40,13 @@ if TYPE_CHECKING:
 
 async def open_connection(
     config: SessionConfig, dialect: Dialect | None = None, token: Token | None = None
-) -> ClientConnection:
+) -> BatchedConnection:
     """Connect offering ``dialect`` (or both, modern first); raise only errors.py types."""
     offered = [Subprotocol(dialect.value)] if dialect else [Subprotocol(name) for name in OFFERED_SUBPROTOCOLS]
     try:
-        return await connect(
+        connection = await connect(
             config.url,
+            create_connection=BatchedConnection,
             subprotocols=offered,
             additional_headers=upgrade_headers(token),
             user_agent_header=f"incidents/{__version__}",
@@ -56,6 +58,8 @@ async def open_connection(
             proxy=None if is_loopback(config.url) or not config.proxy else True,
             **({"ssl": config.ssl} if config.ssl is not None and config.url.startswith("wss:") else {}),
         )
+        assert isinstance(connection, BatchedConnection)
+        return connection
     except InvalidStatus as exc:
         retry_after = parse_retry_after(exc.response.headers.get("Retry-After"))
         raise http_failure(exc.response.status_code, display_url(config.url), retry_after=retry_after) from None

@@ -10,6 +10,7 @@ policy, OutputOverflow ends the run.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import threading
@@ -44,6 +45,7 @@ class LineWriter:
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._waiting = False  # the thread sleeps on _cond: only then is a notify needed
+        self._wake_due = False  # a notify is scheduled for the end of this turn of the event loop
         self._closing = False
         self._busy = False
         self.dropped = 0
@@ -71,6 +73,22 @@ class LineWriter:
                 self._unreported += 1
             self._lines.append(line)
             self._bytes += len(line)
+            wake = self._waiting and not self._wake_due
+            self._wake_due = self._wake_due or wake
+        if wake:
+            self._wake_soon()
+
+    def _wake_soon(self) -> None:
+        # One wake-up for whatever this turn of the event loop puts (a whole batch of events),
+        # not one per line: a thread woken per line costs the loop more than the line (issue 16).
+        try:
+            asyncio.get_running_loop().call_soon(self._wake)
+        except RuntimeError:  # no event loop: at once
+            self._wake()
+
+    def _wake(self) -> None:
+        with self._lock:
+            self._wake_due = False
             if self._waiting:
                 self._cond.notify()
 
