@@ -255,7 +255,7 @@ def plan_output(
     """Which renderer, and how it is set: -o wins; a profile's ``output`` only on a terminal.
     ``keys``: stdin and stderr are terminals too, so the table can be a console with keys."""
     mode = _mode(args, settings, stdout_tty=stdout_tty, term=term)
-    from incident_cli.render.columns import parse_columns
+    from incident_cli.render.column_names import parse_columns
 
     return OutputSpec(
         columns=parse_columns(settings.columns), label_columns=settings.label_columns,

@@ -45,7 +45,7 @@ def _seconds(raw: Any, where: str) -> float:
 
 def _keys(raw: Any, where: str) -> tuple[str, ...]:
     """A list in TOML, or one comma-separated string; each key checked."""
-    from incident_cli.render.columns import parse_label_key
+    from incident_cli.render.column_names import parse_label_key
 
     parts = raw if isinstance(raw, list | tuple) else str(raw).split(",")
     return tuple(dict.fromkeys(parse_label_key(str(part)) for part in parts))

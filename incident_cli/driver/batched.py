@@ -35,14 +35,15 @@ class BatchedConnection(ClientConnection):
         self._paused = False
 
     def process_event(self, event: Event) -> None:
-        if self.response is None or not isinstance(event, Frame):
-            super().process_event(event)  # the handshake's response
-            return
-        opcode = event.opcode
-        if opcode is Opcode.TEXT or opcode is Opcode.BINARY or opcode is Opcode.CONT:
-            self._take(event)
-        else:
-            super().process_event(event)  # a pong for keepalive; pings and closes websockets answers itself
+        if type(event) is Frame and self.response is not None:
+            opcode = event.opcode
+            if opcode is Opcode.TEXT and event.fin and not self._fragments:
+                self._messages.append(event.data if type(event.data) is bytes else bytes(event.data))  # nearly all
+                return
+            if opcode is Opcode.TEXT or opcode is Opcode.BINARY or opcode is Opcode.CONT:
+                self._take(event)
+                return
+        super().process_event(event)  # the handshake's response; a pong for keepalive (websockets answers pings)
 
     def _take(self, frame: Frame) -> None:
         if frame.opcode is not Opcode.CONT:

@@ -58,3 +58,22 @@ def test_a_command_runs_in_process_and_its_outcome_is_the_exit_status():
         run_command(env, broken)
     assert failed.value.exit_code == 69 and env.stderr.getvalue() == "incidents: error: nobody home\n"
     run_command(env, stopped)  # ends at once, status 0, and an in-process run is never hard-exited
+
+
+def test_a_run_of_the_real_process_collects_garbage_rarely_and_freezes_what_start_up_built():
+    import subprocess
+    import sys
+
+    from incident_cli.cli.runtime import GC_THRESHOLD
+
+    probe = (
+        "import gc, sys\n"
+        "from incident_cli.cli.runtime import run_command\n"
+        "from incident_cli.env import Env\n"
+        "async def command(stop):\n"
+        "    print(gc.get_threshold()[0], gc.get_freeze_count() > 1000, file=sys.stderr)\n"
+        "    return 0\n"
+        "run_command(Env.from_process(), command)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
+    assert done.stderr.split() == [str(GC_THRESHOLD), "True"], done.stderr
