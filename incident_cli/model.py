@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
 
@@ -39,8 +39,27 @@ def parse_time(text: str | None) -> datetime | None:
 def _stamp(value: Any) -> str | None:
     """Timestamps in one form (UTC, ``Z``, microseconds) whatever the server wrote; else as sent."""
     text = _text(value)
+    if text is not None and len(text) <= 27 and text[-1:] == "Z" and _utc_second(text[:19]):
+        fraction = text[20:-1] if text[19:20] == "." else ""
+        if len(text) == 20 or (fraction.isdigit() and fraction.isascii()):
+            return f"{text[:19]}.{fraction:0<6}Z"  # already UTC, to the microsecond at most: only padded
     parsed = parse_time(text)
     return parsed.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z") if parsed else text
+
+
+_SECONDS: dict[str, bool] = {}  # "2026-11-27T17:25:09" -> is it a real date and time (at most 4,096 kept)
+
+
+def _utc_second(head: str) -> bool:
+    """Is ``head`` a date and time to the second (``YYYY-MM-DDTHH:MM:SS``)? Asked once per second
+    of server time, not per event: parsing each update's time was half of making it (issue 16)."""
+    known = _SECONDS.get(head)
+    if known is None:
+        known = len(head) == 19 and head[10] == "T" and head.isascii() and parse_time(head + "Z") is not None
+        if len(_SECONDS) >= 4096:
+            _SECONDS.clear()
+        _SECONDS[head] = known
+    return known
 
 
 # ---- parsed records --------------------------------------------------------------------
@@ -121,7 +140,8 @@ class IncidentUpdate:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> IncidentUpdate:
-        return cls(
+        return _made(
+            cls,
             update_type=_text(data.get("updateType")),
             incident_id=_text(data.get("incidentId")),
             timestamp=_stamp(data.get("timestamp")),
@@ -138,7 +158,8 @@ class StateChange:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> StateChange:
-        return cls(
+        return _made(
+            cls,
             incident_id=_text(data.get("incidentId")),
             old_state=_text(data.get("oldState")),
             new_state=_text(data.get("newState")),
@@ -305,10 +326,12 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
                     return Heartbeat(subscription=label, received_at=received_at, data=value, scope=scope)
-                return IncidentUpdated(subscription=label, received_at=received_at, data=value, scope=scope, update=update)
+                return _made(IncidentUpdated, subscription=label, received_at=received_at, data=value, scope=scope,
+                             update=update)
             if root == "incidentStateChanges":
                 change = StateChange.from_data(value)
-                return StateChanged(subscription=label, received_at=received_at, data=value, scope=scope, change=change)
+                return _made(StateChanged, subscription=label, received_at=received_at, data=value, scope=scope,
+                             change=change)
             if root == "alerts":
                 alert = Alert.from_data(value)
                 return AlertReceived(subscription=label, received_at=received_at, data=value, scope=scope, alert=alert,
@@ -318,20 +341,22 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
 
 def _incident_seen(label: str, received_at: datetime, data: dict[str, Any], severity: str | None,
                    scope: Scope) -> IncidentSeen:
-    """IncidentSeen(subscription=label, ...), made without the frozen dataclass's __init__.
+    return _made(IncidentSeen, subscription=label, received_at=received_at, data=data, severity=severity, scope=scope)
 
-    That __init__ sets each field through object.__setattr__: a third of what making the event
+
+_Made = TypeVar("_Made")
+
+
+def _made(cls: type[_Made], **fields: Any) -> _Made:
+    """``cls(**fields)`` for a frozen dataclass, without its __init__.
+
+    That __init__ sets each field through object.__setattr__: a third of what making an event
     costs, for every event of a flood (issue 16). The fields are written straight into the
-    instance's __dict__, which is all __init__ does; ``source`` keeps its class default.
+    instance's __dict__, which is all __init__ does; fields left out keep their class defaults.
     """
-    event = object.__new__(IncidentSeen)
-    fields = event.__dict__
-    fields["subscription"] = label
-    fields["received_at"] = received_at
-    fields["data"] = data
-    fields["severity"] = severity
-    fields["scope"] = scope
-    return event
+    made = object.__new__(cls)
+    made.__dict__.update(fields)
+    return made
 
 
 # ---- session status --------------------------------------------------------------------

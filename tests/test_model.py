@@ -104,3 +104,23 @@ def test_an_incident_made_on_the_hot_path_is_the_one_its_dataclass_would_make():
     assert (fast.source, fast.scope, fast.incident_id, fast.incident.title) == (None, scope, "a1", "db down")
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.severity = "P0"  # still frozen
+
+
+def test_times_padded_on_the_fast_path_are_what_parsing_them_gives():
+    import random
+
+    from incident_cli.model import UTC, _stamp, parse_time
+
+    def parsed(text):  # the one form, by parsing every time
+        value = parse_time(text)
+        return value.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z") if value else text
+
+    rng = random.Random(16)
+    samples = ["2026-11-27T17:25:09.118Z", "2026-11-27T17:25:09Z", "2026-11-27T17:25:09.1234567Z", "2026-02-30T17:25:09Z",
+               "2026-11-27T24:00:00Z", "2026-11-27T17:25:09.Z", "2026-11-27T17:25:09.1\u0661Z", "2026-11-27t17:25:09Z",
+               "2026-11-27T17:25:09.5+02:00", "not a time", "Z", "", "2026-11-27 17:25:09Z", "2026-11-27T17:25:60Z"]
+    samples += [f"20{rng.randint(0, 99):02d}-{rng.randint(0, 13):02d}-{rng.randint(0, 32):02d}T{rng.randint(0, 24):02d}:"
+                f"{rng.randint(0, 60):02d}:{rng.randint(0, 60):02d}{rng.choice(['', '.1', '.123', '.123456', '.12'])}Z"
+                for _ in range(3000)]
+    for text in samples:
+        assert _stamp(text) == parsed(text), text
