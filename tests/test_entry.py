@@ -34,6 +34,7 @@ def test_anything_else_goes_to_the_app():
 
 
 def test_json_lines_and_text_never_pay_for_the_console_graphql_core_or_jq_and_json_lines_not_for_rich():
+    from incident_cli.cli.runtime import GC_THRESHOLD
     from tests.helpers import demo
 
     probe = (
@@ -42,7 +43,8 @@ def test_json_lines_and_text_never_pay_for_the_console_graphql_core_or_jq_and_js
         "from incident_cli.env import Env\n"
         "run(sys.argv[1:], Env.from_process())\n"
         "print(sorted(m for m in ('textual', 'graphql', 'jq', 'rich', 'incident_cli.render.console') if m in sys.modules),"
-        " file=sys.stderr)"
+        " file=sys.stderr)\n"
+        "import gc; print('collects every', gc.get_threshold()[0], file=sys.stderr)"
     )
     with demo("--rate", "50") as url:
         for mode in ("jsonl", "text"):
@@ -50,4 +52,5 @@ def test_json_lines_and_text_never_pay_for_the_console_graphql_core_or_jq_and_js
                                   capture_output=True, text=True, timeout=30)
             assert len(done.stdout.splitlines()) == 3, done.stderr
             # Rich draws the text lines' colours; JSON lines never import it.
-            assert done.stderr.splitlines()[-1] == ("[]" if mode == "jsonl" else "['rich']")
+            assert done.stderr.splitlines()[-2] == ("[]" if mode == "jsonl" else "['rich']")
+            assert done.stderr.splitlines()[-1] == f"collects every {GC_THRESHOLD}"  # the line outputs' collector

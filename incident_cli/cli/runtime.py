@@ -112,6 +112,20 @@ Command = Callable[[Callable[[int], None]], Awaitable[int | None]]
 GC_THRESHOLD = 10_000  # net allocations between two young collections (Python's default: 700)
 
 
+def collect_rarely(env: Env) -> bool:
+    """For the line outputs: a young collection every GC_THRESHOLD net allocations, not 700.
+
+    A batch of a flood keeps a few hundred events alive at once, and Python's default then ran
+    2,400 collections over 200,000 events, 8 % of the CPU, for garbage that reference counting
+    frees anyway: the events hold no cycles. 10,000 ran 4 (issue 16). Not for the table and the
+    console, whose widgets do make cycles: there the default keeps the peak down.
+    """
+    if not env.system:
+        return False  # in-process runs (tests, embedding) leave the host's collector alone
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+    return True
+
+
 def run_command(env: Env, command: Command) -> None:
     """Run one async command with the one error and signal policy of the tool.
 
@@ -123,11 +137,6 @@ def run_command(env: Env, command: Command) -> None:
     _quiet_library_logs()
     if env.system:
         gc.freeze()  # what start-up built lives as long as the process: no collection need scan it
-        # A batch of a flood keeps a few hundred events alive at once, and Python's default (a
-        # collection every 700 net allocations) then ran 2,400 collections over 200,000 events,
-        # 8 % of the CPU, for garbage that reference counting frees anyway: the events hold no
-        # cycles. 10,000 ran 4 (issue 16); cyclic garbage still goes, a little later.
-        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     try:
         status = asyncio.run(_with_signals(env, command))
     except IncidentsError as error:

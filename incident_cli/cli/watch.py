@@ -8,7 +8,7 @@ from typing import Any
 import typer
 
 from incident_cli.cli import options as o
-from incident_cli.cli.runtime import ExitStatus, run_command
+from incident_cli.cli.runtime import ExitStatus, collect_rarely, run_command
 from incident_cli.env import Env
 
 
@@ -88,7 +88,7 @@ async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
     from incident_cli.cli.inputs import read_query, read_token_stdin, token_flag
     from incident_cli.cli.settings import load_settings
     from incident_cli.errors import Unavailable
-    from incident_cli.watch_plan import NOTHING_CONFIGURED, WatchArgs, plan_watch, server_specs, settings_flags
+    from incident_cli.watch_plan import NOTHING_CONFIGURED, TABLE, WatchArgs, plan_watch, server_specs, settings_flags
     from incident_cli.watch_run import run_watch
 
     args = WatchArgs(**given)
@@ -101,6 +101,8 @@ async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
     query_text = read_query(args.query, env) if args.query is not None else None
     plan = plan_watch(servers, args, query_text=query_text, stdout_tty=env.isatty(env.stdout),
                       term=env.environ.get("TERM", ""), keys=env.isatty(env.stdin) and env.isatty(env.stderr))
+    if plan.output.mode != TABLE:
+        collect_rarely(env)
     try:
         result = await run_watch(plan, env, stop)
     except Unavailable as error:

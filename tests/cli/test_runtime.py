@@ -60,20 +60,20 @@ def test_a_command_runs_in_process_and_its_outcome_is_the_exit_status():
     run_command(env, stopped)  # ends at once, status 0, and an in-process run is never hard-exited
 
 
-def test_a_run_of_the_real_process_collects_garbage_rarely_and_freezes_what_start_up_built():
+def test_line_outputs_of_the_real_process_collect_garbage_rarely_in_process_runs_leave_it_alone():
+    import gc
     import subprocess
     import sys
 
-    from incident_cli.cli.runtime import GC_THRESHOLD
+    from incident_cli.cli.runtime import GC_THRESHOLD, collect_rarely
 
     probe = (
         "import gc, sys\n"
-        "from incident_cli.cli.runtime import run_command\n"
+        "from incident_cli.cli.runtime import collect_rarely\n"
         "from incident_cli.env import Env\n"
-        "async def command(stop):\n"
-        "    print(gc.get_threshold()[0], gc.get_freeze_count() > 1000, file=sys.stderr)\n"
-        "    return 0\n"
-        "run_command(Env.from_process(), command)\n"
+        "print(collect_rarely(Env.from_process()), gc.get_threshold()[0])\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=30)
-    assert done.stderr.split() == [str(GC_THRESHOLD), "True"], done.stderr
+    assert done.stdout.split() == ["True", str(GC_THRESHOLD)], done.stderr
+    before = gc.get_threshold()
+    assert collect_rarely(memory_env()) is False and gc.get_threshold() == before

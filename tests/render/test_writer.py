@@ -90,3 +90,34 @@ def test_text_stream_queues_whole_lines_and_answers_for_the_real_stream():
     os.close(write_fd)
     assert read_all(read_fd) == b"one line\ntwo\nthree\n"
     os.close(read_fd)
+
+
+def test_in_an_event_loop_a_turn_of_lines_wakes_the_writer_once_and_is_written_before_the_next_turn():
+    import asyncio
+
+    read_fd, write_fd = os.pipe()
+    writer = LineWriter(write_fd)
+    wakes = []
+    real_wake = writer._wake
+    writer._wake = lambda: (wakes.append(1), real_wake())
+
+    async def body():
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(5):
+            while not writer._waiting:  # the thread is asleep: a put must wake it
+                await asyncio.sleep(0.001)
+        for n in range(500):  # one turn of the loop: a batch of events
+            writer.put(f"{n}\n".encode())
+        await asyncio.sleep(0)  # the next turn: the wake-up ran before anything else
+        got = b""
+        deadline = loop.time() + 5
+        while got.count(b"\n") < 500 and loop.time() < deadline:
+            got += await loop.run_in_executor(None, os.read, read_fd, 65536)
+        return got
+
+    got = asyncio.run(body())
+    assert got.decode().split() == [str(n) for n in range(500)]
+    assert len(wakes) == 1  # one wake-up for the whole turn, not one per line
+    assert writer.close(5) == 0
+    os.close(write_fd)
+    os.close(read_fd)
