@@ -19,6 +19,8 @@ MAX_HINT = 600.0  # a server's Retry-After (or retryAfter) is honoured up to thi
 
 @dataclass(frozen=True, kw_only=True)
 class BackoffPolicy:
+    """How long to wait before the next attempt: exponential, capped, with fast first retries."""
+
     base: float = BASE_DELAY
     factor: float = FACTOR
     cap: float = MAX_DELAY

@@ -26,6 +26,8 @@ Ask = Callable[[Operation], Awaitable[Any]]
 
 @dataclass(frozen=True, kw_only=True)
 class CheckResult:
+    """What ``incidents check`` found: the server, its protocol and the time of each step."""
+
     server: str
     subprotocol: str
     handshake_ms: float  # TCP, TLS, upgrade, connection_init and ack

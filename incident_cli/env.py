@@ -17,6 +17,8 @@ from typing import TextIO
 
 @dataclass(frozen=True, kw_only=True)
 class Env:
+    """The streams and environment a command runs with (the process's, or a test's)."""
+
     stdin: TextIO
     stdout: TextIO
     stderr: TextIO

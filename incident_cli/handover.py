@@ -35,6 +35,8 @@ class Line:
 
 @dataclass(frozen=True, kw_only=True)
 class Handover:
+    """A shift's summary: what opened, what was resolved, what is still open and who holds it."""
+
     since: str  # the start of the window, RFC 3339
     until: str
     opened: list[Line] = field(default_factory=list)

@@ -20,6 +20,8 @@ NOBODY = "none"  # --assignee none: incidents nobody owns
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentFilter:
+    """The filters beyond severity: team, labels, state, owner, text."""
+
     teams: frozenset[str] = frozenset()  # casefolded
     labels: tuple[tuple[str, str], ...] = ()  # (key, value): every pair must hold
     states: frozenset[str] = frozenset()  # upper case

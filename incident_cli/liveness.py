@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, kw_only=True)
 class Deadlines:
+    """How long each kind of silence may last before the socket is given up."""
+
     ping_interval: float | None  # None or 0: no GraphQL pings of our own
     ping_timeout: float | None  # None or 0: pongs are not waited for
     heartbeat_timeout: float

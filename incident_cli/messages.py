@@ -31,11 +31,15 @@ OFFERED_SUBPROTOCOLS = (Dialect.TRANSPORT_WS.value, Dialect.LEGACY.value)
 
 @dataclass(frozen=True, kw_only=True)
 class Ping:
+    """A GraphQL ``ping`` (the modern protocol's keepalive)."""
+
     payload: Any = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Pong:
+    """A GraphQL ``pong``: the answer to a ping."""
+
     payload: Any = None
 
 
@@ -44,11 +48,15 @@ class Pong:
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectionInit:
+    """``connection_init``: the first message, carrying the credentials."""
+
     payload: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class Subscribe:
+    """``subscribe`` (legacy: ``start``): one operation and its variables."""
+
     id: str
     query: str
     variables: dict[str, Any] | None = None
@@ -72,6 +80,8 @@ class Terminate:
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectionAck:
+    """``connection_ack``: the server accepted the connection."""
+
     payload: Any = None
 
 
@@ -93,6 +103,8 @@ class Error:
 
 @dataclass(frozen=True, kw_only=True)
 class Complete:
+    """``complete``: the operation is over (legacy: sent by the server only)."""
+
     id: str
 
 

@@ -99,6 +99,8 @@ def normalise_labels(value: Any) -> dict[str, str]:
 
 @dataclass(frozen=True, kw_only=True)
 class Incident:
+    """An incident's parsed fields, for the human views."""
+
     id: str | None
     title: str | None = None
     description: str | None = None
@@ -134,6 +136,8 @@ class Incident:
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentUpdate:
+    """An update's parsed fields: its type, incident and time."""
+
     update_type: str | None
     incident_id: str | None
     timestamp: str | None
@@ -150,6 +154,8 @@ class IncidentUpdate:
 
 @dataclass(frozen=True, kw_only=True)
 class StateChange:
+    """A state change's parsed fields: from, to, by whom and when."""
+
     incident_id: str | None
     old_state: str | None
     new_state: str | None
@@ -170,6 +176,8 @@ class StateChange:
 
 @dataclass(frozen=True, kw_only=True)
 class Alert:
+    """An alert's parsed fields."""
+
     id: str | None
     source: str | None
     title: str | None
@@ -260,6 +268,8 @@ class StreamEvent:
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentSeen(StreamEvent):
+    """An incident described (new, critical, listed or looked up)."""
+
     kind: ClassVar[str] = "incident"
 
     @_once
@@ -275,6 +285,8 @@ class IncidentSeen(StreamEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class IncidentUpdated(StreamEvent):
+    """An update about an incident."""
+
     kind: ClassVar[str] = "update"
     update: IncidentUpdate
 
@@ -292,6 +304,8 @@ class Heartbeat(StreamEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class StateChanged(StreamEvent):
+    """An incident's state changed."""
+
     kind: ClassVar[str] = "state_change"
     change: StateChange
 
@@ -302,6 +316,8 @@ class StateChanged(StreamEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class AlertReceived(StreamEvent):
+    """An alert arrived."""
+
     kind: ClassVar[str] = "alert"
     alert: Alert
 
@@ -364,6 +380,8 @@ def _made(cls: type[_Made], **fields: Any) -> _Made:
 
 @dataclass(frozen=True, kw_only=True)
 class Connected:
+    """A socket is open and acknowledged."""
+
     server: str
     subprotocol: str
     attempt: int

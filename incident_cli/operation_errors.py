@@ -36,6 +36,8 @@ class Action(Enum):
 
 @dataclass(frozen=True, kw_only=True)
 class Verdict:
+    """What to do about a failed operation: retry, refresh, resubscribe or give up."""
+
     action: Action
     code: str | None = None  # the code that decided, for messages
     rate_limited: bool = False

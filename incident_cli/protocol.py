@@ -71,6 +71,8 @@ class Cause(Enum):
 
 @dataclass(frozen=True, kw_only=True)
 class Verdict:
+    """What a close code means: its action and cause."""
+
     action: Action
     cause: Cause
 
@@ -138,6 +140,8 @@ def close_verdict(code: int | None, *, operations_active: bool, just_subscribed:
 
 @dataclass(frozen=True, kw_only=True)
 class Acknowledged:
+    """The server acknowledged the connection."""
+
     payload: Any = None
 
 
@@ -148,12 +152,16 @@ Data = m.Next
 
 @dataclass(frozen=True, kw_only=True)
 class OperationFailed:
+    """The server failed one operation."""
+
     id: str
     errors: tuple[dict[str, Any], ...]
 
 
 @dataclass(frozen=True, kw_only=True)
 class Completed:
+    """The server completed one operation."""
+
     id: str
 
 
@@ -178,6 +186,8 @@ class Violation:
 
 @dataclass(frozen=True, kw_only=True)
 class Closed:
+    """The socket closed: its code, reason and what they mean."""
+
     code: int | None
     reason: str
     verdict: Verdict
@@ -188,6 +198,8 @@ ProtocolEvent = Acknowledged | Data | OperationFailed | Completed | Alive | Reje
 
 @dataclass(frozen=True, kw_only=True)
 class CloseRequest:
+    """A close the core asks the driver to send."""
+
     code: int
     reason: str
 

@@ -54,6 +54,8 @@ _FIELDS_OF = {spec.root: spec.fields for spec in STREAMS.values()}  # what each 
 
 @dataclass(frozen=True)
 class TypeRef:
+    """A type reference of the introspected schema."""
+
     kind: str
     name: str | None
     of_type: TypeRef | None = None
@@ -79,6 +81,8 @@ class TypeRef:
 
 @dataclass(frozen=True)
 class Field:
+    """A field of the introspected schema, with its arguments."""
+
     name: str
     type: TypeRef
     args: dict[str, TypeRef]
@@ -86,6 +90,8 @@ class Field:
 
 @dataclass(frozen=True)
 class SchemaView:
+    """What the server's schema offers, as far as the tool needs it."""
+
     subscriptions: dict[str, Field]
     queries: dict[str, Field]
     types: dict[str, dict[str, Field]]  # object and input type -> fields

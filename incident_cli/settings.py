@@ -49,6 +49,8 @@ class Secret:
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
+    """One server's settings: from flags, the environment and the profile, in that order."""
+
     url: str = DEFAULT_URL
     token: Secret | None = None
     refresh_token: Secret | None = None

@@ -34,6 +34,8 @@ class Step(Enum):
 
 @dataclass(frozen=True, kw_only=True)
 class Next:
+    """What the supervisor does next, and after how long."""
+
     step: Step
     delay: float = 0.0
     attempt: int = 1  # the number of the coming attempt since the connection was last healthy

@@ -41,6 +41,8 @@ INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpda
 
 @dataclass(frozen=True, kw_only=True)
 class WatchRequest:
+    """What one watch is asked to do: operations, bounds, filters, repair."""
+
     operations: list[Operation]
     count: int | None = None  # stop after this many data events
     duration: float | None = None  # stop after this many seconds
@@ -59,6 +61,8 @@ class WatchRequest:
 
 @dataclass(frozen=True, kw_only=True)
 class WatchResult:
+    """How a watch ended: events written, why, and whether any alarmed."""
+
     events: int
     reason: str  # "count", "duration", "idle", "snapshot" or "completed"
     alarming: int = 0  # events of a --fail-on severity seen

@@ -101,6 +101,8 @@ class ServerSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class SourcePlan:
+    """One server to watch, and its settings."""
+
     name: str | None
     settings: Settings
 
@@ -119,6 +121,8 @@ class ExtrasSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class WatchPlan:
+    """Everything a watch needs, decided before anything connects."""
+
     sources: tuple[SourcePlan, ...]
     request: WatchRequest  # for each server; with several, --count is counted across them (``count``)
     count: int | None

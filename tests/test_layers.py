@@ -156,3 +156,16 @@ def test_no_function_is_longer_than_a_screen():
                 if length > LONGEST:
                     long.append(f"{name}.{node.name}: {length} lines")
     assert long == []
+
+
+def test_every_dataclass_says_what_it_is():
+    # A docstring also spares the import an inspect.signature per class (dataclasses writes one
+    # from the signature when there is none): about 0.2 ms each, ~60 on every run (issue 16).
+    missing = [
+        f"{path.relative_to(PACKAGE)}:{node.name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef) and any("dataclass" in ast.unparse(d) for d in node.decorator_list)
+        and ast.get_docstring(node) is None
+    ]
+    assert missing == [], missing

@@ -12,6 +12,8 @@ from typing import Any
 
 @dataclass(frozen=True, kw_only=True)
 class Faults:
+    """The misbehaviours the demo server can be asked for (`--fault key=value`)."""
+
     ack_delay: float = 0.0  # seconds before connection_ack
     skip_ack: bool = False  # never acknowledge
     close_after: int | None = None  # close the socket after this many operation messages

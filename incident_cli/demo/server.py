@@ -37,6 +37,8 @@ logger = logging.getLogger("incidents.demo")
 
 @dataclass
 class ServerOptions:
+    """How the demo server runs: where, what it simulates, how fast, and its faults."""
+
     host: str = "127.0.0.1"
     port: int = 0
     seed: int = 7

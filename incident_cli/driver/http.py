@@ -40,6 +40,8 @@ MAX_REDIRECTS = 5
 
 @dataclass(frozen=True, kw_only=True)
 class HttpAnswer:
+    """An HTTP response: its status and parsed body."""
+
     status: int
     body: Any  # the parsed JSON, or None when the answer was not JSON
 

@@ -35,6 +35,8 @@ KEEPALIVE_TIMEOUT = 30.0  # legacy `ka`: the Apollo client's default
 
 @dataclass(frozen=True, kw_only=True)
 class SessionConfig:
+    """How one server is reached and kept alive: URL, credentials, timeouts, limits."""
+
     url: str
     token: Token | None = None  # used when the session is given no Credentials
     dialect: Dialect | None = None  # None: offer both, follow the server

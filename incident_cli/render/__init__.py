@@ -33,6 +33,8 @@ class Output(Protocol):
 
 @dataclass(frozen=True, kw_only=True)
 class OutputSpec:
+    """Which renderer, and how it is set."""
+
     mode: str  # "table", "text" or "jsonl"
     color: str = "auto"  # auto, always, never
     fps: float = 4.0  # table frames per second at most

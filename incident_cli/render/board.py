@@ -27,6 +27,8 @@ STALE_FACTOR = 3.0  # missing this many heartbeats in a row is stale
 
 @dataclass(slots=True, kw_only=True)
 class Row:
+    """One incident as the table shows it."""
+
     id: str
     source: str | None = None
     severity: str | None = None
@@ -103,6 +105,8 @@ class Connection:
 
 @dataclass(frozen=True, kw_only=True)
 class View:
+    """What one frame of the table shows."""
+
     rows: tuple[Row, ...]
     hidden: dict[str, int]  # severity -> open rows not shown
     hidden_done: int  # resolved or closed rows not shown
@@ -113,6 +117,8 @@ class View:
 
 @dataclass
 class Board:
+    """The table's state: rows, connection and counts."""
+
     keep_resolved: float = KEEP_RESOLVED
     capacity: int = CAPACITY
     heartbeat_period: float | None = None  # set when a stream carries heartbeats

@@ -27,6 +27,8 @@ NO_DETAILS = "(no details: the server did not describe it)"
 
 @dataclass(frozen=True, kw_only=True)
 class Column:
+    """One column of the table: its header, width, when it is dropped and its cell."""
+
     key: str
     header: str
     width: int  # 0: the title, which takes what is left

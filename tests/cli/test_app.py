@@ -388,3 +388,27 @@ def test_every_duration_option_takes_the_same_forms():
     assert len(beats) >= 1  # 200 ms apart, in a 500 ms run
     bad = incidents("check", "--url", url, "--timeout", "soon")
     assert bad.returncode == 2 and "--timeout" in bad.stderr
+
+
+def test_a_run_builds_only_the_command_it_names_and_the_whole_app_otherwise():
+    from incident_cli.cli.app import _only, app
+    from tests.helpers import memory_env
+
+    env = memory_env({})
+    assert [c.callback.__name__ for c in _only(["watch", "-n", "1"], env).registered_commands] == ["watch"]
+    assert [c.name for c in _only(["list"], env).registered_commands] == ["list"]
+    config = _only(["config", "get", "url"], env)
+    assert [g.name for g in config.registered_groups] == ["config"] and config.registered_commands == []
+    for whole in (["--help"], ["wtach"], [], ["--version"]):
+        assert _only(whole, env) is app  # help lists every command; a typo is answered with suggestions
+    assert _only(["watch"], memory_env({"_INCIDENTS_COMPLETE": "complete_bash"})) is app  # completion sees all
+    assert app.registered_commands and len(app.registered_commands) > 5  # the app itself is untouched
+
+
+def test_with_one_command_built_errors_and_help_still_name_the_whole_path():
+    typo = incidents("wtach")
+    assert typo.returncode == 2 and "Did you mean 'watch'" in typo.stderr
+    bad = incidents("watch", "--no-such-option")
+    assert bad.returncode == 2 and "see incidents watch --help" in bad.stderr
+    helped = incidents("config", "set", "--help")
+    assert helped.returncode == 0 and "incidents config set" in helped.stdout
