@@ -48,7 +48,8 @@ class SeverityIndex:
         """An exact severity (or UNKNOWN), from an event, a listing or a lookup."""
         if incident_id is None or severity is None:
             return
-        known = self.memory.entry(incident_id)
+        # An event's incident was just observed (and so made the most recent): no second touch.
+        known = self.memory.get(incident_id) or self.memory.entry(incident_id)
         if severity == UNKNOWN and isinstance(known.severity, str):
             return  # what we knew stays true
         known.severity = severity

@@ -41,6 +41,9 @@ class Delivery:
         self._watched: dict[str, bool] = {}  # label -> delivered since it was last marked
 
     def put(self, event: model.Event) -> None:
+        if self._recent is None and self._until is None and not self._watched:
+            self._inbox.put(event)  # no handover, no failed operation watched: nearly always (issue 16)
+            return
         if isinstance(event, model.StreamEvent):
             if self._watched and event.subscription in self._watched:
                 self._watched[event.subscription] = True
