@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+
+from incident_cli.values import frozen
 
 BASE_DELAY = 1.0  # first wait, seconds
 FACTOR = 2.0
@@ -17,7 +18,7 @@ FAST_RETRIES = 8
 MAX_HINT = 600.0  # a server's Retry-After (or retryAfter) is honoured up to this, whatever the cap
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class BackoffPolicy:
     """How long to wait before the next attempt: exponential, capped, with fast first retries."""
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from incident_cli.driver.connection import Connection, open_once
@@ -20,11 +19,12 @@ from incident_cli.driver.queries import QueryRoute
 from incident_cli.errors import Disconnected, Unavailable
 from incident_cli.operations import Operation, active_incidents_query
 from incident_cli.redact import display_url
+from incident_cli.values import frozen
 
 Ask = Callable[[Operation], Awaitable[Any]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class CheckResult:
     """What ``incidents check`` found: the server, its protocol and the time of each step."""
 

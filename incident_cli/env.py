@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import TextIO
 
+from incident_cli.values import frozen
 
-@dataclass(frozen=True, kw_only=True)
+
+@frozen
 class Env:
     """The streams and environment a command runs with (the process's, or a test's)."""
 

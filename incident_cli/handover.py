@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
 
 from incident_cli.model import DONE_STATES, Incident, parse_time
+from incident_cli.values import frozen
 
 LONGEST = 5  # open incidents named as the longest open
 SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Line:
     """One incident as the handover names it."""
 
@@ -33,7 +34,7 @@ class Line:
     open_for: float | None  # seconds, for the open ones
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Handover:
     """A shift's summary: what opened, what was resolved, what is still open and who holds it."""
 

@@ -10,15 +10,15 @@ a severity. Pure.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from incident_cli.errors import UsageError
 from incident_cli.memory import Known
+from incident_cli.values import frozen
 
 NOBODY = "none"  # --assignee none: incidents nobody owns
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class IncidentFilter:
     """The filters beyond severity: team, labels, state, owner, text."""
 

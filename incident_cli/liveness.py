@@ -9,10 +9,10 @@ what it reads and sends; its watchdog asks ``verdict`` and ``ping_due`` every ti
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from incident_cli.values import frozen
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Deadlines:
     """How long each kind of silence may last before the socket is given up."""
 

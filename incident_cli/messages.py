@@ -9,12 +9,12 @@ protocol core is written once.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from incident_cli import jsoncodec
 from incident_cli.errors import InvalidMessage
+from incident_cli.values import frozen
 
 
 class Dialect(str, Enum):
@@ -29,14 +29,14 @@ OFFERED_SUBPROTOCOLS = (Dialect.TRANSPORT_WS.value, Dialect.LEGACY.value)
 # ---- messages in both directions -------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Ping:
     """A GraphQL ``ping`` (the modern protocol's keepalive)."""
 
     payload: Any = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Pong:
     """A GraphQL ``pong``: the answer to a ping."""
 
@@ -46,14 +46,14 @@ class Pong:
 # ---- client -> server ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ConnectionInit:
     """``connection_init``: the first message, carrying the credentials."""
 
     payload: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Subscribe:
     """``subscribe`` (legacy: ``start``): one operation and its variables."""
 
@@ -63,14 +63,14 @@ class Subscribe:
     operation_name: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Stop:
     """Client ends one operation: ``complete`` (modern) or ``stop`` (legacy)."""
 
     id: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Terminate:
     """Legacy ``connection_terminate``; the modern dialect just closes with 1000."""
 
@@ -78,14 +78,14 @@ class Terminate:
 # ---- server -> client ------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ConnectionAck:
     """``connection_ack``: the server accepted the connection."""
 
     payload: Any = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Next:
     """One execution result: modern ``next``, legacy ``data``."""
 
@@ -93,7 +93,7 @@ class Next:
     payload: dict[str, Any]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Error:
     """Terminal operation error. Legacy sends one object; it is normalised to a tuple."""
 
@@ -101,19 +101,19 @@ class Error:
     errors: tuple[dict[str, Any], ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Complete:
     """``complete``: the operation is over (legacy: sent by the server only)."""
 
     id: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class KeepAlive:
     """Legacy ``ka``: server liveness only."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ConnectionError:
     """Legacy ``connection_error``: the server refused ``connection_init``."""
 

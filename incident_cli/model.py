@@ -9,10 +9,12 @@ and a field of the wrong type is treated as missing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
+
+from incident_cli.values import frozen
 
 DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
 
@@ -97,7 +99,7 @@ def normalise_labels(value: Any) -> dict[str, str]:
     return {}
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Incident:
     """An incident's parsed fields, for the human views."""
 
@@ -134,7 +136,7 @@ class Incident:
         )
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class IncidentUpdate:
     """An update's parsed fields: its type, incident and time."""
 
@@ -152,7 +154,7 @@ class IncidentUpdate:
         )
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class StateChange:
     """A state change's parsed fields: from, to, by whom and when."""
 
@@ -174,7 +176,7 @@ class StateChange:
         )
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Alert:
     """An alert's parsed fields."""
 
@@ -232,7 +234,7 @@ class Label(StrEnum):
     CUSTOM = "custom"  # the user's own document (--query)
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Scope:
     """What the client must still check for one operation's events, travelling with them.
 
@@ -248,7 +250,7 @@ class Scope:
 UNSCOPED = Scope()
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class StreamEvent:
     """Something the server sent on an operation. ``data`` is the server's value as sent."""
 
@@ -266,7 +268,7 @@ class StreamEvent:
         return None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class IncidentSeen(StreamEvent):
     """An incident described (new, critical, listed or looked up)."""
 
@@ -283,7 +285,7 @@ class IncidentSeen(StreamEvent):
         return value if type(value) is str else _text(value)  # ids are strings but for odd servers
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class IncidentUpdated(StreamEvent):
     """An update about an incident."""
 
@@ -295,14 +297,14 @@ class IncidentUpdated(StreamEvent):
         return self.update.incident_id
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Heartbeat(StreamEvent):
     """A HEARTBEAT update: liveness, not data."""
 
     kind: ClassVar[str] = "heartbeat"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class StateChanged(StreamEvent):
     """An incident's state changed."""
 
@@ -314,7 +316,7 @@ class StateChanged(StreamEvent):
         return self.change.incident_id
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class AlertReceived(StreamEvent):
     """An alert arrived."""
 
@@ -378,7 +380,7 @@ def _made(cls: type[_Made], **fields: Any) -> _Made:
 # ---- session status --------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Connected:
     """A socket is open and acknowledged."""
 
@@ -388,7 +390,7 @@ class Connected:
     downtime: float | None = None  # seconds without a live connection before this one
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Reconnecting:
     """The connection was lost (or never made); the next attempt is in ``delay`` seconds."""
 
@@ -397,7 +399,7 @@ class Reconnecting:
     delay: float
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ServerWarning:
     """Errors the server reported beside data (``next`` with ``errors``): the stream goes on."""
 
@@ -405,7 +407,7 @@ class ServerWarning:
     messages: tuple[str, ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ClientWarning:
     """Something this tool has to tell about itself: a filter that cannot be verified, a
     clock that is off, a refresh that failed. One line, said once."""
@@ -413,7 +415,7 @@ class ClientWarning:
     message: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class OperationEnded:
     """The server ended one operation: completed, or with errors (terminal).
 
@@ -426,7 +428,7 @@ class OperationEnded:
     gave_up: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Resubscribing:
     """The server ended one operation with a fault worth retrying; it is subscribed again in ``delay`` s."""
 
@@ -436,7 +438,7 @@ class Resubscribing:
     delay: float
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class GapRepaired:
     """After a reconnect, the list query was compared with what we had seen."""
 
@@ -444,7 +446,7 @@ class GapRepaired:
     repaired: int  # incidents emitted again because they changed while we were away
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class RunCoverage:
     """At the end of a bounded run: how much of it had a live connection.
 
@@ -458,7 +460,7 @@ class RunCoverage:
     partial: bool
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class OutputDropped:
     """The reader of stdout fell behind and the oldest lines were dropped: a gap of ours.
 
@@ -470,14 +472,14 @@ class OutputDropped:
     final: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Notice:
     """Something the user should know once, e.g. how the documents were fitted to the schema."""
 
     message: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class CredentialsRefreshed:
     """A fresh token, and a new connection subscribed with it before the old one closed."""
 

@@ -13,12 +13,12 @@ report a validation error: the document is wrong. ``Endings`` turns that, and a 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.model import error_codes
+from incident_cli.values import frozen
 
 MAX_FAILURES = 5  # an operation failing this many times in a row (with no data between) is given up
 MAX_RETRY_AFTER = 3600.0  # seconds: a longer hint is not believed
@@ -34,7 +34,7 @@ class Action(Enum):
     REJECTED = "rejected"  # the document or its variables: the operation is over
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Verdict:
     """What to do about a failed operation: retry, refresh, resubscribe or give up."""
 
@@ -93,7 +93,7 @@ def _number(value: Any) -> float | None:
 # ---- what the session does when the server ends one operation -------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Resubscribe:
     """Subscribe it again on the same connection after ``delay`` seconds."""
 
@@ -102,12 +102,12 @@ class Resubscribe:
     reason: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Reread:
     """The document was built from a schema that may be stale: read it again (once), reconnect."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class End:
     """The operation is over: completed, rejected, or given up."""
 

@@ -7,12 +7,13 @@ travel as variable values, never pasted into a document.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cached_property
 from typing import Any
 
 from incident_cli.errors import UsageError
 from incident_cli.model import Label, Scope
+from incident_cli.values import frozen
 
 SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
 
@@ -28,7 +29,7 @@ ALERT_FIELDS = (
 )
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class StreamSpec:
     """One of the server's subscriptions: its root field, arguments and selection."""
 
@@ -69,7 +70,7 @@ STREAMS: dict[str, StreamSpec] = {
 DEFAULT_STREAMS = ("new", "updates", "state-changes")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Operation:
     """A document ready to send, with the label events carry (``subscription`` in JSON lines)."""
 

@@ -11,12 +11,12 @@ The close-code policy (done / retry / fatal, DESIGN.md) lives here too, as one t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from incident_cli import messages as m
 from incident_cli.errors import InvalidMessage, LocalProtocolError
+from incident_cli.values import frozen
 
 # ---- states ------------------------------------------------------------------------------
 
@@ -69,7 +69,7 @@ class Cause(Enum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Verdict:
     """What a close code means: its action and cause."""
 
@@ -138,7 +138,7 @@ def close_verdict(code: int | None, *, operations_active: bool, just_subscribed:
 # ---- events ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Acknowledged:
     """The server acknowledged the connection."""
 
@@ -150,7 +150,7 @@ class Acknowledged:
 Data = m.Next
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class OperationFailed:
     """The server failed one operation."""
 
@@ -158,33 +158,33 @@ class OperationFailed:
     errors: tuple[dict[str, Any], ...]
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Completed:
     """The server completed one operation."""
 
     id: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Alive:
     """Liveness from the server (pong or legacy ``ka``); resets watchdogs."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Rejected:
     """Legacy ``connection_error``: init refused, typically bad credentials."""
 
     payload: Any = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Violation:
     """The server broke the protocol; a 4400 close has been requested."""
 
     reason: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Closed:
     """The socket closed: its code, reason and what they mean."""
 
@@ -196,7 +196,7 @@ class Closed:
 ProtocolEvent = Acknowledged | Data | OperationFailed | Completed | Alive | Rejected | Violation | Closed
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class CloseRequest:
     """A close the core asks the driver to send."""
 

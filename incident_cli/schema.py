@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_cli.operations import INCIDENT_FIELDS, STREAMS, Operation, client_severities, document, server_severities
+from incident_cli.values import frozen
 
 INTROSPECTION = """
 query IncidentsSchema {
@@ -52,7 +53,7 @@ REFERENCE_ENUMS = {
 _FIELDS_OF = {spec.root: spec.fields for spec in STREAMS.values()}  # what each stream selects
 
 
-@dataclass(frozen=True)
+@frozen(kw_only=False)
 class TypeRef:
     """A type reference of the introspected schema."""
 
@@ -79,7 +80,7 @@ class TypeRef:
         return str(self.name)
 
 
-@dataclass(frozen=True)
+@frozen(kw_only=False)
 class Field:
     """A field of the introspected schema, with its arguments."""
 
@@ -88,7 +89,7 @@ class Field:
     args: dict[str, TypeRef]
 
 
-@dataclass(frozen=True)
+@frozen(kw_only=False)
 class SchemaView:
     """What the server's schema offers, as far as the tool needs it."""
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from incident_cli.auth import Token
 from incident_cli.errors import UsageError
 from incident_cli.sanitize import sanitize
+from incident_cli.values import frozen
 
 # ---- the one place each default is written --------------------------------------------------
 DEFAULT_URL = "ws://127.0.0.1:8080/graphql/ws"
@@ -30,7 +31,7 @@ PROTOCOL_CHOICES = ("auto", "graphql-transport-ws", "graphql-ws")
 OUTPUT_CHOICES = ("auto", "table", "text", "jsonl")
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Secret:
     """Where a token comes from: a value, a file (re-read on use) or a command (re-run)."""
 
@@ -47,7 +48,7 @@ class Secret:
         return "<redacted>"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Settings:
     """One server's settings: from flags, the environment and the profile, in that order."""
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
 from incident_cli import model
@@ -18,10 +17,11 @@ from incident_cli.driver.options import SessionConfig
 from incident_cli.errors import IncidentsError
 from incident_cli.memory import Memory
 from incident_cli.render import Output
+from incident_cli.values import frozen
 from incident_cli.watch import WatchRequest, WatchResult, watch
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Source:
     """One server to watch, ready to connect; ``name`` is set when several are watched."""
 

@@ -16,11 +16,11 @@ The rules, in one place:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from enum import Enum
 
 from incident_cli.backoff import BackoffPolicy
 from incident_cli.errors import Disconnected
+from incident_cli.values import frozen
 from incident_cli.wording import plural
 
 MAX_VIOLATIONS = 3  # connections in a row ending with an invalid server message before giving up (76)
@@ -32,7 +32,7 @@ class Step(Enum):
     GIVE_UP = "give up"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Next:
     """What the supervisor does next, and after how long."""
 

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from incident_cli.one_record import OneRecord
 from incident_cli.operations import Operation
 from incident_cli.render import Output
 from incident_cli.repair import active_ids, changed
+from incident_cli.values import frozen
 from incident_cli.wording import plural
 
 LOOKUP_TIMEOUT = 5.0
@@ -39,7 +40,7 @@ MAX_REPAIR_LOOKUPS = 50  # incidents that left the active list while we were awa
 INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class WatchRequest:
     """What one watch is asked to do: operations, bounds, filters, repair."""
 
@@ -59,7 +60,7 @@ class WatchRequest:
     raw_streams: bool = False  # every server message, not one record per change
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class WatchResult:
     """How a watch ended: events written, why, and whether any alarmed."""
 

@@ -7,7 +7,7 @@ value is a UsageError or ConfigError with one line; ``watch_run.py`` carries the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,12 +20,13 @@ from incident_cli.incident_filter import parse_filter
 from incident_cli.operations import Operation
 from incident_cli.render import OutputSpec
 from incident_cli.settings import Settings
+from incident_cli.values import frozen
 from incident_cli.watch import WatchRequest
 
 TABLE, TEXT, JSONL = "table", "text", "jsonl"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class WatchArgs:
     """What the command line said, as typed (None: not given)."""
 
@@ -90,7 +91,7 @@ class WatchArgs:
     demo: bool = False
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ServerSpec:
     """One server to watch, before its settings are read: named when several are watched."""
 
@@ -99,7 +100,7 @@ class ServerSpec:
     profile: str | None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class SourcePlan:
     """One server to watch, and its settings."""
 
@@ -107,7 +108,7 @@ class SourcePlan:
     settings: Settings
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class ExtrasSpec:
     """Side effects per event: --record, --exec, --bell, --notify."""
 
@@ -119,7 +120,7 @@ class ExtrasSpec:
     notify: frozenset[str] = frozenset()  # severities of new incidents that get a desktop notification
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class WatchPlan:
     """Everything a watch needs, decided before anything connects."""
 

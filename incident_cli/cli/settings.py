@@ -10,7 +10,6 @@ from __future__ import annotations
 import shlex
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from incident_cli.settings import (
     normalise_url,
     parse_size,
 )
+from incident_cli.values import frozen
 
 
 def _text(raw: Any, where: str) -> str:
@@ -74,7 +74,7 @@ def _choice(name: str, choices: tuple[str, ...]) -> Callable[[Any, str], str]:
     return convert
 
 
-@dataclass(frozen=True)
+@frozen(kw_only=False)
 class Source:
     """Where one setting can come from, and how its raw value becomes a Settings value."""
 

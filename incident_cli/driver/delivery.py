@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from incident_cli import model
 from incident_cli.driver.inbox import Inbox
+from incident_cli.values import frozen
 
 if TYPE_CHECKING:
     from incident_cli import operation_errors
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from incident_cli.operations import Operation
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Ended:
     """A control item: the server ended one of ``connection``'s operations."""
 

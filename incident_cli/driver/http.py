@@ -20,7 +20,6 @@ import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.message import Message
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -32,13 +31,14 @@ from incident_cli.errors import AuthError, OperationRejected, Unavailable
 from incident_cli.model import error_messages
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
+from incident_cli.values import frozen
 
 TIMEOUT = 5.0
 MAX_ANSWER = 16 * 1024 * 1024
 MAX_REDIRECTS = 5
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class HttpAnswer:
     """An HTTP response: its status and parsed body."""
 

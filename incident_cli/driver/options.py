@@ -8,7 +8,7 @@ connection is configured, never later.
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from incident_cli.auth import Token
@@ -25,6 +25,7 @@ from incident_cli.settings import (
     DEFAULT_PING_TIMEOUT,
     Settings,
 )
+from incident_cli.values import frozen
 
 __all__ = ["CLOSE_DEADLINE", "SessionConfig", "tls_context"]
 
@@ -33,7 +34,7 @@ HEARTBEAT_TIMEOUT = 20.0  # once HEARTBEATs flow (every 5 s), this long without 
 KEEPALIVE_TIMEOUT = 30.0  # legacy `ka`: the Apollo client's default
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class SessionConfig:
     """How one server is reached and kept alive: URL, credentials, timeouts, limits."""
 

@@ -7,11 +7,12 @@ and ``rendered``, which runs a watch into it (lines through a writer thread, or 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, TypeVar
 
 from incident_cli.incident_filter import IncidentFilter
+from incident_cli.values import frozen
 
 if TYPE_CHECKING:
     from incident_cli import model
@@ -31,7 +32,7 @@ class Output(Protocol):
         """Connection status, gaps, warnings, and heartbeats (liveness); ``source``: which of several servers."""
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class OutputSpec:
     """Which renderer, and how it is set."""
 
@@ -55,7 +56,7 @@ class OutputSpec:
     only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows shown, and said
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Streams:
     """Where the output goes, and the environment that says how (NO_COLOR, TERM)."""
 

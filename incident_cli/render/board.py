@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from incident_cli import model
 from incident_cli.incident_filter import IncidentFilter
 from incident_cli.model import DONE_STATES, parse_time
+from incident_cli.values import frozen
 
 SEVERITY_ORDER = {"P0": 0, "P1": 1, "P2": 2, "P3": 3, "P4": 4}
 KEEP_RESOLVED = 300.0  # seconds a resolved incident stays on the board, dimmed
@@ -103,7 +104,7 @@ class Connection:
     down_since: datetime | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class View:
     """What one frame of the table shows."""
 

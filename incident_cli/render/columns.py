@@ -10,7 +10,6 @@ column, as kubectl's does; ``--columns`` picks and orders them. Cells are saniti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from rich.text import Text
@@ -19,13 +18,14 @@ from incident_cli.render.board import Row
 from incident_cli.render.column_names import DEFAULT, parse_columns, parse_label_key  # noqa: F401  (their home is light)
 from incident_cli.render.terminal import ago, middle, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
+from incident_cli.values import frozen
 
 GAP = 3  # characters between two columns, as the table draws them
 TITLE_FLOOR, TITLE_CAP, TITLE_SHARE = 20, 40, 0.25  # the title's share of the width: 25%, within 20..40
 NO_DETAILS = "(no details: the server did not describe it)"
 
 
-@dataclass(frozen=True, kw_only=True)
+@frozen
 class Column:
     """One column of the table: its header, width, when it is dropped and its cell."""
 
