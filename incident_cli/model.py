@@ -363,6 +363,16 @@ def _incident_seen(label: str, received_at: datetime, data: dict[str, Any], seve
 
 
 _Made = TypeVar("_Made")
+_Event = TypeVar("_Event", bound="StreamEvent")
+
+
+def with_severity(event: _Event, severity: str | None) -> _Event:
+    """``replace(event, severity=severity)`` for an event a severity was found for (every update
+    and state change under --severity): a copy of its fields, not a new event made and checked."""
+    copy = object.__new__(type(event))
+    copy.__dict__.update(event.__dict__)
+    copy.__dict__["severity"] = severity
+    return copy
 
 
 def _made(cls: type[_Made], **fields: Any) -> _Made:

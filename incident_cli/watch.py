@@ -319,7 +319,7 @@ class _Watch:
         if learned is not None:
             self.output.snapshot(learned)  # only for incidents that pass the filter
         severity = event.severity or self.index.severity_of(event.incident_id)
-        self.emit(event if severity == event.severity else replace(event, severity=severity))
+        self.emit(event if severity == event.severity else model.with_severity(event, severity))
         if self.request.follow_owners and isinstance(event, model.IncidentUpdated) and event.update.update_type == "ASSIGNED":
             self.rereads.ask(event.incident_id)  # an update names no assignee: the view asks who, in the background
 

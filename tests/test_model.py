@@ -124,3 +124,16 @@ def test_times_padded_on_the_fast_path_are_what_parsing_them_gives():
                 for _ in range(3000)]
     for text in samples:
         assert _stamp(text) == parsed(text), text
+
+
+def test_an_event_with_a_severity_found_for_it_is_the_one_replace_would_make():
+    from datetime import UTC, datetime
+
+    from incident_cli import model
+
+    now = datetime.now(UTC)
+    event = model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "a", "updateType": "ASSIGNED"}}, now,
+                               model.Scope(wanted=frozenset({"P1"})))
+    copied = model.with_severity(event, "P1")
+    assert copied == dataclasses.replace(event, severity="P1") and type(copied) is model.IncidentUpdated
+    assert (copied.severity, event.severity, copied.incident_id, copied.scope) == ("P1", None, "a", event.scope)
