@@ -22,6 +22,7 @@ from incident_cli.errors import OutputError, OutputOverflow
 
 MAX_LINES = 10_000
 MAX_BYTES = 16 * 1024 * 1024
+COMPACT_AFTER = 256  # lines waiting: past this, each is stored as a right-sized copy
 POLICIES = ("drop", "exit")
 
 
@@ -71,6 +72,11 @@ class LineWriter:
                 self._bytes -= len(self._lines.popleft())
                 self.dropped += 1
                 self._unreported += 1
+            if len(self._lines) >= COMPACT_AFTER:
+                # orjson's bytes keep the 8 KiB buffer they were written in, whatever their length:
+                # a queue that grows (a reader behind) holds copies of the right size, or the
+                # 16 MiB bound would cost ten times that in memory.
+                line = bytes(memoryview(line))
             self._lines.append(line)
             self._bytes += len(line)
             wake = self._waiting and not self._wake_due

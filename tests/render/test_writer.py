@@ -121,3 +121,23 @@ def test_in_an_event_loop_a_turn_of_lines_wakes_the_writer_once_and_is_written_b
     assert writer.close(5) == 0
     os.close(write_fd)
     os.close(read_fd)
+
+
+def test_a_queue_behind_a_slow_reader_costs_what_its_lines_weigh():
+    import tracemalloc
+
+    import orjson
+
+    read_fd, write_fd = os.pipe()  # nobody reads: the thread blocks in its first write
+    writer = LineWriter(write_fd)
+    record = {"title": "x" * 700, "n": 0}
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for n in range(3000):
+        writer.put(orjson.dumps(dict(record, n=n), option=orjson.OPT_APPEND_NEWLINE))  # 8 KiB buffers each
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert held < 3000 * 1500  # ~730 bytes a line, not the 8 KiB orjson allocated for each
+    os.close(read_fd)  # the blocked write fails: the thread ends
+    writer.close(5)
+    os.close(write_fd)
