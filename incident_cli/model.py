@@ -376,11 +376,12 @@ def with_severity(event: _Event, severity: str | None) -> _Event:
 
 
 def _made(cls: type[_Made], **fields: Any) -> _Made:
-    """``cls(**fields)`` for a frozen dataclass, without its __init__.
+    """``cls(**fields)`` for a ``@frozen`` class, without its __init__.
 
-    That __init__ sets each field through object.__setattr__: a third of what making an event
-    costs, for every event of a flood (issue 16). The fields are written straight into the
-    instance's __dict__, which is all __init__ does; fields left out keep their class defaults.
+    That __init__ checks and fills every field in a loop (a compiled dataclass one set each
+    through object.__setattr__): most of what making an event costs, for every event of a flood
+    (issue 16). The fields are written straight into the instance's __dict__, which is all
+    __init__ does; fields left out keep their class defaults. Only for fields known to be right.
     """
     made = object.__new__(cls)
     made.__dict__.update(fields)
