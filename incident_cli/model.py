@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, TypeVar
 
-from incident_cli.values import frozen
+from incident_cli.values import frozen, made
 
 DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
 
@@ -146,7 +146,7 @@ class IncidentUpdate:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> IncidentUpdate:
-        return _made(
+        return made(
             cls,
             update_type=_text(data.get("updateType")),
             incident_id=_text(data.get("incidentId")),
@@ -166,7 +166,7 @@ class StateChange:
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> StateChange:
-        return _made(
+        return made(
             cls,
             incident_id=_text(data.get("incidentId")),
             old_state=_text(data.get("oldState")),
@@ -338,17 +338,17 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
         if isinstance(value, dict):
             if root in _INCIDENT_ROOTS and "incidents" not in value:
                 severity = value.get("severity")
-                return _incident_seen(label, received_at, value, severity if type(severity) is str else _text(severity),
-                                      scope)
+                return made(IncidentSeen, subscription=label, received_at=received_at, data=value, scope=scope,
+                            severity=severity if type(severity) is str else _text(severity))
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
                     return Heartbeat(subscription=label, received_at=received_at, data=value, scope=scope)
-                return _made(IncidentUpdated, subscription=label, received_at=received_at, data=value, scope=scope,
+                return made(IncidentUpdated, subscription=label, received_at=received_at, data=value, scope=scope,
                              update=update)
             if root == "incidentStateChanges":
                 change = StateChange.from_data(value)
-                return _made(StateChanged, subscription=label, received_at=received_at, data=value, scope=scope,
+                return made(StateChanged, subscription=label, received_at=received_at, data=value, scope=scope,
                              change=change)
             if root == "alerts":
                 alert = Alert.from_data(value)
@@ -357,12 +357,6 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
     return StreamEvent(subscription=label, received_at=received_at, data=data, scope=scope)
 
 
-def _incident_seen(label: str, received_at: datetime, data: dict[str, Any], severity: str | None,
-                   scope: Scope) -> IncidentSeen:
-    return _made(IncidentSeen, subscription=label, received_at=received_at, data=data, severity=severity, scope=scope)
-
-
-_Made = TypeVar("_Made")
 _Event = TypeVar("_Event", bound="StreamEvent")
 
 
@@ -373,19 +367,6 @@ def with_severity(event: _Event, severity: str | None) -> _Event:
     copy.__dict__.update(event.__dict__)
     copy.__dict__["severity"] = severity
     return copy
-
-
-def _made(cls: type[_Made], **fields: Any) -> _Made:
-    """``cls(**fields)`` for a ``@frozen`` class, without its __init__.
-
-    That __init__ checks and fills every field in a loop (a compiled dataclass one set each
-    through object.__setattr__): most of what making an event costs, for every event of a flood
-    (issue 16). The fields are written straight into the instance's __dict__, which is all
-    __init__ does; fields left out keep their class defaults. Only for fields known to be right.
-    """
-    made = object.__new__(cls)
-    made.__dict__.update(fields)
-    return made
 
 
 # ---- session status --------------------------------------------------------------------

@@ -84,6 +84,17 @@ def _refuse(self: Any, name: str, _value: Any = None) -> None:
     raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
 
 
+def made(cls: type[_T], **fields: Any) -> _T:
+    """``cls(**fields)`` for a ``@frozen`` class, without its __init__: for the hot path, where the
+    fields are known to be right. __init__ checks and fills every field in a loop, most of what
+    making an event costs in a flood (issue 16); this writes them straight into the instance's
+    __dict__, which is all __init__ does. Fields left out keep their class defaults, so a field
+    with a default_factory (it has none) must be given."""
+    instance = object.__new__(cls)
+    instance.__dict__.update(fields)
+    return instance
+
+
 @overload
 def frozen(cls: type[_T], /) -> type[_T]: ...
 

@@ -65,3 +65,13 @@ def test_it_is_frozen_and_refuses_what_its_init_would():
     with pytest.raises(TypeError, match="multiple values"):
         Pair(1, left=2)
 
+
+
+def test_made_is_the_instance_init_would_make_without_running_it():
+    from incident_cli.values import made
+
+    fast = made(Tagged, x=3, colour="blue", tags=[])  # a field with a factory has no class default: given
+    assert fast == Tagged(x=3, colour="blue", label="", note="") and repr(fast) == repr(Tagged(x=3, colour="blue"))
+    assert fast.label == "" and fast.note == ""  # left out: the class defaults
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.x = 4

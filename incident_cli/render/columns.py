@@ -15,7 +15,7 @@ from datetime import datetime
 from rich.text import Text
 
 from incident_cli.render.board import Row
-from incident_cli.render.column_names import DEFAULT, parse_columns, parse_label_key  # noqa: F401  (their home is light)
+from incident_cli.render.column_names import DEFAULT
 from incident_cli.render.terminal import ago, middle, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
 from incident_cli.values import frozen

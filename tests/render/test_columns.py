@@ -6,6 +6,7 @@ import pytest
 
 from incident_cli.errors import UsageError
 from incident_cli.render.board import Row
+from incident_cli.render.column_names import parse_columns, parse_label_key
 from incident_cli.render.columns import (
     COLUMNS,
     DEFAULT,
@@ -15,8 +16,6 @@ from incident_cli.render.columns import (
     TITLE_SHARE,
     choose,
     label_column,
-    parse_columns,
-    parse_label_key,
 )
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
