@@ -55,6 +55,7 @@ async def run_lines(
     try:
         return await run(output)
     finally:
+        writer.hand_over()  # the last turn's lines, so what they dropped is counted below
         late = writer.take_dropped()  # since the last line written
         if late:
             drops.dropped(late)

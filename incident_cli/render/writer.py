@@ -22,11 +22,22 @@ from incident_cli.errors import OutputError, OutputOverflow
 
 MAX_LINES = 10_000
 MAX_BYTES = 16 * 1024 * 1024
-COMPACT_AFTER = 256  # lines waiting: past this, each is stored as a right-sized copy
+COMPACT_AFTER = 256  # lines waiting: past this, a line queued alone is stored as a right-sized copy
+HAND_OVER_AT = 256  # lines put in one turn of the event loop: past this, handed over at once
+HAND_OVER_BYTES = 1024 * 1024  # or past this many bytes, so one chunk never holds much of the bound
 POLICIES = ("drop", "exit")
 
 
 class LineWriter:
+    """Lines to a descriptor from a thread, through a queue bounded in lines and bytes.
+
+    Within a turn of the event loop, lines are gathered and handed to the queue at the turn's
+    end as one joined chunk: the thread then frees one object a turn, not one per line (lines
+    freed by another thread than the one that made them cost the loop ~1 µs each in contended
+    allocator locks, issue 16). Without a running loop, and under the "exit" policy, each line
+    is handed over as it is put. A full queue drops its oldest chunks, counting their lines.
+    """
+
     def __init__(
         self,
         fd: int,
@@ -41,14 +52,16 @@ class LineWriter:
         self._max_bytes = max_bytes
         self._policy = policy
         self._on_broken = on_broken
-        self._lines: deque[bytes] = deque()
+        self._chunks: deque[tuple[bytes, int]] = deque()  # (lines joined, how many), oldest first
+        self._lines = 0  # in the chunks
         self._bytes = 0
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
         self._waiting = False  # the thread sleeps on _cond: only then is a notify needed
-        self._wake_due = False  # a notify is scheduled for the end of this turn of the event loop
+        self._pending: list[bytes] = []  # put in this turn of the event loop, not handed over yet
+        self._pending_bytes = 0
         self._closing = False
-        self._busy = False
+        self._writing = 0  # lines the thread has taken and not yet written
         self.dropped = 0
         self._unreported = 0
         self.broken = False
@@ -63,38 +76,51 @@ class LineWriter:
             raise BrokenPipeError
         if self.error is not None:
             raise OutputError(f"cannot write the output: {self.error.strerror or self.error}")
+        pending = self._pending
+        if self._policy == "exit":
+            self._enqueue(_own_size(line) if self._lines >= COMPACT_AFTER else line, 1)  # an overflow stops this line
+            return
+        pending.append(line)
+        self._pending_bytes += len(line)
+        if len(pending) == 1:
+            try:
+                asyncio.get_running_loop().call_soon(self.hand_over)
+            except RuntimeError:  # no event loop: at once
+                self.hand_over()
+        elif len(pending) >= HAND_OVER_AT or self._pending_bytes >= HAND_OVER_BYTES:
+            self.hand_over()
+
+    def hand_over(self) -> None:
+        """Queue what was put since the last hand-over, as one chunk (the end of a turn does it)."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending, self._pending_bytes = [], 0
+        if len(pending) == 1:
+            # orjson's bytes keep the 8 KiB buffer they were written in, whatever their length: a
+            # line that waits is kept as a copy of its own size, or the 16 MiB bound would cost
+            # ten times that in memory (a joined chunk is its own size already).
+            self._enqueue(_own_size(pending[0]) if self._lines >= COMPACT_AFTER else pending[0], 1)
+        else:
+            self._enqueue(b"".join(pending), len(pending))
+
+    def _enqueue(self, chunk: bytes, lines: int) -> None:
         with self._lock:  # the bare lock: Condition's own context manager is Python code (issue 7)
-            while self._lines and (len(self._lines) >= self._max_lines or self._bytes + len(line) > self._max_bytes):
+            while self._chunks and (
+                self._lines + lines > self._max_lines or self._bytes + len(chunk) > self._max_bytes
+            ):
                 if self._policy == "exit":
                     raise OutputOverflow(
-                        f"the reader of stdout fell {len(self._lines):,} lines behind (--on-overflow exit)"
+                        f"the reader of stdout fell {self._lines:,} lines behind (--on-overflow exit)"
                     )
-                self._bytes -= len(self._lines.popleft())
-                self.dropped += 1
-                self._unreported += 1
-            if len(self._lines) >= COMPACT_AFTER:
-                # orjson's bytes keep the 8 KiB buffer they were written in, whatever their length:
-                # a queue that grows (a reader behind) holds copies of the right size, or the
-                # 16 MiB bound would cost ten times that in memory.
-                line = bytes(memoryview(line))
-            self._lines.append(line)
-            self._bytes += len(line)
-            wake = self._waiting and not self._wake_due
-            self._wake_due = self._wake_due or wake
-        if wake:
-            self._wake_soon()
-
-    def _wake_soon(self) -> None:
-        # One wake-up for whatever this turn of the event loop puts (a whole batch of events),
-        # not one per line: a thread woken per line costs the loop more than the line (issue 16).
-        try:
-            asyncio.get_running_loop().call_soon(self._wake)
-        except RuntimeError:  # no event loop: at once
-            self._wake()
-
-    def _wake(self) -> None:
-        with self._lock:
-            self._wake_due = False
+                oldest, count = self._chunks.popleft()
+                self._lines -= count
+                self._bytes -= len(oldest)
+                self.dropped += count
+                self._unreported += count
+            self._chunks.append((chunk, lines))
+            self._lines += lines
+            self._bytes += len(chunk)
             if self._waiting:
                 self._cond.notify()
 
@@ -107,34 +133,37 @@ class LineWriter:
         return count
 
     def pending(self) -> int:
+        """Lines not written yet: put, queued, or being written."""
         with self._cond:
-            return len(self._lines) + (1 if self._busy else 0)
+            return len(self._pending) + self._lines + self._writing
 
     def close(self, timeout: float) -> int:
         """Let the thread write what is queued, for at most ``timeout`` s; the lines left over."""
+        self.hand_over()
         with self._cond:
             self._closing = True
             self._cond.notify()
         self._thread.join(timeout)
-        return 0 if self.broken else self.pending()
+        # A broken pipe or a write error is said on its own: not as lines a reader left behind.
+        return 0 if self.broken or self.error is not None else self.pending()
 
     # ---- consumer side (the thread) ----------------------------------------------------
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._lines and not self._closing:
+                while not self._chunks and not self._closing:
                     self._waiting = True
                     self._cond.wait()
                     self._waiting = False
-                if not self._lines:
+                if not self._chunks:
                     return
-                batch = b"".join(self._lines)  # one syscall for whatever piled up
-                self._lines.clear()
-                self._bytes = 0
-                self._busy = True
+                chunks, self._chunks = self._chunks, deque()
+                self._writing, self._lines, self._bytes = self._lines, 0, 0
             try:
-                view = memoryview(batch)
+                data = chunks[0][0] if len(chunks) == 1 else b"".join(chunk for chunk, _ in chunks)
+                del chunks
+                view = memoryview(data)  # one syscall for whatever piled up
                 while view:
                     view = view[os.write(self._fd, view) :]
             except BrokenPipeError:
@@ -145,9 +174,12 @@ class LineWriter:
             except OSError as error:
                 self.error = error
                 return
-            finally:
-                with self._cond:
-                    self._busy = False
+            with self._cond:
+                self._writing = 0
+
+
+def _own_size(line: bytes) -> bytes:
+    return bytes(memoryview(line))
 
 
 class StreamSink:
@@ -174,6 +206,9 @@ class StreamSink:
 
     def take_dropped(self) -> int:
         return 0
+
+    def hand_over(self) -> None:
+        pass  # every line is written as it is put
 
     def close(self, timeout: float) -> int:
         return 0

@@ -33,7 +33,7 @@ def test_a_stalled_reader_costs_the_oldest_lines_never_the_caller():
     for _ in range(5000):  # far more than the pipe buffer plus the queue
         writer.put(line)  # never blocks
     assert writer.dropped > 0 and writer.take_dropped() == writer.dropped and writer.take_dropped() == 0
-    assert writer.pending() <= 101
+    assert writer.pending() <= 200  # the queue's 100, and at most as many in the thread's blocked write
     reader = threading.Thread(target=read_all, args=(read_fd,), daemon=True)
     reader.start()
     assert writer.close(5) == 0
@@ -92,34 +92,56 @@ def test_text_stream_queues_whole_lines_and_answers_for_the_real_stream():
     os.close(read_fd)
 
 
-def test_in_an_event_loop_a_turn_of_lines_wakes_the_writer_once_and_is_written_before_the_next_turn():
+def test_in_an_event_loop_a_turn_of_lines_is_handed_over_at_its_end_and_written_before_the_next_turn():
     import asyncio
 
     read_fd, write_fd = os.pipe()
     writer = LineWriter(write_fd)
-    wakes = []
-    real_wake = writer._wake
-    writer._wake = lambda: (wakes.append(1), real_wake())
+    handed = []
+    real_enqueue = writer._enqueue
+    writer._enqueue = lambda chunk, lines: (handed.append(lines), real_enqueue(chunk, lines))
 
     async def body():
         loop = asyncio.get_running_loop()
-        async with asyncio.timeout(5):
-            while not writer._waiting:  # the thread is asleep: a put must wake it
-                await asyncio.sleep(0.001)
-        for n in range(500):  # one turn of the loop: a batch of events
+        for n in range(200):  # one turn of the loop: a batch of events
             writer.put(f"{n}\n".encode())
-        await asyncio.sleep(0)  # the next turn: the wake-up ran before anything else
+        assert handed == [] and writer.pending() == 200  # held for the turn, not handed line by line
+        await asyncio.sleep(0)  # the next turn: the hand-over ran before anything else
+        assert handed == [200]
         got = b""
         deadline = loop.time() + 5
-        while got.count(b"\n") < 500 and loop.time() < deadline:
+        while got.count(b"\n") < 200 and loop.time() < deadline:
             got += await loop.run_in_executor(None, os.read, read_fd, 65536)
         return got
 
     got = asyncio.run(body())
-    assert got.decode().split() == [str(n) for n in range(500)]
-    assert len(wakes) == 1  # one wake-up for the whole turn, not one per line
+    assert got.decode().split() == [str(n) for n in range(200)]
     assert writer.close(5) == 0
     os.close(write_fd)
+    os.close(read_fd)
+
+
+def test_a_big_turn_is_handed_over_in_parts_so_what_waits_stays_bounded():
+    import asyncio
+
+    from incident_cli.render.writer import HAND_OVER_AT
+
+    read_fd, write_fd = os.pipe()
+    writer = LineWriter(write_fd, max_lines=300)
+    reader = threading.Thread(target=read_all, args=(read_fd,), daemon=True)
+
+    async def body():
+        for n in range(HAND_OVER_AT * 4):  # 1 MB: the thread blocks in its first write (a pipe holds 64 KiB)
+            writer.put(f"{n:<999}\n".encode())
+            assert len(writer._pending) < HAND_OVER_AT  # handed over in parts within the turn
+        # What waits holds whole chunks within the bound (300), and the thread's blocked write at most as many.
+        assert writer.pending() <= 2 * 300 and writer.dropped > 0
+
+    asyncio.run(body())
+    reader.start()
+    assert writer.close(5) == 0
+    os.close(write_fd)
+    reader.join(5)
     os.close(read_fd)
 
 
