@@ -337,9 +337,11 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
         (root, value), = data.items()
         if isinstance(value, dict):
             if root in _INCIDENT_ROOTS and "incidents" not in value:
-                severity = value.get("severity")
+                severity, incident_id = value.get("severity"), value.get("id")
+                # incident_id given, not left to its lazy property: the watch asks for it of every event.
                 return made(IncidentSeen, subscription=label, received_at=received_at, data=value, scope=scope,
-                            severity=severity if type(severity) is str else _text(severity))
+                            severity=severity if type(severity) is str else _text(severity),
+                            incident_id=incident_id if type(incident_id) is str else _text(incident_id))
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":

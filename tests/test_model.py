@@ -102,6 +102,10 @@ def test_an_incident_made_on_the_hot_path_is_the_one_its_dataclass_would_make():
     made = model.IncidentSeen(subscription="criticalIncidents", received_at=now, data=data, severity="P1", scope=scope)
     assert type(fast) is model.IncidentSeen and fast == made and repr(fast) == repr(made)
     assert (fast.source, fast.scope, fast.incident_id, fast.incident.title) == (None, scope, "a1", "db down")
+    for odd_id in (7, None, "", ["x"]):  # the id the fast path gives is the one the property would
+        odd = {"id": odd_id, "severity": "P1"}
+        lazy = model.IncidentSeen(subscription="criticalIncidents", received_at=now, data=odd, severity="P1")
+        assert model.stream_event("criticalIncidents", {"criticalIncidents": odd}, now).incident_id == lazy.incident_id
     with pytest.raises(dataclasses.FrozenInstanceError):
         fast.severity = "P0"  # still frozen
 
