@@ -28,3 +28,11 @@ def test_bench_smoke_run_prints_every_section_with_incidents_in_it():
     assert re.search(r"^\| incidents \| [0-9.]+ s \|", restart, re.M)
     assert re.search(r"^\| first frame with all 50 active incidents of the demo.* \| [0-9.]+ s ", out, re.M)  # the console drew them
     assert "nan" not in out and "inf" not in out
+
+
+def test_the_steps_bench_measures_every_step_of_the_path():
+    result = subprocess.run([sys.executable, "-m", "bench.steps", "--events", "1000", "--reps", "1"],
+                            capture_output=True, text=True, timeout=seconds(60), cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-1000:]  # each step checks it did its work
+    rows = re.findall(r"^\| (.+?) \| (every client|ours|bound) \| ([0-9.]+) \|$", result.stdout, re.M)
+    assert len(rows) == 9 and all(float(cost) > 0 for _, _, cost in rows)

@@ -1,0 +1,189 @@
+"""Where a flood's time goes: the per-event cost of each step of the JSON-lines path, in process.
+
+Usage: python -m bench.steps [--events N] [--reps K]
+
+Each step runs the real code on the flood's incident frame (``criticalIncidents``, about
+600 bytes), N times, and prints CPU microseconds an event (the best of K): the library work
+every client pays (websockets' framing, orjson both ways), then each layer of ours in the
+order an event meets it. The rest of an end-to-end run's CPU (the driver's hand-over, the
+inbox, the watch loop, the event loop and the socket) is what ``bench.run`` measures beyond
+their sum. Last, ``fused``: one hand-written loop doing the same work for this one case
+(parse, check, remember, filter, envelope, write), what a path with no layers could reach.
+Figures are steadier than end-to-end runs on a noisy machine: no second process, no socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import orjson
+from websockets.frames import Frame, Opcode
+from websockets.protocol import Protocol, Side, State
+
+from bench.flood import frame
+from incident_cli import jsoncodec, model
+from incident_cli.filtering import Decision, SeverityIndex
+from incident_cli.memory import Memory
+from incident_cli.messages import Dialect
+from incident_cli.one_record import OneRecord
+from incident_cli.protocol import ClientProtocol
+from incident_cli.render.jsonl import JsonLinesRenderer, envelope
+from incident_cli.render.writer import LineWriter
+
+ROOT = "criticalIncidents"
+BATCH = 256  # frames a read, as the flood writes them
+
+
+def best(reps: int, events: int, run: Callable[[], object]) -> float:
+    """CPU microseconds an event, the best of ``reps`` runs of ``events``."""
+    times = []
+    for _ in range(reps):
+        started = time.process_time()
+        run()
+        times.append(time.process_time() - started)
+    return min(times) / events * 1e6
+
+
+def steps(events: int) -> dict[str, tuple[str, Callable[[], object]]]:
+    """Name -> (who pays it, one run of ``events``)."""
+    raw = frame("1", root=ROOT).encode()
+    message = orjson.loads(raw)
+    data = message["payload"]["data"]
+    incident = data[ROOT]
+    received_at = datetime.now(UTC)
+    wire = Frame(Opcode.TEXT, raw).serialize(mask=False, extensions=[]) * BATCH
+
+    def framing() -> None:
+        ws = Protocol(Side.CLIENT, state=State.OPEN, max_size=None)
+        for _ in range(events // BATCH):
+            ws.receive_data(wire)
+            frames = ws.events_received()
+        assert len(frames) == BATCH and frames[-1].data == raw
+
+    def library_loads() -> None:
+        for _ in range(events):
+            orjson.loads(raw)
+
+    def library_dumps() -> None:
+        record = {"v": 1, "kind": "incident", "subscription": ROOT, "received_at": "2026-12-01T00:00:00.000000Z",
+                  "incident_id": incident["id"], "severity": "P1", "title": incident["title"], "data": incident}
+        for _ in range(events):
+            orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+
+    proto = ClientProtocol(Dialect.TRANSPORT_WS)
+    proto.send_init()
+    proto.receive_text(b'{"type":"connection_ack"}')
+    proto.send_subscribe("subscription { criticalIncidents { id } }")
+    proto.events_received()
+
+    def core() -> None:  # jsoncodec.loads (orjson, the long-integer check) and the message checks
+        for _ in range(events):
+            proto.receive_text(raw)
+            results = proto.events_received()
+        assert len(results) == 1 and results[0].payload == message["payload"]
+
+    def model_event() -> None:
+        for _ in range(events):
+            model.stream_event(ROOT, data, received_at)
+
+    event = model.stream_event(ROOT, data, received_at)
+    memory = Memory()
+    index = SeverityIndex(memory)
+    one_record = OneRecord(frozenset({ROOT}))
+
+    def triage() -> None:  # what the watch does to an event before it is written
+        for _ in range(events):
+            fresh = model.stream_event(ROOT, data, received_at)
+            memory.observe(fresh)
+            decision = index.decide(fresh, within=frozenset({"P0", "P1"}))
+            one_record.redundant(fresh, index.severity_of)
+        assert decision is Decision.KEEP and memory.title(incident["id"]) == incident["title"]
+
+    async def render_batches() -> None:
+        sink = os.open(os.devnull, os.O_WRONLY)
+        writer = LineWriter(sink)
+        renderer = JsonLinesRenderer(writer, memory=memory)
+        for _ in range(events // BATCH):
+            for _ in range(BATCH):
+                renderer.write(event)
+            await asyncio.sleep(0)  # a turn of the event loop a batch: the writer is woken once a turn
+        assert writer.close(5.0) == 0 and writer.dropped == 0
+        os.close(sink)
+
+    def render() -> None:  # envelope, jsoncodec.ascii_line, the writer's queue and thread
+        asyncio.run(render_batches())
+
+    def render_envelope() -> None:
+        for _ in range(events):
+            jsoncodec.ascii_line(envelope(event, memory))
+
+    def fused() -> None:
+        known: OrderedDict[str, list[object]] = OrderedDict()
+        out: list[bytes] = []
+        stamp = "2026-12-01T00:00:00.000000Z"
+        long_digits, to_zero = b"0" * 19, bytes.maketrans(b"123456789", b"000000000")
+        for _ in range(events):
+            if long_digits in raw.translate(to_zero):
+                continue
+            parsed = orjson.loads(raw)
+            payload = parsed.get("payload")
+            if parsed.get("type") != "next" or type(parsed.get("id")) is not str or type(payload) is not dict:
+                continue
+            result = payload.get("data")
+            if payload.get("errors") or type(result) is not dict or len(result) != 1:
+                continue
+            ((_root, value),) = result.items()
+            incident_id, severity = value.get("id"), value.get("severity")
+            entry = known.get(incident_id)
+            if entry is None:
+                entry = known[incident_id] = [None, None, None, None]
+            else:
+                known.move_to_end(incident_id)
+            entry[0], entry[1], entry[2] = severity, value.get("title"), value.get("state") or entry[2]
+            updated = value.get("updatedAt")
+            if updated and (entry[3] is None or updated > entry[3]):
+                entry[3] = updated
+            if severity not in ("P0", "P1"):
+                continue
+            line = orjson.dumps({"v": 1, "kind": "incident", "subscription": ROOT, "received_at": stamp,
+                                 "incident_id": incident_id, "severity": severity, "title": entry[1], "data": value},
+                                option=orjson.OPT_APPEND_NEWLINE)
+            if line.isascii() and b"\x7f" not in line:
+                out.append(line)
+            if len(out) >= BATCH:
+                out.clear()
+        assert len(out) == events % BATCH
+
+    return {
+        "websockets framing (sans-I/O)": ("every client", framing),
+        "orjson.loads": ("every client", library_loads),
+        "orjson.dumps of the envelope": ("every client", library_dumps),
+        "core: receive_text (jsoncodec.loads, checks)": ("ours", core),
+        "model event": ("ours", model_event),
+        "triage: event, memory, severity, one record": ("ours", triage),
+        "render: envelope + ascii_line": ("ours", render_envelope),
+        "render: JsonLinesRenderer.write to a LineWriter": ("ours", render),
+        "fused: one loop, the same work, no layers": ("bound", fused),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.steps")
+    parser.add_argument("--events", type=int, default=100 * BATCH * 4)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    if args.events < BATCH:
+        parser.error(f"--events must be at least {BATCH} (one read of the flood)")
+    print(f"\n| step ({args.events:,} events, best of {args.reps}) | paid by | µs an event |\n|---|---|---|")
+    for name, (who, run) in steps(args.events).items():
+        print(f"| {name} | {who} | {best(args.reps, args.events, run):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
