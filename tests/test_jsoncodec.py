@@ -70,3 +70,18 @@ def test_integers_beyond_64_bits_come_out_as_sent_not_as_floats():
         assert jsoncodec.loads(text) == json.loads(text)
         assert jsoncodec.ascii_line(jsoncodec.loads(text)) == (json.dumps(json.loads(text), separators=(",", ":")) + "\n").encode()
     assert type(jsoncodec.loads("9223372036854775807")) is int  # 19 digits in range: orjson's own answer
+
+
+def test_a_line_weighs_its_length_not_the_encoder_buffer():
+    import tracemalloc
+
+    record = {"title": "x" * 500, "labels": {"team": "payments"}}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        lines = [ascii_line(dict(record, n=n)) for n in range(200)]
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert lines[0].endswith(b"}\n") and len(lines[0]) < 600
+    assert held < 200 * 1200  # about 600 bytes a line (orjson's own bytes would hold 4 KiB each)
