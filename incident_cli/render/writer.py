@@ -76,10 +76,10 @@ class LineWriter:
             raise BrokenPipeError
         if self.error is not None:
             raise OutputError(f"cannot write the output: {self.error.strerror or self.error}")
-        pending = self._pending
         if self._policy == "exit":
             self._enqueue(_own_size(line) if self._lines >= COMPACT_AFTER else line, 1)  # an overflow stops this line
             return
+        pending = self._pending
         pending.append(line)
         self._pending_bytes += len(line)
         if len(pending) == 1:
@@ -97,8 +97,8 @@ class LineWriter:
             return
         self._pending, self._pending_bytes = [], 0
         if len(pending) == 1:
-            # orjson's bytes keep the 8 KiB buffer they were written in, whatever their length: a
-            # line that waits is kept as a copy of its own size, or the 16 MiB bound would cost
+            # Bytes may keep a bigger buffer than their length (orjson's own keep 4-8 KiB): a line
+            # that waits alone is kept as a copy of its own size, or the 16 MiB bound could cost
             # ten times that in memory (a joined chunk is its own size already).
             self._enqueue(_own_size(pending[0]) if self._lines >= COMPACT_AFTER else pending[0], 1)
         else:
