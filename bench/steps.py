@@ -8,7 +8,8 @@ every client pays (websockets' framing, orjson both ways), then each layer of ou
 order an event meets it. The rest of an end-to-end run's CPU (the driver's hand-over, the
 inbox, the watch loop, the event loop and the socket) is what ``bench.run`` measures beyond
 their sum. Last, ``fused``: one hand-written loop doing the same work for this one case
-(parse, check, remember, filter, envelope, write), what a path with no layers could reach.
+(parse, check, remember, filter, envelope, write), what a path with no layers could reach;
+and the table's reducer over a storm of new incidents.
 Figures are steadier than end-to-end runs on a noisy machine: no second process, no socket.
 """
 
@@ -35,6 +36,7 @@ from incident_cli.memory import Memory
 from incident_cli.messages import Dialect
 from incident_cli.one_record import OneRecord
 from incident_cli.protocol import ClientProtocol
+from incident_cli.render.board import Board
 from incident_cli.render.jsonl import JsonLinesRenderer, envelope
 from incident_cli.render.writer import LineWriter
 
@@ -126,6 +128,14 @@ def steps(events: int) -> dict[str, tuple[str, Callable[[], object]]]:
         for _ in range(events):
             jsoncodec.ascii_line(envelope(event, memory))
 
+    distinct = [dict(incident, id=f"{incident['id'][:-12]}{n:012d}") for n in range(events)]
+
+    def board() -> None:  # the table's (and the console's) reducer, a new incident each event as in a storm
+        rows = Board()
+        for value in distinct:
+            rows.apply(model.stream_event(ROOT, {ROOT: value}, received_at), received_at)
+        assert rows.events == events and 0 < len(rows.rows) <= rows.capacity
+
     def fused() -> None:
         known: OrderedDict[str, list[object]] = OrderedDict()
         out: list[bytes] = []
@@ -173,6 +183,7 @@ def steps(events: int) -> dict[str, tuple[str, Callable[[], object]]]:
         "render: envelope + ascii_line": ("ours", render_envelope),
         "render: JsonLinesRenderer.write to a LineWriter": ("ours", render),
         "fused: one loop, the same work, no layers": ("bound", fused),
+        "table: model event and Board.apply, a new incident each": ("ours", board),
     }
 
 

@@ -141,3 +141,19 @@ def test_an_event_with_a_severity_found_for_it_is_the_one_replace_would_make():
     copied = model.with_severity(event, "P1")
     assert copied == dataclasses.replace(event, severity="P1") and type(copied) is model.IncidentUpdated
     assert (copied.severity, event.severity, copied.incident_id, copied.scope) == ("P1", None, "a", event.scope)
+
+
+def test_a_time_that_is_not_text_is_no_time_and_a_parsed_one_is_the_same_when_asked_again():
+    from incident_cli.model import parse_time
+
+    assert [parse_time(value) for value in (None, "", 7, 1.5, ["2026-12-01T00:00:00Z"], {"at": 1})] == [None] * 6
+    first, again = parse_time("2026-12-01T00:00:00.5Z"), parse_time("2026-12-01T00:00:00.5Z")
+    assert first == again and first is not None and first.microsecond == 500_000 and first.utcoffset().total_seconds() == 0
+
+
+def test_list_fields_keep_their_text_items_in_order_and_leave_out_the_rest():
+    from incident_cli import model
+
+    incident = model.Incident.from_data({"id": "a", "affectedResources": ["db", None, {"x": 1}, 3, True, "api"]})
+    assert incident.affected_resources == ("db", "3", "true", "api")
+    assert model.Incident.from_data({"id": "a", "affectedResources": ["db", "api"]}).affected_resources == ("db", "api")

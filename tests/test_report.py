@@ -32,3 +32,14 @@ def test_a_recording_gives_the_last_description_the_states_reached_and_the_first
 def test_a_file_that_is_not_a_recording_is_a_usage_error_naming_the_line():
     with pytest.raises(UsageError, match="line 2 of the recording"):
         from_recording([record("incident", {"id": "a"}), "not json"])
+
+
+def test_times_of_the_wrong_type_in_a_recording_are_unknown_times_not_a_crash():
+    lines = [
+        record("incident", {"id": "a", "severity": "P1", "title": "db", "createdAt": ["2026"]}),
+        record("update", {"incidentId": "a", "updateType": "ASSIGNED", "timestamp": {"t": 1}}, "a"),
+        record("update", {"incidentId": "a", "updateType": "ASSIGNED", "timestamp": 7}, "a", at=12),
+    ]
+    incidents, assigned = from_recording(lines)
+    assert [incident.id for incident in incidents] == ["a"]
+    assert assigned["a"].isoformat() == "2026-12-01T01:00:00+00:00"  # the record's own time, the first one's
