@@ -112,8 +112,13 @@ class IncidentConsole(App[int]):
     def tick(self) -> None:
         self._idle += self._interval
         due = time.monotonic() >= self._next_fill
-        if (self.feed.dirty and due) or self._idle >= IDLE_REDRAW or self.size.width != self._width:
+        if self.size.width != self._width or (due and (self.feed.dirty or self._idle >= IDLE_REDRAW)):
             self.redraw()
+        elif self._idle >= IDLE_REDRAW:
+            # A storm: the rows wait for their turn (FILL_SHARE), or a refill a second would take half
+            # the loop from the stream; the status line's times and connection still move.
+            self._idle = 0.0
+            self._status()
 
     # ---- drawing -----------------------------------------------------------------------
 
@@ -133,8 +138,15 @@ class IncidentConsole(App[int]):
             self._fill(self.shown, now)
             # Thousands of rows take a while to refill: under a flood the frames thin out, the stream does not.
             self._next_fill = started + (time.monotonic() - started) / FILL_SHARE
+        self._status()
+
+    def _status(self) -> None:
+        """The status line and the line under the rows, for the view on screen."""
         view = self.shown
-        self.query_one("#status", Static).update(status_line(self.board, now, view.counts, view.stale, lead=self._mode()))
+        if view is None:
+            return  # nothing drawn yet
+        self.query_one("#status", Static).update(status_line(self.board, self.now, view.counts, view.stale,
+                                                             lead=self._mode()))
         self.query_one("#more", Static).update(Text(self._more(view), style="dim"))
 
     def _fill(self, view: View, now: datetime) -> None:

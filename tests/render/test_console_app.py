@@ -1,5 +1,6 @@
 """The console driven headless by Textual's pilot: keys in, rows and lines out."""
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from textual.widgets import DataTable, Static
@@ -294,3 +295,25 @@ def test_without_a_replay_the_arrows_do_not_seek_and_are_not_offered():
 
     offered, allowed = drive(app, body)
     assert allowed is False and "+10s" not in offered and "quit" in offered
+
+
+def test_in_a_storm_the_rows_wait_for_their_turn_but_the_status_line_still_moves():
+    app, feed, _ = console(opened("a"))
+
+    async def body(pilot):
+        app._next_fill = float("inf")  # the last refill was slow: the next one is not due (FILL_SHARE)
+        feed.write(opened("b"))
+        feed.report(model.Reconnecting(reason="socket closed", attempt=1, delay=30.0))
+        status = app.query_one("#status", Static)
+        async with asyncio.timeout(5):
+            while "reconnecting" not in status.render().plain:  # within IDLE_REDRAW (1 s), without a refill
+                await pilot.pause(0.05)
+        held = table_rows(app)
+        app._next_fill = 0.0  # its turn
+        async with asyncio.timeout(5):
+            while len(table_rows(app)) < 2:
+                await pilot.pause(0.05)
+        return held
+
+    held = drive(app, body)
+    assert len(held) == 1  # the new incident waited for the refill, the connection's state did not
