@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -24,6 +25,8 @@ QUERY = "subscription { newIncidents { id title severity state } }"
 
 
 class Lean(asyncio.Protocol):
+    query = QUERY
+
     def __init__(self, url: str, done: asyncio.Future[None]) -> None:
         self.ws = ClientProtocol(parse_uri(url), subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
         self.done = done
@@ -46,9 +49,9 @@ class Lean(asyncio.Protocol):
             message = orjson.loads(event.data)
             kind = message["type"]
             if kind == "connection_ack":
-                self.ws.send_text(orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": QUERY}}))
+                self.ws.send_text(orjson.dumps({"id": "1", "type": "subscribe", "payload": {"query": self.query}}))
             elif kind == "next":
-                out.append(orjson.dumps(message["payload"]["data"]))
+                self.result(event.data, message, out)
             elif kind == "complete":
                 self.ws.send_close(1000)
                 if not self.done.done():
@@ -57,6 +60,10 @@ class Lean(asyncio.Protocol):
             out.append(b"")
             os.write(1, b"\n".join(out))
         self.flush()
+
+    def result(self, raw: bytes, message: dict[str, Any], out: list[bytes]) -> None:
+        """One `next` message (``raw`` as read, ``message`` parsed): its line, if any, onto ``out``."""
+        out.append(orjson.dumps(message["payload"]["data"]))
 
     def flush(self) -> None:
         for chunk in self.ws.data_to_send():
@@ -70,11 +77,11 @@ class Lean(asyncio.Protocol):
             self.done.set_result(None)
 
 
-async def main(url: str) -> None:
+async def main(url: str, client: type[Lean] = Lean) -> None:
     loop = asyncio.get_running_loop()
     done: asyncio.Future[None] = loop.create_future()
     parts = urlsplit(url)
-    transport, _ = await loop.create_connection(lambda: Lean(url, done), parts.hostname, parts.port)
+    transport, _ = await loop.create_connection(lambda: client(url, done), parts.hostname, parts.port)
     await done
     transport.close()
 

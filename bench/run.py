@@ -63,6 +63,7 @@ def stream_clients(url: str, introspecting: str) -> dict[str, Runner]:
     found = {
         "lean sans-I/O + orjson": Runner([PY, "-m", "bench.lean", url]),
         "floor-orjson": Runner([PY, "-m", "bench.floor", url, "orjson"]),
+        "fused --subscribe critical work (a path with no layers)": Runner([PY, "-m", "bench.fused", url]),
         "incidents --subscribe critical": Runner(watch(url, "--subscribe", "critical")),
         "incidents --subscribe critical, introspection": Runner(watch(introspecting, "--subscribe", "critical")),
         "incidents --subscribe critical --no-repair": Runner(watch(url, "--subscribe", "critical", "--no-repair")),

@@ -20,7 +20,6 @@ import asyncio
 import gc
 import os
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -29,6 +28,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import Protocol, Side, State
 
 from bench.flood import frame
+from bench.fused import FusedPath
 from incident_cli import jsoncodec, model
 from incident_cli.cli.runtime import GC_THRESHOLD
 from incident_cli.filtering import Decision, SeverityIndex
@@ -137,37 +137,11 @@ def steps(events: int) -> dict[str, tuple[str, Callable[[], object]]]:
         assert rows.events == events and 0 < len(rows.rows) <= rows.capacity
 
     def fused() -> None:
-        known: OrderedDict[str, list[object]] = OrderedDict()
+        path = FusedPath()
         out: list[bytes] = []
-        stamp = "2026-12-01T00:00:00.000000Z"
-        long_digits, to_zero = b"0" * 19, bytes.maketrans(b"123456789", b"000000000")
         for _ in range(events):
-            if long_digits in raw.translate(to_zero):
-                continue
-            parsed = orjson.loads(raw)
-            payload = parsed.get("payload")
-            if parsed.get("type") != "next" or type(parsed.get("id")) is not str or type(payload) is not dict:
-                continue
-            result = payload.get("data")
-            if payload.get("errors") or type(result) is not dict or len(result) != 1:
-                continue
-            ((_root, value),) = result.items()
-            incident_id, severity = value.get("id"), value.get("severity")
-            entry = known.get(incident_id)
-            if entry is None:
-                entry = known[incident_id] = [None, None, None, None]
-            else:
-                known.move_to_end(incident_id)
-            entry[0], entry[1], entry[2] = severity, value.get("title"), value.get("state") or entry[2]
-            updated = value.get("updatedAt")
-            if updated and (entry[3] is None or updated > entry[3]):
-                entry[3] = updated
-            if severity not in ("P0", "P1"):
-                continue
-            line = orjson.dumps({"v": 1, "kind": "incident", "subscription": ROOT, "received_at": stamp,
-                                 "incident_id": incident_id, "severity": severity, "title": entry[1],
-                                 "data": value}) + b"\n"  # right-sized, as jsoncodec.ascii_line makes it
-            if line.isascii() and b"\x7f" not in line:
+            line = path.line(raw, orjson.loads(raw), "2026-12-01T00:00:00.000000Z")
+            if line is not None:
                 out.append(line)
             if len(out) >= BATCH:
                 out.clear()

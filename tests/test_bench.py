@@ -17,6 +17,7 @@ def test_bench_smoke_run_prints_every_section_with_incidents_in_it():
                     "| first event after a restart"):
         assert heading in out, heading
     streamed = ("lean sans-I/O \\+ orjson", "floor-orjson", "gql-cli", "incidents --subscribe critical",
+                "fused --subscribe critical work \\(a path with no layers\\)",
                 "incidents --subscribe critical, introspection", "incidents --subscribe critical --no-repair",
                 "incidents --severity P0,P1 \\(3 streams\\)", "incidents -q query.graphql --no-schema")
     for client in streamed:
