@@ -145,7 +145,8 @@ class IncidentConsole(App[int]):
         view = self.shown
         if view is None:
             return  # nothing drawn yet
-        self.query_one("#status", Static).update(status_line(self.board, self.now, view.counts, view.stale,
+        now = self.now  # the counts are the view's; staleness is now's (a storm that stopped shows at once)
+        self.query_one("#status", Static).update(status_line(self.board, now, view.counts, self.board.stale(now),
                                                              lead=self._mode()))
         self.query_one("#more", Static).update(Text(self._more(view), style="dim"))
 

@@ -317,3 +317,21 @@ def test_in_a_storm_the_rows_wait_for_their_turn_but_the_status_line_still_moves
 
     held = drive(app, body)
     assert len(held) == 1  # the new incident waited for the refill, the connection's state did not
+
+
+def test_a_stream_gone_quiet_is_shown_stale_even_while_the_rows_wait_for_their_turn():
+    app, feed, clock = console(opened("a"))
+
+    async def body(pilot):
+        feed.report(model.Connected(server="ws://x", subprotocol="graphql-transport-ws", attempt=1))
+        app.board.heartbeat_period = 1.0
+        app.board.last_message = T0
+        app._next_fill = float("inf")  # a storm's refill spacing: the rows are not redrawn
+        clock[0] = T0 + timedelta(seconds=10)  # no heartbeat for ten periods
+        status = app.query_one("#status", Static)
+        async with asyncio.timeout(5):
+            while "STALE" not in status.render().plain:
+                await pilot.pause(0.05)
+        return True
+
+    assert drive(app, body)
