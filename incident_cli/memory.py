@@ -41,8 +41,7 @@ class Known:
     def describe(self, data: dict[str, Any]) -> None:
         """A description of the incident (from a stream, a listing or a lookup)."""
         title, assignee, labels = data.get("title"), data.get("assignedTo"), data.get("labels")
-        self.title = title if type(title) is str else model.text(title)  # strings as a rule: no call (issue 16)
-        self.assignee = assignee if type(assignee) is str or assignee is None else model.text(assignee)
+        self.title, self.assignee = model.text(title), model.text(assignee)
         if labels != self.labels:  # the same labels as last time, as a rule: nothing to normalise
             self.labels = model.normalise_labels(labels)
         self.team = self.labels.get("team")

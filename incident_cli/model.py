@@ -53,19 +53,11 @@ def _stamp(value: Any) -> str | None:
     return parsed.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z") if parsed else text
 
 
-_SECONDS: dict[str, bool] = {}  # "2026-11-27T17:25:09" -> is it a real date and time (at most 4,096 kept)
-
-
+@lru_cache(maxsize=4096)
 def _utc_second(head: str) -> bool:
     """Is ``head`` a date and time to the second (``YYYY-MM-DDTHH:MM:SS``)? Asked once per second
     of server time, not per event: parsing each update's time was half of making it (issue 16)."""
-    known = _SECONDS.get(head)
-    if known is None:
-        known = len(head) == 19 and head[10] == "T" and head.isascii() and parse_time(head + "Z") is not None
-        if len(_SECONDS) >= 4096:
-            _SECONDS.clear()
-        _SECONDS[head] = known
-    return known
+    return len(head) == 19 and head[10] == "T" and head.isascii() and parse_time(head + "Z") is not None
 
 
 # ---- parsed records --------------------------------------------------------------------
@@ -294,7 +286,7 @@ class IncidentSeen(StreamEvent):
     @_once
     def incident_id(self) -> str | None:
         value = self.data.get("id") if isinstance(self.data, dict) else None
-        return value if type(value) is str else _text(value)  # ids are strings but for odd servers
+        return _text(value)  # ids are strings but for odd servers
 
 
 @frozen
@@ -349,11 +341,9 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
         (root, value), = data.items()
         if isinstance(value, dict):
             if root in _INCIDENT_ROOTS and "incidents" not in value:
-                severity, incident_id = value.get("severity"), value.get("id")
                 # incident_id given, not left to its lazy property: the watch asks for it of every event.
                 return made(IncidentSeen, subscription=label, received_at=received_at, data=value, scope=scope,
-                            severity=severity if type(severity) is str else _text(severity),
-                            incident_id=incident_id if type(incident_id) is str else _text(incident_id))
+                            severity=_text(value.get("severity")), incident_id=_text(value.get("id")))
             if root == "incidentUpdates":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
@@ -377,10 +367,7 @@ _Event = TypeVar("_Event", bound="StreamEvent")
 def with_severity(event: _Event, severity: str | None) -> _Event:
     """``replace(event, severity=severity)`` for an event a severity was found for (every update
     and state change under --severity): a copy of its fields, not a new event made and checked."""
-    copy = object.__new__(type(event))
-    copy.__dict__.update(event.__dict__)
-    copy.__dict__["severity"] = severity
-    return copy
+    return made(type(event), **(event.__dict__ | {"severity": severity}))
 
 
 # ---- session status --------------------------------------------------------------------
