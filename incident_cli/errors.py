@@ -35,6 +35,10 @@ class ProtocolMismatch(IncidentsError):
     """The server does not speak a protocol we can use, or broke the protocol."""
 
 
+class ListTooLong(ProtocolMismatch):
+    """The list query's pages did not end (MAX_LIST_PAGES): a server that ignores pagination."""
+
+
 class ClientBug(IncidentsError):
     """The server says our own messages were invalid (4400, 4409): a bug in this tool."""
 

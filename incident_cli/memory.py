@@ -83,6 +83,10 @@ class Memory:
             self._known.move_to_end(incident_id)
         return known
 
+    def forget(self, incident_id: str) -> None:
+        """The server no longer knows it (a restart with another world): nothing is kept."""
+        self._known.pop(incident_id, None)
+
     def title(self, incident_id: str | None) -> str | None:
         known = self.get(incident_id)
         return known.title if known is not None else None

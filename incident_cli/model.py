@@ -437,6 +437,8 @@ class GapRepaired:
 
     downtime: float | None
     repaired: int  # incidents emitted again because they changed while we were away
+    vanished: tuple[str, ...] = ()  # ids the view held that the server no longer knows: removed
+    unverified: int = 0  # incidents that left the list but could not be looked up (kept as they were)
 
 
 @frozen

@@ -183,6 +183,19 @@ def incident_query(incident_id: str) -> Operation:
     )
 
 
+def incidents_by_id_query(ids: list[str], *, id_type: str = "UUID!", fields: str = INCIDENT_FIELDS) -> Operation:
+    """Several incidents by id in one round trip: one aliased ``incident(id:)`` field each
+    (``i0: incident(id: $i0) {...}``); the answer maps each alias to the incident or null."""
+    declared = ", ".join(f"$i{n}: {id_type}" for n in range(len(ids)))
+    body = " ".join(f"i{n}: incident(id: $i{n}) {{ {fields} }}" for n in range(len(ids)))
+    return Operation(
+        label="incident",
+        document=f"query IncidentsById({declared}) {{ {body} }}",
+        variables={f"i{n}": incident_id for n, incident_id in enumerate(ids)},
+        operation_name="IncidentsById",
+    )
+
+
 def active_incidents_query(
     *, severities: tuple[str, ...] = (), page: int = 1, page_size: int = 100, active_only: bool = True
 ) -> Operation:

@@ -32,3 +32,16 @@ def active_ids(memory: Memory, source: str | None = None) -> set[str]:
         key for key, known in memory
         if known.source == source and (known.state or known.updated) and known.state not in DONE_STATES
     }
+
+
+def left_the_list(memory: Memory, listed: set[str], source: str | None, severities: tuple[str, ...]) -> list[str]:
+    """Incidents last seen active that the list (of ``severities``, when given) no longer has:
+    resolved, closed or unknown to the server now. Those of other severities were never listed."""
+    wanted = frozenset(severities)
+
+    def listable(incident_id: str) -> bool:
+        known = memory.get(incident_id)
+        severity = known.severity if known is not None else None
+        return not wanted or not isinstance(severity, str) or severity in wanted
+
+    return sorted(key for key in active_ids(memory, source) - listed if listable(key))

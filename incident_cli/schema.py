@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from incident_cli import operations
 from incident_cli.operations import INCIDENT_FIELDS, STREAMS, Operation, client_severities, document, server_severities
 from incident_cli.values import frozen
 
@@ -219,6 +220,14 @@ def incident_query(view: SchemaView, incident_id: str) -> Operation | None:
         variables={"id": incident_id},
         operation_name="Incident",
     )
+
+
+def incidents_by_id_query(view: SchemaView, ids: list[str]) -> Operation | None:
+    spec = view.queries.get("incident")
+    if spec is None or "id" not in spec.args:
+        return None
+    selection = view.selection(spec.type.named().name, INCIDENT_FIELDS)
+    return operations.incidents_by_id_query(ids, id_type=spec.args["id"].render(), fields=selection)
 
 
 def active_incidents_query(

@@ -29,14 +29,15 @@ from incident_cli.memory import Memory
 from incident_cli.one_record import OneRecord
 from incident_cli.operations import Operation
 from incident_cli.render import Output
-from incident_cli.repair import active_ids, changed
+from incident_cli.repair import changed, left_the_list
 from incident_cli.values import frozen
 from incident_cli.wording import plural
 
 LOOKUP_TIMEOUT = 5.0
 MAX_FAILURES = 3  # lookups failing in a row before they pause...
 LOOKUP_PAUSE = 30.0  # ...for this many seconds
-MAX_REPAIR_LOOKUPS = 50  # incidents that left the active list while we were away, checked one by one
+REPAIR_BATCH = 50  # incidents that left the active list while we were away, looked up in one query
+REPAIR_BUDGET = 15.0  # seconds those look-ups may take in all after a reconnect
 INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
 
 
@@ -51,6 +52,7 @@ class WatchRequest:
     repair: bool = True  # after a reconnect, emit what changed while away
     severities: tuple[str, ...] = ()  # for the list query
     once: bool = False  # list the active incidents as data, then end: a snapshot
+    limit: int | None = None  # a snapshot run writes at most this many (the cut is said)
     since: float | None = None  # --once/backfill: only incidents active within this many seconds
     idle_exit: float | None = None  # end after this many seconds without a data event
     fail_on: frozenset[str] = frozenset()  # severities whose sighting makes the run "failed"
@@ -159,6 +161,7 @@ class _Watch:
             ("P0", "P1") if {op.label for op in request.operations} == {"criticalIncidents"} else ()
         )
         self.written = 0
+        self.cut = 0  # incidents a snapshot run left out past --limit
         self.alarming = 0
         self.failures: list[str] = []
         self.gave_up = False  # an operation ended because the server kept failing it
@@ -342,49 +345,91 @@ class _Watch:
     # ---- list, then watch; and repair after a gap -------------------------------------
 
     async def sync(self, connected: model.Connected) -> None:
-        listed = await self.list_active()
-        if listed is None:
-            self.sync_enabled = False  # the server cannot list: say so once, then just stream
+        """The list query, read page by page: the first time to learn what is open (and show it
+        when asked); after a reconnect, to emit what changed while away and to check, by id, what
+        the view held that the list no longer has (resolved, closed, or unknown to the server)."""
+        first = not self.synced
+        if not first and not self.request.repair:
+            return
+        if not self.documents.can_list():
+            self.sync_enabled = False  # the server cannot list: just stream
             return
         received_at = datetime.now(UTC)
-        snapshots = [_snapshot(model.Label.BACKFILL, item, received_at) for item in listed]
-        if not self.synced:
-            self.synced = True
-            for snapshot in snapshots:
-                self.memory.observe(snapshot, self.source)
-                self.index.learn(snapshot.incident_id, snapshot.severity)
-                self.release(snapshot.incident_id)
-                if self.request.once:
-                    if self._recent(snapshot, received_at) and self._passes(snapshot):
-                        self.emit(snapshot)  # a snapshot run: the list is the data
-                    continue
-                # Without --backfill the output still learns titles, but shows nothing ("baseline").
-                shown = self.request.backfill and self._recent(snapshot, received_at) and self._passes(snapshot)
-                self.output.snapshot(snapshot if shown else replace(snapshot, subscription=model.Label.BASELINE))
-            return
-        if not self.request.repair:
-            return
+        listed: set[str] = set()
         repaired = 0
-        listed_ids = {snapshot.incident_id for snapshot in snapshots}
-        for snapshot in snapshots:
-            if changed(self.memory, snapshot.incident) and self._passes(snapshot, observe=True):
-                repaired += self.repaired(snapshot)
-        gone = sorted(active_ids(self.memory, self.source) - listed_ids)[:MAX_REPAIR_LOOKUPS]
-        for incident_id in gone:  # resolved or closed while we were away
-            lookup = self.documents.incident(incident_id)
-            if lookup is None:
-                break
+        ask = lambda operation: self.session.query(operation, timeout=LOOKUP_TIMEOUT)  # noqa: E731
+        try:
+            async for page in self.documents.pages(ask, severities=self.list_severities):
+                for item in page:
+                    snapshot = _snapshot(model.Label.BACKFILL, item, received_at)
+                    listed.add(snapshot.incident_id or "")
+                    if first:
+                        self.learn_listed(snapshot, received_at)
+                    elif changed(self.memory, snapshot.incident) and self._passes(snapshot, observe=True):
+                        repaired += self.repaired(snapshot)
+        except IncidentsError as error:
+            warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
+            self.output.report(model.ClientWarning(message=warning))
+            self.sync_enabled = False
+            return
+        finally:
+            if first and self.cut:  # --limit: never a silent cut
+                shown = self.written
+                self.output.report(model.Notice(message=f"showing {shown:,} of {shown + self.cut:,} (--limit)"))
+        if first:
+            self.synced = True
+            return
+        left = left_the_list(self.memory, listed, self.source, self.list_severities)
+        found, vanished, unverified = await self.verify(left, received_at)
+        self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired + found,
+                                             vanished=tuple(vanished), unverified=unverified))
+
+    def learn_listed(self, snapshot: model.IncidentSeen, received_at: datetime) -> None:
+        """One incident of the first listing: the memory learns it; a snapshot run writes it (up
+        to --limit); a watch shows it when backfilling, else only lets the output learn its title."""
+        self.memory.observe(snapshot, self.source)
+        self.index.learn(snapshot.incident_id, snapshot.severity)
+        self.release(snapshot.incident_id)
+        wanted = self._recent(snapshot, received_at) and self._passes(snapshot)
+        if self.request.once:
+            if wanted and (self.request.limit is None or self.written < self.request.limit):
+                self.emit(snapshot)  # a snapshot run: the list is the data
+            elif wanted:
+                self.cut += 1
+            return
+        shown = self.request.backfill and wanted
+        self.output.snapshot(snapshot if shown else replace(snapshot, subscription=model.Label.BASELINE))
+
+    async def verify(self, ids: list[str], received_at: datetime) -> tuple[int, list[str], int]:
+        """Incidents that left the active list while we were away, looked up REPAIR_BATCH at a time
+        within REPAIR_BUDGET: (emitted as resolved or closed, vanished from the server, not checked)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + REPAIR_BUDGET
+        repaired = 0
+        vanished: list[str] = []
+        for start in range(0, len(ids), REPAIR_BATCH):
+            batch = ids[start : start + REPAIR_BATCH]
+            lookup = self.documents.incidents(batch)
+            left = deadline - loop.time()
+            if lookup is None or left <= 0:
+                return repaired, vanished, len(ids) - start
             try:
-                data = await self.session.query(lookup, timeout=LOOKUP_TIMEOUT)
+                data = await self.session.query(lookup, timeout=min(LOOKUP_TIMEOUT, left))
             except IncidentsError:
-                break
-            incident = data.get("incident") if isinstance(data, dict) else None
-            if isinstance(incident, dict):
+                return repaired, vanished, len(ids) - start
+            if not isinstance(data, dict):
+                return repaired, vanished, len(ids) - start
+            for number, incident_id in enumerate(batch):
+                incident = data.get(f"i{number}")
+                if not isinstance(incident, dict):
+                    vanished.append(incident_id)  # the server does not know it (any more)
+                    self.memory.forget(incident_id)
+                    continue
                 snapshot = _snapshot(model.Label.REPAIR, incident, received_at)
                 if (changed(self.memory, snapshot.incident) and self._wanted_severity(snapshot.severity)
                         and self._passes(snapshot, observe=True)):
                     repaired += self.repaired(snapshot)
-        self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired))
+        return repaired, vanished, 0
 
     def _passes(self, snapshot: model.IncidentSeen, *, observe: bool = False) -> bool:
         """The filters beyond severity, for a listed incident (described, so never "not known")."""
@@ -413,15 +458,6 @@ class _Watch:
 
     def _wanted_severity(self, severity: str | None) -> bool:
         return not self.list_severities or severity in self.list_severities
-
-    async def list_active(self) -> list[dict[str, Any]] | None:
-        ask = lambda operation: self.session.query(operation, timeout=LOOKUP_TIMEOUT)  # noqa: E731
-        try:
-            return await self.documents.list_active(ask, severities=self.list_severities)
-        except IncidentsError as error:
-            warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
-            self.output.report(model.ClientWarning(message=warning))
-            return None
 
 
 def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.IncidentSeen:

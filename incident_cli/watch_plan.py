@@ -78,6 +78,7 @@ class WatchArgs:
     fail_on: str | None = None
     idle_exit: str | None = None
     once: bool = False
+    limit: int | None = None  # list: at most this many incidents
     since: str | None = None
     record: Path | None = None
     exec_: str | None = None
@@ -217,6 +218,7 @@ def plan_watch(
         repair=args.repair,
         severities=severities,
         once=args.once,
+        limit=args.limit,
         since=_duration(args.since, "--since"),
         idle_exit=_duration(args.idle_exit, "--idle-exit"),
         fail_on=frozenset(ops.parse_severities(args.fail_on, option="--fail-on")),

@@ -25,6 +25,7 @@ from incident_cli.driver.session import Session
 from tests.fakes import handshake, next_frame, receive_json, scripted_server
 from tests.helpers import INCIDENTS, read_line, run, seconds
 from tests.helpers import demo as demo_thread
+from tests.helpers import demo_server
 from tests.relay import Relay
 
 FAST = BackoffPolicy(base=0.05, factor=2.0, cap=0.2, floor=0.02, healthy_after=0.3)
@@ -369,6 +370,62 @@ def test_server_killed_and_restarted_on_the_same_port_loses_nothing_the_repair_c
         server.kill()
         server.wait(10)
         server.stderr.close()
+
+
+def _restarted(server, world):
+    asyncio.run_coroutine_threadsafe(server.restart(world), server.loop).result(seconds(10))
+
+
+def _active_ids(server):
+    return asyncio.run_coroutine_threadsafe(_ids_of(server), server.loop).result(seconds(10))
+
+
+async def _ids_of(server):
+    return {incident["id"]: incident["state"] for incident in server.simulator.active()}
+
+
+def _backfilled(watch, count):
+    """The first listing as backfill records: once all are in, the watch knows the world."""
+    ids = set()
+    while len(ids) < count:
+        ids.add(watch.next_matching(lambda r: r.get("subscription") == "backfill", 15)["incident_id"])
+    return ids
+
+
+def test_a_server_restarted_with_another_world_leaves_no_incident_of_the_old_one_behind():
+    with demo_server("--rate", "0", "--incidents", "12") as server:
+        old = _active_ids(server)
+        watch = Watch("--url", server.url, "--status-events", "--backfill", "-o", "jsonl")
+        try:
+            assert _backfilled(watch, len(old)) == set(old)
+            _restarted(server, "new")
+            repaired = watch.next_matching(status_event("gap_repaired"), 20)["data"]
+            new = _active_ids(server)
+            # Every incident of the old world is said to be gone, by id; the new world came as repairs.
+            assert sorted(repaired["vanished"]) == sorted(old)
+            assert repaired["repaired"] == len(new) and repaired["unverified"] == 0
+            emitted = {r["incident_id"] for r in watch.records if r.get("subscription") == "repair"}
+            assert emitted == set(new)
+        finally:
+            stderr = watch.finish()
+        assert "12 incidents the server no longer knows removed" in stderr and "Traceback" not in stderr
+
+
+def test_incidents_resolved_while_away_are_emitted_resolved_after_the_reconnect():
+    with demo_server("--rate", "0", "--incidents", "12") as server:
+        before = _active_ids(server)
+        watch = Watch("--url", server.url, "--status-events", "--backfill", "-o", "jsonl")
+        try:
+            _backfilled(watch, len(before))
+            _restarted(server, "resolve")
+            repaired = watch.next_matching(status_event("gap_repaired"), 20)["data"]
+            resolved = set(before) - set(_active_ids(server))
+            assert resolved and repaired["vanished"] == [] and repaired["repaired"] == len(resolved)
+            emitted = [r for r in watch.records if r.get("subscription") == "repair"]
+            assert {r["incident_id"] for r in emitted} == resolved
+            assert {r["data"]["state"] for r in emitted} == {"RESOLVED"}
+        finally:
+            assert "Traceback" not in watch.finish()
 
 
 def test_stopped_server_process_is_detected_and_recovered():

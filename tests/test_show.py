@@ -51,3 +51,22 @@ def test_a_resolved_incident_is_found_by_its_whole_id(tmp_path):
             find(server, incident["id"][:8], {"XDG_CACHE_HOME": str(tmp_path)})
         found = find(server, incident["id"], {"XDG_CACHE_HOME": str(tmp_path)})
     assert found["id"] == incident["id"] and found["state"] in ("RESOLVED", "CLOSED")  # the demo moves on
+
+
+def test_list_show_and_the_table_read_every_page_and_a_limit_is_said(tmp_path):
+    from tests.helpers import incidents
+
+    environ = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    with demo_server("--rate", "0", "--incidents", "1751") as server:
+        listed = incidents("list", "--url", server.url, "-o", "jsonl", env=environ, timeout=60)
+        assert listed.returncode == 0, listed.stderr
+        ids = [line.split('"incident_id":"')[1][:36] for line in listed.stdout.splitlines()]
+        assert len(ids) == len(set(ids)) == 1751 and "--limit" not in listed.stderr
+        # An incident past the first 1,000 (the demo lists by severity, then opening time) is found by its start.
+        last = ids[-1]
+        assert find(server, last[:8], environ)["id"] == last
+        cut = incidents("list", "--url", server.url, "-o", "jsonl", "--limit", "1000", env=environ, timeout=60)
+        assert cut.returncode == 0 and len(cut.stdout.splitlines()) == 1000
+        assert "showing 1,000 of 1,751 (--limit)" in cut.stderr
+        table = incidents("list", "--url", server.url, "-o", "table", env={**environ, "COLUMNS": "120"}, timeout=60)
+        assert table.returncode == 0 and "1,751 incidents" in table.stdout and last[:8] in table.stdout

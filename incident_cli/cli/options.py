@@ -141,6 +141,7 @@ Backfill = Annotated[
 Fps = Annotated[float, typer.Option("--fps", min=0.5, max=30.0, rich_help_panel='Table and console', help="Table frames per second at most.")]
 # The old name, kept working: next to --refresh-token-file it read as one family.
 RefreshFps = Annotated[Optional[float], typer.Option("--refresh", min=0.5, max=30.0, hidden=True)]
+Limit = Annotated[Optional[int], typer.Option("--limit", min=1, rich_help_panel='Output', help="At most N incidents; a cut is said on stderr (showing N of M).")]
 MaxRows = Annotated[Optional[int], typer.Option("--max-rows", min=1, rich_help_panel='Table and console', help="Table rows at most (default: what fits).")]
 Columns = Annotated[
     Optional[str],

@@ -118,7 +118,7 @@ def list_(
     label: o.Label = None, state: o.State = None, assignee: o.Assignee = None, grep: o.Grep = None, since: o.Since = None,
     output: o.OutputOption = o.Output.auto, color: o.ColorOption = o.Color.auto, columns: o.Columns = None,
     label_column: o.LabelColumn = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None,
-    connect_timeout: o.ConnectTimeout = None, demo: o.Demo = False, jq: o.Jq = None,
+    connect_timeout: o.ConnectTimeout = None, demo: o.Demo = False, jq: o.Jq = None, limit: o.Limit = None,
 ) -> None:
     """List every active incident that passes the filters, once: a table (paged when long), JSON lines when piped."""
     given = {name: value.value if isinstance(value, Enum) else value for name, value in locals().items() if name != "ctx"}

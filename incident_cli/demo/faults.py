@@ -26,12 +26,18 @@ class Faults:
     connections: int | None = None  # apply to the first N connections only (None: all)
     ping_interval: float | None = None  # server-side graphql-transport-ws pings
     init_timeout: float = 3.0  # close 4408 when connection_init is late (graphql-ws default)
+    # Server-wide, once: after this many seconds every connection is closed with 1012 (a restart),
+    # and the world is ``restart_world``: "same", "new" (another seed: the old incidents unknown)
+    # or "resolve" (half the active incidents resolved while nobody was connected).
+    restart_after: float | None = None
+    restart_world: str = "same"
 
     def active_for(self, connection_number: int) -> Faults:
         """These faults for the Nth connection (1-based): none past ``connections``."""
         if self.connections is not None and connection_number > self.connections:
             return replace(
-                Faults(), ping_interval=self.ping_interval, init_timeout=self.init_timeout
+                Faults(), ping_interval=self.ping_interval, init_timeout=self.init_timeout,
+                restart_after=self.restart_after, restart_world=self.restart_world,
             )
         return self
 
@@ -61,4 +67,6 @@ def parse_faults(items: list[str] | None) -> Faults:
                 values[key] = raw
         except (KeyError, ValueError):
             raise ValueError(f"bad value for fault {key}: {raw!r} (default {default!r})") from None
+    if values.get("restart_world", "same") not in ("same", "new", "resolve"):
+        raise ValueError(f"bad value for fault restart_world: {values['restart_world']!r} (same, new or resolve)")
     return Faults(**values)

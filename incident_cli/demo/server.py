@@ -85,6 +85,7 @@ class DemoServer:
         self.connections = 0
         self.close_codes: deque[int | None] = deque(maxlen=10_000)  # how client connections ended, for tests
         self.expired = 0  # connections closed because their token expired
+        self.restarts = 0  # worlds replaced by restart("new")
         self.http_queries = 0  # queries answered over HTTP
         self.received: deque[dict[str, Any]] = deque(maxlen=10_000)  # recent client messages, for tests
         self._server: Server | None = None
@@ -92,6 +93,7 @@ class DemoServer:
         self.refresh: RefreshEndpoint | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.closed = asyncio.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def port(self) -> int:
@@ -112,6 +114,7 @@ class DemoServer:
 
     async def start(self) -> DemoServer:
         options = self.options
+        self.loop = asyncio.get_running_loop()  # where restart() runs, for a caller in another thread
         # With HTTP queries, the front door owns the public port (and TLS); the WebSocket
         # server listens privately behind it.
         self._server = await serve(
@@ -140,7 +143,30 @@ class DemoServer:
             asyncio.create_task(self.simulator.run(self.options.rate)),
             asyncio.create_task(self.simulator.heartbeats(self.options.heartbeat_interval)),
         ]
+        faults = options.faults
+        if faults.restart_after is not None:
+            self._tasks.append(asyncio.create_task(self._restart_later(faults.restart_after, faults.restart_world)))
         return self
+
+    async def restart(self, world: str = "same") -> None:
+        """As a deploy does: the world changed first (``world``: "same", "new" for another seed
+        whose incidents are all different, "resolve" for half the active ones resolved unheard),
+        then every connection closed with 1012. Clients reconnect to the changed world."""
+        if world == "new":
+            self.restarts += 1
+            self.simulator.new_world(self.options.seed + 1000 * self.restarts)
+        elif world == "resolve":
+            self.simulator.resolve_quietly()
+        elif world != "same":
+            raise ValueError(f"unknown world {world!r}: same, new or resolve")
+        assert self._server is not None
+        for connection in list(self._server.connections):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(1012, "service restart"), 2)
+
+    async def _restart_later(self, delay: float, world: str) -> None:
+        await asyncio.sleep(delay)
+        await self.restart(world)
 
     async def stop(self, code: int = 1001) -> None:
         if self.refresh is not None:

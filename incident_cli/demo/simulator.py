@@ -80,8 +80,26 @@ class Simulator:
         self.actions = 0
         self._title_hook = title_hook
         self._created = 0
+        self._initial = initial
         for _ in range(initial):
             self._new_incident(publish=False)
+
+    def new_world(self, seed: int) -> None:
+        """Another seeded world, as a server restarted on a fresh store: none of the old incidents
+        exist any more. Nothing is published (nobody was connected to hear it)."""
+        self.rng = random.Random(seed)
+        self.incidents = {}
+        for _ in range(self._initial):
+            self._new_incident(publish=False)
+
+    def resolve_quietly(self, every: int = 2) -> list[str]:
+        """Resolve every ``every``th active incident without publishing, as happens while a client
+        is away; their ids."""
+        chosen = self.active()[::every]
+        stamp = now_iso()
+        for incident in chosen:
+            incident.update(state="RESOLVED", resolvedAt=stamp, updatedAt=stamp)
+        return [incident["id"] for incident in chosen]
 
     # ---- queries -----------------------------------------------------------------------
 

@@ -10,19 +10,22 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from incident_cli import operations as ops
 from incident_cli import schema
-from incident_cli.errors import IncidentsError, OperationRejected
+from incident_cli.errors import IncidentsError, ListTooLong, OperationRejected
 from incident_cli.operations import Operation
 
 CACHE_LIFETIME = 600.0  # seconds: deploys change schemas, so not for long
 
 Ask = Callable[[Operation], Awaitable[Any]]
-LIST_PAGES = 10  # at most this many pages of 100 active incidents
+LIST_PAGE_SIZE = 100
+# A runaway guard only: a server whose pages never end (or that ignores the page asked for
+# and adds nothing new) is stopped with a warning, never silently. 2,000 pages: 200,000 incidents.
+MAX_LIST_PAGES = 2_000
 
 
 def cache_dir(environ: Mapping[str, str]) -> Path:
@@ -102,6 +105,11 @@ class Documents:
         view = self._source.view if self._source else None
         return schema.incident_query(view, incident_id) if view else ops.incident_query(incident_id)
 
+    def incidents(self, ids: list[str]) -> Operation | None:
+        """Several incidents by id in one query (aliases), for checking what left the list."""
+        view = self._source.view if self._source else None
+        return schema.incidents_by_id_query(view, ids) if view else ops.incidents_by_id_query(ids)
+
     def active(self, *, severities: tuple[str, ...], page: int, active_only: bool = True) -> Operation | None:
         """The list query (``active_only`` False: resolved and closed incidents too, for a report)."""
         view = self._source.view if self._source else None
@@ -109,24 +117,45 @@ class Documents:
             return ops.active_incidents_query(severities=severities, page=page, active_only=active_only)
         return schema.active_incidents_query(view, severities=severities, page=page, active_only=active_only)
 
-    async def list_active(
+    async def pages(
         self, ask: Ask, *, severities: tuple[str, ...] = (), active_only: bool = True
-    ) -> list[dict[str, Any]] | None:
-        """Every active incident, page after page (LIST_PAGES at most); None: the server cannot list.
-        A failed query raises (IncidentsError)."""
-        items: list[dict[str, Any]] = []
-        for page in range(1, LIST_PAGES + 1):
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every listed incident, a page at a time, each id once (a list that shifts while it is
+        read can show an incident on two pages); nothing when the server cannot list. The caller
+        holds only what it keeps, so a long list costs no more memory than a page. A failed query
+        raises (IncidentsError); a list that never ends raises ListTooLong after MAX_LIST_PAGES."""
+        seen: set[str] = set()
+        for page in range(1, MAX_LIST_PAGES + 1):
             operation = self.active(severities=severities, page=page, active_only=active_only)
             if operation is None:
-                return None
+                return
             data = await ask(operation)
             connection = data.get("incidents") if isinstance(data, dict) else None
             found = connection.get("incidents") if isinstance(connection, dict) else None
-            items.extend(item for item in (found if isinstance(found, list) else ()) if isinstance(item, dict))
+            fresh = []
+            for item in found if isinstance(found, list) else ():
+                key = item.get("id") if isinstance(item, dict) else None
+                if isinstance(key, str) and key not in seen:
+                    seen.add(key)
+                    fresh.append(item)
+            if fresh:
+                yield fresh
             info = connection.get("pageInfo") if isinstance(connection, dict) else None
-            if not (isinstance(info, dict) and info.get("hasNextPage")):
-                break
-        return items
+            # No next page, or a page with nothing new (a server that ignores pagination): the end.
+            if not (isinstance(info, dict) and info.get("hasNextPage")) or not fresh:
+                return
+        raise ListTooLong(f"the server's list did not end after {MAX_LIST_PAGES:,} pages ({len(seen):,} incidents)")
+
+    def can_list(self) -> bool:
+        return self.active(severities=(), page=1) is not None
+
+    async def list_active(
+        self, ask: Ask, *, severities: tuple[str, ...] = (), active_only: bool = True
+    ) -> list[dict[str, Any]] | None:
+        """Every active incident, every page; None: the server cannot list. A failed query raises."""
+        if not self.can_list():
+            return None
+        return [item async for page in self.pages(ask, severities=severities, active_only=active_only) for item in page]
 
 
 class Planner:

@@ -185,8 +185,10 @@ class Board:
                 link.server, link.subprotocol, link.state = server, subprotocol, "live"
                 link.retry_at, link.reason, link.down_since = None, None, None
                 self.last_message = now
-            case model.GapRepaired(repaired=repaired):
+            case model.GapRepaired(repaired=repaired, vanished=vanished):
                 link.repaired = repaired
+                for incident_id in vanished:  # the server no longer knows them: the view must not either
+                    self.rows.pop(incident_id if source is None else f"{source}/{incident_id}", None)
             case model.Reconnecting(reason=reason, attempt=attempt, delay=delay):
                 if link.state == "live":
                     link.disconnects += 1

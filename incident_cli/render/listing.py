@@ -6,6 +6,7 @@ at the end they are drawn once, all of them, and handed to a pager when they do 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -49,7 +50,8 @@ async def run_listing(
 ) -> R:
     """``run(listing)``, then every row it gathered, once: straight out, or through the pager."""
     now = clock or (lambda: datetime.now(UTC))
-    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams)
+    # Every listed incident is drawn: the live views' bound on rows would crop a long list.
+    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, capacity=sys.maxsize)
     board.only = spec.only
     status = StatusLines(streams.stderr)
     result = await run(Listing(board, status, now))

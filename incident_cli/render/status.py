@@ -61,9 +61,11 @@ class StatusLines:
             case model.OutputDropped(count=count, total=total):
                 so_far = f" ({total:,} so far)" if total > count else ""
                 self.line(f"warning: the reader of stdout fell behind: {plural(count, 'line')} dropped{so_far}")
-            case model.GapRepaired(repaired=repaired):
+            case model.GapRepaired(repaired=repaired, vanished=vanished, unverified=unverified):
                 noun = "incident" if repaired == 1 else "incidents"
-                self.line(f"gap repaired: {repaired} {noun} changed while disconnected")
+                gone = f"; {plural(len(vanished), 'incident')} the server no longer knows removed" if vanished else ""
+                unsure = f"; {plural(unverified, 'incident')} could not be checked (shown as last seen)" if unverified else ""
+                self.line(f"gap repaired: {repaired} {noun} changed while disconnected{gone}{unsure}")
             case model.RunCoverage(partial=True, duration=duration, connected=connected, disconnects=disconnects):
                 lost = f"; {disconnects} {'disconnect' if disconnects == 1 else 'disconnects'}" if disconnects else ""
                 self.line(

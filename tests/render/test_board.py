@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from incident_cli import model
@@ -192,3 +193,18 @@ def test_rows_that_leave_the_command_lines_filter_are_not_drawn_or_counted():
     board.apply(change("a", "NEW", "INVESTIGATING"), at(1))  # its last word was shown; the row goes
     view = board.view(at(2), 50)
     assert [row.id for row in view.rows] == ["b"] and view.counts == {"P1": 1}
+
+
+def test_incidents_the_server_no_longer_knows_leave_the_board_and_its_counts():
+    board = Board()
+    for iid, severity in (("a", "P0"), ("b", "P0"), ("c", "P1")):
+        board.apply(opened(iid, severity), at(0))
+    board.status(model.GapRepaired(downtime=2.0, repaired=0, vanished=("a", "c")), at(5))
+    view = board.view(at(6), None)
+    assert [row.id for row in view.rows] == ["b"] and view.counts == {"P0": 1}
+    # With several servers, only that server's rows go.
+    several = Board()
+    for source in ("us", "eu"):
+        several.apply(dataclasses.replace(opened("a", "P0"), source=source), at(0))
+    several.status(model.GapRepaired(downtime=None, repaired=0, vanished=("a",)), at(5), source="us")
+    assert [row.source for row in several.view(at(6), None).rows] == ["eu"]
