@@ -117,3 +117,42 @@ def test_a_run_connected_for_part_of_the_time_says_so_on_stderr_and_in_status_ev
     assert re.search(r"warning: connected for [\d.]+ s of the 2\.\d s run; 1 disconnect", result.stderr)
     (coverage,) = [r for r in map(json.loads, result.stdout.splitlines()) if r.get("event") == "coverage"]
     assert coverage["data"]["partial"] is True and coverage["data"]["disconnects"] == 1
+
+
+def test_a_reader_that_only_pauses_gets_every_line_and_the_run_ends_0():
+    # `watch --backfill --for 1s | (sleep 4; cat)`: the reader pauses past the end of the run.
+    with demo("--rate", "0", "--incidents", "3000") as url:
+        proc = subprocess.Popen([*INCIDENTS, "watch", "--url", url, "--backfill", "--for", "1s", "-o", "jsonl"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
+        try:
+            assert proc.stdout.peek(1)  # the pipe fills...
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(seconds(4))  # ...and the reader looks away for longer than the run lasts
+            out = proc.stdout.read()
+            status = proc.wait(seconds(30))
+            stderr = proc.stderr.read().decode()
+        finally:
+            proc.kill()
+            proc.stdout.close()
+            proc.stderr.close()
+    assert status == 0, stderr
+    assert len(out.splitlines()) == 3000 and "not written" not in stderr
+
+
+def test_lines_lost_to_a_reader_that_stopped_taking_them_end_the_run_with_75(monkeypatch):
+    from incident_cli.cli.app import run as run_cli
+    from incident_cli.env import Env
+    from incident_cli.render import lines
+
+    monkeypatch.setattr(lines, "OUTPUT_STALL", 0.5)
+    read_fd, write_fd = os.pipe()  # nobody reads
+    stdout = os.fdopen(write_fd, "w")
+    stderr = __import__("io").StringIO()
+    with demo("--rate", "0", "--incidents", "3000") as url:
+        status = run_cli(["list", "--url", url, "-o", "jsonl"],
+                         Env(stdin=__import__("io").StringIO(), stdout=stdout, stderr=stderr, environ=env()))
+    stdout.close()
+    os.close(read_fd)
+    assert status == 75, stderr.getvalue()
+    said = stderr.getvalue()
+    assert "lines not written: the reader of stdout stopped reading" in said and "of output lost" in said

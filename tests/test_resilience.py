@@ -23,9 +23,8 @@ from incident_cli.demo.server import DemoServer, ServerOptions
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.session import Session
 from tests.fakes import handshake, next_frame, receive_json, scripted_server
-from tests.helpers import INCIDENTS, read_line, run, seconds
+from tests.helpers import INCIDENTS, demo_server, read_line, run, seconds
 from tests.helpers import demo as demo_thread
-from tests.helpers import demo_server
 from tests.relay import Relay
 
 FAST = BackoffPolicy(base=0.05, factor=2.0, cap=0.2, floor=0.02, healthy_after=0.3)

@@ -193,7 +193,10 @@ async def _with_signals(env: Env, command: Command) -> int:
         main.cancel()
 
     def stop(status: int) -> None:
-        loop.call_soon_threadsafe(end, status)
+        try:
+            loop.call_soon_threadsafe(end, status)
+        except RuntimeError:
+            pass  # the run is over (a writer given up at the end calls late): nothing to stop
 
     if handled:
         for signum, status in _SIGNALS.items():

@@ -10,14 +10,17 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from incident_cli.errors import OutputOverflow
 from incident_cli.memory import Memory
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
-from incident_cli.render.writer import line_sink
+from incident_cli.render.writer import LineWriter, StreamSink, line_sink
 from incident_cli.wording import plural
 
-OUTPUT_DRAIN = 2.0  # seconds to let a slow reader take what is queued at the end
+# At the end, what is queued is written for as long as the reader keeps taking it; a reader that
+# takes nothing for this long is taken to have stopped, and what is left is lost (status 75).
+OUTPUT_STALL = 10.0
 
 R = TypeVar("R")
 
@@ -53,20 +56,33 @@ async def run_lines(
         output = JsonLinesRenderer(writer, status, snapshots=spec.snapshots, status_events=spec.status_events, drops=drops,
                                    memory=memory, shape=shape)
     try:
-        return await run(output)
-    finally:
-        writer.hand_over()  # the last turn's lines, so what they dropped is counted below
-        late = writer.take_dropped()  # since the last line written
-        if late:
-            drops.dropped(late)
-        total = drops.final()
-        if total is not None:
-            output.report(total)
-        left = await asyncio.to_thread(writer.close, OUTPUT_DRAIN)
-        if left:
-            status.line(f"warning: {plural(left, 'line')} not written: the reader of stdout stopped reading")
-        if writer.broken:
-            raise BrokenPipeError
+        result = await run(output)
+    except BaseException:
+        await _finish(writer, drops, output, status)  # the exception on its way out decides the status
+        raise
+    lost = await _finish(writer, drops, output, status)
+    if lost:
+        # The output is incomplete: a run that lost lines never ends as if it had not (75).
+        raise OutputOverflow(f"{plural(lost, 'line')} of output lost: the reader of stdout fell behind")
+    return result
+
+
+async def _finish(writer: LineWriter | StreamSink, drops: DropReports, output: Output, status: StatusLines) -> int:
+    """The end of a run: what was dropped said in all, what is queued written while the reader
+    takes it; the lines lost (dropped, or left when the reader stopped taking any)."""
+    writer.hand_over()  # the last turn's lines, so what they dropped is counted below
+    late = writer.take_dropped()  # since the last line written
+    if late:
+        drops.dropped(late)
+    total = drops.final()
+    if total is not None:
+        output.report(total)
+    left = await asyncio.to_thread(writer.close, OUTPUT_STALL)
+    if left:
+        status.line(f"warning: {plural(left, 'line')} not written: the reader of stdout stopped reading")
+    if writer.broken:
+        raise BrokenPipeError
+    return left + (total.total if total is not None else 0)
 
 
 def _isatty(stream: object) -> bool:

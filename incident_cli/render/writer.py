@@ -14,6 +14,7 @@ import asyncio
 import io
 import os
 import threading
+import time
 import typing
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +27,7 @@ COMPACT_AFTER = 256  # lines waiting: past this, a line queued alone is stored a
 HAND_OVER_AT = 256  # lines put in one turn of the event loop: past this, handed over at once
 HAND_OVER_BYTES = 1024 * 1024  # or past this many bytes, so one chunk never holds much of the bound
 POLICIES = ("drop", "exit")
+WRITE_SLICE = 64 * 1024  # bytes a write at most: progress is seen a pipe's worth at a time
 
 
 class LineWriter:
@@ -62,6 +64,7 @@ class LineWriter:
         self._pending_bytes = 0
         self._closing = False
         self._writing = 0  # lines the thread has taken and not yet written
+        self.written_bytes = 0  # what the reader has taken so far: its progress, for close()
         self.dropped = 0
         self._unreported = 0
         self.broken = False
@@ -137,13 +140,20 @@ class LineWriter:
         with self._cond:
             return len(self._pending) + self._lines + self._writing
 
-    def close(self, timeout: float) -> int:
-        """Let the thread write what is queued, for at most ``timeout`` s; the lines left over."""
+    def close(self, stall: float, *, monotonic: Callable[[], float] = time.monotonic) -> int:
+        """Let the thread write what is queued for as long as the reader keeps taking it: it is
+        given up only after ``stall`` s in which the reader took nothing. The lines left over."""
         self.hand_over()
         with self._cond:
             self._closing = True
             self._cond.notify()
-        self._thread.join(timeout)
+        progress, since = self.written_bytes, monotonic()
+        while self._thread.is_alive():
+            self._thread.join(min(0.1, stall))
+            if self.written_bytes != progress:
+                progress, since = self.written_bytes, monotonic()
+            elif monotonic() - since >= stall:
+                break
         # A broken pipe or a write error is said on its own: not as lines a reader left behind.
         return 0 if self.broken or self.error is not None else self.pending()
 
@@ -163,9 +173,11 @@ class LineWriter:
             try:
                 data = chunks[0][0] if len(chunks) == 1 else b"".join(chunk for chunk, _ in chunks)
                 del chunks
-                view = memoryview(data)  # one syscall for whatever piled up
+                view = memoryview(data)  # what piled up, a pipe's worth a syscall
                 while view:
-                    view = view[os.write(self._fd, view) :]
+                    done = os.write(self._fd, view[:WRITE_SLICE])
+                    self.written_bytes += done
+                    view = view[done:]
             except BrokenPipeError:
                 self.broken = True
                 if self._on_broken is not None:
@@ -210,7 +222,7 @@ class StreamSink:
     def hand_over(self) -> None:
         pass  # every line is written as it is put
 
-    def close(self, timeout: float) -> int:
+    def close(self, stall: float) -> int:
         return 0
 
 

@@ -163,3 +163,38 @@ def test_a_queue_behind_a_slow_reader_costs_what_its_lines_weigh():
     os.close(read_fd)  # the blocked write fails: the thread ends
     writer.close(5)
     os.close(write_fd)
+
+
+def test_at_the_end_a_slow_reader_gets_everything_however_long_it_takes_while_it_takes_something():
+    read_fd, write_fd = os.pipe()
+    writer = LineWriter(write_fd)
+    line = b"y" * 999 + b"\n"
+    for _ in range(2000):  # 2 MB: thirty pipes' worth
+        writer.put(line)
+    got = bytearray()
+    paused = threading.Event()
+
+    def slow_reader():
+        while chunk := os.read(read_fd, 65536):
+            got.extend(chunk)
+            paused.wait(0.06)  # the reader's own pace: 32 reads take 2 s, each well within the stall
+
+    reader = threading.Thread(target=slow_reader, daemon=True)
+    reader.start()
+    # A second without progress is a stall; the whole takes longer than that, and nothing is lost.
+    assert writer.close(1.0) == 0
+    os.close(write_fd)
+    reader.join(5)
+    os.close(read_fd)
+    assert len(got) == 2000 * 1000
+
+
+def test_at_the_end_a_reader_that_takes_nothing_is_given_up_after_the_stall_and_the_rest_counted():
+    read_fd, write_fd = os.pipe()  # nobody ever reads
+    writer = LineWriter(write_fd)
+    for _ in range(2000):
+        writer.put(b"z" * 999 + b"\n")
+    left = writer.close(0.3)
+    assert 1900 < left <= 2000  # at most a pipe's worth (65 lines) went out
+    os.close(read_fd)
+    os.close(write_fd)
