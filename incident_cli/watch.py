@@ -24,7 +24,7 @@ from incident_cli.driver.schema_source import Documents
 from incident_cli.driver.session import Session
 from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
-from incident_cli.incident_filter import IncidentFilter
+from incident_cli.incident_filter import IncidentFilter, parse_states
 from incident_cli.memory import Memory
 from incident_cli.one_record import OneRecord
 from incident_cli.operations import Operation
@@ -240,10 +240,20 @@ class _Watch:
         if isinstance(event, model.OperationEnded) and event.errors:
             self.failures.extend(event.errors)
             self.gave_up = self.gave_up or event.gave_up
+        if isinstance(event, model.Connected) and self.facets is not None and self.facets.states:
+            self.check_states()
         if isinstance(event, model.Connected) and self.sync_enabled:
             await self.sync(event)
             if self.request.once:
                 raise _Done("snapshot")
+
+    def check_states(self) -> None:
+        """--state against the server's own IncidentState, once its schema is known: a state it
+        does not have would match nothing, for ever, and say nothing."""
+        assert self.facets is not None
+        states = self.documents.enum("IncidentState")
+        if states is not None:
+            parse_states(",".join(sorted(self.facets.states)), "--state", known=states)
 
     def decide(
         self, event: model.StreamEvent, wanted: frozenset[str] | None, within: frozenset[str] | None = None,

@@ -199,7 +199,7 @@ def plan_watch(
     severities = ops.parse_severities(settings.severity, option=settings.origins.get("severity", "--severity"))
     custom, chosen, streams = _operations(args, query_text, severities)
     facets = parse_filter(team=settings.team, labels=settings.labels, state=settings.state, assignee=settings.assignee,
-                          grep=settings.grep)
+                          grep=settings.grep, options=settings.origins)
     if facets and custom is not None:
         raise UsageError("--team, --label, --state, --assignee and --grep filter incidents; they do not go with --query")
     kind = ops.operation_kind(custom.document, args.operation_name) if custom is not None else None
@@ -265,7 +265,8 @@ def plan_output(
     from incident_cli.render.column_names import parse_columns
 
     return OutputSpec(
-        columns=parse_columns(settings.columns), label_columns=settings.label_columns,
+        columns=parse_columns(settings.columns, settings.origins.get("columns", "--columns")),
+        label_columns=settings.label_columns,
         interactive=mode == TABLE and keys and stdout_tty and not args.no_input and not args.once,
         listing=mode == TABLE and args.once,  # a list is every row once, never cropped
         mode=mode, color=args.color, fps=args.refresh, max_rows=args.max_rows,

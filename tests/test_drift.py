@@ -142,3 +142,15 @@ def test_incidents_schema_reads_a_subscriptions_only_server_over_http(tmp_path):
     code, out, err = against("reference", test, protocols=("graphql-ws",), http=True, socket_queries=False)
     assert code == 0, err
     assert "newIncidents" in json.loads(out)["subscriptions"]
+
+
+@pytest.mark.parametrize(("variant", "foreign", "own"), [("reference", "DETECTED", "NEW"), ("drifted", "NEW", "DETECTED")])
+def test_a_state_the_servers_schema_does_not_have_is_a_usage_error_naming_the_ones_it_has(tmp_path, variant, foreign, own):
+    from tests.helpers import demo
+
+    with demo("--rate", "0", "--schema-variant", variant) as url:
+        wrong = incidents("list", "--url", url, "--state", foreign, "-o", "jsonl", env=env(tmp_path))
+        right = incidents("list", "--url", url, "--state", own, "-o", "jsonl", env=env(tmp_path))
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert f"--state: no state '{foreign}': choose from" in wrong.stderr and own in wrong.stderr.split("choose from")[1]
+    assert right.returncode == 0 and len(right.stdout.splitlines()) == 6

@@ -6,7 +6,7 @@ import pytest
 
 from incident_cli import model
 from incident_cli.errors import UsageError
-from incident_cli.incident_filter import IncidentFilter, parse_filter
+from incident_cli.incident_filter import IncidentFilter, parse_filter, parse_states
 from incident_cli.memory import Known, Memory
 from tests.helpers import demo_server, incidents
 
@@ -166,3 +166,24 @@ def test_a_bad_filter_is_one_line_and_exit_2():
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "--label needs KEY=VALUE" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_team_or_a_label_can_be_refused_and_a_bad_word_is_a_usage_error():
+    sre = described(labels={"team": "sre", "region": "eu"})
+    payments = described(labels={"team": "payments", "region": "eu"})
+    assert parse_filter(team="!sre").decide(sre) is False and parse_filter(team="!sre").decide(payments) is True
+    assert parse_filter(team="payments,!sre").decide(payments) is True
+    refused = parse_filter(labels=["team!=sre", "region=eu"])
+    assert refused.decide(sre) is False and refused.decide(payments) is True
+    assert refused.describe() == "region=eu, team!=sre"
+    for words in ({"team": "!"}, {"labels": ["!=x"]}, {"labels": ["team"]}, {"state": "NOPE"}, {"grep": " "}):
+        with pytest.raises(UsageError):
+            parse_filter(**words)
+
+
+def test_states_are_checked_against_both_spellings_before_the_server_says_which_it_has():
+    assert parse_filter(state="detected,new").states == {"DETECTED", "NEW"}
+    with pytest.raises(UsageError, match="no state 'NEW': choose from DETECTED, TRIAGED"):
+        parse_states("new", known=("DETECTED", "TRIAGED"))
+    with pytest.raises(UsageError, match="^profile p.state: no state 'NOPE'"):
+        parse_states("nope", "profile p.state")

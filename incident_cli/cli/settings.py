@@ -13,10 +13,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from incident_cli import incident_filter as facets
 from incident_cli.auth import parse_token
 from incident_cli.driver.credentials import check_private
 from incident_cli.durations import parse_duration
 from incident_cli.errors import ConfigError, UsageError
+from incident_cli.operations import parse_severities
 from incident_cli.settings import (
     DEFAULT_URL,
     OUTPUT_CHOICES,
@@ -64,6 +66,33 @@ def _same(raw: Any, where: str) -> Any:
     return raw
 
 
+def _checked(parse: Callable[[str, str], object]) -> Callable[[Any, str], str]:
+    """Text checked where it is given, exactly as the watch will read it: a bad value in a
+    profile is then blamed on the file, the profile and the key, never on a flag nobody typed."""
+
+    def convert(raw: Any, where: str) -> str:
+        parse(str(raw), where)
+        return str(raw)
+
+    return convert
+
+
+def _labels(raw: Any, where: str) -> tuple[str, ...]:
+    items = _strings(raw, where)
+    facets.parse_labels(items, where)
+    return items
+
+
+def _severities(text: str, where: str) -> object:
+    return parse_severities(text, option=where)
+
+
+def _columns(text: str, where: str) -> object:
+    from incident_cli.render.column_names import parse_columns
+
+    return parse_columns(text, where)
+
+
 def _choice(name: str, choices: tuple[str, ...]) -> Callable[[Any, str], str]:
     def convert(raw: Any, where: str) -> str:
         if raw not in choices:
@@ -90,15 +119,15 @@ SOURCES = (
     Source("url", "url", "INCIDENTS_URL", "--url", (str,), _text),
     Source("refresh_url", "refresh_url", "INCIDENTS_REFRESH_URL", "--refresh-url", (str,), _text),
     Source("ca_file", "ca_file", "INCIDENTS_CA_FILE", "--ca-file", (str,), _text),
-    Source("severity", "severity", "INCIDENTS_SEVERITY", "--severity", (str,), _text),
+    Source("severity", "severity", "INCIDENTS_SEVERITY", "--severity", (str,), _checked(_severities)),
     Source("output", "output", None, None, (str,), _choice("output", OUTPUT_CHOICES)),
-    Source("columns", "columns", None, "--columns", (str,), _text),
+    Source("columns", "columns", None, "--columns", (str,), _checked(_columns)),
     Source("label_columns", "label_columns", None, "-L", (list, str), _keys),
-    Source("team", "team", None, "--team", (str,), _text),
-    Source("labels", "labels", None, "--label", (list, str), _strings),
-    Source("state", "state", None, "--state", (str,), _text),
-    Source("assignee", "assignee", None, "--assignee", (str,), _text),
-    Source("grep", "grep", None, "--grep", (str,), _text),
+    Source("team", "team", None, "--team", (str,), _checked(facets.parse_teams)),
+    Source("labels", "labels", None, "--label", (list, str), _labels),
+    Source("state", "state", None, "--state", (str,), _checked(facets.parse_states)),
+    Source("assignee", "assignee", None, "--assignee", (str,), _checked(facets.words)),
+    Source("grep", "grep", None, "--grep", (str,), _checked(facets.parse_grep)),
     Source("protocol", "protocol", "INCIDENTS_PROTOCOL", "--protocol", (str,), _choice("protocol", PROTOCOL_CHOICES)),
     Source("ack_timeout", "ack_timeout", None, "--ack-timeout", (int, float, str), _seconds),
     Source("open_timeout", "connect_timeout", None, "--connect-timeout", (int, float, str), _seconds),

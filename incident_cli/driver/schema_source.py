@@ -105,6 +105,12 @@ class Documents:
         view = self._source.view if self._source else None
         return schema.incident_query(view, incident_id) if view else ops.incident_query(incident_id)
 
+    def enum(self, name: str) -> tuple[str, ...] | None:
+        """The values of one of the server's enums, once its schema is known; None before."""
+        view = self._source.view if self._source else None
+        values = view.enums.get(name) if view else None
+        return tuple(values) if values else None
+
     def incidents(self, ids: list[str]) -> Operation | None:
         """Several incidents by id in one query (aliases), for checking what left the list."""
         view = self._source.view if self._source else None

@@ -12,14 +12,15 @@ COLUMN_KEYS = ("sev", "source", "id", "title", "owner", "team", "state", "type",
 DEFAULT = ("sev", "id", "title", "owner", "team", "state", "type", "resources", "age", "last")
 
 
-def parse_columns(text: str | None) -> tuple[str, ...]:
+def parse_columns(text: str | None, option: str = "--columns") -> tuple[str, ...]:
     """``--columns sev,title,owner`` -> the keys, checked; None or empty: the default."""
     if not text or not text.strip():
         return ()
     keys = tuple(dict.fromkeys(part.strip().lower() for part in text.split(",") if part.strip()))
     unknown = [key for key in keys if key not in COLUMN_KEYS]
     if unknown:
-        raise UsageError(f"--columns: unknown column {unknown[0]!r} (one of: {', '.join(COLUMN_KEYS)})")
+        shown = unknown[0].encode("ascii", "backslashreplace").decode()[:30]
+        raise UsageError(f"{option}: unknown column {shown!r} (one of: {', '.join(COLUMN_KEYS)})")
     return keys
 
 

@@ -29,3 +29,30 @@ def test_init_without_a_terminal_needs_its_url_and_bad_input_is_one_line(tmp_pat
     secret = incidents("config", "set", "token", "hunter2", env=environ)
     assert secret.returncode == 2 and "hunter2" not in secret.stderr and len(secret.stderr.splitlines()) == 1
     assert not (tmp_path / "config.toml").exists()
+
+
+def test_config_set_checks_every_value_as_watch_reads_it_and_writes_nothing_bad(tmp_path):
+    path = tmp_path / "config.toml"
+    environ = {**os.environ, "INCIDENTS_CONFIG": str(path)}
+    assert incidents("config", "set", "url", "ws://127.0.0.1:9/graphql/ws", env=environ).returncode == 0
+    before = path.read_text()
+    for key, value, said in (("severity", "P7", "invalid severity 'P7'"), ("state", "NOPE", "no state 'NOPE'"),
+                             ("columns", "sev,nope", "unknown column 'nope'"), ("labels", "team", "KEY=VALUE"),
+                             ("team", "!", "needs a team after it"), ("ping_interval", "soon", "ping_interval")):
+        result = incidents("config", "set", key, value, env=environ)
+        assert result.returncode == 2 and said in result.stderr, (key, result.stderr)
+        assert f"profile default.{key}" in result.stderr and str(path) in result.stderr
+        assert path.read_text() == before  # a bad value never lands
+    assert incidents("config", "set", "labels", "team!=sre,region=eu", env=environ).returncode == 0
+
+
+def test_a_bad_value_in_a_profile_is_78_naming_the_file_the_profile_and_the_key_not_a_flag(tmp_path):
+    path = tmp_path / "config.toml"
+    environ = {**os.environ, "INCIDENTS_CONFIG": str(path)}
+    environ.pop("INCIDENTS_URL", None)
+    for key, value in (("columns", "sev,nope"), ("severity", "P7"), ("state", "NOPE")):
+        path.write_text(f'[profiles.default]\nurl = "ws://127.0.0.1:9/graphql/ws"\n{key} = "{value}"\n')
+        for command in (("watch", "--once"), ("list",)):
+            result = incidents(*command, env=environ)
+            assert result.returncode == 78, result.stderr
+            assert f"{path}: profile default.{key}" in result.stderr and "--" + key not in result.stderr
