@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from incident_cli.model import DONE_STATES, Incident, parse_time
 from incident_cli.values import frozen
+from incident_cli.wording import NOBODY
 
 LONGEST = 5  # open incidents named as the longest open
 SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
@@ -76,7 +77,7 @@ def summarise(
         open_by_severity=_count(i.severity or "?" for i in still_open),
         open_by_team=_count(i.labels.get("team") or "(none)" for i in still_open),
         longest_open=[_line(i, now) for i in longest[:LONGEST]],
-        owners=_count(i.assigned_to or "nobody" for i in still_open),
+        owners=_count(i.assigned_to or NOBODY for i in still_open),
         median_to_acknowledge=statistics.median(to_acknowledge) if to_acknowledge else None,
         median_to_resolve=statistics.median(to_resolve) if to_resolve else None,
     )

@@ -141,20 +141,25 @@ class Hooked:
         self._inner.report(event, source)
 
     def environment(self, event: model.StreamEvent) -> dict[str, str]:
+        known = self._memory.get(event.incident_id)
         values = {
             "INCIDENT_KIND": event.kind,
             "INCIDENT_SUBSCRIPTION": event.subscription,
             "INCIDENT_ID": event.incident_id or "",
             "INCIDENT_SEVERITY": event.severity or "",
-            "INCIDENT_TITLE": self._memory.title(event.incident_id) or "",
+            "INCIDENT_TITLE": (known.title if known is not None else None) or "",
+            # As the memory knows the incident (an update names only its id): every kind has them.
+            "INCIDENT_STATE": (known.state if known is not None else None) or "",
+            "INCIDENT_TEAM": (known.team if known is not None else None) or "",
+            "INCIDENT_OWNER": (known.assignee if known is not None else None) or "",
             "INCIDENT_RECEIVED_AT": event.received_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "INCIDENT_SOURCE": event.source or "",
         }
         match event:
             case model.IncidentSeen(incident=incident):
-                values["INCIDENT_STATE"] = incident.state or ""
+                values["INCIDENT_STATE"] = incident.state or values["INCIDENT_STATE"]
             case model.StateChanged(change=change):
-                values["INCIDENT_STATE"] = change.new_state or ""
+                values["INCIDENT_STATE"] = change.new_state or values["INCIDENT_STATE"]
                 values["INCIDENT_OLD_STATE"] = change.old_state or ""
             case model.IncidentUpdated(update=update):
                 values["INCIDENT_UPDATE_TYPE"] = update.update_type or ""

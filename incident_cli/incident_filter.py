@@ -14,8 +14,9 @@ from collections.abc import Iterable, Mapping
 from incident_cli.errors import UsageError
 from incident_cli.memory import Known
 from incident_cli.values import frozen
+from incident_cli.wording import NOBODY as SHOWN_NOBODY
 
-NOBODY = "none"  # --assignee none: incidents nobody owns
+NOBODY = "none"  # --assignee none (or nobody, the word every view shows): incidents nobody owns
 # The states either spelling of the server's IncidentState has (API.md, "Schema drift"): what
 # --state is checked against before the server's own schema is known.
 KNOWN_STATES = (
@@ -102,7 +103,8 @@ def parse_filter(
         labels=pairs,
         not_labels=not_pairs,
         states=frozenset(parse_states(state, where["state"])),
-        assignees=frozenset(word.casefold() for word in words(assignee, where["assignee"])),
+        assignees=frozenset(NOBODY if word.casefold() == SHOWN_NOBODY else word.casefold()
+                            for word in words(assignee, where["assignee"])),
         grep=parse_grep(grep, where["grep"]),
     )
 

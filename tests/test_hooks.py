@@ -168,3 +168,14 @@ def test_bell_rings_for_the_severities_given_and_for_p0_p1_when_bare():
         severities = [json.loads(line)["severity"] for line in stdout.splitlines()]
         assert len(severities) == 30 and "\a" not in stdout  # never in the data
         assert stderr.count("\a") == sum(s in rung for s in severities) > 0
+
+
+def test_every_kind_of_hook_gets_the_incidents_team_owner_and_state_as_known():
+    hooked = Hooked(Quiet(), runner=None, bell=None)
+    hooked.write(model.stream_event("newIncidents", {"newIncidents": {
+        "id": "i", "severity": "P0", "title": "db down", "state": "NEW", "assignedTo": "dana", "labels": {"team": "sre"}}}, T0))
+    update = model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "i", "updateType": "COMMENT_ADDED"}}, T0)
+    env = hooked.environment(update)
+    assert (env["INCIDENT_TEAM"], env["INCIDENT_OWNER"], env["INCIDENT_STATE"]) == ("sre", "dana", "NEW")
+    stranger = model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "z", "updateType": "ASSIGNED"}}, T0)
+    assert hooked.environment(stranger)["INCIDENT_OWNER"] == "" and hooked.environment(stranger)["INCIDENT_TEAM"] == ""

@@ -19,6 +19,7 @@ from incident_cli.render.column_names import DEFAULT
 from incident_cli.render.terminal import ago, middle, safe_text, severity_text, short_id
 from incident_cli.sanitize import sanitize
 from incident_cli.values import frozen
+from incident_cli.wording import NOBODY
 
 GAP = 3  # characters between two columns, as the table draws them
 TITLE_FLOOR, TITLE_CAP, TITLE_SHARE = 20, 40, 0.25  # the title's share of the width: 25%, within 20..40
@@ -44,6 +45,10 @@ def _title(row: Row, now: datetime) -> Text:
     return safe_text(row.title, max_length=300)
 
 
+def _owner(row: Row, now: datetime) -> Text:
+    return safe_text(row.owner, max_length=60) if row.owner else Text(NOBODY, style="dim")
+
+
 def _last(row: Row, now: datetime) -> Text:
     # The time first: a long change (STATE_CHANGED, INVESTIGATING→MONITORING) is what gets cut.
     return Text(f"{ago(row.last_activity, now)} {sanitize(row.last_change or '', max_length=40)}".strip())
@@ -57,7 +62,7 @@ COLUMNS: dict[str, Column] = {
         Column(key="source", header="SOURCE", width=10, drop=2, cell=lambda row, now: Text(middle(row.source or "", 10))),
         Column(key="id", header="ID", width=8, drop=0, cell=lambda row, now: Text(short_id(row.id))),
         Column(key="title", header="TITLE", width=0, drop=0, cell=_title),
-        Column(key="owner", header="OWNER", width=10, drop=3, cell=lambda row, now: safe_text(row.owner or "-", max_length=60)),
+        Column(key="owner", header="OWNER", width=10, drop=3, cell=_owner),
         Column(key="team", header="TEAM", width=9, drop=4, cell=lambda row, now: safe_text(row.team or "-", max_length=60)),
         Column(key="state", header="STATE", width=13, drop=4, cell=lambda row, now: safe_text(row.state or "?", max_length=20)),
         Column(key="type", header="TYPE", width=12, drop=8, cell=lambda row, now: safe_text(row.category, max_length=20)),

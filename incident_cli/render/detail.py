@@ -16,6 +16,7 @@ from rich.text import Text
 from incident_cli.render.board import Row
 from incident_cli.render.terminal import ago, safe_text, severity_text
 from incident_cli.sanitize import sanitize
+from incident_cli.wording import NOBODY
 
 DESCRIPTION_LIMIT = 4_000  # characters of a description shown; a novel is cut, not rendered
 
@@ -30,7 +31,7 @@ def detail(row: Row, now: datetime, *, none: str = "(none while watching)") -> R
     fields.add_row("id", safe_text(row.id, max_length=100))
     fields.add_row("severity", severity_text(row.severity))
     fields.add_row("state", safe_text(row.state or "?", max_length=40, style="dim" if row.done else ""))
-    fields.add_row("owner", safe_text(row.owner or "nobody", max_length=100))
+    fields.add_row("owner", safe_text(row.owner or NOBODY, max_length=100))
     fields.add_row("team", safe_text(row.team or "-", max_length=100))
     if row.source is not None:
         fields.add_row("server", safe_text(row.source, max_length=100))

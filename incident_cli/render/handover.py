@@ -10,7 +10,7 @@ import re
 
 from incident_cli.handover import Handover, Line
 from incident_cli.sanitize import sanitize
-from incident_cli.wording import plural
+from incident_cli.wording import NOBODY, plural
 
 _MARKDOWN = re.compile(r"([\\`*_\[\]#|<>~])")  # what could start emphasis, code, a link, a table cell or HTML
 
@@ -36,7 +36,7 @@ def markdown(handover: Handover) -> str:
 
 
 def _row(line: Line) -> str:
-    extra = [f"{_text(line.state or '?')}", f"team {_text(line.team or '-')}", f"owner {_text(line.owner or 'nobody')}"]
+    extra = [f"{_text(line.state or '?')}", f"team {_text(line.team or '-')}", f"owner {_text(line.owner or NOBODY)}"]
     if line.open_for is not None:
         extra.append(f"open {_duration(line.open_for)}")
     return f"- **{_text(line.severity or '?')}** `{_text(line.id[:8])}` {_text(line.title or '(no title)')} ({', '.join(extra)})"

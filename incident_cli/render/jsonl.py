@@ -53,7 +53,8 @@ def _stamp(moment: datetime) -> str:
     return _last_stamp[1]
 
 
-TITLED = frozenset({"incident", "update", "state_change"})  # records about one incident carry its title
+# Records about one incident carry its title, state, owner and team as the memory knows them.
+TITLED = frozenset({"incident", "update", "state_change"})
 
 
 def envelope(event: StreamEvent, memory: Memory | None = None) -> dict[str, Any]:
@@ -69,7 +70,14 @@ def envelope(event: StreamEvent, memory: Memory | None = None) -> dict[str, Any]
         "severity": event.severity,
     }
     if memory is not None and event.kind in TITLED:
-        record["title"] = memory.title(event.incident_id)
+        # What the memory knows of the incident (an update names only its id): the server's
+        # ``data`` stays as it was sent.
+        known = memory.get(event.incident_id)
+        if known is None:
+            record["title"] = record["state"] = record["owner"] = record["team"] = None
+        else:
+            record["title"], record["state"], record["owner"], record["team"] = (
+                known.title, known.state, known.assignee, known.team)
     record["data"] = event.data
     if event.source is not None:
         record["source"] = event.source

@@ -15,11 +15,13 @@ from typing import Any
 
 from incident_cli import model
 from incident_cli.errors import UsageError
+from incident_cli.memory import Known
 from incident_cli.sanitize import sanitize
+from incident_cli.wording import NOBODY
 
 _FIELD = re.compile(r"\{\{|\}\}|\{([A-Za-z_][\w]*(?:\.[\w]+)*)(?::([<>^]?)(\d*)(?:\.(\d+))?)?\}|\{|\}")
 _GO = re.compile(r"\{\{\s*\.([\w.]+)\s*\}\}")  # {{.severity}}, as gh's and kubectl's templates say it
-TOP_LEVEL = ("kind", "subscription", "severity", "id", "title", "state", "time", "data")
+TOP_LEVEL = ("kind", "subscription", "severity", "id", "title", "state", "team", "owner", "time", "data")
 
 
 def check(template: str) -> str:
@@ -39,17 +41,23 @@ def check(template: str) -> str:
     return template
 
 
-def view(event: model.StreamEvent, title: str | None, time_text: str) -> dict[str, Any]:
-    state = None
+def view(event: model.StreamEvent, known: Known | None, time_text: str) -> dict[str, Any]:
+    """The fields a template can name; ``known``: what the memory knows of the incident, so an
+    update (which names only its id) has a title, state, team and owner too."""
+    title = known.title if known is not None else None
+    state = known.state if known is not None else None
     match event:
         case model.IncidentSeen(incident=incident):
-            state, title = incident.state, incident.title if incident.title is not None else title
+            state, title = incident.state or state, incident.title if incident.title is not None else title
         case model.StateChanged(change=change):
-            state = change.new_state
+            state = change.new_state or state
         case model.AlertReceived(alert=alert):
             title, state = alert.title, alert.status
     return {"kind": event.kind, "subscription": event.subscription, "severity": event.severity,
-            "id": event.incident_id, "title": title, "state": state, "time": time_text, "data": event.data}
+            "id": event.incident_id, "title": title, "state": state,
+            "team": known.team if known is not None else None,
+            "owner": (known.assignee or NOBODY) if known is not None and known.described else None,
+            "time": time_text, "data": event.data}
 
 
 def render(template: str, values: dict[str, Any]) -> str:

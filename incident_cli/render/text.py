@@ -76,8 +76,8 @@ class TextLines:
     def line(self, event: model.StreamEvent) -> Text:
         if self._template is not None:
             self._remember(event)
-            title = self._memory.title(event.incident_id)
-            return Text(template.render(self._template, template.view(event, title, self.stamp(event.received_at))))
+            known = self._memory.get(event.incident_id)
+            return Text(template.render(self._template, template.view(event, known, self.stamp(event.received_at))))
         line = Text(self.stamp(event.received_at) + " ", style="dim")
         if event.source is not None:
             line.append(f"{middle(event.source, 30)} ", style="bold")

@@ -77,4 +77,4 @@ def test_cells_are_sanitised_text():
     assert cells["id"] == "abcdef12" and "[red]x[/]" in cells["title"]
     assert all("\x1b" not in text and "\x07" not in text and "\x00" not in text for text in cells.values())
     assert label_column("team").cell(row, NOW).plain == cells["team"]
-    assert COLUMNS["owner"].cell(Row(id="x"), NOW).plain == "-"  # nobody on it, said plainly
+    assert COLUMNS["owner"].cell(Row(id="x"), NOW).plain == "nobody"  # the one word every view says

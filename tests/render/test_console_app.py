@@ -61,7 +61,7 @@ def test_owner_and_team_columns_are_filled():
     columns, rows = drive(app, body)
     assert columns[:6] == ["SEV", "ID", "TITLE", "OWNER", "TEAM", "STATE"]
     by_id = {row[1]: row for row in rows}
-    assert by_id["aaaaaaaa"][3:5] == ["dana", "payments"] and by_id["bbbbbbbb"][3:5] == ["-", "sre"]
+    assert by_id["aaaaaaaa"][3:5] == ["dana", "payments"] and by_id["bbbbbbbb"][3:5] == ["nobody", "sre"]
 
 
 def test_q_quits_with_status_0_and_ctrl_c_with_130():

@@ -141,13 +141,18 @@ def test_the_tools_own_labels_are_written_as_plain_strings(title):
 def test_records_about_an_incident_carry_its_title_learned_from_what_came_before():
     sink = ListSink()
     renderer = JsonLinesRenderer(sink)  # alone: a memory of its own
-    renderer.snapshot(model.IncidentSeen(subscription="baseline", received_at=NOW, data={"id": "a", "title": "db down"}))
+    renderer.snapshot(model.IncidentSeen(subscription="baseline", received_at=NOW, data={
+        "id": "a", "title": "db down", "state": "NEW", "assignedTo": "dana", "labels": {"team": "sre"}}))
     renderer.write(model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "a", "updateType": "ASSIGNED"}},
                                       NOW))
     renderer.write(model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "b", "updateType": "ASSIGNED"}},
                                       NOW))
     renderer.write(model.stream_event("custom", {"x": 1}, NOW))
     first, unknown, custom = (json.loads(line) for line in sink.lines)
-    assert first["title"] == "db down" and list(first)[6:] == ["title", "data"]
-    assert unknown["title"] is None  # never described: null, not a guess
+    # An update names only its id: the title, state, owner and team come from what came before,
+    # between the envelope's fields and the server's data (which stays as it was sent).
+    assert list(first)[6:] == ["title", "state", "owner", "team", "data"]
+    assert (first["title"], first["state"], first["owner"], first["team"]) == ("db down", "NEW", "dana", "sre")
+    assert first["data"] == {"incidentId": "a", "updateType": "ASSIGNED"}
+    assert unknown["title"] is unknown["state"] is unknown["owner"] is unknown["team"] is None  # never a guess
     assert "title" not in custom  # not about one incident

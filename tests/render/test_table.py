@@ -48,7 +48,7 @@ def test_rendering_at_a_fixed_width():
         "SEV   ID         TITLE                                  OWNER        TEAM        STATE            AGE   LAST            ",
         "─" * 120,
         "P0    bbbbbbbb   db down                                dana         payments    INVESTIGATING     2m   30s opened      ",
-        "P1    aaaaaaaa   checkout: 5xx                          -            -           NEW               5m   30s opened      ",
+        "P1    aaaaaaaa   checkout: 5xx                          nobody       -           NEW               5m   30s opened      ",
     ]
 
 

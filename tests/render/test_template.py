@@ -46,3 +46,20 @@ def test_templates_with_the_real_cli():
     assert all(line[:3].rstrip() in ("P0", "P1", "P2", "P3", "P4") and len(line) <= 36 for line in lines.stdout.splitlines())
     assert go.returncode == 2 and "write --template '{severity}'" in go.stderr
     assert machine.returncode == 2 and "does not go with -o jsonl" in machine.stderr
+
+
+def test_an_update_has_the_state_team_and_owner_its_incident_is_known_by():
+    from datetime import UTC, datetime
+
+    from incident_cli import model
+    from incident_cli.memory import Memory
+    from incident_cli.render.template import view
+
+    memory = Memory()
+    memory.observe(model.stream_event("newIncidents", {"newIncidents": {
+        "id": "i", "title": "db down", "state": "INVESTIGATING", "assignedTo": None, "labels": {"team": "sre"}}},
+        datetime.now(UTC)))
+    update = model.stream_event("incidentUpdates", {"incidentUpdates": {"incidentId": "i", "updateType": "COMMENT_ADDED"}},
+                                datetime.now(UTC))
+    values = view(update, memory.get("i"), "12:00:00")
+    assert render(check("{state} {team} {owner} {title}"), values) == "INVESTIGATING sre nobody db down"
