@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import tracemalloc
 
@@ -423,6 +424,25 @@ def test_incidents_resolved_while_away_are_emitted_resolved_after_the_reconnect(
             emitted = [r for r in watch.records if r.get("subscription") == "repair"]
             assert {r["incident_id"] for r in emitted} == resolved
             assert {r["data"]["state"] for r in emitted} == {"RESOLVED"}
+        finally:
+            assert "Traceback" not in watch.finish()
+
+
+def test_a_stopped_client_reports_the_gap_from_where_it_stopped_not_from_what_it_read_after():
+    with demo_server("--rate", "2000") as server:
+        watch = Watch("--url", server.url, "--status-events", "-o", "jsonl", "--no-repair")
+        try:
+            watch.next_matching(lambda r: r["kind"] != "status", 15)
+            os.kill(watch.proc.pid, signal.SIGSTOP)  # a laptop lid closed, a debugger: the client does not run
+            try:
+                threading.Event().wait(seconds(2))  # the scenario: stopped while the server fills its socket...
+                _restarted(server, "same")  # ...and then restarts, closing it
+                threading.Event().wait(seconds(2))
+            finally:
+                os.kill(watch.proc.pid, signal.SIGCONT)
+            connected = watch.next_matching(status_event("connected"), 30)
+            # Measured from where the client stopped, not from the kept frames it read after resuming.
+            assert connected["data"]["downtime"] >= 3.5, connected
         finally:
             assert "Traceback" not in watch.finish()
 

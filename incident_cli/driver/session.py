@@ -30,6 +30,7 @@ from incident_cli.messages import Dialect
 from incident_cli.operation_errors import Endings, Reread, Resubscribe
 from incident_cli.operations import Operation
 from incident_cli.redact import display_url
+from incident_cli.stalls import TICK, Stalls
 from incident_cli.supervision import Step, Supervision
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class Session:
         self._failure: IncidentsError | None = None  # what ended the session, if an error did
         self._offer = config.dialect  # what we offer; auto may fall back to legacy once
         self._down_since: float | None = None  # wall-clock time of the last message before a loss
+        self._stalls = Stalls()  # this process not running (stopped, asleep): a gap may start earlier
         self._refresh_not_before: float | None = None  # after a failed proactive refresh
         self._route = QueryRoute(config.http_endpoint(), ssl_context=config.ssl, proxy=config.proxy, monotonic=monotonic)
         self.connections = 0  # attempts made, for status and tests
@@ -161,6 +163,7 @@ class Session:
 
     async def _supervise(self) -> None:
         endings = asyncio.create_task(self._read_control(), name="incidents-endings")
+        ticking = asyncio.create_task(self._tick(), name="incidents-stalls")
         try:
             await self._connect_forever()
         except (Finished, asyncio.CancelledError):
@@ -172,9 +175,14 @@ class Session:
             self._inbox.close(bug)
         finally:
             self._ready.clear()
-            for task in (endings, *self._resubscribing):
+            for task in (endings, ticking, *self._resubscribing):
                 task.cancel()
         self._inbox.close()
+
+    async def _tick(self) -> None:
+        while True:
+            self._stalls.tick(self._wall_clock())
+            await asyncio.sleep(TICK)  # the process's own time: never an injected sleep
 
     async def _connect_forever(self) -> None:
         """Connect, serve, and after every end do what the supervision policy says."""
@@ -216,8 +224,11 @@ class Session:
             # The gap began with the last message, not when the loss was noticed (a half-open
             # socket is noticed a ping timeout later), on the wall clock, which unlike the
             # monotonic one counts a laptop's sleep.
+            # A process that was stopped reads the frames the kernel kept only after it resumes:
+            # a stall just before the loss starts the gap where the stall began.
             last = connection.last_message_at if connection is not None else None
-            self._down_since = last if last is not None else self._wall_clock()
+            start = self._stalls.gap_start(last, self._wall_clock())
+            self._down_since = start if start is not None else self._wall_clock()
         if lost.legacy_only:
             self._offer = Dialect.LEGACY
         step = self._supervision.disconnected(lost, acknowledged=acknowledged, uptime=self._monotonic() - started,
