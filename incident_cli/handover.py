@@ -41,8 +41,10 @@ class Handover:
 
     since: str  # the start of the window, RFC 3339
     until: str
-    opened: list[Line] = field(default_factory=list)
+    opened: list[Line] = field(default_factory=list)  # P0 first, at most ``limit`` of them
     resolved: list[Line] = field(default_factory=list)
+    opened_count: int = 0  # in all, whatever the limit
+    resolved_count: int = 0
     open_by_severity: dict[str, int] = field(default_factory=dict)
     open_by_team: dict[str, int] = field(default_factory=dict)
     longest_open: list[Line] = field(default_factory=list)
@@ -50,10 +52,16 @@ class Handover:
     median_to_acknowledge: float | None = None  # seconds, from opened to the first assignment seen
     median_to_resolve: float | None = None  # seconds, for those resolved in the window
 
+    @property
+    def cut(self) -> bool:
+        return len(self.opened) < self.opened_count or len(self.resolved) < self.resolved_count
+
 
 def summarise(
-    incidents: list[Incident], *, now: datetime, window: timedelta, assigned_at: dict[str, datetime] | None = None
+    incidents: list[Incident], *, now: datetime, window: timedelta, assigned_at: dict[str, datetime] | None = None,
+    limit: int | None = None,
 ) -> Handover:
+    """``limit``: at most this many incidents named in each list (the counts stay whole)."""
     start = now - window
     opened, resolved, still_open = [], [], []
     to_resolve, to_acknowledge = [], []
@@ -73,8 +81,10 @@ def summarise(
     longest = sorted((i for i in still_open if parse_time(i.created_at)), key=lambda i: parse_time(i.created_at) or now)
     return Handover(
         since=_stamp(start), until=_stamp(now),
-        opened=[_line(i, now) for i in _by_severity(opened)], resolved=[_line(i, now) for i in _by_severity(resolved)],
-        open_by_severity=_count(i.severity or "?" for i in still_open),
+        opened=[_line(i, now) for i in _by_severity(opened)[:limit]],
+        resolved=[_line(i, now) for i in _by_severity(resolved)[:limit]],
+        opened_count=len(opened), resolved_count=len(resolved),
+        open_by_severity=dict(sorted(_count(i.severity or "?" for i in still_open).items(), key=lambda item: _rank(item[0]))),
         open_by_team=_count(i.labels.get("team") or "(none)" for i in still_open),
         longest_open=[_line(i, now) for i in longest[:LONGEST]],
         owners=_count(i.assigned_to or NOBODY for i in still_open),
@@ -91,9 +101,12 @@ def _line(incident: Incident, now: datetime) -> Line:
                 open_for=None if done or created is None else (now - created).total_seconds())
 
 
+def _rank(severity: str | None) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
 def _by_severity(incidents: list[Incident]) -> list[Incident]:
-    return sorted(incidents, key=lambda i: (SEVERITIES.index(i.severity) if i.severity in SEVERITIES else 9,
-                                            i.created_at or ""))
+    return sorted(incidents, key=lambda i: (_rank(i.severity), i.created_at or ""))
 
 
 def _count(keys: Iterable[str]) -> dict[str, int]:

@@ -15,6 +15,7 @@ from incident_cli.cli import options as o
 from incident_cli.cli.runtime import run_command
 from incident_cli.env import Env
 from incident_cli.errors import UsageError
+from incident_cli.values import frozen
 
 Window = Annotated[str, typer.Option("--since", help="How far back the handover looks: 8h, 12h, 2d.")]
 FromRecording = Annotated[
@@ -36,19 +37,35 @@ ReportOutputOption = Annotated[
 def report(
     ctx: typer.Context, since: Window = "8h", url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None,
     ca_file: o.CaFile = None, recording: FromRecording = None, output: ReportOutputOption = ReportOutput.auto,
-    color: o.ColorOption = o.Color.auto,
+    color: o.ColorOption = o.Color.auto, severity: o.Severity = None, team: o.Team = None, limit: o.Limit = None,
 ) -> None:
     """What happened while you were off: opened, resolved, still open by severity and team, the longest open, owners."""
     env = o.env_of(ctx)
     flags = {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file}
-    run_command(env, lambda _stop: handover(env, flags, since, recording, output.value, color.value))
+    only = Only(severity=severity, team=team, limit=limit)
+    run_command(env, lambda _stop: handover(env, flags, since, recording, output.value, color.value, only))
 
 
-async def handover(env: Env, flags: dict[str, Any], since: str, recording: Path | None, mode: str, color: str) -> None:
+@frozen
+class Only:
+    """What the handover is narrowed to: --severity, --team, and --limit incidents a list."""
+
+    severity: str | None = None
+    team: str | None = None
+    limit: int | None = None
+
+
+async def handover(
+    env: Env, flags: dict[str, Any], since: str, recording: Path | None, mode: str, color: str, only: Only = Only()
+) -> None:
     from incident_cli.durations import parse_duration
     from incident_cli.handover import summarise
+    from incident_cli.incident_filter import parse_filter
+    from incident_cli.operations import parse_severities
 
     window = timedelta(seconds=parse_duration(since, option="--since"))
+    severities = frozenset(parse_severities(only.severity))
+    teams = parse_filter(team=only.team)
     assigned_at: dict[str, datetime] = {}
     if recording is not None:
         from incident_cli.report import from_recording
@@ -60,7 +77,12 @@ async def handover(env: Env, flags: dict[str, Any], since: str, recording: Path 
         incidents, assigned_at = from_recording(text.splitlines())
     else:
         incidents = await _from_server(env, flags)
-    summary = summarise(incidents, now=datetime.now(UTC), window=window, assigned_at=assigned_at)
+    incidents = [i for i in incidents if (not severities or i.severity in severities)
+                 and teams.matches(title=None, assignee=None, labels=i.labels, state=None)]
+    summary = summarise(incidents, now=datetime.now(UTC), window=window, assigned_at=assigned_at, limit=only.limit)
+    if summary.cut:
+        env.say(f"incidents: showing at most {only.limit:,} of {summary.opened_count:,} opened and "
+                f"{summary.resolved_count:,} resolved (--limit)")
     if mode == "json":
         env.stdout.write(json.dumps(dataclasses.asdict(summary), ensure_ascii=True) + "\n")
         return
@@ -70,9 +92,12 @@ async def handover(env: Env, flags: dict[str, Any], since: str, recording: Path 
     if mode == "auto" and env.isatty(env.stdout):
         from rich.markdown import Markdown
 
+        from incident_cli.render import Streams
+        from incident_cli.render.pager import print_paged
         from incident_cli.render.terminal import make_console
 
-        make_console(env.stdout, color=color, environ=env.environ).print(Markdown(text))
+        console = make_console(env.stdout, color=color, environ=env.environ)
+        print_paged(console, Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ), Markdown(text))
     else:
         env.stdout.write(text)
 

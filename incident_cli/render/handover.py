@@ -17,7 +17,7 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]#|<>~])")  # what could start emphasis, code
 
 def markdown(handover: Handover) -> str:
     parts = [f"# Handover: {handover.since} to {handover.until}", ""]
-    parts.append(f"- opened: **{len(handover.opened)}**, resolved: **{len(handover.resolved)}**, "
+    parts.append(f"- opened: **{handover.opened_count:,}**, resolved: **{handover.resolved_count:,}**, "
                  f"still open: **{sum(handover.open_by_severity.values())}**")
     if handover.open_by_severity:
         parts.append("- open by severity: " + ", ".join(f"{_text(k)} {v}" for k, v in handover.open_by_severity.items()))
@@ -29,9 +29,13 @@ def markdown(handover: Handover) -> str:
         parts.append(f"- median time to acknowledge: {_duration(handover.median_to_acknowledge)}")
     if handover.median_to_resolve is not None:
         parts.append(f"- median time to resolve: {_duration(handover.median_to_resolve)}")
-    for title, lines in (("Longest open", handover.longest_open), ("Opened", handover.opened), ("Resolved", handover.resolved)):
-        parts += ["", f"## {title} ({plural(len(lines), 'incident')})", ""]
+    for title, lines, count in (("Longest open", handover.longest_open, len(handover.longest_open)),
+                                ("Opened", handover.opened, handover.opened_count),
+                                ("Resolved", handover.resolved, handover.resolved_count)):
+        parts += ["", f"## {title} ({plural(count, 'incident')})", ""]
         parts += [_row(line) for line in lines] or ["none"]
+        if count > len(lines):
+            parts.append(f"- … and {count - len(lines):,} more (--limit)")
     return "\n".join(parts) + "\n"
 
 
