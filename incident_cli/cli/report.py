@@ -56,13 +56,14 @@ class Only:
 
 
 async def handover(
-    env: Env, flags: dict[str, Any], since: str, recording: Path | None, mode: str, color: str, only: Only = Only()
+    env: Env, flags: dict[str, Any], since: str, recording: Path | None, mode: str, color: str, only: Only | None = None
 ) -> None:
     from incident_cli.durations import parse_duration
     from incident_cli.handover import summarise
     from incident_cli.incident_filter import parse_filter
     from incident_cli.operations import parse_severities
 
+    only = only or Only()
     window = timedelta(seconds=parse_duration(since, option="--since"))
     severities = frozenset(parse_severities(only.severity))
     teams = parse_filter(team=only.team)

@@ -2,7 +2,8 @@
 
 Width goes to the title first: when a pane cannot give the title its share, the least
 useful columns are dropped, one at a time (resources, type, label columns, last change,
-age, team, state, owner), never the severity, the id or the title. ``-L KEY`` adds a label
+owner, team, source, age, state), never the severity, the id or the title: what is left
+longest says which incidents, how bad, in what state and since when. ``-L KEY`` adds a label
 column, as kubectl's does; ``--columns`` picks and orders them. Cells are sanitised
 ``Text``: server strings never reach the terminal as markup or control sequences.
 """
@@ -50,8 +51,12 @@ def _owner(row: Row, now: datetime) -> Text:
 
 
 def _last(row: Row, now: datetime) -> Text:
-    # The time first: a long change (STATE_CHANGED, INVESTIGATING→MONITORING) is what gets cut.
-    return Text(f"{ago(row.last_activity, now)} {sanitize(row.last_change or '', max_length=40)}".strip())
+    # What changed first, and of a state change the state it reached (``→IDENTIFIED 2s``): a cut
+    # takes the end, and the old state is what matters least.
+    change = row.last_change or ""
+    if "\u2192" in change:
+        change = "\u2192" + change.rsplit("\u2192", 1)[1]
+    return Text(f"{sanitize(change, max_length=40)} {ago(row.last_activity, now)}".strip())
 
 
 COLUMNS: dict[str, Column] = {
@@ -59,17 +64,17 @@ COLUMNS: dict[str, Column] = {
     for column in (
         Column(key="sev", header="SEV", width=3, drop=0, cell=lambda row, now: severity_text(row.severity)),
         # Several servers often differ only at the end (127.0.0.1:18080, :18081): cut from the middle.
-        Column(key="source", header="SOURCE", width=10, drop=2, cell=lambda row, now: Text(middle(row.source or "", 10))),
+        Column(key="source", header="SOURCE", width=10, drop=3, cell=lambda row, now: Text(middle(row.source or "", 10))),
         Column(key="id", header="ID", width=8, drop=0, cell=lambda row, now: Text(short_id(row.id))),
         Column(key="title", header="TITLE", width=0, drop=0, cell=_title),
-        Column(key="owner", header="OWNER", width=10, drop=3, cell=_owner),
+        Column(key="owner", header="OWNER", width=10, drop=5, cell=_owner),
         Column(key="team", header="TEAM", width=9, drop=4, cell=lambda row, now: safe_text(row.team or "-", max_length=60)),
-        Column(key="state", header="STATE", width=13, drop=4, cell=lambda row, now: safe_text(row.state or "?", max_length=20)),
-        Column(key="type", header="TYPE", width=12, drop=8, cell=lambda row, now: safe_text(row.category, max_length=20)),
+        Column(key="state", header="STATE", width=13, drop=1, cell=lambda row, now: safe_text(row.state or "?", max_length=20)),
+        Column(key="type", header="TYPE", width=14, drop=8, cell=lambda row, now: safe_text(row.category, max_length=20)),
         Column(key="resources", header="RESOURCES", width=16, drop=9,
                cell=lambda row, now: safe_text(", ".join(row.resources), max_length=120)),
-        Column(key="age", header="AGE", width=4, drop=5, cell=lambda row, now: Text(ago(row.opened, now))),
-        Column(key="last", header="LAST", width=16, drop=6, cell=_last),
+        Column(key="age", header="AGE", width=4, drop=2, cell=lambda row, now: Text(ago(row.opened, now))),
+        Column(key="last", header="LAST", width=17, drop=6, cell=_last),
     )
 }
 

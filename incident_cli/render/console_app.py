@@ -87,6 +87,7 @@ class IncidentConsole(App[int]):
         self.paused_at: int | None = None  # board.events when paused
         self.shown: View | None = None  # the view on screen now (held while paused)
         self._layout: list[Column] = []
+        self._widths: list[int] = []  # each column's, as drawn: a longer cell is cut with an ellipsis
         self._width = 0
         self._idle = 0.0
         self._next_fill = 0.0  # monotonic time before which the rows are not refilled (FILL_SHARE)
@@ -163,8 +164,9 @@ class IncidentConsole(App[int]):
             self._made = {}  # cells made for other columns
             table.clear(columns=True)
             title = self._title_width()
-            for column in self._layout:
-                table.add_column(Text(column.header, style="bold"), width=column.width or title, key=column.key)
+            self._widths = [column.width or title for column in self._layout]
+            for column, width in zip(self._layout, self._widths, strict=True):
+                table.add_column(Text(column.header, style="bold"), width=width, key=column.key)
         else:
             table.clear()
         made, self._made = self._made, {}
@@ -196,6 +198,8 @@ class IncidentConsole(App[int]):
 
     def _cells(self, row: Row, now: datetime) -> list[Text]:
         cells = [column.cell(row, now) for column in self._layout]
+        for cell, width in zip(cells, self._widths, strict=True):
+            cell.truncate(width, overflow="ellipsis")  # a cut says so: the table itself would only crop
         if row.done:  # plain and dim: a closed P0 keeps no loud badge
             return [Text(cell.plain, style="dim") for cell in cells]
         if row.changed_within(now):

@@ -27,12 +27,13 @@ def keys(width, **kwargs):
 
 
 @pytest.mark.parametrize(("width", "expected"), [
-    (70, ["sev", "id", "title", "owner", "team"]),
-    (80, ["sev", "id", "title", "owner", "team", "state"]),
+    (70, ["sev", "id", "title", "state", "age"]),
+    (80, ["sev", "id", "title", "team", "state", "age"]),
     (120, ["sev", "id", "title", "owner", "team", "state", "age", "last"]),
-    (160, list(DEFAULT)),
+    (160, [key for key in DEFAULT if key != "resources"]),
+    (170, list(DEFAULT)),
 ])
-def test_narrow_panes_keep_owner_and_team_longest_and_drop_resources_first(width, expected):
+def test_narrow_panes_keep_state_and_age_longest_and_drop_resources_first(width, expected):
     assert keys(width) == expected
 
 
