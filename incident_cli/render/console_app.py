@@ -92,6 +92,7 @@ class IncidentConsole(App[int]):
         self._idle = 0.0
         self._next_fill = 0.0  # monotonic time before which the rows are not refilled (FILL_SHARE)
         self._drawn: list[str] = []  # the row keys in the table, in order
+        self._open_drawn: set[str] = set()  # of those, the ones that were open when drawn
         # per drawn row: what its cells were made from, and the cells
         self._made: dict[str, tuple[tuple[object, ...], list[Text]]] = {}
         self.frames = 0  # drawn so far, for tests and benchmarks
@@ -158,6 +159,7 @@ class IncidentConsole(App[int]):
             self._update(table, view, now)  # the same rows in the same order: only the cells that changed
             return
         selected = self.selected_key()
+        position = table.cursor_row
         if self.size.width != self._width or not self._layout:
             self._width = self.size.width
             self._layout = choose(self._columns, self._labels, several=bool(self.board.sources), width=self._width)
@@ -176,8 +178,17 @@ class IncidentConsole(App[int]):
             cells = before[1] if before is not None and before[0] == looks else self._cells(row, now)
             self._made[key] = (looks, cells)
             table.add_row(*cells, key=key)
+        was_open = selected in self._open_drawn
         self._drawn = keys
-        if selected is not None and selected in table.rows:
+        self._open_drawn = {key for row, key in zip(view.rows, keys, strict=True) if not row.done}
+        if selected is None or selected not in table.rows:
+            return
+        chosen = self.board.rows.get(selected)
+        if was_open and chosen is not None and chosen.done and self._open_drawn:
+            # The selected incident just closed and sank: the cursor stays where the work is, at its
+            # place among the open rows (which come first in every order), never dragged down after it.
+            table.move_cursor(row=min(position, len(self._open_drawn) - 1), animate=False)
+        else:
             table.move_cursor(row=table.get_row_index(selected), animate=False)
 
     def _update(self, table: DataTable[Text], view: View, now: datetime) -> None:
@@ -339,11 +350,23 @@ class IncidentConsole(App[int]):
 
 
 class Rows(DataTable[Text]):
-    """The rows; Enter opens the detail, except while a filter is being typed (it ends it)."""
+    """The rows; Enter opens the detail, except while a filter is being typed (it ends it).
+    Home and g go to the first row, End and G to the last (DataTable's own scroll sideways)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home,g", "first_row", show=False),
+        Binding("end,G", "last_row", show=False),
+    ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         typing = getattr(self.app, "typing", False)
-        return not (typing and action == "select_cursor")
+        return not (typing and action in ("select_cursor", "first_row", "last_row"))
+
+    def action_first_row(self) -> None:
+        self.move_cursor(row=0, animate=False)
+
+    def action_last_row(self) -> None:
+        self.move_cursor(row=max(self.row_count - 1, 0), animate=False)
 
 
 def _looks(row: Row, now: datetime) -> tuple[object, ...]:

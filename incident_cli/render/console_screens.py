@@ -24,6 +24,8 @@ KEYS = (
     ("/", "filter as you type: title, id, team, owner, state, resource, label (Enter keeps it, Esc clears it)"),
     ("s", "cycle the order: severity then newest opened, last activity, age, team"),
     ("\u2191 \u2193, j k", "select an incident"),
+    ("PgUp PgDn", "a page up or down"),
+    ("Home End, g G", "the first or the last incident"),
     ("Enter, d", "the incident in full, with the updates seen for it"),
     ("y", "copy the selected id (OSC 52 where the terminal allows it; it is shown too)"),
     ("?", "this help"),

@@ -352,3 +352,32 @@ def test_cells_that_cut_end_in_an_ellipsis_and_last_shows_the_state_reached_firs
     assert row["TITLE"].endswith("\u2026") and row["TITLE"].startswith("checkout: very")
     assert row["OWNER"].endswith("\u2026") and row["OWNER"].startswith("someone")
     assert row["LAST"].startswith("\u2192IDENTIFIED") and row["STATE"] == "IDENTIFIED"
+
+
+def test_when_the_selected_incident_closes_the_cursor_stays_among_the_open_rows_and_home_end_move_it():
+    ids = [c * 12 for c in "abcde"]
+    app, feed, _ = console(*(opened(iid, severity="P0") for iid in ids))
+
+    async def body(pilot):
+        table = app.query_one("#rows", DataTable)
+        await pilot.press("j")
+        selected = app.selected_key()
+        position = table.cursor_row
+        feed.write(model.stream_event("incidentStateChanges", {"incidentStateChanges": {
+            "incidentId": selected, "oldState": "NEW", "newState": "CLOSED"}}, T0))
+        app.redraw()
+        await pilot.pause()
+        after = (table.cursor_row, app.selected_row().done, app.board.rows[selected].done)
+        await pilot.press("G")
+        last = table.cursor_row
+        await pilot.press("home")
+        first = table.cursor_row
+        await pilot.press("end")
+        end = table.cursor_row
+        await pilot.press("g")
+        return position, after, last, first, end, table.cursor_row, table.row_count
+
+    position, after, last, first, end, top, count = drive(app, body)
+    # The closed row sank to the bottom; the cursor stayed at its place, on an open incident.
+    assert after == (position, False, True)
+    assert (last, first, end, top) == (count - 1, 0, count - 1, 0)
