@@ -8,6 +8,7 @@ streams or environment: ``env`` has them. The CLI turns the result into an exit 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -25,10 +26,14 @@ from incident_cli.render.status import StatusLines
 from incident_cli.sources import Source, watch_sources
 from incident_cli.watch import WatchResult
 from incident_cli.watch_plan import ExtrasSpec, SourcePlan, WatchPlan
+from incident_cli.wording import plural
 
 if TYPE_CHECKING:
     from incident_cli.demo.server import DemoServer
     from incident_cli.hooks import HookRunner
+
+
+BOUND_FLAGS = {"count": "--count", "duration": "--for", "idle": "--idle-exit"}  # a run's end by its bound
 
 
 async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> WatchResult:
@@ -47,7 +52,14 @@ async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> W
                     watching = lambda out: watch_sources(sources, out, plan.count, memory)  # noqa: E731
                     return await _with_extras(output, plan.extras, record, env, watching, memory)
 
-                return await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url, memory=memory)
+                started = asyncio.get_running_loop().time()
+                result = await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url, memory=memory)
+                if plan.output.mode == "table" and not plan.output.listing and result.reason in BOUND_FLAGS:
+                    # The view is gone or frozen: one line says what the run saw and why it ended.
+                    elapsed = asyncio.get_running_loop().time() - started
+                    env.say(f"incidents: {plural(result.events, 'event')} in {elapsed:.1f} s, "
+                            f"stopped by {BOUND_FLAGS[result.reason]}")
+                return result
         finally:
             if server is not None:
                 await server.stop()

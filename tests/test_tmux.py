@@ -214,3 +214,14 @@ def test_a_long_list_goes_through_the_pager_and_q_leaves_it(tmux):
     tmux.wait_for(lambda s: "incidents: P0" in s, timeout=5, what="the summary at the end")
     tmux("send-keys", "-t", "t", "q")
     tmux.wait_for(lambda s: "exit=0" in s, timeout=10, what="exit status 0 after q")
+
+
+def test_the_quick_start_leaves_its_last_frame_and_one_line_on_the_normal_screen(tmux):
+    # The README's first command, as a new user types it on a terminal.
+    tmux.start_reporting([*INCIDENTS, "watch", "--demo", "--count", "10"], env=ENV)
+    screen = tmux.wait_for(lambda s: "exit=" in s, timeout=30, what="the end of the run")
+    assert "exit=0" in screen
+    assert len(rows(screen)) >= 6  # the demo's open incidents, still on screen after the console left
+    assert "SEV" in screen and "TITLE" in screen
+    lines = [line for line in screen.splitlines() if "stopped by --count" in line]
+    assert len(lines) == 1 and lines[0].startswith("incidents: 10 events in ")

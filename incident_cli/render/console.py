@@ -80,7 +80,9 @@ async def run_console(
                 feed.board.ended(_failure(watching))
             app.exit()
             await asyncio.wait({drawing}, timeout=EXIT_DEADLINE)
-            return watching.result()
+            result = watching.result()
+            last_frame(spec, streams, feed)  # a bounded run leaves what it showed on the normal screen
+            return result
         stop(app.return_value if app.return_value is not None else 0)  # the person at the keys quit
         return await watching  # cancelled by the stop, as a signal would
     finally:
@@ -91,6 +93,19 @@ async def run_console(
         if not drawing.done():
             app.exit()
         await asyncio.gather(watching, drawing, return_exceptions=True)
+
+
+def last_frame(spec: OutputSpec, streams: Streams, feed: ConsoleFeed) -> None:
+    """The console's last frame, drawn once on the normal screen (the alternate screen it lived
+    on is gone), as the live table leaves its own: a run that ended by itself shows what it saw."""
+    from incident_cli.render.table import TableView
+    from incident_cli.render.terminal import make_console
+
+    console = make_console(streams.stdout, color=spec.color, environ=streams.environ)
+    frame = TableView(console, feed.board, max_rows=spec.max_rows, clock=feed.clock, columns=spec.columns,
+                      labels=spec.label_columns)
+    with contextlib.suppress(OSError):
+        console.print(frame.render())
 
 
 class TerminalWatch:
