@@ -208,7 +208,7 @@ def plan_watch(
     # not tailed for ever (kubectl's first run); a server someone named keeps the never-give-up tail.
     unconfigured = not args.demo and all("url" not in one.origins for _, one in servers)
     output = replace(plan_output(args, settings, stdout_tty=stdout_tty, term=term, streams=streams, keys=keys),
-                     only=facets)
+                     only=facets, severities=severities)
     several = len(servers) > 1
     request = WatchRequest(
         operations=chosen,

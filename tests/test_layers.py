@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "incident_cli"
 
 CORE = {
     "", "errors", "messages", "protocol", "model", "operations", "schema", "auth", "backoff", "liveness", "filtering",
-    "repair", "coverage", "operation_errors", "sanitize", "redact", "jsoncodec", "durations", "wording", "settings",
+    "repair", "stalls", "coverage", "operation_errors", "sanitize", "redact", "jsoncodec", "durations", "wording", "settings",
     "supervision", "memory", "incident_filter", "one_record", "handover", "values",
 }
 USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "hooks", "env", "show", "report"}

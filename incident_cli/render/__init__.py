@@ -54,6 +54,7 @@ class OutputSpec:
     listing: bool = False  # the table drawn once, every row, paged if need be (list, --once)
     jq: str | None = None  # --jq: each JSON-lines record through this jq program
     only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows shown, and said
+    severities: tuple[str, ...] = ()  # --severity: said in the status line with the other filters
 
 
 @frozen

@@ -8,7 +8,7 @@ and the view highlights it for a few seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -61,12 +61,26 @@ class Row:
         self.history.append((now, what))
         del self.history[:-HISTORY]
 
-    def matches(self, text: str) -> bool:
-        """The console's filter: ``text`` in its title, id, team, owner, a resource or a label."""
+    def matches(self, text: str, shown: Collection[str] | None = None) -> bool:
+        """The console's filter: ``text`` in what the row shows (``shown``: the column keys on
+        screen, so a row never matches for a reason nobody can see), or in any field."""
         needle = text.casefold()
-        fields = (self.title, self.id, self.owner, self.state, self.severity, *self.resources,
-                  *(f"{key}={value}" for key, value in self.labels.items()))
-        return any(needle in value.casefold() for value in fields if value)
+        return any(needle in value.casefold() for value in self.texts(shown) if value)
+
+    def texts(self, shown: Collection[str] | None = None) -> list[str | None]:
+        """The row's text in the columns ``shown`` (every field when None): the id as drawn, 8 characters."""
+        by_column: dict[str, list[str | None]] = {
+            "sev": [self.severity], "source": [self.source], "id": [self.id[:8] if shown is not None else self.id],
+            "title": [self.title], "owner": [self.owner], "team": [self.team], "state": [self.state],
+            "type": [self.category], "resources": list(self.resources), "last": [self.last_change],
+        }
+        if shown is None:
+            return [*(text for texts in by_column.values() for text in texts),
+                    *(f"{key}={value}" for key, value in self.labels.items())]
+        found: list[str | None] = []
+        for key in shown:
+            found += [self.labels.get(key[6:])] if key.startswith("label:") else by_column.get(key, [])
+        return found
 
     def changed_within(self, now: datetime, seconds: float = HIGHLIGHT) -> bool:
         return self.last_activity is not None and (now - self.last_activity).total_seconds() < seconds
@@ -131,6 +145,7 @@ class Board:
     sources: dict[str, Connection] = field(default_factory=dict)  # per server, when several
     replay: tuple[str, float] | None = None  # (recording, speed): a replay, not a live stream
     only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows that leave it are not drawn
+    severities: tuple[str, ...] = ()  # --severity (the stream's own filter): said, with ``only``
     _source: str | None = None  # the server of the event being applied
 
     # ---- reducers ----------------------------------------------------------------------
@@ -201,6 +216,11 @@ class Board:
         self.connection.reason = reason
 
     # ---- views -------------------------------------------------------------------------
+
+    def filters(self) -> str:
+        """Every filter the rows pass, for the status line: ``P0|P1, team payments``."""
+        said = ["|".join(self.severities)] if self.severities else []
+        return ", ".join(said + ([self.only.describe()] if self.only else []))
 
     def view(
         self, now: datetime, limit: int | None, *, order: str = "severity", keep: Callable[[Row], bool] | None = None

@@ -60,7 +60,7 @@ async def run_console(
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
     board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
     board.connection.server = server
-    board.replay, board.only = spec.replay, spec.only
+    board.replay, board.only, board.severities = spec.replay, spec.only, spec.severities
     feed = ConsoleFeed(board, clock or _utcnow)
     watching: asyncio.Task[R] = asyncio.create_task(run(feed))
     # Textual takes a good part of a second to import: a thread does it while the loop connects
@@ -68,7 +68,8 @@ async def run_console(
     loaded = await asyncio.to_thread(importlib.import_module, "incident_cli.render.console_app")
     if watching.done():  # it ended before there was anything to show (a usage error, a one-shot failure)
         return await watching
-    app = loaded.IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns, playback=playback)
+    app = loaded.IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns, playback=playback,
+                                 environ=streams.environ)
     drawing = asyncio.create_task(app.run_async(), name="incidents-console")
     gone = TerminalWatch(asyncio.get_running_loop(), lambda: app.exit(TERMINAL_GONE))
     try:

@@ -9,6 +9,7 @@ Every cell and line is a sanitised ``Text``: Textual parses markup in plain stri
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from typing import ClassVar, Protocol
 
@@ -19,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from incident_cli.render.board import ORDERS, Row, View
+from incident_cli.render.clipboard import copy
 from incident_cli.render.columns import Column, choose
 from incident_cli.render.console import ConsoleFeed
 from incident_cli.render.console_screens import DetailScreen, HelpScreen
@@ -54,6 +56,7 @@ class IncidentConsole(App[int]):
     CSS = """
     #status { height: 1; }
     #rows { height: 1fr; }
+    #rows.stale { text-opacity: 55%; }
     #more { height: 1; color: $text-muted; }
     #filter { dock: bottom; height: 1; display: none; background: $boost; }
     """
@@ -74,9 +77,11 @@ class IncidentConsole(App[int]):
     ]
 
     def __init__(self, feed: ConsoleFeed, *, fps: float = 4.0, columns: tuple[str, ...] = (),
-                 labels: tuple[str, ...] = (), playback: Playback | None = None) -> None:
+                 labels: tuple[str, ...] = (), playback: Playback | None = None,
+                 environ: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.feed = feed
+        self.environ = environ or {}  # where y finds tmux or a clipboard tool
         self.playback = playback
         self.board = feed.board
         self._interval = 1.0 / max(fps, 0.1)
@@ -134,12 +139,15 @@ class IncidentConsole(App[int]):
         now = self.now
         if self.paused_at is None or self.shown is None:
             self.feed.dirty = False
-            keep = (lambda row: row.matches(self.filter_text.strip())) if self.filter_text.strip() else None
+            shown = [column.key for column in self._layout] or None  # what the person can see matches
+            keep = (lambda row: row.matches(self.filter_text.strip(), shown)) if self.filter_text.strip() else None
             self.shown = self.board.view(now, None, order=self.order, keep=keep)
             started = time.monotonic()
             self._fill(self.shown, now)
             # Thousands of rows take a while to refill: under a flood the frames thin out, the stream does not.
             self._next_fill = started + (time.monotonic() - started) / FILL_SHARE
+        else:
+            self._ages(now)  # paused: the rows hold still, but time does not
         self._status()
 
     def _status(self) -> None:
@@ -151,6 +159,24 @@ class IncidentConsole(App[int]):
         self.query_one("#status", Static).update(status_line(self.board, now, view.counts, self.board.stale(now),
                                                              lead=self._mode()))
         self.query_one("#more", Static).update(Text(self._more(view), style="dim"))
+        # Disconnected, the rows are what was last seen, not what is: they fade until the repair.
+        link = self.board.connection
+        self.query_one("#rows", DataTable).set_class(link.state != "live" and self.board.replay is None
+                                                    and link.state != "connecting", "stale")
+
+    def _ages(self, now: datetime) -> None:
+        """While paused: the AGE of each held row moves on; nothing else changes."""
+        if not any(column.key == "age" for column in self._layout):
+            return
+        table = self.query_one("#rows", DataTable)
+        place = [column.key for column in self._layout].index("age")
+        for key in self._drawn:
+            row = self.board.rows.get(key)
+            if row is None:
+                continue
+            cell = self._cells(row, now)[place]
+            if not _same(table.get_cell(key, "age"), cell):
+                table.update_cell(key, "age", cell)
 
     def _fill(self, view: View, now: datetime) -> None:
         table = self.query_one("#rows", DataTable)
@@ -237,7 +263,9 @@ class IncidentConsole(App[int]):
         if not view.rows:
             return "no incidents match the filter" if self.filter_text else "no incidents to show yet"
         hidden = hidden_summary(view) if view.hidden or view.hidden_done else ""
-        return f"{len(view.rows):,} incidents" + (f"  ({hidden})" if hidden else "")
+        closed = sum(1 for row in view.rows if row.done)
+        counted = f"{len(view.rows) - closed:,} open" + (f", {closed:,} closed" if closed else "")
+        return counted + (f"  ({hidden})" if hidden else "")
 
     # ---- what is selected --------------------------------------------------------------
 
@@ -309,7 +337,7 @@ class IncidentConsole(App[int]):
         line.display = self.typing
         text = Text("/", style="bold")
         text.append(sanitize(self.filter_text, max_length=200))
-        text.append("\u258f  title, id, team, owner, state, resource, label; Enter keeps it, Esc clears it", style="dim")
+        text.append("\u258f  what the columns show; Enter keeps it, Esc clears it", style="dim")
         line.update(text)
 
     def action_clear_filter(self) -> None:
@@ -336,9 +364,16 @@ class IncidentConsole(App[int]):
         row = self.selected_row()
         if row is None:
             return
+        shown = sanitize(row.id, max_length=80)
+        went = copy(row.id, self.environ)
+        if went is not None:
+            self.notify(f"copied {shown} to {went}", markup=False)
+            return
+        # No tmux, no clipboard tool: OSC 52, which only the terminal can take or ignore. The id is
+        # shown either way, to copy by hand.
         self.copy_to_clipboard(row.id)
-        # OSC 52 works where the terminal allows it; the id is shown either way, to copy by hand.
-        self.notify(f"copied {sanitize(row.id, max_length=80)} (if the terminal allows it)", markup=False)
+        self.notify(f"{shown}: sent to the terminal's clipboard (OSC 52); it arrives only where the terminal "
+                    "allows it", markup=False)
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -21,7 +21,7 @@ DETAIL_REFRESH = 1.0  # seconds: the detail view follows the stream while open
 KEYS = (
     ("q", "quit (exit status 0)"),
     ("p, space", "pause and resume the rows; the stream is still read, the status line counts what waits"),
-    ("/", "filter as you type: title, id, team, owner, state, resource, label (Enter keeps it, Esc clears it)"),
+    ("/", "filter as you type, on what the columns show (Enter keeps it, Esc clears it)"),
     ("s", "cycle the order: severity then newest opened, last activity, age, team"),
     ("\u2191 \u2193, j k", "select an incident"),
     ("PgUp PgDn", "a page up or down"),

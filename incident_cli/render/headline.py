@@ -24,8 +24,9 @@ def status_line(board: Board, now: datetime, counts: dict[str, int], stale: bool
     if lead is not None and lead.plain:
         line.append_text(lead)
         line.append("  ")
-    if board.only:  # never a filtered view that looks like the whole stream
-        line.append(f"only {sanitize(board.only.describe(), max_length=80)}", style="bold cyan")
+    filters = board.filters()
+    if filters:  # never a filtered view that looks like the whole stream
+        line.append(f"only {sanitize(filters, max_length=80)}", style="bold cyan")
         line.append("  ")
     if board.replay is not None:  # never "live" with the production URL: a recording, at its own time
         name, speed = board.replay
@@ -50,7 +51,11 @@ def status_line(board: Board, now: datetime, counts: dict[str, int], stale: bool
         line.append(f"\u25a0 {link.state}", style="bold red")
     if stale:
         line.append("  STALE", style="bold white on red")
+    if link.state in ("reconnecting", "gave up") and board.replay is None:
+        line.append("  rows as last seen", style="yellow")  # until the repair after the reconnect
     line.append(" ")
+    if counts:
+        line.append(" open", style="dim")  # the counts are of open incidents: closed rows are not in them
     for severity in ("P0", "P1", "P2", "P3", "P4"):
         if counts.get(severity):
             line.append(" ")

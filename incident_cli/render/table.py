@@ -184,7 +184,7 @@ async def run_table(
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
     board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
     board.connection.server = server
-    board.replay, board.only = spec.replay, spec.only
+    board.replay, board.only, board.severities = spec.replay, spec.only, spec.severities
     console = make_console(streams.stdout, color=spec.color, environ=streams.environ)
     view = TableView(console, board, refresh=spec.fps, max_rows=spec.max_rows, clock=clock or _utcnow,
                      columns=spec.columns, labels=spec.label_columns)

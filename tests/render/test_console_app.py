@@ -381,3 +381,49 @@ def test_when_the_selected_incident_closes_the_cursor_stays_among_the_open_rows_
     # The closed row sank to the bottom; the cursor stayed at its place, on an open incident.
     assert after == (position, False, True)
     assert (last, first, end, top) == (count - 1, 0, count - 1, 0)
+
+
+def test_paused_ages_move_the_status_line_says_every_filter_and_what_it_counts():
+    from incident_cli.incident_filter import parse_filter
+
+    app, feed, clock = console(opened("a" * 12, severity="P0", team="sre"),
+                               opened("b" * 12, severity="P1", team="sre", state="CLOSED"))
+    feed.board.severities, feed.board.only = ("P0", "P1"), parse_filter(team="sre")
+
+    async def body(pilot):
+        await pilot.press("p")
+        before = dict(zip(header(app), table_rows(app)[0], strict=True))["AGE"]
+        clock[0] = T0 + timedelta(hours=2)
+        await pilot.pause(1.3)  # the once-a-second redraw
+        after = dict(zip(header(app), table_rows(app)[0], strict=True))["AGE"]
+        return before, after, _plain(app.query_one("#status", Static)), _plain(app.query_one("#more", Static))
+
+    before, after, status, more = drive(app, body)
+    assert (before, after) == ("1h", "3h")  # paused, and the age still moved
+    assert "only P0|P1, team sre" in status and "open P0 1" in status and "P1 1" not in status
+    assert more.startswith("1 open, 1 closed")
+
+
+def test_slash_matches_what_the_columns_show_and_a_disconnected_view_says_its_rows_may_be_stale():
+    app, feed, _ = console(opened("a" * 12, title="db down", team="sre"),
+                           opened("b" * 12, title="disk full", team="payments"))
+    feed.board.rows["b" * 12].labels["region"] = "eu-west-1"  # a label no column shows
+
+    async def body(pilot):
+        await pilot.press("slash", *"eu-west")
+        await pilot.pause()
+        hidden_match = table_rows(app)
+        await pilot.press("escape", "slash", *"payments")
+        await pilot.pause()
+        shown_match = [row[1] for row in table_rows(app)]
+        await pilot.press("escape")
+        feed.report(model.Connected(server="ws://h/x", subprotocol="graphql-transport-ws", attempt=1))
+        feed.report(model.Reconnecting(reason="closed with 1012", attempt=1, delay=5.0))
+        app.redraw()
+        await pilot.pause()
+        return hidden_match, shown_match, app.query_one("#rows", DataTable).has_class("stale"), \
+            _plain(app.query_one("#status", Static))
+
+    hidden_match, shown_match, stale, status = drive(app, body)
+    assert hidden_match == [] and shown_match == ["bbbbbbbb"]
+    assert stale and "rows as last seen" in status

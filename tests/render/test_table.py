@@ -44,7 +44,7 @@ def test_rendering_at_a_fixed_width():
                       created="2026-11-27T11:58:00Z"))
     clock[0] = T0 + timedelta(seconds=30)
     assert rendered(view).splitlines() == [
-        "● live  P0 1 P1 1  2 events  last 30s ago  ws://h:1/graphql/ws  new, updates",
+        "● live  open P0 1 P1 1  2 events  last 30s ago  ws://h:1/graphql/ws  new, updates",
         "SEV   ID         TITLE                                 OWNER        TEAM        STATE            AGE   LAST             ",
         "─" * 120,
         "P0    bbbbbbbb   db down                               dana         payments    INVESTIGATING     2m   opened 30s       ",
