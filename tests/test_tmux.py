@@ -225,3 +225,36 @@ def test_the_quick_start_leaves_its_last_frame_and_one_line_on_the_normal_screen
     assert "SEV" in screen and "TITLE" in screen
     lines = [line for line in screen.splitlines() if "stopped by --count" in line]
     assert len(lines) == 1 and lines[0].startswith("incidents: 10 events in ")
+
+
+def _counts(screen):
+    """``open P0 2 P1 3`` in the status line -> {"P0": 2, "P1": 3}."""
+    line = next((line for line in screen.splitlines() if " open " in line and "events" in line), "")
+    words = line.split(" open ", 1)[1].split("events")[0].split() if line else []
+    return {words[n]: int(words[n + 1]) for n in range(0, len(words) - 1, 2) if words[n] in ("P0", "P1", "P2", "P3", "P4")}
+
+
+def test_after_a_restart_with_another_world_the_consoles_counts_equal_the_list(tmux):
+    import asyncio
+    import json
+
+    from tests.helpers import demo_server, incidents
+
+    with demo_server("--rate", "0", "--incidents", "14") as server:
+        def truth():
+            listed = incidents("list", "--url", server.url, "-o", "jsonl", env={**os.environ, "HOME": "/nonexistent"})
+            counted = {}
+            for line in listed.stdout.splitlines():
+                severity = json.loads(line)["severity"]
+                counted[severity] = counted.get(severity, 0) + 1
+            return counted
+
+        tmux.start([*INCIDENTS, "watch", "--url", server.url], env=ENV)
+        before = truth()
+        tmux.wait_for(lambda s: _counts(s) == before, timeout=15, what=f"the first world's counts {before}")
+        asyncio.run_coroutine_threadsafe(server.restart("new"), server.loop).result(seconds(10))
+        after = truth()
+        assert after != before  # another world
+        # Within a few seconds of the reconnect the console says what the server holds, nothing more.
+        screen = tmux.wait_for(lambda s: _counts(s) == after, timeout=10, what=f"the new world's counts {after}")
+        assert "rows as last seen" not in screen
