@@ -37,6 +37,7 @@ async def run_lines(
     writer = line_sink(streams.stdout, policy=spec.overflow, on_broken=lambda: stop(0))
     drops = DropReports()
     output: Output
+    shape = None
     if spec.mode == "text":
         from incident_cli.render.terminal import make_console
         from incident_cli.render.text import TextLines
@@ -48,7 +49,6 @@ async def run_lines(
     else:
         from incident_cli.render.jsonl import JsonLinesRenderer
 
-        shape = None
         if spec.jq is not None:
             from incident_cli.render.jq_filter import compile_jq
 
@@ -60,6 +60,9 @@ async def run_lines(
     except BaseException:
         await _finish(writer, drops, output, status)  # the exception on its way out decides the status
         raise
+    finally:
+        if shape is not None:
+            shape.close()  # the --jq program's process
     lost = await _finish(writer, drops, output, status)
     if lost:
         # The output is incomplete: a run that lost lines never ends as if it had not (75).

@@ -44,3 +44,60 @@ def test_watch_and_list_with_jq_against_the_demo():
     # Records without a title (updates, state changes: their data has none) fail the program: said once, left out.
     assert failing.returncode == 0 and failing.stderr.count("--jq:") == 1
     assert mixed.returncode == 2 and "--jq filters JSON lines" in mixed.stderr
+
+
+def test_a_program_that_never_ends_costs_one_record_its_budget_and_the_next_one_still_runs():
+    import time
+
+    from incident_cli.render.jq_filter import JqShaper
+
+    shaper = JqShaper('if .severity == "P0" then (def f: f; f) else .severity end', terminal=False, budget=0.5)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ValueError, match="ran past 0.5 s on a record"):
+            shaper(RECORD)
+        assert time.monotonic() - started < 5
+        assert shaper({**RECORD, "severity": "P1"}) == [b"P1\n"]  # a fresh process for the next record
+    finally:
+        shaper.close()
+
+
+def test_a_raw_string_with_newlines_comes_back_whole():
+    shaper = compile_jq('"a\\nb"', terminal=False)
+    try:
+        assert shaper(RECORD) == [b"a\n", b"b\n"]
+    finally:
+        shaper.close()
+
+
+@pytest.mark.parametrize(("signum", "status"), [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_runaway_program_never_keeps_a_signal_from_ending_the_run(signum, status):
+    import signal
+    import subprocess
+    import time
+
+    from tests.helpers import INCIDENTS, read_line, seconds
+
+    with demo_server("--rate", "50") as server:
+        proc = subprocess.Popen([*INCIDENTS, "watch", "--url", server.url, "--jq", "def f: f; f"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            said = read_line(proc.stderr, 20)  # the first record ran out of time: the program is spinning
+            assert "ran past 1 s on a record" in said, said
+            sent = time.monotonic()
+            proc.send_signal(getattr(signal, signum))
+            assert proc.wait(seconds(10)) == status
+            assert time.monotonic() - sent < seconds(3)
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+
+
+def test_a_program_that_runs_out_of_time_on_record_after_record_ends_the_run_with_2():
+    with demo_server("--rate", "50") as server:
+        result = incidents("watch", "--url", server.url, "--jq", "def f: f; f", timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "--jq: the program ran past 1 s on 3 records in a row: it does not seem to end" in result.stderr
+    assert result.stderr.count("ran past 1 s on a record") == 1  # said once, as jq's own errors are
