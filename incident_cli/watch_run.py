@@ -54,7 +54,8 @@ async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> W
 
                 started = asyncio.get_running_loop().time()
                 result = await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url, memory=memory)
-                if plan.output.mode == "table" and not plan.output.listing and result.reason in BOUND_FLAGS:
+                on_screen = plan.output.mode == "table" and not plan.output.listing and env.isatty(env.stdout)
+                if on_screen and result.reason in BOUND_FLAGS:
                     # The view is gone or frozen: one line says what the run saw and why it ended.
                     elapsed = asyncio.get_running_loop().time() - started
                     env.say(f"incidents: {plural(result.events, 'event')} in {elapsed:.1f} s, "
