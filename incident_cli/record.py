@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from incident_cli import model
-from incident_cli.errors import UsageError
+from incident_cli.recorded import Skipped
 from incident_cli.render import Output
 from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
 
@@ -53,8 +53,12 @@ class Recording:
         self._stream.flush()
 
 
+class NotARecord(ValueError):
+    """A line of a recording that is not an incidents record: a reader skips it and counts it."""
+
+
 def decode(line: str, number: int) -> tuple[datetime, str, Any]:
-    """One recorded line -> (when, how to feed it, the model event)."""
+    """One recorded line -> (when, how to feed it, the model event); NotARecord for a bad one."""
     try:
         record = json.loads(line)
         when = model.parse_time(record["received_at"])
@@ -78,25 +82,33 @@ def decode(line: str, number: int) -> tuple[datetime, str, Any]:
             event = model.stream_event(label, data if label == model.Label.CUSTOM else {label: data}, when)
             event = dataclasses.replace(event, severity=record.get("severity") or event.severity)
         return when, ("snapshot" if label in SNAPSHOTS else "write"), event
-    except (ValueError, KeyError, TypeError) as exc:
-        raise UsageError(f"line {number} of the recording is not an incidents record ({exc})") from None
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise NotARecord(f"line {number} of the recording is not an incidents record ({exc})") from None
+
+
+def records(lines: Iterable[tuple[int, str]], skipped: Skipped) -> Iterator[tuple[datetime, str, Any]]:
+    """The decoded records of numbered lines; a line that is no record is skipped and counted."""
+    for number, line in lines:
+        try:
+            yield decode(line, number)
+        except NotARecord:
+            skipped.add(number)
 
 
 async def replay(
-    lines: Iterable[str],
+    lines: Iterable[tuple[int, str]],
     output: Output,
     *,
     speed: float = 1.0,
     sleep: Callable[[float], Any] = asyncio.sleep,
     on_time: Callable[[datetime], None] = lambda _moment: None,
+    skipped: Skipped | None = None,
 ) -> int:
-    """Feed a recording to ``output`` with its original pacing; the number of records."""
+    """Feed a recording's numbered lines to ``output`` with their original pacing; the number of
+    records (lines that are none are counted in ``skipped``)."""
     previous: datetime | None = None
     count = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        when, how, event = decode(line, number)
+    for when, how, event in records(lines, skipped if skipped is not None else Skipped()):
         if previous is not None and speed > 0:
             gap = (when - previous).total_seconds()
             if gap > 0:
@@ -116,8 +128,9 @@ class Player:
     and a seek back plays again; the person quits with q.
     """
 
-    def __init__(self, lines: Iterable[str], *, speed: float, on_time: Callable[[datetime], None]) -> None:
-        self.records = [decode(line, number) for number, line in enumerate(lines, 1) if line.strip()]
+    def __init__(self, lines: Iterable[tuple[int, str]], *, speed: float, on_time: Callable[[datetime], None],
+                 skipped: Skipped | None = None) -> None:
+        self.records = list(records(lines, skipped if skipped is not None else Skipped()))
         self.speed = speed
         self.paused = False
         self.ended = False

@@ -19,6 +19,7 @@ from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.schema_source import Documents, schema_source
 from incident_cli.errors import UsageError
+from incident_cli.recorded import Skipped
 
 ASSIGNED_UNNAMED = "(assigned; who is not recorded)"
 
@@ -33,19 +34,21 @@ async def from_server(config: SessionConfig, credentials: Credentials, environ: 
     return [model.Incident.from_data(item) for item in listed]
 
 
-def from_recording(lines: Iterable[str]) -> tuple[list[model.Incident], dict[str, datetime]]:
-    """The incidents a recording saw (as last described, with the states reached since), and when
-    each was first assigned."""
+def from_recording(
+    lines: Iterable[tuple[int, str]], skipped: Skipped | None = None
+) -> tuple[list[model.Incident], dict[str, datetime]]:
+    """The incidents a recording's numbered lines saw (as last described, with the states reached
+    since), and when each was first assigned; a line that is no record is skipped and counted."""
     described: dict[str, model.Incident] = {}
     assigned_at: dict[str, datetime] = {}
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
+    skipped = skipped if skipped is not None else Skipped()
+    for number, line in lines:
         try:
             record = json.loads(line)
             kind, data, when = record["kind"], record.get("data"), model.parse_time(record["received_at"])
-        except (ValueError, KeyError, TypeError):
-            raise UsageError(f"line {number} of the recording is not an incidents record") from None
+        except (ValueError, KeyError, TypeError, RecursionError):
+            skipped.add(number)
+            continue
         incident_id = record.get("incident_id")
         if kind == "incident" and isinstance(data, dict):
             described[str(data.get("id"))] = model.Incident.from_data(data)

@@ -15,7 +15,7 @@ CORE = {
     "repair", "stalls", "coverage", "operation_errors", "sanitize", "redact", "jsoncodec", "durations", "wording", "settings",
     "supervision", "memory", "incident_filter", "one_record", "handover", "values",
 }
-USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "hooks", "env", "show", "report"}
+USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "recorded", "hooks", "env", "show", "report"}
 ENTRY = {"entry", "__main__"}
 PURE = (CORE - {""}) | {"render.board", "render.drops"}  # no clock, no I/O: none of these libraries
 IO_LIBRARIES = {"asyncio", "websockets", "rich", "typer", "textual", "subprocess", "socket"}

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from incident_cli import model
-from incident_cli.errors import UsageError
-from incident_cli.record import Recording, decode, replay
+from incident_cli.record import NotARecord, Recording, decode, replay
+from incident_cli.recorded import Skipped
 from tests.helpers import demo, incidents, run
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ def test_a_recording_round_trips_to_the_same_events():
     assert inner.calls[:4] == original  # the live view saw everything
 
     waits, replayed = [], Collect()
-    count = run(replay(lines, replayed, speed=2.0, sleep=lambda s: waits.append(s) or _done()))
+    count = run(replay(enumerate(lines, 1), replayed, speed=2.0, sleep=lambda s: waits.append(s) or _done()))
     assert count == 4 and [how for how, _ in replayed.calls] == ["report", "snapshot", "write", "write"]
     assert replayed.calls[0][1] == original[0][1]
     assert replayed.calls[2][1].update == original[2][1].update and replayed.calls[3][1].data == {"a": 1, "b": [2]}
@@ -62,9 +62,12 @@ async def _done():
     return None
 
 
-def test_a_line_that_is_not_a_record_is_a_usage_error():
-    with pytest.raises(UsageError, match="line 3"):
+def test_a_line_that_is_not_a_record_is_said_with_its_number_and_skipped_when_replayed():
+    with pytest.raises(NotARecord, match="line 3"):
         decode('{"v":1}', 3)
+    skipped = Skipped()
+    assert run(replay([(1, '{"v":1}'), (2, "[" * 100_000)], Collect(), speed=0, skipped=skipped)) == 0
+    assert (skipped.count, skipped.first) == (2, 1)
 
 
 def test_record_then_replay_through_the_real_cli(tmp_path):
@@ -142,7 +145,7 @@ def test_the_player_pauses_seeks_both_ways_and_waits_at_the_end():
     from incident_cli.record import Player
 
     moments = []
-    player = Player(player_lines(), speed=0.001, on_time=moments.append)  # so slow that only keys move it
+    player = Player(enumerate(player_lines(), 1), speed=0.001, on_time=moments.append)  # so slow that only keys move it
     player.clock_seen = moments
     screen = Screen()
     seen = run(playing(

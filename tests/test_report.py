@@ -2,9 +2,7 @@
 
 import json
 
-import pytest
-
-from incident_cli.errors import UsageError
+from incident_cli.recorded import Skipped
 from incident_cli.report import ASSIGNED_UNNAMED, from_recording
 
 
@@ -22,16 +20,17 @@ def test_a_recording_gives_the_last_description_the_states_reached_and_the_first
         record("state_change", {"incidentId": "zz", "newState": "RESOLVED"}, "zz"),  # never described: no incident
         "",
     ]
-    incidents, assigned = from_recording(lines)
+    incidents, assigned = from_recording(enumerate(lines, 1))
     (only,) = incidents
     assert only.state == "RESOLVED" and only.resolved_at == "2026-12-01T00:30:00Z"
     assert only.assigned_to == ASSIGNED_UNNAMED  # an ASSIGNED update names nobody
     assert assigned["a"].isoformat() == "2026-12-01T00:05:00+00:00"
 
 
-def test_a_file_that_is_not_a_recording_is_a_usage_error_naming_the_line():
-    with pytest.raises(UsageError, match="line 2 of the recording"):
-        from_recording([record("incident", {"id": "a"}), "not json"])
+def test_a_line_that_is_no_record_is_skipped_and_counted_and_the_rest_used():
+    skipped = Skipped()
+    incidents, _ = from_recording(enumerate([record("incident", {"id": "a"}), "not json", "{" * 100_000], 1), skipped)
+    assert [incident.id for incident in incidents] == ["a"] and (skipped.count, skipped.first) == (2, 2)
 
 
 def test_times_of_the_wrong_type_in_a_recording_are_unknown_times_not_a_crash():
@@ -40,6 +39,6 @@ def test_times_of_the_wrong_type_in_a_recording_are_unknown_times_not_a_crash():
         record("update", {"incidentId": "a", "updateType": "ASSIGNED", "timestamp": {"t": 1}}, "a"),
         record("update", {"incidentId": "a", "updateType": "ASSIGNED", "timestamp": 7}, "a", at=12),
     ]
-    incidents, assigned = from_recording(lines)
+    incidents, assigned = from_recording(enumerate(lines, 1))
     assert [incident.id for incident in incidents] == ["a"]
     assert assigned["a"].isoformat() == "2026-12-01T01:00:00+00:00"  # the record's own time, the first one's

@@ -11,7 +11,6 @@ import typer
 from incident_cli.cli import options as o
 from incident_cli.cli.runtime import run_command
 from incident_cli.env import Env
-from incident_cli.errors import UsageError
 
 Recording = Annotated[Path, typer.Argument(help="A file written by watch --record (JSON lines); - for stdin.")]
 Speed = Annotated[float, typer.Option("--speed", min=0.0, help="Faster (2) or slower (0.5); 0 plays it all at once.")]
@@ -35,13 +34,12 @@ async def play(
 ) -> None:
     from incident_cli.record import Player
     from incident_cli.record import replay as feed
+    from incident_cli.recorded import Skipped, numbered_lines, open_recording
     from incident_cli.render import OutputSpec, Streams, rendered
     from incident_cli.watch_plan import auto_mode
 
-    try:
-        lines = env.stdin if str(path) == "-" else path.open(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    skipped = Skipped()
+    lines = numbered_lines(open_recording(path, env.stdin), skipped)
     if mode == "auto":
         mode = auto_mode(env.isatty(env.stdout), env.environ.get("TERM", ""))
     # A person at the keys gets the console, and a replay they can pause and seek.
@@ -50,12 +48,18 @@ async def play(
     spec = OutputSpec(mode=mode, color=color, max_rows=max_rows, snapshots=mode == "jsonl",  # backfill records too
                       replay=("stdin" if str(path) == "-" else path.name, speed), interactive=interactive)
     streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
-    player = Player(lines, speed=speed, on_time=lambda moment: now.__setitem__(0, moment)) if interactive else None
+    player = Player(lines, speed=speed, on_time=lambda moment: now.__setitem__(0, moment),
+                    skipped=skipped) if interactive else None
 
     async def run(output: Any) -> None:
         if player is not None:
             await player.play(output, reset=output.reset)
         else:
-            await feed(lines, output, speed=speed, on_time=lambda moment: now.__setitem__(0, moment))
+            await feed(lines, output, speed=speed, on_time=lambda moment: now.__setitem__(0, moment), skipped=skipped)
 
-    await rendered(spec, streams, run, stop=stop, clock=lambda: now[0], playback=player)
+    try:
+        await rendered(spec, streams, run, stop=stop, clock=lambda: now[0], playback=player)
+    finally:
+        warning = skipped.warning("stdin" if str(path) == "-" else str(path))
+        if warning:
+            env.say(f"incidents: warning: {warning}")

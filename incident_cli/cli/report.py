@@ -14,7 +14,6 @@ import typer
 from incident_cli.cli import options as o
 from incident_cli.cli.runtime import run_command
 from incident_cli.env import Env
-from incident_cli.errors import UsageError
 from incident_cli.values import frozen
 
 Window = Annotated[str, typer.Option("--since", help="How far back the handover looks: 8h, 12h, 2d.")]
@@ -69,13 +68,15 @@ async def handover(
     teams = parse_filter(team=only.team)
     assigned_at: dict[str, datetime] = {}
     if recording is not None:
+        from incident_cli.recorded import Skipped, numbered_lines, open_recording
         from incident_cli.report import from_recording
 
-        try:
-            text = env.stdin.read() if str(recording) == "-" else recording.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read {recording}: {exc.strerror}") from None
-        incidents, assigned_at = from_recording(text.splitlines())
+        skipped = Skipped()
+        with open_recording(recording, env.stdin) as stream:
+            incidents, assigned_at = from_recording(numbered_lines(stream, skipped), skipped)
+        warning = skipped.warning(str(recording))
+        if warning:
+            env.say(f"incidents: warning: {warning}")
     else:
         incidents = await _from_server(env, flags)
     incidents = [i for i in incidents if (not severities or i.severity in severities)

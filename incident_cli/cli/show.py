@@ -13,7 +13,6 @@ import typer
 from incident_cli.cli import options as o
 from incident_cli.cli.runtime import run_command
 from incident_cli.env import Env
-from incident_cli.errors import UsageError
 
 IncidentId = Annotated[str, typer.Argument(help="The incident's id, or a unique start of it (8 characters usually do).")]
 FromRecording = Annotated[
@@ -69,18 +68,28 @@ Recorded = tuple[int, str, dict[str, Any]]  # a recording's line: its number, it
 
 
 def _recorded(path: Path, env: Env) -> list[Recorded]:
-    """The records of a recording (read before connecting: a bad file is a usage error at once)."""
-    try:
-        lines = (env.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")).splitlines()
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    """The records of a recording (read before connecting: a file that cannot be read is a usage
+    error at once); lines a crash left unreadable are skipped, counted and said once."""
+    from incident_cli.record import NotARecord, decode
+    from incident_cli.recorded import Skipped, numbered_lines, open_recording
+
+    skipped = Skipped()
     records: list[Recorded] = []
-    for number, line in enumerate(lines, 1):
-        if line.strip():
+    with open_recording(path, env.stdin) as stream:
+        for number, line in numbered_lines(stream, skipped):
             try:
-                records.append((number, line, json.loads(line)))
-            except ValueError:
-                raise UsageError(f"line {number} of {path} is not JSON: is it a recording (watch --record)?") from None
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+                if _about(record) is not None and record.get("kind") != "status":
+                    decode(line, number)  # what the detail will replay must be a record
+            except (ValueError, RecursionError, NotARecord):
+                skipped.add(number)
+                continue
+            records.append((number, line, record))
+    warning = skipped.warning(str(path))
+    if warning:
+        env.say(f"incidents: warning: {warning}")
     return records
 
 
