@@ -11,12 +11,13 @@ there the standard library decides:
 - output must stay 7-bit printable ASCII, so no server string reaches a terminal as a
   control sequence (orjson writes UTF-8 and a raw DEL): such lines, and values orjson
   cannot encode (integers beyond 64 bits, lone surrogates), are encoded by ``json`` with
-  ``ensure_ascii``, which gives exactly the bytes it always did.
+  ``ensure_ascii``, a lone surrogate replaced by U+FFFD first so that every consumer takes it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -58,4 +59,20 @@ def ascii_line(value: Any) -> bytes:
         line = b""
     if line and line.isascii() and b"\x7f" not in line:
         return line
-    return (_ascii_encoder.encode(value) + "\n").encode("ascii")
+    return (_ascii_encoder.encode(_whole(value)) + "\n").encode("ascii")
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, a surrogate is always a lone one
+
+
+def _whole(value: Any) -> Any:
+    """``value`` with every lone surrogate replaced by U+FFFD: ``\\ud800`` is JSON's syntax but
+    not Unicode, and jq (1.6) and other consumers stop at it. Only on the slow path, and a
+    string without one is returned as it is."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {_whole(key): _whole(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_whole(item) for item in value]
+    return value

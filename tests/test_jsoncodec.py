@@ -41,7 +41,7 @@ def test_lines_the_stdlib_would_escape_are_the_stdlib_bytes():
 
 def test_values_orjson_cannot_encode_fall_back():
     big = {"n": 2**70, "s": "\ud800"}
-    assert ascii_line(big) == b'{"n":1180591620717411303424,"s":"\\ud800"}\n'
+    assert ascii_line(big) == b'{"n":1180591620717411303424,"s":"\\ufffd"}\n'
 
 
 def test_input_orjson_refuses_is_read_by_the_stdlib():
@@ -85,3 +85,29 @@ def test_a_line_weighs_its_length_not_the_encoder_buffer():
         tracemalloc.stop()
     assert lines[0].endswith(b"}\n") and len(lines[0]) < 600
     assert held < 200 * 1200  # about 600 bytes a line (orjson's own bytes would hold 4 KiB each)
+
+
+def test_a_lone_surrogate_is_written_as_u_fffd_so_every_consumer_takes_the_line():
+    value = loads(b'{"t":"a\\ud800b","k\\udfff":["\\ud83d\\ude00"]}')
+    line = ascii_line(value)
+    assert line == b'{"t":"a\\ufffdb","k\\ufffd":["\\ud83d\\ude00"]}\n'  # a real pair stays as it was
+    assert json.loads(line)["t"] == "a\ufffdb"
+
+
+def test_hostile_titles_through_the_readmes_jq_recipe_lose_no_line():
+    import shutil
+    import subprocess
+
+    from tests.helpers import INCIDENTS, demo
+
+    jq = shutil.which("jq")
+    if jq is None:
+        pytest.skip("jq is not installed (.ci/run installs it)")
+    with demo("--hostile-titles", "--rate", "100") as url:
+        watch = subprocess.run([*INCIDENTS, "watch", "--url", url, "--subscribe", "new", "--count", "10"],
+                               capture_output=True, timeout=60)
+    assert watch.returncode == 0 and len(watch.stdout.splitlines()) == 10
+    assert b"\\ud800" not in watch.stdout and b"\\ufffd" in watch.stdout  # the demo's titles carry one
+    read = subprocess.run([jq, "-r", ".data.title"], input=watch.stdout, capture_output=True, timeout=30)
+    assert read.returncode == 0, read.stderr
+    assert len(read.stdout.splitlines()) == 10
