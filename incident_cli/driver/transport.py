@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import ssl
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI, SecurityError
+from websockets.exceptions import (
+    InvalidHandshake,
+    InvalidProxyMessage,
+    InvalidProxyStatus,
+    InvalidStatus,
+    InvalidURI,
+    SecurityError,
+)
 from websockets.exceptions import InvalidMessage as HandshakeEOF
 from websockets.typing import Subprotocol
 
@@ -73,13 +81,20 @@ async def open_connection(
         raise ConfigError(f"refused an unsafe redirect: {exc}") from None
     except HandshakeEOF as exc:
         raise Disconnected(f"the server closed the connection during the handshake ({exc})") from None
+    except InvalidProxyStatus as exc:  # before InvalidHandshake, whose kind it is
+        raise proxy_failure(exc.response.status_code, display_url(config.url)) from None
+    except InvalidProxyMessage as exc:
+        raise Disconnected(f"the proxy's answer to CONNECT was not HTTP ({sanitize(str(exc), max_length=100)})") from None
     except InvalidHandshake as exc:
         raise ProtocolMismatch(f"the WebSocket handshake failed: {sanitize(str(exc))}") from None
     except TimeoutError:
         raise Disconnected(f"no WebSocket handshake within {config.open_timeout:g} s") from None
     except OSError as exc:
         # asyncio words a refusal as "Connect call failed ('127.0.0.1', 9)": the errno says it plainly.
-        reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))
+        if isinstance(exc, socket.gaierror):  # a name that does not resolve: its own words, not errno's
+            reason = f"cannot resolve the host ({exc.strerror or exc})"
+        else:
+            reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))
         raise Disconnected(f"cannot connect to {display_url(config.url)}: {sanitize(reason, max_length=200)}") from None
 
 
@@ -94,6 +109,17 @@ def http_failure(status: int, url: str, *, retry_after: float | None = None) -> 
     if status == 404:
         return ProtocolMismatch(f"no WebSocket endpoint at {url} (HTTP 404)")
     return ProtocolMismatch(f"the server refused the WebSocket upgrade at {url} (HTTP {status})")
+
+
+def proxy_failure(status: int, url: str) -> IncidentsError:
+    """What a proxy's answer to CONNECT other than 200 means: a 5xx is the path's trouble, like a
+    disconnect (back off, retry); 407 and the other refusals are configuration, which waiting
+    cannot mend."""
+    if status >= 500:
+        return Disconnected(f"the proxy answered HTTP {status} to CONNECT for {url}")
+    if status == 407:
+        return ConfigError("the proxy asks for credentials (HTTP 407): give them in the proxy URL, or --no-proxy")
+    return ConfigError(f"the proxy refused to connect to {url} (HTTP {status}); --no-proxy goes around it")
 
 
 def parse_retry_after(value: str | None) -> float | None:

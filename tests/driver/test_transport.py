@@ -55,3 +55,64 @@ def test_server_date_from_the_handshake_response():
     assert server_date(ws("not a date")) is None
     assert server_date(ws(None)) is None
     assert server_date(SimpleNamespace(response=None)) is None
+
+
+class RefusingProxy:
+    """A proxy on loopback that answers every CONNECT with ``status``, counting them."""
+
+    def __init__(self, status):
+        self.status, self.connects = status, []
+
+    async def serve(self, reader, writer):
+        request = await reader.readuntil(b"\r\n\r\n")
+        self.connects.append(request.split(b"\r\n")[0].decode())
+        writer.write(f"HTTP/1.1 {self.status} Refused\r\nContent-Length: 0\r\n\r\n".encode())
+        await writer.drain()
+        writer.close()
+
+
+def _through(proxy_status, *args):
+    """``incidents watch`` at a host outside loopback, through the refusing proxy."""
+    import asyncio
+    import os
+    import threading
+
+    from tests.helpers import incidents
+
+    proxy = RefusingProxy(proxy_status)
+    loop = asyncio.new_event_loop()
+    started, port, done = threading.Event(), [], []
+
+    async def serve():
+        server = await asyncio.start_server(proxy.serve, "127.0.0.1", 0)
+        port.append(server.sockets[0].getsockname()[1])
+        done.append(asyncio.Event())
+        started.set()
+        await done[0].wait()
+        server.close()
+        await server.wait_closed()
+
+    thread = threading.Thread(target=lambda: loop.run_until_complete(serve()), daemon=True)
+    thread.start()
+    assert started.wait(10)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_") and "proxy" not in k.lower()}
+    environ["HTTP_PROXY"] = environ["HTTPS_PROXY"] = f"http://127.0.0.1:{port[0]}"
+    try:
+        # incidents.invalid never resolves: only the proxy (on loopback) is ever spoken to.
+        # A process of its own: websockets reads the proxy variables from the process's environment.
+        return incidents("watch", "--url", "ws://incidents.invalid/graphql/ws", *args, env=environ, timeout=60,
+                         process=True), proxy
+    finally:
+        loop.call_soon_threadsafe(done[0].set)
+        thread.join(10)
+        loop.close()
+
+
+def test_a_proxys_5xx_is_a_disconnect_retried_with_backoff_and_its_4xx_is_fatal_at_once():
+    bad_gateway, proxy = _through(502, "--max-retries", "2")
+    assert bad_gateway.returncode == 69, bad_gateway.stderr  # gave up after the retries, not 76 after one
+    assert len(proxy.connects) == 3 and proxy.connects[0].startswith("CONNECT incidents.invalid:80")
+    assert "the proxy answered HTTP 502 to CONNECT" in bad_gateway.stderr
+    credentials, proxy = _through(407)
+    assert credentials.returncode == 78 and len(proxy.connects) == 1
+    assert "the proxy asks for credentials (HTTP 407)" in credentials.stderr
