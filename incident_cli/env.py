@@ -8,8 +8,11 @@ allows.
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
+import typing
 from collections.abc import Mapping
 from typing import TextIO
 
@@ -28,7 +31,12 @@ class Env:
 
     @classmethod
     def from_process(cls) -> Env:
-        return cls(stdin=sys.stdin, stdout=sys.stdout, stderr=sys.stderr, environ=os.environ, system=True)
+        # A stream the shell closed (``2>&-``, ``>&-``) is None in sys: stderr then goes nowhere
+        # (an outcome is never changed by it), stdout fails each write as a gone output does (74).
+        stderr = sys.stderr if sys.stderr is not None else open(os.devnull, "w")
+        stdout = sys.stdout if sys.stdout is not None else typing.cast(TextIO, ClosedOutput())
+        stdin = sys.stdin if sys.stdin is not None else open(os.devnull)
+        return cls(stdin=stdin, stdout=stdout, stderr=stderr, environ=os.environ, system=True)
 
     def isatty(self, stream: TextIO) -> bool:
         try:
@@ -43,3 +51,16 @@ class Env:
             self.stderr.flush()
         except (OSError, ValueError):
             pass
+
+
+class ClosedOutput(io.TextIOBase):
+    """stdout when the shell closed it: every write fails as writing to a closed descriptor does."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("stdout is closed")

@@ -21,7 +21,7 @@ from incident_cli.cli.demo import demo
 from incident_cli.cli.options import env_of
 from incident_cli.cli.replay import replay
 from incident_cli.cli.report import report
-from incident_cli.cli.runtime import ExitStatus, epilog
+from incident_cli.cli.runtime import OUTPUT_ERRNOS, ExitStatus, discard_pending, epilog
 from incident_cli.cli.schema import schema
 from incident_cli.cli.show import list_, show
 from incident_cli.cli.watch import watch
@@ -108,8 +108,22 @@ def run(argv: list[str] | None, env: Env) -> int:
         env.say("incidents: aborted")
         return int(ExitStatus.SIGINT)
     except SystemExit as done:
+        if isinstance(done.__context__, BrokenPipeError):
+            # Rich's and Click's answer to EPIPE (help into `| head`) is exit 1: the reader had
+            # what it wanted, which is a 0 here as everywhere else.
+            discard_pending(env)
+            return int(ExitStatus.OK)
         code = done.code
         return code if isinstance(code, int) else (0 if code is None else int(ExitStatus.CLIENT_BUG))
+    except BrokenPipeError:  # help or a listing into `| head`: the reader had what it wanted
+        discard_pending(env)
+        return int(ExitStatus.OK)
+    except OSError as error:
+        if error.errno not in OUTPUT_ERRNOS:
+            raise
+        discard_pending(env)  # help into a full disk: said in one line, 74, as every command's output
+        env.say(f"incidents: error: cannot write the output: {error.strerror or error}")
+        return int(ExitStatus.OUTPUT_ERROR)
     except Exception as exc:
         if env.environ.get("INCIDENTS_DEBUG"):
             raise
@@ -146,4 +160,17 @@ def _filled(argv: list[str], group: object) -> list[str]:
 
 def main() -> None:
     """The console script: the process's own streams and environment."""
-    sys.exit(run(None, Env.from_process()))
+    env = Env.from_process()
+    if sys.stdout is None:  # closed by the shell: Click and Rich print help there, and must fail as we do (74)
+        sys.stdout = env.stdout
+    status = run(None, env)
+    try:
+        env.stdout.flush()  # what help or a command left buffered: its failure is said here, not at exit
+    except BrokenPipeError:
+        discard_pending(env)
+    except OSError as error:
+        discard_pending(env)
+        if status == ExitStatus.OK:
+            env.say(f"incidents: error: cannot write the output: {error.strerror or error}")
+            status = int(ExitStatus.OUTPUT_ERROR)
+    sys.exit(status)

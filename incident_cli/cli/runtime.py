@@ -96,15 +96,13 @@ def fail(env: Env, error: IncidentsError) -> NoReturn:
 
 # A write to stdout (or the terminal) that fails this way is the output's fault, not a bug:
 # a hung-up terminal, a full disk, a device that went away.
-OUTPUT_ERRNOS = frozenset({errno.EIO, errno.ENOSPC, errno.ENXIO, errno.EDQUOT, errno.EFBIG})
+OUTPUT_ERRNOS = frozenset({errno.EIO, errno.ENOSPC, errno.ENXIO, errno.EDQUOT, errno.EFBIG, errno.EBADF})
 
 
 def quiet_broken_pipe(env: Env) -> NoReturn:
     # The reader went away (`| head`): stop quietly, and keep the interpreter from
     # complaining again when it flushes stdout at exit (Python docs, "Note on SIGPIPE").
-    if env.system:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, env.stdout.fileno())
+    discard_pending(env)
     raise typer.Exit(int(ExitStatus.OK))
 
 
@@ -146,11 +144,39 @@ def run_command(env: Env, command: Command) -> None:
     except OSError as error:
         if error.errno not in OUTPUT_ERRNOS:
             raise
+        discard_pending(env)
         fail(env, OutputError(f"cannot write the output: {error.strerror or error}"))
     except KeyboardInterrupt:  # a Ctrl-C that arrived before our handlers were in place
         raise typer.Exit(int(ExitStatus.SIGINT)) from None
+    flushed(env)  # what a command printed and left buffered is written now, and its failure said (74)
     if status:
         raise typer.Exit(status)
+
+
+def flushed(env: Env) -> None:
+    """Write out what stdout holds: a full disk or a closed stdout found here is 74, said in one
+    line, never the interpreter's "Exception ignored" and 120 at exit."""
+    try:
+        env.stdout.flush()
+    except BrokenPipeError:
+        quiet_broken_pipe(env)
+    except (OSError, ValueError) as error:
+        code = getattr(error, "errno", None)
+        if code is not None and code not in OUTPUT_ERRNOS:
+            raise
+        discard_pending(env)
+        fail(env, OutputError(f"cannot write the output: {getattr(error, 'strerror', None) or error}"))
+
+
+def discard_pending(env: Env) -> None:
+    """What stdout still holds cannot be written: its descriptor goes to /dev/null, so the
+    interpreter's own flush at exit finds nothing to complain about (Python's "Note on SIGPIPE")."""
+    if not env.system:
+        return
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), env.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # a stdout with no descriptor (closed by the shell) has nothing left to flush
 
 
 def _quiet_library_logs() -> None:

@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from incident_cli.errors import OutputOverflow
+from incident_cli.errors import OutputError, OutputOverflow
 from incident_cli.memory import Memory
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.drops import DropReports
@@ -85,6 +85,9 @@ async def _finish(writer: LineWriter | StreamSink, drops: DropReports, output: O
         status.line(f"warning: {plural(left, 'line')} not written: the reader of stdout stopped reading")
     if writer.broken:
         raise BrokenPipeError
+    error = getattr(writer, "error", None)
+    if error is not None:  # the last lines' write failed (a full disk): no later put would say so
+        raise OutputError(f"cannot write the output: {error.strerror or error}")
     return left + (total.total if total is not None else 0)
 
 

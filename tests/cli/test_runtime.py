@@ -77,3 +77,45 @@ def test_line_outputs_of_the_real_process_collect_garbage_rarely_in_process_runs
     assert done.stdout.split() == ["True", str(GC_THRESHOLD)], done.stderr
     before = gc.get_threshold()
     assert collect_rarely(memory_env()) is False and gc.get_threshold() == before
+
+
+def _shell(command, redirect, url="ws://127.0.0.1:9/graphql/ws"):
+    """``incidents COMMAND REDIRECT`` in a shell, stderr captured unless the redirect moves it."""
+    import os
+    import shlex
+    import subprocess
+
+    from tests.helpers import INCIDENTS, seconds
+
+    line = f"{shlex.join(INCIDENTS)} {command.format(url=url)} {redirect}"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")}
+    return subprocess.run(["bash", "-c", line], capture_output=True, text=True, timeout=seconds(60), env=environ)
+
+
+FULL_DISK_COMMANDS = ("list --url {url}", "watch --once --url {url}", "list --url {url} -o text",
+                      "show 8d116ece -o json --url {url}", "schema --url {url}", "check --json --url {url}",
+                      "--help", "--version", "config show")
+
+
+def test_every_command_into_a_full_disk_or_a_closed_stdout_is_74_in_one_line():
+    from tests.helpers import demo
+
+    with demo("--rate", "0") as url:
+        for command in FULL_DISK_COMMANDS:
+            for redirect in (">/dev/full", ">&-"):
+                result = _shell(command, redirect, url)
+                assert result.returncode == 74, (command, redirect, result.stderr)
+                said = result.stderr.splitlines()
+                assert len(said) == 1 and said[0].startswith("incidents: error: cannot write the output"), (command, said)
+
+
+def test_a_stderr_that_is_closed_or_full_changes_no_status():
+    for command, status in (("watch --url {url} --for 1s", 69), ("watch --severity P9", 2), ("show nope --url {url}", 69)):
+        for redirect in ("2>&-", "2>/dev/full"):
+            assert _shell(command, redirect).returncode == status, (command, redirect)
+
+
+def test_help_into_a_reader_that_takes_one_line_is_0():
+    for command in ("--help", "watch --help"):
+        result = _shell(command, "| head -1 >/dev/null; exit ${PIPESTATUS[0]}")
+        assert result.returncode == 0 and result.stderr == "", (command, result.stderr)
