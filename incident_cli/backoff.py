@@ -16,6 +16,11 @@ HEALTHY_AFTER = 10.0  # an acked connection up this long resets the attempt coun
 # so the stream is back within a second of the server (issue 7), then the ceiling doubles.
 FAST_RETRIES = 8
 MAX_HINT = 600.0  # a server's Retry-After (or retryAfter) is honoured up to this, whatever the cap
+# The fast retries are paced: the least wait of attempt n is PACE_STEP * n of the base, up to
+# PACE_CAP. A server that closes every connection at once then gets at most five in three
+# seconds (RELIABILITY.md (a) 5: 0.25 + 0.5 + 0.75 + 0.75 + 0.75 s before the sixth), and a
+# restarted one is still back within a second.
+PACE_STEP, PACE_CAP = 0.25, 0.75
 
 
 @frozen
@@ -37,8 +42,9 @@ class BackoffPolicy:
         rate_limited: bool = False,
         retry_after: float | None = None,
     ) -> float:
-        """Full jitter: a uniform draw below ``base``, for the first ``fast_retries`` attempts,
-        then below ``base * factor**(attempt - fast_retries)``, capped.
+        """Jitter: a uniform draw below ``base`` for the first ``fast_retries`` attempts (paced:
+        at least PACE_STEP * attempt of it), then below ``base * factor**(attempt - fast_retries)``,
+        capped.
 
         A server's Retry-After (or an error's retryAfter) is honoured as the least wait, up
         to MAX_HINT: the server knows when it will take us back, our cap does not.
@@ -46,7 +52,10 @@ class BackoffPolicy:
         ceiling = min(self.cap, self.base * self.factor ** max(attempt - self.fast_retries, 0))
         if rate_limited:
             ceiling = min(self.cap, ceiling * RATE_LIMITED_FACTOR)
-        draw = max(self.floor, (rng or random).uniform(0.0, ceiling))
+        least = 0.0
+        if 0 < attempt <= self.fast_retries:
+            least = ceiling * min(PACE_CAP, PACE_STEP * attempt)
+        draw = max(self.floor, (rng or random).uniform(least, ceiling))
         if retry_after is not None and retry_after > 0:
             draw = max(draw, min(retry_after, MAX_HINT))
         return draw

@@ -16,7 +16,7 @@ from datetime import UTC
 from typing import Any
 
 from incident_cli import model
-from incident_cli.jsoncodec import ascii_line
+from incident_cli.jsoncodec import ascii_line, whole_text
 from incident_cli.memory import Memory
 from incident_cli.render import Output
 from incident_cli.render.jsonl import envelope
@@ -164,8 +164,8 @@ class Hooked:
             case model.IncidentUpdated(update=update):
                 values["INCIDENT_UPDATE_TYPE"] = update.update_type or ""
         # Environment values cannot hold NUL nor a lone surrogate (it cannot be encoded: the hook
-        # would never start); server text is otherwise passed as it came.
-        return {key: value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8") for key, value in values.items()}
+        # would never start; it is U+FFFD, as in the JSON lines); server text is otherwise passed as it came.
+        return {key: whole_text(value.replace("\x00", "")) for key, value in values.items()}
 
     def _remember(self, event: model.StreamEvent) -> None:
         if self._own:

@@ -65,12 +65,18 @@ def ascii_line(value: Any) -> bytes:
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # in a str, a surrogate is always a lone one
 
 
+def whole_text(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (what a file, a pipe or an
+    environment variable can hold)."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
 def _whole(value: Any) -> Any:
     """``value`` with every lone surrogate replaced by U+FFFD: ``\\ud800`` is JSON's syntax but
     not Unicode, and jq (1.6) and other consumers stop at it. Only on the slow path, and a
     string without one is returned as it is."""
     if isinstance(value, str):
-        return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+        return whole_text(value)
     if isinstance(value, dict):
         return {_whole(key): _whole(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -29,10 +29,17 @@ class Skipped:
 
     count: int = 0
     first: int | None = None
+    lines: int = 0  # lines read that were not blank, skipped or not
 
     def add(self, number: int) -> None:
         self.count += 1
         self.first = number if self.first is None else self.first
+
+    def check_usable(self, name: str) -> None:
+        """A file none of whose lines is a record is not a recording cut short: a usage error."""
+        if self.lines and self.count >= self.lines:
+            raise UsageError(f"{name} holds no incidents records (line {self.first:,} is the first): "
+                             "is it a recording (watch --record FILE)?")
 
     def warning(self, name: str) -> str | None:
         if not self.count:
@@ -60,6 +67,7 @@ def numbered_lines(stream: IO[bytes], skipped: Skipped) -> Iterator[tuple[int, s
     number = 0
     while raw := stream.readline(MAX_LINE + 1):
         number += 1
+        skipped.lines += 1 if raw.strip() else 0
         if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):  # the rest of it, a bounded piece at a time
                 raw = stream.readline(MAX_LINE)

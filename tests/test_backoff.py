@@ -44,3 +44,12 @@ def test_a_servers_hint_is_the_least_wait_even_past_the_cap_but_not_forever():
     assert policy.delay(1, rng=random.Random(3), retry_after=86_400) == MAX_HINT
     assert policy.delay(1, rng=random.Random(3), retry_after=0.001) >= 0.01
     assert policy.healthy(10.0) and not policy.healthy(9.9)
+
+
+def test_the_fast_retries_are_paced_so_a_server_that_closes_at_once_gets_at_most_five_in_three_seconds():
+    policy = BackoffPolicy()
+    for seed in range(200):
+        rng = random.Random(seed)
+        waits = [policy.delay(attempt, rng=rng) for attempt in range(1, 6)]
+        assert sum(waits[:5]) >= 3.0  # the sixth connection comes after 3 s, whatever the draws
+        assert waits[0] <= 1.0  # and a restarted server is back within a second

@@ -120,9 +120,9 @@ def test_a_run_connected_for_part_of_the_time_says_so_on_stderr_and_in_status_ev
 
 
 def test_a_reader_that_only_pauses_gets_every_line_and_the_run_ends_0():
-    # `watch --backfill --for 1s | (sleep 4; cat)`: the reader pauses past the end of the run.
+    # `incidents list | (sleep 4; cat)`: the reader pauses past the end of the run.
     with demo("--rate", "0", "--incidents", "3000") as url:
-        proc = subprocess.Popen([*INCIDENTS, "watch", "--url", url, "--backfill", "--for", "1s", "-o", "jsonl"],
+        proc = subprocess.Popen([*INCIDENTS, "list", "--url", url, "-o", "jsonl"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env())
         try:
             assert proc.stdout.peek(1)  # the pipe fills...

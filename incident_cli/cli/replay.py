@@ -59,6 +59,7 @@ async def play(
 
     try:
         await rendered(spec, streams, run, stop=stop, clock=lambda: now[0], playback=player)
+        skipped.check_usable("stdin" if str(path) == "-" else str(path))
     finally:
         warning = skipped.warning("stdin" if str(path) == "-" else str(path))
         if warning:

@@ -74,6 +74,7 @@ async def handover(
         skipped = Skipped()
         with open_recording(recording, env.stdin) as stream:
             incidents, assigned_at = from_recording(numbered_lines(stream, skipped), skipped)
+        skipped.check_usable(str(recording))
         warning = skipped.warning(str(recording))
         if warning:
             env.say(f"incidents: warning: {warning}")

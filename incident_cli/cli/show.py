@@ -87,6 +87,7 @@ def _recorded(path: Path, env: Env) -> list[Recorded]:
                 skipped.add(number)
                 continue
             records.append((number, line, record))
+    skipped.check_usable(str(path))
     warning = skipped.warning(str(path))
     if warning:
         env.say(f"incidents: warning: {warning}")

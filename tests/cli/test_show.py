@@ -55,7 +55,8 @@ def test_show_with_a_recording_that_is_not_one_says_so_before_connecting(tmp_pat
     bad = tmp_path / "notes.txt"
     bad.write_text("hello\n")
     result = incidents("show", "-u", "ws://127.0.0.1:9/graphql/ws", "abc", "-r", str(bad))
-    assert result.returncode == 2 and "is not JSON: is it a recording" in result.stderr
+    assert result.returncode == 2 and "holds no incidents records (line 1 is the first): is it a recording" in result.stderr
+    assert "cannot connect" not in result.stderr  # said before connecting
 
 
 @pytest.mark.parametrize("variant", ["reference", "drifted"])
