@@ -550,3 +550,23 @@ def test_a_second_signal_leaves_at_once_when_the_close_hangs():
         server.kill()
         server.wait(10)
         server.stderr.close()
+
+
+def test_a_server_that_closes_every_connection_at_once_gets_at_most_five_in_three_seconds():
+    from tests.helpers import incidents
+
+    with demo_server("--rate", "50", "--fault", "close_after=1", "--fault", "close_code=1011") as server:
+        result = incidents("watch", "--url", server.url, "--for", "3s", timeout=30)
+        connections = server.connections
+    assert result.returncode == 0, result.stderr  # connected, if never for long: not "never connected"
+    assert 2 <= connections <= 5, connections  # retried, never hammered (RELIABILITY.md (a) 5)
+
+
+def test_a_bounded_run_ends_on_time_even_while_it_waits_to_reconnect():
+    from tests.helpers import incidents
+
+    # 4429 right after the first message: the wait before the next attempt is at least a second.
+    with demo_server("--rate", "50", "--fault", "close_after=1", "--fault", "close_code=4429") as server:
+        result = incidents("watch", "--url", server.url, "--for", "0.5s", "--status-events", timeout=30)
+    coverage = [json.loads(line) for line in result.stdout.splitlines() if '"event":"coverage"' in line]
+    assert coverage and coverage[0]["data"]["duration"] < 1.0, coverage  # not when the wait is over

@@ -219,6 +219,12 @@ class Session:
 
     async def _after(self, lost: Disconnected, connection: Connection | None, started: float) -> None:
         """A retryable end: note the gap, then wait and try again, or give up, as supervision says."""
+        if self._active is connection:
+            # Lost before the wait, not after it: a stop during the backoff then cancels the wait
+            # at once instead of closing a dead socket and waiting the backoff out (a --for run
+            # ended late, and connected once more after its bound).
+            self._active = None
+            self._ready.clear()
         acknowledged = connection is not None and connection.acknowledged
         if acknowledged and self._down_since is None:
             # The gap began with the last message, not when the loss was noticed (a half-open
