@@ -28,6 +28,7 @@ from incident_cli.incident_filter import IncidentFilter, parse_states
 from incident_cli.memory import Memory
 from incident_cli.one_record import OneRecord
 from incident_cli.operations import Operation
+from incident_cli.redact import display_url
 from incident_cli.render import Output
 from incident_cli.repair import changed, left_the_list
 from incident_cli.values import frozen
@@ -118,8 +119,8 @@ async def watch(
         if not coverage.ever_connected:
             # "Nothing seen" from a run that never looked is not a success (cron: --fail-on P0 || notify).
             raise Unavailable(
-                f"never connected during the {loop.time() - coverage.started:.1f} s run "
-                f"({_attempts(coverage.attempts)}): {coverage.last_failure or 'no connection was made'}"
+                f"never connected to {display_url(config.url)} during the {loop.time() - coverage.started:.1f} s run "
+                f"({_attempts(coverage.attempts)}): {coverage.last_failure or 'no answer to the first attempt'}"
             )
     if run.failures and run.reason == "completed":
         if run.gave_up:  # the server's fault, not the document's
@@ -129,7 +130,7 @@ async def watch(
 
 
 def _attempts(count: int) -> str:
-    return plural(count, "failed attempt")
+    return plural(count, "failed attempt") if count else "the first attempt still under way"
 
 
 class _Watch:
@@ -138,6 +139,7 @@ class _Watch:
         source: str | None,
     ) -> None:
         self.session = session
+        self.server = display_url(session.url)  # as errors name it: never userinfo or a query string
         self.request = request
         self.output = output
         self.documents = documents
@@ -209,8 +211,8 @@ class _Watch:
         except TimeoutError:
             if give_up_at is not None and loop.time() >= give_up_at:
                 raise Unavailable(
-                    f"could not connect within {self.request.connect_within:g} s "
-                    f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer'}"
+                    f"could not connect to {self.server} within {self.request.connect_within:g} s "
+                    f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer to the first attempt'}"
                 ) from None
             raise _Done("idle") from None
         if idle is not None and any(isinstance(e, model.StreamEvent) and not isinstance(e, model.Heartbeat) for e in batch):

@@ -49,3 +49,10 @@ def test_property_safe_and_idempotent(text, max_length, single_line):
     assert is_safe(once, newlines=not single_line)
     assert sanitize(once, max_length=max_length, single_line=single_line) == once
     once.encode("utf-8")  # printable: no lone surrogate survives
+
+
+def test_invisible_characters_are_dropped_and_line_separators_are_line_breaks():
+    hidden = "db\u200b do\u200dwn\ufeff\u2060"
+    assert sanitize(hidden) == "db down"
+    assert sanitize("one\u2028two\u2029three") == "one\u23cetwo\u23cethree"
+    assert sanitize("one\u2028two", single_line=False) == "one\ntwo"

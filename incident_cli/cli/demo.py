@@ -26,7 +26,7 @@ Lifetime = Annotated[str, typer.Option("--token-lifetime", help="How long minted
 RefreshToken = Annotated[Optional[str], typer.Option("--refresh-token", help="Serve POST /auth/refresh for this refresh token.")]
 RefreshPort = Annotated[int, typer.Option("--refresh-port", min=0, max=65535, help="Port of /auth/refresh.")]
 Enforce = Annotated[bool, typer.Option("--enforce-expiry", help="Close 4403 when a connection's token expires.")]
-PrintToken = Annotated[bool, typer.Option("--print-token", help="Mint a token and print it (with --jwt-secret).")]
+PrintToken = Annotated[bool, typer.Option("--print-token", help="Mint a token for --jwt-secret, print it and exit (no server).")]
 TlsCert = Annotated[Optional[Path], typer.Option("--tls-cert", help="Serve wss:// with this certificate (PEM).")]
 TlsKey = Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")]
 Variant = Annotated[str, typer.Option("--schema-variant", help="reference, or drifted: the schema drift API.md describes.")]
@@ -97,6 +97,11 @@ async def serve(env: Env, given: dict[str, Any]) -> None:
     from incident_cli.demo.server import run_demo
 
     options = server_options(given)
+    if given["print_token"]:  # a token for a demo started with the same secret: print it, serve nothing
+        from incident_cli.demo.auth import mint_token
+
+        env.stdout.write(mint_token(given["jwt_secret"], lifetime=options.token_lifetime) + "\n")  # a demo secret
+        return
 
     def ready(server: Any) -> None:
         env.say(f"incidents demo: serving {server.url} (seed {options.seed}, {options.rate:g} changes/s)")
@@ -104,11 +109,6 @@ async def serve(env: Env, given: dict[str, Any]) -> None:
             env.say(f"incidents demo: queries at POST {server.http_url}")
         if server.refresh is not None:
             env.say(f"incidents demo: token refresh at {server.refresh.url}")
-        if given["print_token"]:
-            from incident_cli.demo.auth import mint_token
-
-            env.stdout.write(mint_token(given["jwt_secret"], lifetime=options.token_lifetime) + "\n")  # a demo secret
-            env.stdout.flush()
 
     try:
         await run_demo(options, ready)

@@ -102,6 +102,10 @@ class Session:
 
     # ---- public API ------------------------------------------------------------------
 
+    @property
+    def url(self) -> str:
+        return self._config.url
+
     async def __aenter__(self) -> Session:
         self._task = asyncio.create_task(self._supervise(), name="incidents-session")
         return self

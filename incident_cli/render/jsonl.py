@@ -37,7 +37,7 @@ STATUS_NAMES = {
 
 
 class LineSink(Protocol):
-    def put(self, line: bytes) -> None: ...
+    def put(self, line: bytes, keep: bool = False) -> None: ...
 
     def take_dropped(self) -> int: ...
 
@@ -156,11 +156,12 @@ class JsonLinesRenderer:
             record = status_record(event, datetime.now(UTC))
             if source is not None:
                 record["source"] = source
-            self._put(record)
+            self._put(record, keep=True)
 
-    def _put(self, record: dict[str, Any]) -> None:
+    def _put(self, record: dict[str, Any], keep: bool = False) -> None:
+        """``keep``: a status record, never dropped behind a slow reader (what it says matters most then)."""
         if self._shape is None:
-            self._sink.put(ascii_line(record))
+            self._sink.put(ascii_line(record), keep)
             return
         try:
             lines = self._shape(record)
@@ -171,5 +172,5 @@ class JsonLinesRenderer:
                 self.report(model.ClientWarning(message=f"--jq: {message} (records it fails on are left out)"))
             return
         for line in lines:
-            self._sink.put(line)
+            self._sink.put(line, keep)
 

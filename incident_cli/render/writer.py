@@ -54,7 +54,9 @@ class LineWriter:
         self._max_bytes = max_bytes
         self._policy = policy
         self._on_broken = on_broken
-        self._chunks: deque[tuple[bytes, int]] = deque()  # (lines joined, how many), oldest first
+        # (lines joined, how many, kept), oldest first; a kept chunk (a status record: what was
+        # dropped, a reconnect) is never dropped itself.
+        self._chunks: deque[tuple[bytes, int, bool]] = deque()
         self._lines = 0  # in the chunks
         self._bytes = 0
         self._lock = threading.Lock()
@@ -74,11 +76,15 @@ class LineWriter:
 
     # ---- producer side (the event loop) ------------------------------------------------
 
-    def put(self, line: bytes) -> None:
+    def put(self, line: bytes, keep: bool = False) -> None:
         if self.broken:
             raise BrokenPipeError
         if self.error is not None:
             raise OutputError(f"cannot write the output: {self.error.strerror or self.error}")
+        if keep:  # in order after what came before it, and never dropped
+            self.hand_over()
+            self._enqueue(line, 1, keep=True)
+            return
         if self._policy == "exit":
             self._enqueue(_own_size(line) if self._lines >= COMPACT_AFTER else line, 1)  # an overflow stops this line
             return
@@ -107,8 +113,9 @@ class LineWriter:
         else:
             self._enqueue(b"".join(pending), len(pending))
 
-    def _enqueue(self, chunk: bytes, lines: int) -> None:
+    def _enqueue(self, chunk: bytes, lines: int, keep: bool = False) -> None:
         with self._lock:  # the bare lock: Condition's own context manager is Python code (issue 7)
+            kept = []
             while self._chunks and (
                 self._lines + lines > self._max_lines or self._bytes + len(chunk) > self._max_bytes
             ):
@@ -116,12 +123,17 @@ class LineWriter:
                     raise OutputOverflow(
                         f"the reader of stdout fell {self._lines:,} lines behind (--on-overflow exit)"
                     )
-                oldest, count = self._chunks.popleft()
-                self._lines -= count
-                self._bytes -= len(oldest)
-                self.dropped += count
-                self._unreported += count
-            self._chunks.append((chunk, lines))
+                oldest = self._chunks.popleft()
+                if oldest[2]:
+                    kept.append(oldest)  # back in front below, in its order
+                    continue
+                self._lines -= oldest[1]
+                self._bytes -= len(oldest[0])
+                self.dropped += oldest[1]
+                self._unreported += oldest[1]
+            if kept:
+                self._chunks.extendleft(reversed(kept))
+            self._chunks.append((chunk, lines, keep))
             self._lines += lines
             self._bytes += len(chunk)
             if self._waiting:
@@ -171,7 +183,7 @@ class LineWriter:
                 chunks, self._chunks = self._chunks, deque()
                 self._writing, self._lines, self._bytes = self._lines, 0, 0
             try:
-                data = chunks[0][0] if len(chunks) == 1 else b"".join(chunk for chunk, _ in chunks)
+                data = chunks[0][0] if len(chunks) == 1 else b"".join(chunk for chunk, _, _ in chunks)
                 del chunks
                 view = memoryview(data)  # what piled up, a pipe's worth a syscall
                 while view:
@@ -208,7 +220,7 @@ class StreamSink:
         else:
             self._binary = typing.cast(typing.BinaryIO, stream)
 
-    def put(self, line: bytes) -> None:
+    def put(self, line: bytes, keep: bool = False) -> None:
         if self._text is not None:
             self._text.write(line.decode("utf-8", "replace"))
             self._text.flush()

@@ -412,3 +412,15 @@ def test_with_one_command_built_errors_and_help_still_name_the_whole_path():
     assert bad.returncode == 2 and "see incidents watch --help" in bad.stderr
     helped = incidents("config", "set", "--help")
     assert helped.returncode == 0 and "incidents config set" in helped.stdout
+
+
+def test_demo_print_token_prints_a_token_that_the_demo_accepts_and_exits():
+    import jwt
+
+    minted = incidents("demo", "--jwt-secret", "s3cret", "--print-token", "--port", "0", env=env(), timeout=20)
+    assert minted.returncode == 0 and minted.stderr == ""  # no server: nothing said of one
+    token = minted.stdout.strip()
+    assert jwt.decode(token, options={"verify_signature": False})["sub"]
+    with demo("--jwt-secret", "s3cret", "--rate", "50") as url:
+        watched = incidents("watch", "--url", url, "-n", "1", env=env(INCIDENTS_TOKEN=token))
+    assert watched.returncode == 0, watched.stderr

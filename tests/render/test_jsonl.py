@@ -16,7 +16,7 @@ class ListSink:
         self.lines = []
         self.dropped = dropped
 
-    def put(self, line):
+    def put(self, line, keep=False):
         self.lines.append(line)
 
     def take_dropped(self):

@@ -198,3 +198,25 @@ def test_at_the_end_a_reader_that_takes_nothing_is_given_up_after_the_stall_and_
     assert 1900 < left <= 2000  # at most a pipe's worth (65 lines) went out
     os.close(read_fd)
     os.close(write_fd)
+
+
+def test_a_status_record_is_never_dropped_behind_a_slow_reader_and_keeps_its_place():
+    read_fd, write_fd = os.pipe()  # nobody reads until the end
+    writer = LineWriter(write_fd, max_lines=50)
+    for n in range(200):
+        writer.put(f"data {n}\n".encode())
+    writer.put(b"status dropped\n", keep=True)
+    for n in range(200, 5000):
+        writer.put(f"data {n}\n".encode())
+    assert writer.dropped > 4000
+    reader = threading.Thread(target=lambda: got.extend(read_all(read_fd).splitlines()), daemon=True)
+    got = []
+    reader.start()
+    assert writer.close(5) == 0
+    os.close(write_fd)
+    reader.join(5)
+    os.close(read_fd)
+    assert b"status dropped" in got
+    place = got.index(b"status dropped")
+    assert all(int(line.split()[1]) < 200 for line in got[:place] if line.startswith(b"data"))
+    assert all(int(line.split()[1]) >= 200 for line in got[place + 1:])
