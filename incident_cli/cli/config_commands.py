@@ -13,6 +13,7 @@ from incident_cli.cli.credentials import config_app
 from incident_cli.cli.runtime import epilog, run_command
 from incident_cli.env import Env
 from incident_cli.errors import UsageError
+from incident_cli.sanitize import sanitize
 
 Key = Annotated[str, typer.Argument(help="A profile key, as config show names it: url, severity, team, ping_interval, ...")]
 Value = Annotated[str, typer.Argument(help="Its value; lists (labels, label_columns) comma-separated.")]
@@ -38,7 +39,16 @@ def _where(env: Env, profile: str | None) -> tuple[Path, str]:
     from incident_cli.settings import config_path
 
     path = config_path(env.environ)
-    return path, profile or env.environ.get("INCIDENTS_PROFILE") or default_name(path) or "default"
+    name = profile or env.environ.get("INCIDENTS_PROFILE") or default_name(path) or "default"
+    return path, checked_name(name)
+
+
+def checked_name(name: str) -> str:
+    """A profile name the file, the listings and a shell can all hold: printable, on one line."""
+    if not name.strip() or not name.isprintable():
+        shown = name.encode("ascii", "backslashreplace").decode()[:40]
+        raise UsageError(f"a profile name must be printable text on one line (got {shown!r})")
+    return name
 
 
 @config_app.command("set", epilog=epilog("incidents config set severity P0,P1 --profile prod",
@@ -83,7 +93,8 @@ def config_get(ctx: typer.Context, key: Key, profile: o.Profile = None) -> None:
         for name, value, _origin in settings_rows(settings):
             if name == key:
                 shown = ",".join(value) if isinstance(value, tuple) else value
-                env.stdout.write(("" if shown is None else str(shown)) + "\n")
+                # A value from the file is shown, never obeyed: no escape reaches the terminal.
+                env.stdout.write(("" if shown is None else sanitize(str(shown), max_length=None)) + "\n")
                 return
         known = ", ".join(name for name, _, _ in settings_rows(settings))
         raise UsageError(f"unknown setting {key!r} (known: {known})")
@@ -99,7 +110,7 @@ def config_use(ctx: typer.Context, name: ProfileName) -> None:
         from incident_cli.cli.config_file import use
         from incident_cli.settings import config_path
 
-        use(config_path(env.environ), name)
+        use(config_path(env.environ), checked_name(name))
         env.say(f"incidents: profile {name} is the default now")
 
     _run(ctx, work)
@@ -116,7 +127,7 @@ def config_profiles(ctx: typer.Context) -> None:
         path = config_path(env.environ)
         default = default_name(path)
         for name in names(path):
-            env.stdout.write(f"{'*' if name == default else ' '} {name}\n")
+            env.stdout.write(f"{'*' if name == default else ' '} {sanitize(name, max_length=80)}\n")
 
     _run(ctx, work)
 

@@ -99,11 +99,11 @@ async def show_settings(env: Env, profile: str | None, as_json: bool) -> None:
         env.stdout.write(json.dumps(record, ensure_ascii=True, sort_keys=True) + "\n")
         return
     exists = settings.config_path is not None and settings.config_path.exists()
-    env.stdout.write(f"config file: {settings.config_path}{'' if exists else ' (none)'}\n")
-    env.stdout.write(f"profile:     {settings.profile or '(none)'}\n")
+    env.stdout.write(f"config file: {sanitize(str(settings.config_path), max_length=None)}{'' if exists else ' (none)'}\n")
+    env.stdout.write(f"profile:     {sanitize(settings.profile or '(none)', max_length=80)}\n")
     for name, value, origin in rows:
         shown = "-" if value is None else sanitize(str(value), max_length=120)
-        env.stdout.write(f"{name:<25} {shown:<45} {origin}\n")
+        env.stdout.write(f"{name:<25} {shown:<45} {sanitize(origin, max_length=120)}\n")
 
 
 def _typed(value: Any) -> Any:

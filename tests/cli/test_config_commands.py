@@ -56,3 +56,17 @@ def test_a_bad_value_in_a_profile_is_78_naming_the_file_the_profile_and_the_key_
             result = incidents(*command, env=environ)
             assert result.returncode == 78, result.stderr
             assert f"{path}: profile default.{key}" in result.stderr and "--" + key not in result.stderr
+
+
+def test_a_hostile_config_is_shown_never_obeyed_and_a_profile_name_on_two_lines_is_refused(tmp_path):
+    path = tmp_path / "config.toml"
+    environ = {**os.environ, "INCIDENTS_CONFIG": str(path)}
+    environ.pop("INCIDENTS_PROFILE", None)
+    path.write_text('default_profile = "x\\u001b]0;pwn\\u0007"\n[profiles."x\\u001b]0;pwn\\u0007"]\n'
+                    'url = "ws://127.0.0.1:9/graphql/ws"\ngrep = "db\\u001b[2J"\n')
+    for command in (("config", "get", "grep"), ("config", "show"), ("config", "profiles")):
+        result = incidents(*command, env=environ)
+        assert result.returncode == 0, (command, result.stderr)
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout, command
+    refused = incidents("config", "set", "team", "sre", "--profile", "two\nlines", env=environ)
+    assert refused.returncode == 2 and "printable text on one line" in refused.stderr
