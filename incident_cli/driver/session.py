@@ -202,7 +202,7 @@ class Session:
                 await connection.subscribe_all(await self._plan(connection))
                 self._activate(connection, attempt)
                 await self._serve(connection)
-            except AuthError:
+            except AuthError as denied:
                 if self._stopping:
                     return
                 acknowledged = connection is not None and connection.acknowledged
@@ -210,6 +210,9 @@ class Session:
                                                 refreshable=self._credentials.refreshable)
                 if step.step is not Step.REFRESH or await self._refresh() is None:
                     raise
+                # Said as the proactive refresh is (a record), and on stderr: a rejected token is news.
+                self._inbox.put(model.Notice(message=f"{denied.message}; the token was refreshed, connecting again"))
+                self._inbox.put(model.CredentialsRefreshed(expires_at=self._credentials.expires_at))
             except Disconnected as lost:
                 if self._stopping:
                     return

@@ -561,13 +561,16 @@ def test_rejected_token_is_refreshed_once_and_the_stream_starts():
             expired = Token(mint_token("k", lifetime=-10))
             credentials = RefreshingCredentials(StaticCredentials(expired), Token("r"), server.refresh.url, None)
             async with Session(config(server.url), [ops.subscription("updates")], credentials=credentials) as session:
-                await collect(session, is_data)
-                return session.connections, session.refreshes, list(server.close_codes)
+                seen = await collect(session, is_data)
+                return session.connections, session.refreshes, list(server.close_codes), seen
         finally:
             await server.stop()
 
-    connections, refreshes, closes = run(body())
+    connections, refreshes, closes, seen = run(body())
     assert connections == 2 and refreshes == 1 and closes[0] == 4403
+    # Said: on stderr (a notice) and as a credentials_refreshed record, as the proactive refresh is.
+    assert any(isinstance(e, model.CredentialsRefreshed) for e in seen)
+    assert any(isinstance(e, model.Notice) and "the token was refreshed" in e.message for e in seen)
 
 
 def test_failed_refresh_after_a_rejection_is_an_auth_error_after_one_try():
