@@ -23,6 +23,7 @@ class Coverage:
         self.attempts = 0  # failed connection attempts
         self.last_failure: str | None = None
         self.first_connected: float | None = None
+        self.repaired = 0  # gaps repaired from the list after a reconnect
         self._up_since: float | None = None
 
     @property
@@ -54,4 +55,5 @@ class Coverage:
             connected=round(connected, 3),
             disconnects=self.disconnects,
             partial=self.ever_connected and (self.disconnects > 0 or late),
+            repaired=self.repaired,
         )

@@ -453,6 +453,7 @@ class RunCoverage:
     connected: float  # seconds of it with a live connection
     disconnects: int
     partial: bool
+    repaired: int = 0  # of the disconnects, those whose gap the list query repaired
 
 
 @frozen

@@ -380,8 +380,9 @@ class _Watch:
                     elif changed(self.memory, snapshot.incident) and self._passes(snapshot, observe=True):
                         repaired += self.repaired(snapshot)
         except IncidentsError as error:
-            warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
-            self.output.report(model.ClientWarning(message=warning))
+            if not self.session.stopping:  # a clean exit cuts the query short: nothing to warn about
+                warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
+                self.output.report(model.ClientWarning(message=warning))
             self.sync_enabled = False
             return
         finally:
@@ -395,6 +396,7 @@ class _Watch:
         found, vanished, unverified = await self.verify(left, received_at)
         self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired + found,
                                              vanished=tuple(vanished), unverified=unverified))
+        self.coverage.repaired += 1
 
     def learn_listed(self, snapshot: model.IncidentSeen, received_at: datetime) -> None:
         """One incident of the first listing: the memory learns it; a snapshot run writes it (up

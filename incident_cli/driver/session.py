@@ -106,6 +106,11 @@ class Session:
     def url(self) -> str:
         return self._config.url
 
+    @property
+    def stopping(self) -> bool:
+        """The run is ending: what fails now fails because of it."""
+        return self._stopping
+
     async def __aenter__(self) -> Session:
         self._task = asyncio.create_task(self._supervise(), name="incidents-session")
         return self

@@ -66,11 +66,14 @@ class StatusLines:
                 gone = f"; {plural(len(vanished), 'incident')} the server no longer knows removed" if vanished else ""
                 unsure = f"; {plural(unverified, 'incident')} could not be checked (shown as last seen)" if unverified else ""
                 self.line(f"gap repaired: {repaired} {noun} changed while disconnected{gone}{unsure}")
-            case model.RunCoverage(partial=True, duration=duration, connected=connected, disconnects=disconnects):
+            case model.RunCoverage(partial=True, duration=duration, connected=connected, disconnects=disconnects,
+                                   repaired=repaired):
                 lost = f"; {disconnects} {'disconnect' if disconnects == 1 else 'disconnects'}" if disconnects else ""
+                mended = (", and each gap was repaired from the server's list" if repaired >= disconnects > 0
+                          else f", {repaired} of the gaps repaired from the server's list" if repaired else "")
                 self.line(
                     f"warning: connected for {connected:.1f} s of the {duration:.1f} s run{lost}: "
-                    "what happened while disconnected was not streamed"
+                    f"what happened while disconnected was not streamed{mended}"
                 )
             case model.ClientWarning(message=message):
                 self.line(f"warning: {sanitize(message, max_length=400)}")

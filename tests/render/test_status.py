@@ -57,3 +57,20 @@ def test_an_outage_with_one_reason_is_a_few_lines_not_one_per_attempt():
         "incidents: closed with 1012 (restart); reconnecting in 1.0 s (attempt 121)",  # a new reason is said at once
         "incidents: still failing: closed with 1012 (restart); attempt 128, next in 1.0 s",
     ]
+
+
+def test_the_coverage_warning_says_when_the_gaps_were_repaired():
+    import io
+
+    from incident_cli import model
+    from incident_cli.render.status import StatusLines
+
+    stream = io.StringIO()
+    lines = StatusLines(stream)
+    lines.report(model.RunCoverage(duration=10.0, connected=8.0, disconnects=1, partial=True, repaired=1))
+    lines.report(model.RunCoverage(duration=10.0, connected=8.0, disconnects=2, partial=True, repaired=1))
+    lines.report(model.RunCoverage(duration=10.0, connected=8.0, disconnects=1, partial=True))
+    first, second, third = stream.getvalue().splitlines()
+    assert first.endswith("was not streamed, and each gap was repaired from the server's list")
+    assert second.endswith("was not streamed, 1 of the gaps repaired from the server's list")
+    assert third.endswith("what happened while disconnected was not streamed")
