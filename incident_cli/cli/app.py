@@ -161,8 +161,12 @@ def _filled(argv: list[str], group: object) -> list[str]:
 def main() -> None:
     """The console script: the process's own streams and environment."""
     env = Env.from_process()
-    if sys.stdout is None:  # closed by the shell: Click and Rich print help there, and must fail as we do (74)
+    # Closed by the shell: what libraries write there (Click's and Rich's help, logging's last
+    # resort) goes where ours does: stdout fails as ours does (74), stderr goes nowhere.
+    if sys.stdout is None:
         sys.stdout = env.stdout
+    if sys.stderr is None:
+        sys.stderr = env.stderr
     status = run(None, env)
     try:
         env.stdout.flush()  # what help or a command left buffered: its failure is said here, not at exit
