@@ -103,5 +103,31 @@ def choose(keys: tuple[str, ...], labels: tuple[str, ...], *, several: bool, wid
     return chosen
 
 
+# Columns that take the width the title does not need, most wanted first, each up to its text.
+GROWS = ("last", "resources", "owner", "team", "type", "state")
+
+
+def share(columns: list[Column], widths: list[int], wanted: dict[str, int]) -> list[int]:
+    """``widths`` (the title's is all that is left) given over to what the rows show: the title
+    keeps what its longest text needs (at least TITLE_FLOOR), and what it does not need goes to
+    the columns in GROWS whose text is cut, up to their longest."""
+    keys = [column.key for column in columns]
+    if "title" not in keys:
+        return widths
+    place = keys.index("title")
+    result = list(widths)
+    spare = result[place] - max(TITLE_FLOOR, wanted.get("title", 0))
+    for key in GROWS:
+        if spare <= 0:
+            break
+        if key in keys:
+            at = keys.index(key)
+            grow = min(spare, max(0, wanted.get(key, 0) - result[at]))
+            result[at] += grow
+            result[place] -= grow
+            spare -= grow
+    return result
+
+
 def _needed(columns: list[Column], title: int) -> int:
     return sum(column.width or title for column in columns) + GAP * (len(columns) - 1)

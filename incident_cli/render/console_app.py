@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from incident_cli.render.board import ORDERS, Row, View
 from incident_cli.render.clipboard import copy
-from incident_cli.render.columns import Column, choose
+from incident_cli.render.columns import COLUMNS, Column, choose, share
 from incident_cli.render.console import ConsoleFeed
 from incident_cli.render.console_screens import DetailScreen, HelpScreen
 from incident_cli.render.headline import status_line
@@ -189,10 +189,12 @@ class IncidentConsole(App[int]):
         if self.size.width != self._width or not self._layout:
             self._width = self.size.width
             self._layout = choose(self._columns, self._labels, several=bool(self.board.sources), width=self._width)
-            self._made = {}  # cells made for other columns
+        title = self._title_width()
+        widths = share(self._layout, [column.width or title for column in self._layout], _wanted(view.rows, now))
+        if widths != self._widths or not table.columns:
+            # Other rows, other needs: the width the title does not use goes to a column that is cut.
+            self._widths, self._made = widths, {}  # cells made for other widths
             table.clear(columns=True)
-            title = self._title_width()
-            self._widths = [column.width or title for column in self._layout]
             for column, width in zip(self._layout, self._widths, strict=True):
                 table.add_column(Text(column.header, style="bold"), width=width, key=column.key)
         else:
@@ -402,6 +404,12 @@ class Rows(DataTable[Text]):
 
     def action_last_row(self) -> None:
         self.move_cursor(row=max(self.row_count - 1, 0), animate=False)
+
+
+def _wanted(rows: tuple[Row, ...], now: datetime) -> dict[str, int]:
+    """The width each growable column's longest text needs among ``rows``."""
+    return {key: max((COLUMNS[key].cell(row, now).cell_len for row in rows), default=0)
+            for key in ("title", "last", "resources", "owner", "team", "type", "state")}
 
 
 def _looks(row: Row, now: datetime) -> tuple[object, ...]:

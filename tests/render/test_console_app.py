@@ -427,3 +427,15 @@ def test_slash_matches_what_the_columns_show_and_a_disconnected_view_says_its_ro
     hidden_match, shown_match, stale, status = drive(app, body)
     assert hidden_match == [] and shown_match == ["bbbbbbbb"]
     assert stale and "rows as last seen" in status
+
+
+def test_width_the_titles_do_not_need_goes_to_a_column_that_is_cut():
+    app, feed, _ = console(opened("a" * 12, title="db down"), size=(180, 20))
+    feed.board.rows["a" * 12].resources = ("api-gateway", "checkout", "payments", "postgres-primary")
+
+    async def body(pilot):
+        return dict(zip(header(app), table_rows(app)[0], strict=True))
+
+    row = drive(app, body, size=(180, 20))
+    # A short title leaves room: RESOURCES is shown whole, not cut at its 16 columns.
+    assert row["RESOURCES"] == "api-gateway, checkout, payments, postgres-primary" and row["TITLE"] == "db down"
