@@ -95,7 +95,10 @@ class JqShaper:
         worker, self._worker, self._pending = self._worker, None, b""
         if worker is not None:
             worker.kill()
-            worker.wait()
+            try:
+                worker.wait(0.2)  # a program that built a huge value takes the kernel a while to free
+            except subprocess.TimeoutExpired:
+                pass  # it is dead all the same; the zombie is reaped when we exit
             for stream in (worker.stdin, worker.stdout):
                 if stream is not None:
                     stream.close()
