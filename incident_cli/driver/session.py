@@ -15,6 +15,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from incident_cli import model
@@ -28,7 +29,7 @@ from incident_cli.driver.queries import QueryRoute
 from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
 from incident_cli.messages import Dialect
 from incident_cli.operation_errors import Endings, Reread, Resubscribe
-from incident_cli.operations import Operation
+from incident_cli.operations import Operation, operation_kind
 from incident_cli.redact import display_url
 from incident_cli.stalls import TICK, Stalls
 from incident_cli.supervision import Step, Supervision
@@ -77,6 +78,7 @@ class Session:
         self._planner = planner
         self._ended: set[str] = set()  # labels of operations the server ended
         self._resubscribing: set[asyncio.Task[None]] = set()
+        self._answering: set[asyncio.Task[None]] = set()  # query documents asked over HTTP
         self._rng = rng or random.Random()
         self._supervision = Supervision(config.backoff, config.max_retries, self._rng, first_contact=config.first_contact)
         self._endings = Endings(config.backoff, self._rng, can_reread=planner is not None)
@@ -184,7 +186,7 @@ class Session:
             self._inbox.close(bug)
         finally:
             self._ready.clear()
-            for task in (endings, ticking, *self._resubscribing):
+            for task in (endings, ticking, *self._resubscribing, *self._answering):
                 task.cancel()
         self._inbox.close()
 
@@ -204,8 +206,12 @@ class Session:
                 attempt = self._supervision.attempt
                 logger.debug("connecting to %s (attempt %d, token %s)", display_url(self._config.url), attempt, token)
                 await connection.open()
-                await connection.subscribe_all(await self._plan(connection))
+                planned = await self._plan(connection)
+                over_http = [op for op in planned if self._route.over_http and _a_query(op)]
+                await connection.subscribe_all([op for op in planned if op not in over_http])
                 self._activate(connection, attempt)
+                for operation in over_http:  # a server that refuses queries on the socket answers them over HTTP
+                    self._answering.add(asyncio.create_task(self._answer_over_http(connection, operation)))
                 await self._serve(connection)
             except AuthError as denied:
                 if self._stopping:
@@ -258,6 +264,17 @@ class Session:
             return
         self._inbox.put(model.Reconnecting(reason=lost.message, attempt=step.attempt, delay=step.delay))
         await self._sleep(step.delay)
+
+    async def _answer_over_http(self, connection: Connection, operation: Operation) -> None:
+        """A query document asked over HTTP: its result delivered, and its end, as the socket would."""
+        errors: tuple[str, ...] = ()
+        try:
+            data = await self._routed(operation, connection.ask, connection.token)
+        except IncidentsError as error:
+            errors = (error.message,)
+        else:
+            self._delivery.put(model.stream_event(operation.label, data, datetime.now(UTC), operation.scope))
+        self._control.put(Ended(connection=connection, operation=operation, errors=errors, verdict=None))
 
     async def _plan(self, connection: Connection) -> list[Operation]:
         """What to subscribe on this connection: as given, or rebuilt from the server's schema."""
@@ -433,3 +450,8 @@ class Session:
             ready.cancel()
         if not self._ready.is_set() or self._active is None:
             raise Unavailable(f"the session ended: {self._failure}" if self._failure else "the session ended")
+
+
+def _a_query(operation: Operation) -> bool:
+    """A query document (a --query one: the built-in operations are subscriptions)."""
+    return operation.label == model.Label.CUSTOM and operation_kind(operation.document, operation.operation_name) == "query"

@@ -424,3 +424,14 @@ def test_demo_print_token_prints_a_token_that_the_demo_accepts_and_exits():
     with demo("--jwt-secret", "s3cret", "--rate", "50") as url:
         watched = incidents("watch", "--url", url, "-n", "1", env=env(INCIDENTS_TOKEN=token))
     assert watched.returncode == 0, watched.stderr
+
+
+def test_a_query_document_on_a_server_that_refuses_queries_on_the_socket_is_sent_over_http():
+    knob = ("--protocol", "graphql-ws", "--http", "--no-socket-queries", "--rate", "0")
+    query = "{ incidents { incidents { id } pageInfo { totalCount } } }"
+    with demo(*knob) as url:
+        result = incidents("watch", "--url", url, "-q", "-", input=query, env=env())
+    assert result.returncode == 0, result.stderr
+    (line,) = records(result.stdout)
+    assert line["kind"] == "data" and line["data"]["incidents"]["pageInfo"]["totalCount"] == 6
+    assert "sending them over HTTP" in result.stderr
