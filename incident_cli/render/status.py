@@ -29,6 +29,7 @@ class StatusLines:
         self._disconnected = False
         self._last_reason: str | None = None  # of the last reconnect line, while disconnected
         self._said_at = 0.0
+        self._source = source
         self._prefix = PREFIX + (f"{sanitize(source, max_length=30)}: " if source else "")
         self._children: dict[str, StatusLines] = {}
 
@@ -80,9 +81,10 @@ class StatusLines:
             case model.ServerWarning(subscription=name, messages=messages):
                 joined = "; ".join(sanitize(message) for message in messages) or "no message"
                 self.line(f"warning: {name}: the server reported errors: {joined}")
-            case model.OperationEnded(subscription=name, errors=errors) if errors:
-                joined = "; ".join(sanitize(message) for message in errors)
-                self.line(f"error: {name}: {joined}")
+            case model.OperationEnded(subscription=name, errors=errors, remaining=remaining) if errors:
+                if remaining or self._source is not None:  # the last one of a lone server: the run's
+                    joined = "; ".join(sanitize(message) for message in errors)  # own error says it
+                    self.line(f"error: {name}: {joined}")
             case model.OperationEnded(subscription=name, remaining=remaining) if remaining:
                 # A tail that silently stops showing new incidents is the worst kind of silence.
                 self.line(f"warning: the server ended the {name} stream; still following {', '.join(remaining)}")

@@ -13,12 +13,16 @@ def test_status_lines():
     status.report(model.Connected(server="ws://h/x", subprotocol="graphql-ws", attempt=2))
     status.report(model.ServerWarning(subscription="newIncidents", messages=("partial \x07",)))
     status.report(model.OperationEnded(subscription="newIncidents"))
-    status.report(model.OperationEnded(subscription="alerts", errors=("bad enum",)))
+    status.report(model.OperationEnded(subscription="alerts", errors=("bad enum",), remaining=("newIncidents",)))
+    # The last operation of a lone server ending with errors ends the run, whose own error says it: not twice.
+    status.report(model.OperationEnded(subscription="newIncidents", errors=("gave up after 5 failures",)))
+    status.for_source("eu").report(model.OperationEnded(subscription="alerts", errors=("boom",)))
     assert stream.getvalue().splitlines() == [
         "incidents: closed with 1012 (^[[2Jrestart); reconnecting in 1.2 s (attempt 2)",
         "incidents: reconnected to ws://h/x (graphql-ws)",
         "incidents: warning: newIncidents: the server reported errors: partial ^G",
         "incidents: error: alerts: bad enum",
+        "incidents: eu: error: alerts: boom",
     ]
 
 
