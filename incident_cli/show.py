@@ -38,15 +38,19 @@ async def find_incident(
             found = await _lookup(ask, documents, wanted)
             if found is not None:
                 return found
-        active = await documents.list_active(ask) or []
-        chosen = choose(active, wanted)
+        # Every page, keeping only the ids that start so: memory stays flat however long the list.
+        key, seen, starting = wanted.casefold(), 0, []
+        async for page in documents.pages(ask):
+            seen += len(page)
+            starting += [item for item in page if str(item.get("id") or "").casefold().startswith(key)]
+        chosen = choose(starting, wanted)
         if chosen is not None:
             return chosen
         if not WHOLE_ID.match(wanted):  # a server whose ids are no UUIDs: the whole id may still be one
             found = await _lookup(ask, documents, wanted)
             if found is not None:
                 return found
-    raise NotFound(f"no incident {sanitize(wanted, max_length=60)!r}: none of the {len(active)} active incidents "
+    raise NotFound(f"no incident {sanitize(wanted, max_length=60)!r}: none of the {seen:,} active incidents "
                    "has an id that starts so, and the server knows no incident with that id")
 
 
