@@ -174,9 +174,14 @@ def discard_pending(env: Env) -> None:
     if not env.system:
         return
     try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), env.stdout.fileno())
+        target = env.stdout.fileno()
     except (OSError, ValueError):
-        pass  # a stdout with no descriptor (closed by the shell) has nothing left to flush
+        return  # a stdout with no descriptor (closed by the shell) has nothing left to flush
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, target)
+    finally:
+        os.close(devnull)
 
 
 def _quiet_library_logs() -> None:

@@ -7,7 +7,8 @@ would stop Ctrl-C and SIGTERM from being acted on. Each record has RECORD_BUDGET
 it the worker is killed (and made again for the next record) and the record is left out, said
 as jq's own errors are; RUNAWAYS such records in a row end the run (a usage error, 2). While it
 waits it also watches the event loop's signal wake-up: a signal ends the wait at once, so
-Ctrl-C is acted on within a second however many records a read of the socket brought. Imported only when ``--jq`` is given.
+Ctrl-C is acted on within a second however many records a read of the socket brought.
+Imported only when ``--jq`` is given.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 import jq
@@ -29,7 +29,6 @@ from incident_cli.sanitize import sanitize
 
 RECORD_BUDGET = 1.0  # seconds jq may spend on one record
 RUNAWAYS = 3  # records in a row that run out of time: the program never ends, and the run does
-Shaper = Callable[[dict[str, Any]], list[bytes]]
 
 
 def compile_jq(expression: str, *, terminal: bool) -> JqShaper:
