@@ -57,10 +57,11 @@ async def play(
         else:
             await feed(lines, output, speed=speed, on_time=lambda moment: now.__setitem__(0, moment), skipped=skipped)
 
+    name = "stdin" if str(path) == "-" else str(path)
     try:
         await rendered(spec, streams, run, stop=stop, clock=lambda: now[0], playback=player)
-        skipped.check_usable("stdin" if str(path) == "-" else str(path))
+        skipped.check_usable(name)
     finally:
-        warning = skipped.warning("stdin" if str(path) == "-" else str(path))
+        warning = skipped.warning(name)
         if warning:
             env.say(f"incidents: warning: {warning}")

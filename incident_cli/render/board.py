@@ -247,6 +247,11 @@ class Board:
         return View(rows=shown, hidden=hidden, hidden_done=hidden_done, counts=counts, stale=self.stale(now),
                      matched=len(ordered))
 
+    @property
+    def disconnected(self) -> bool:
+        """A live stream was lost (or given up): its rows are what was last seen, not what is."""
+        return self.replay is None and self.connection.state in ("reconnecting", "gave up")
+
     def stale(self, now: datetime) -> bool:
         if self.heartbeat_period is None or self.last_message is None or self.connection.state != "live":
             return False

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from incident_cli.render.board import ORDERS, Row, View
 from incident_cli.render.clipboard import copy
-from incident_cli.render.columns import COLUMNS, Column, choose, share
+from incident_cli.render.columns import COLUMNS, GROWS, Column, choose, share
 from incident_cli.render.console import ConsoleFeed
 from incident_cli.render.console_screens import DetailScreen, HelpScreen
 from incident_cli.render.headline import status_line
@@ -160,9 +160,7 @@ class IncidentConsole(App[int]):
                                                              lead=self._mode()))
         self.query_one("#more", Static).update(Text(self._more(view), style="dim"))
         # Disconnected, the rows are what was last seen, not what is: they fade until the repair.
-        link = self.board.connection
-        self.query_one("#rows", DataTable).set_class(link.state != "live" and self.board.replay is None
-                                                    and link.state != "connecting", "stale")
+        self.query_one("#rows", DataTable).set_class(self.board.disconnected, "stale")
 
     def _ages(self, now: datetime) -> None:
         """While paused: the AGE of each held row moves on; nothing else changes."""
@@ -409,7 +407,7 @@ class Rows(DataTable[Text]):
 def _wanted(rows: tuple[Row, ...], now: datetime) -> dict[str, int]:
     """The width each growable column's longest text needs among ``rows``."""
     return {key: max((COLUMNS[key].cell(row, now).cell_len for row in rows), default=0)
-            for key in ("title", "last", "resources", "owner", "team", "type", "state")}
+            for key in ("title", *GROWS)}
 
 
 def _looks(row: Row, now: datetime) -> tuple[object, ...]:

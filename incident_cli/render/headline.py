@@ -51,7 +51,7 @@ def status_line(board: Board, now: datetime, counts: dict[str, int], stale: bool
         line.append(f"\u25a0 {link.state}", style="bold red")
     if stale:
         line.append("  STALE", style="bold white on red")
-    if link.state in ("reconnecting", "gave up") and board.replay is None:
+    if board.disconnected:
         line.append("  rows as last seen", style="yellow")  # until the repair after the reconnect
     line.append(" ")
     if counts:
