@@ -44,7 +44,12 @@ class ClientBug(IncidentsError):
 
 
 class OperationRejected(IncidentsError):
-    """The server refused an operation: GraphQL validation or execution errors."""
+    """The server refused an operation: GraphQL validation or execution errors (``codes``:
+    their ``extensions.code`` values, where the server gave them)."""
+
+    def __init__(self, message: str, codes: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.codes = codes
 
 
 class NotFound(IncidentsError):

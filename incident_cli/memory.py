@@ -48,7 +48,10 @@ class Known:
         self.described = True
 
     def saw(self, state: str | None, stamp: str | None) -> None:
-        """A state or a time from an event: a state replaces, a time only moves forward."""
+        """A state or a time from an event: a state replaces, unless what told it is older than
+        what was seen (a listing answered while live events passed); a time only moves forward."""
+        if stamp is not None and self.updated is not None and stamp != self.updated and later(self.updated, stamp):
+            return
         self.state = state or self.state
         if stamp is not None and stamp != self.updated and (self.updated is None or later(stamp, self.updated)):
             self.updated = stamp

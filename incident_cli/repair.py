@@ -21,6 +21,8 @@ def changed(memory: Memory, incident: model.Incident) -> bool:
     known = memory.get(incident.id)
     if known is None or (known.state is None and known.updated is None):
         return True
+    if incident.updated_at is not None and known.updated is not None and later(known.updated, incident.updated_at):
+        return False  # older than what the stream has told since: a listing answered while events passed
     if incident.state is not None and incident.state != known.state:
         return True
     return incident.updated_at is not None and later(incident.updated_at, known.updated)

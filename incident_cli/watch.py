@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from incident_cli import model
 from incident_cli.coverage import Coverage
 from incident_cli.driver.credentials import Credentials
+from incident_cli.driver.inbox import Posted
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.schema_source import Documents
 from incident_cli.driver.session import Session
@@ -39,6 +42,11 @@ MAX_FAILURES = 3  # lookups failing in a row before they pause...
 LOOKUP_PAUSE = 30.0  # ...for this many seconds
 REPAIR_BATCH = 50  # incidents that left the active list while we were away, looked up in one query
 REPAIR_BUDGET = 15.0  # seconds those look-ups may take in all after a reconnect
+MAX_LOOKUPS = 2  # incident(id) queries in flight at once; the rest wait their turn, in stream order
+MAX_ASKED = 1_000  # incidents waiting for a lookup at most; past it an event is decided as "not asked"
+WAIT_LIMIT = 10_000  # later events of those incidents held in order at most; past it the oldest go
+NOT_ASKED: Any = object()  # a lookup's answer when none could be made
+UNASKED: Any = object()  # an event that waited behind no lookup
 INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
 
 
@@ -111,7 +119,7 @@ async def watch(
         except _Done as done:
             run.reason = done.reason
         finally:
-            await run.rereads.close()
+            await run.close()
         run.let_go()
     if run.reason in BOUNDED:
         coverage = run.coverage
@@ -153,9 +161,16 @@ class _Watch:
         self.facets = request.facets if request.facets else None  # None: no filter beyond severity
         # One record per change (one_record.py), unless every message is asked for.
         self.one_record = None if request.raw_streams else OneRecord(frozenset(op.label for op in request.operations))
-        self.lookups = _Lookups(session, documents)
+        self.lookups = _Lookups(session, documents, self.answered)
+        self.asked: dict[str, tuple[model.StreamEvent, frozenset[str] | None]] = {}  # looked up: the event that asked
+        self.waiting = HeldBack(WAIT_LIMIT)  # later events of incidents being looked up, in order, untriaged
         self.rereads = _Rereads(self.reread)
         self.synced = False  # the first list query has been made
+        self.listing: asyncio.Task[None] | None = None  # the list query, read in the background
+        self.tally = 0  # incidents a repair emitted so far (the listing, then the checks by id)
+        self.early: deque[model.StreamEvent] | None = None  # events held while the first listing is shown (--backfill)
+        self.deferred: list[str] | None = None  # lookups the first listing may make needless
+        self.overflow = 0  # events let go past WAIT_LIMIT while the first listing was read
         self.sync_enabled = any(op.label in INCIDENT_STREAMS for op in request.operations) and (
             request.repair or request.backfill
         )
@@ -178,18 +193,50 @@ class _Watch:
         batches = self.session.batches()
         loop = asyncio.get_running_loop()
         self.last_data = loop.time()
+        # Nothing here awaits but the next batch: queries run in the background and post their
+        # answers back (Posted), so a slow lookup or list never holds the stream up (issue 23).
         while (batch := await self.next_batch(batches, loop)) is not None:
             for event in batch:
-                if not isinstance(event, model.StreamEvent):
-                    await self.on_status(event, loop.time())
-                    continue
-                decision = self.triage(event)  # the common case, KEEP, costs no coroutine (issue 7)
-                if decision is Decision.KEEP:
-                    self.keep(event, None)
-                elif decision is Decision.LOOKUP:
-                    await self.after_lookup(event, event.scope.wanted)
-                elif decision is Decision.HOLD:
-                    self.hold(event, event.scope.wanted, "the server does not know the incident")
+                if isinstance(event, model.StreamEvent):
+                    if self.early is not None:
+                        self.hold_early(event)
+                    elif self.asked and event.incident_id in self.asked:
+                        self.waiting.hold(event, None)  # behind its incident's lookup: order kept per incident
+                    else:
+                        self.take(event)
+                elif isinstance(event, Posted):
+                    event.run()
+                else:
+                    self.on_status(event, loop.time())
+
+    def hold_early(self, event: model.StreamEvent) -> None:
+        """--backfill: the list is shown first; what streams meanwhile waits, WAIT_LIMIT at most."""
+        assert self.early is not None
+        self.early.append(event)
+        if len(self.early) > WAIT_LIMIT:
+            self.early.popleft()
+            self.overflow += 1
+
+    def take(self, event: model.StreamEvent, found: Any = UNASKED, why: str = "") -> None:
+        """One data event: keep it, look its incident up, or hold it back (``found``: the answer
+        of a lookup this event waited behind, which it does not ask again)."""
+        decision = self.triage(event)  # the common case, KEEP, costs no coroutine (issue 7)
+        if decision is Decision.KEEP:
+            self.keep(event, None)
+        elif decision is Decision.LOOKUP and found is not UNASKED:
+            self.settle(event, event.scope.wanted, found, why)
+        elif decision is Decision.LOOKUP:
+            self.ask(event, event.scope.wanted)
+        elif decision is Decision.HOLD:
+            self.hold(event, event.scope.wanted, why or "the server does not know the incident")
+
+    async def close(self) -> None:
+        """The background queries end with the watch."""
+        if self.listing is not None:
+            self.listing.cancel()
+            await asyncio.gather(self.listing, return_exceptions=True)
+        await self.lookups.close()
+        await self.rereads.close()
 
     async def next_batch(
         self, batches: AsyncIterator[list[model.Event]], loop: asyncio.AbstractEventLoop
@@ -233,7 +280,7 @@ class _Watch:
             self.release(event.incident_id)  # it taught a severity: what waited for it goes first
         return decision
 
-    async def on_status(self, event: model.StatusEvent, now: float) -> None:
+    def on_status(self, event: model.StatusEvent, now: float) -> None:
         self.output.report(event)
         if isinstance(event, model.Connected):
             self.coverage.connected(now)
@@ -245,9 +292,7 @@ class _Watch:
         if isinstance(event, model.Connected) and self.facets is not None and self.facets.states:
             self.check_states()
         if isinstance(event, model.Connected) and self.sync_enabled:
-            await self.sync(event)
-            if self.request.once:
-                raise _Done("snapshot")
+            self.start_listing(event)
 
     def check_states(self) -> None:
         """--state against the server's own IncidentState, once its schema is known: a state it
@@ -274,24 +319,76 @@ class _Watch:
             return Decision.KEEP
         return Decision.DROP if verdict is False else Decision.LOOKUP
 
-    async def after_lookup(self, event: model.StreamEvent, wanted: frozenset[str] | None) -> None:
-        """An event whose incident's severity (or team, state...) is not known yet: ask, then decide."""
+    def ask(self, event: model.StreamEvent, wanted: frozenset[str] | None) -> None:
+        """An event whose incident's severity (or team, state...) is not known yet: look it up in
+        the background; its incident's later events wait behind it, others pass meanwhile."""
         incident_id = event.incident_id
-        found = await self.lookups.find(str(incident_id))
-        learned = None
-        if found is NOT_ASKED:
-            decision = self.index.undecided(wanted=wanted, strict=self.strict or self.facets is not None)
-            why = self.lookups.reason
+        if incident_id is None or len(self.asked) >= MAX_ASKED:
+            self.settle(event, wanted, NOT_ASKED, "too many incidents are being looked up")
+            return
+        self.asked[incident_id] = (event, wanted)
+        if self.deferred is not None:
+            self.deferred.append(incident_id)  # the first listing, under way, may describe it
         else:
-            if found is None:
-                self.index.learn(incident_id, UNKNOWN)
-                why = "the server does not know the incident"
+            self.lookups.ask(incident_id)
+
+    def after_first_listing(self) -> None:
+        """What waited for the first listing: events held for --backfill, then the lookups it made
+        needless (decided from what it told) or still needed (asked now)."""
+        early, self.early = self.early, None
+        for event in early or ():
+            if self.asked and event.incident_id in self.asked:
+                self.waiting.hold(event, None)
             else:
-                learned = _snapshot(model.Label.LOOKUP, found, event.received_at)
-                self.memory.observe(learned, self.source)
-                self.index.learn(incident_id, learned.severity or UNKNOWN)
-                why = "the server gave no severity for it"
-                self.release(incident_id)
+                self.take(event)
+        deferred, self.deferred = self.deferred, None
+        for incident_id in deferred or ():
+            event, wanted = self.asked[incident_id]
+            if self.decide(event, wanted) is Decision.LOOKUP:
+                self.lookups.ask(incident_id)
+                continue
+            del self.asked[incident_id]
+            self.settle(event, wanted, UNASKED, "the server does not know the incident", listed=True)
+            self.drain(incident_id, UNASKED, "")
+
+    def answered(self, incident_id: str, found: Any) -> None:
+        """A lookup's answer (Posted): decide the event that asked, then those that waited."""
+        asked = self.asked.pop(incident_id, None)
+        if asked is None:
+            return
+        why = self.lookups.reason
+        learned = None
+        if found is None:
+            self.index.learn(incident_id, UNKNOWN)
+            why = "the server does not know the incident"
+        elif found is not NOT_ASKED:
+            learned = _snapshot(model.Label.LOOKUP, found, asked[0].received_at)
+            self.memory.observe(learned, self.source)
+            self.index.learn(incident_id, learned.severity or UNKNOWN)
+            why = "the server gave no severity for it"
+            self.release(incident_id)
+        self.settle(*asked, found, why, learned)
+        self.drain(incident_id, found, why)
+
+    def drain(self, incident_id: str, found: Any, why: str) -> None:
+        """The events that waited behind a lookup, in order (a later one may start another)."""
+        for event, _ in self.waiting.release(incident_id):
+            if incident_id in self.asked:
+                self.waiting.hold(event, None)
+            else:
+                self.take(event, found, why)
+
+    def settle(
+        self, event: model.StreamEvent, wanted: frozenset[str] | None, found: Any, why: str,
+        learned: model.IncidentSeen | None = None, *, listed: bool = False,
+    ) -> None:
+        """Decide an event after its lookup (``found``: the answer, None or NOT_ASKED; ``listed``:
+        no lookup was needed, the first listing told)."""
+        if listed:
+            decision = self.decide(event, wanted)
+        elif found is NOT_ASKED:
+            decision = self.index.undecided(wanted=wanted, strict=self.strict or self.facets is not None)
+        else:
             decision = self.decide(event, wanted)
             if decision is Decision.LOOKUP:
                 decision = Decision.HOLD  # looked up, and still not described: never shown unverified
@@ -321,12 +418,22 @@ class _Watch:
                 self.held.hold(event, wanted)
 
     def let_go(self) -> None:
-        """At the end: say how many held events never became showable."""
+        """At the end: what still waits behind a lookup is decided as never answered (shown
+        without a severity when no filter needs one); then say what never became showable."""
+        with contextlib.suppress(_Done):
+            for incident_id in list(self.asked) if self.reason != "count" else ():
+                self.answered(incident_id, NOT_ASKED)
         count = self.held.close()
         if count:
             self.output.report(model.ClientWarning(
                 message=f"{plural(count, 'event')} about incidents of unknown severity not shown "
                 "(--severity could not verify them)"
+            ))
+        waited = self.waiting.close() + self.overflow
+        if waited:
+            self.output.report(model.ClientWarning(
+                message=f"{plural(waited, 'event')} not shown: they waited behind queries the server had not "
+                f"answered (at most {WAIT_LIMIT:,} wait)"
             ))
 
     def keep(self, event: model.StreamEvent, learned: model.IncidentSeen | None) -> None:
@@ -356,47 +463,77 @@ class _Watch:
 
     # ---- list, then watch; and repair after a gap -------------------------------------
 
-    async def sync(self, connected: model.Connected) -> None:
-        """The list query, read page by page: the first time to learn what is open (and show it
-        when asked); after a reconnect, to emit what changed while away and to check, by id, what
-        the view held that the list no longer has (resolved, closed, or unknown to the server)."""
+    def start_listing(self, connected: model.Connected) -> None:
+        """The list query, read page by page in the background (each page Posted back): the first
+        time to learn what is open (and show it when asked); after a reconnect, to emit what changed
+        while away and to check, by id, what the view held that the list no longer has."""
         first = not self.synced
         if not first and not self.request.repair:
             return
         if not self.documents.can_list():
             self.sync_enabled = False  # the server cannot list: just stream
+            if self.request.once:
+                raise _Done("snapshot")
             return
+        if self.listing is not None:
+            self.listing.cancel()  # a listing of a connection that is gone: this one replaces it
+        self.tally = 0
+        if first:
+            self.deferred = self.deferred if self.deferred is not None else []
+            if self.request.once:
+                self.early = deque(maxlen=0)  # a snapshot is the list alone: what streams meanwhile is not data
+            elif self.request.backfill and self.early is None:
+                self.early = deque()
+        self.listing = asyncio.get_running_loop().create_task(self.list_pages(connected, first), name="incidents-list")
+
+    async def list_pages(self, connected: model.Connected, first: bool) -> None:
         received_at = datetime.now(UTC)
         listed: set[str] = set()
-        repaired = 0
         ask = lambda operation: self.session.query(operation, timeout=LOOKUP_TIMEOUT)  # noqa: E731
         try:
             async for page in self.documents.pages(ask, severities=self.list_severities):
-                for item in page:
-                    snapshot = _snapshot(model.Label.BACKFILL, item, received_at)
-                    listed.add(snapshot.incident_id or "")
-                    if first:
-                        self.learn_listed(snapshot, received_at)
-                    elif changed(self.memory, snapshot.incident) and self._passes(snapshot, observe=True):
-                        repaired += self.repaired(snapshot)
+                self.session.post(partial(self.take_page, page, first, received_at, listed))
         except IncidentsError as error:
-            if not self.session.stopping:  # a clean exit cuts the query short: nothing to warn about
-                warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
-                self.output.report(model.ClientWarning(message=warning))
-            self.sync_enabled = False
+            self.session.post(partial(self.listing_failed, error, first))
             return
-        finally:
-            if first and self.cut:  # --limit: never a silent cut
-                shown = self.written
-                self.output.report(model.Notice(message=f"showing {shown:,} of {shown + self.cut:,} (--limit)"))
+        self.session.post(partial(self.listing_done, connected, first, listed, received_at))
+
+    def take_page(self, page: list[dict[str, Any]], first: bool, received_at: datetime, listed: set[str]) -> None:
+        for item in page:
+            snapshot = _snapshot(model.Label.BACKFILL, item, received_at)
+            listed.add(snapshot.incident_id or "")
+            if first:
+                self.learn_listed(snapshot, received_at)
+            elif changed(self.memory, snapshot.incident) and self._passes(snapshot, observe=True):
+                self.tally += self.repaired(snapshot)
+
+    def listing_failed(self, error: IncidentsError, first: bool) -> None:
+        if not self.session.stopping:  # a clean exit cuts the query short: nothing to warn about
+            warning = f"listing active incidents failed, so gaps cannot be repaired: {error}"
+            self.output.report(model.ClientWarning(message=warning))
+        self.sync_enabled = False
+        self.listed(first)
+        if first:
+            self.after_first_listing()
+
+    def listing_done(self, connected: model.Connected, first: bool, listed: set[str], received_at: datetime) -> None:
         if first:
             self.synced = True
+            self.listed(first)
+            self.after_first_listing()
             return
         left = left_the_list(self.memory, listed, self.source, self.list_severities)
-        found, vanished, unverified = await self.verify(left, received_at)
-        self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=repaired + found,
-                                             vanished=tuple(vanished), unverified=unverified))
-        self.coverage.repaired += 1
+        self.listing = asyncio.get_running_loop().create_task(
+            self.verify(left, received_at, connected), name="incidents-verify"
+        )
+
+    def listed(self, first: bool) -> None:
+        """The first listing is over (or failed): a --limit cut is said; a snapshot run ends."""
+        if first and self.cut:  # --limit: never a silent cut
+            shown = self.written
+            self.output.report(model.Notice(message=f"showing {shown:,} of {shown + self.cut:,} (--limit)"))
+        if self.request.once:
+            raise _Done("snapshot")
 
     def learn_listed(self, snapshot: model.IncidentSeen, received_at: datetime) -> None:
         """One incident of the first listing: the memory learns it; a snapshot run writes it (up
@@ -414,36 +551,44 @@ class _Watch:
         shown = self.request.backfill and wanted
         self.output.snapshot(snapshot if shown else replace(snapshot, subscription=model.Label.BASELINE))
 
-    async def verify(self, ids: list[str], received_at: datetime) -> tuple[int, list[str], int]:
+    async def verify(self, ids: list[str], received_at: datetime, connected: model.Connected) -> None:
         """Incidents that left the active list while we were away, looked up REPAIR_BATCH at a time
-        within REPAIR_BUDGET: (emitted as resolved or closed, vanished from the server, not checked)."""
+        within REPAIR_BUDGET; each answer is Posted back, then the repair is reported."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + REPAIR_BUDGET
-        repaired = 0
         vanished: list[str] = []
+        unverified = 0
         for start in range(0, len(ids), REPAIR_BATCH):
             batch = ids[start : start + REPAIR_BATCH]
             lookup = self.documents.incidents(batch)
             left = deadline - loop.time()
-            if lookup is None or left <= 0:
-                return repaired, vanished, len(ids) - start
-            try:
-                data = await self.session.query(lookup, timeout=min(LOOKUP_TIMEOUT, left))
-            except IncidentsError:
-                return repaired, vanished, len(ids) - start
+            data = None
+            if lookup is not None and left > 0:
+                with contextlib.suppress(IncidentsError):
+                    data = await self.session.query(lookup, timeout=min(LOOKUP_TIMEOUT, left))
             if not isinstance(data, dict):
-                return repaired, vanished, len(ids) - start
-            for number, incident_id in enumerate(batch):
-                incident = data.get(f"i{number}")
-                if not isinstance(incident, dict):
-                    vanished.append(incident_id)  # the server does not know it (any more)
-                    self.memory.forget(incident_id)
-                    continue
-                snapshot = _snapshot(model.Label.REPAIR, incident, received_at)
-                if (changed(self.memory, snapshot.incident) and self._wanted_severity(snapshot.severity)
-                        and self._passes(snapshot, observe=True)):
-                    repaired += self.repaired(snapshot)
-        return repaired, vanished, 0
+                unverified = len(ids) - start
+                break
+            self.session.post(partial(self.checked, batch, data, received_at, vanished))
+        self.session.post(partial(self.repair_done, connected, vanished, unverified))
+
+    def checked(self, batch: list[str], data: dict[str, Any], received_at: datetime, vanished: list[str]) -> None:
+        """One batch of incidents checked by id: resolved or closed ones emitted, unknown ones forgotten."""
+        for number, incident_id in enumerate(batch):
+            incident = data.get(f"i{number}")
+            if not isinstance(incident, dict):
+                vanished.append(incident_id)  # the server does not know it (any more)
+                self.memory.forget(incident_id)
+                continue
+            snapshot = _snapshot(model.Label.REPAIR, incident, received_at)
+            if (changed(self.memory, snapshot.incident) and self._wanted_severity(snapshot.severity)
+                    and self._passes(snapshot, observe=True)):
+                self.tally += self.repaired(snapshot)
+
+    def repair_done(self, connected: model.Connected, vanished: list[str], unverified: int) -> None:
+        self.output.report(model.GapRepaired(downtime=connected.downtime, repaired=self.tally,
+                                             vanished=tuple(vanished), unverified=unverified))
+        self.coverage.repaired += 1
 
     def _passes(self, snapshot: model.IncidentSeen, *, observe: bool = False) -> bool:
         """The filters beyond severity, for a listed incident (described, so never "not known")."""
@@ -481,7 +626,6 @@ def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.
     )
 
 
-NOT_ASKED: Any = object()  # no lookup could be made
 MAX_REREADS = 2  # incidents re-read at once; more assignments wait their turn
 
 
@@ -514,20 +658,53 @@ class _Rereads:
 
 
 class _Lookups:
-    """``incident(id)`` queries for incidents the stream has not described yet.
-
-    One at a time, in stream order, once per incident. After MAX_FAILURES in a row (a
-    server without the query, a socket that refuses queries and no HTTP endpoint) it stops
-    asking for LOOKUP_PAUSE, then tries again; ``reason`` says why it could not ask.
+    """``incident(id)`` queries for incidents the stream has not described yet, in the
+    background: MAX_LOOKUPS at a time, in stream order, once per incident; each answer is
+    Posted back to ``answered``. After MAX_FAILURES in a row (a server without the query, a
+    socket that refuses queries and no HTTP endpoint) it stops asking for LOOKUP_PAUSE, then
+    tries again; ``reason`` says why it could not ask.
     """
 
-    def __init__(self, session: Session, documents: Documents, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, session: Session, documents: Documents, answered: Callable[[str, Any], None],
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._session = session
         self._documents = documents
+        self._answered = answered
         self._monotonic = monotonic
         self._failures = 0
         self._paused_until: float | None = None
+        self._queue: deque[str] = deque()
+        self._running: set[asyncio.Task[None]] = set()
         self.reason = "no lookup was possible"
+
+    def ask(self, incident_id: str) -> None:
+        self._queue.append(incident_id)
+        self._start()
+
+    def _start(self) -> None:
+        while self._queue and len(self._running) < MAX_LOOKUPS:
+            incident_id = self._queue.popleft()
+            task = asyncio.get_running_loop().create_task(self._one(incident_id), name="incidents-lookup")
+            self._running.add(task)
+            task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not task.cancelled():
+            self._start()
+
+    async def _one(self, incident_id: str) -> None:
+        found = await self.find(incident_id)
+        self._session.post(partial(self._answered, incident_id, found))
+
+    async def close(self) -> None:
+        self._queue.clear()
+        tasks = list(self._running)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def find(self, incident_id: str) -> Any:
         """The incident as the server describes it, None when it does not know it, or NOT_ASKED."""

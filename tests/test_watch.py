@@ -266,3 +266,81 @@ def test_the_memory_handed_in_is_the_one_the_watch_fills_even_when_it_starts_emp
     _, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("new")], count=3), memory=memory))
     assert {incident_id for incident_id, _ in memory} >= {event.incident_id for event in sink.events}
     assert all(memory.title(event.incident_id) for event in sink.events)
+
+
+class Timed(Collect):
+    """Notes, at each written event, how many snapshots (listed or looked up) came before it."""
+
+    def __init__(self):
+        super().__init__()
+        self.snapshots_before = []
+
+    def write(self, event):
+        self.snapshots_before.append(len(self.snapshots))
+        super().write(event)
+
+
+async def watched_by(sink, request, **server_options):
+    server = await DemoServer(ServerOptions(rate=200, heartbeat_interval=0.05, **server_options)).start()
+    try:
+        config = SessionConfig(url=server.url, ack_timeout=seconds(2), backoff=BackoffPolicy(base=0.02, cap=0.1))
+        return await watch(config, request, sink)
+    finally:
+        await server.stop()
+
+
+def test_events_pass_while_the_list_query_is_unanswered():
+    # The list waits 3 s on the server: before, every event waited behind it (issue 23, item 3).
+    sink = Timed()
+    request = WatchRequest(operations=[ops.subscription("new"), ops.subscription("updates")], count=20)
+    result = run(watched_by(sink, request, faults=Faults(query_delay=3.0)))
+    assert result.events == 20
+    assert sink.snapshots_before[0] == 0  # the first event was written before the list answered
+    assert not any("listing" in getattr(s, "message", "") for s in sink.status)
+
+
+def test_events_of_other_incidents_pass_while_one_is_looked_up_and_each_incidents_order_is_kept():
+    # Under --severity a state change of an incident not seen yet needs a lookup, answered after
+    # 1 s here; new incidents carry their severity and pass meanwhile.
+    sink = Timed()
+    request = WatchRequest(
+        operations=[ops.subscription("new"), ops.subscription("state-changes")], duration=2.5, repair=False,
+        severities=("P0", "P1", "P2", "P3", "P4"),
+    )
+    run(watched_by(sink, request, faults=Faults(query_delay=1.0)))
+    assert any(s.subscription == "lookup" for s in sink.snapshots)
+    stamps = [e.received_at for e in sink.events]
+    assert stamps != sorted(stamps)  # later events were written before one that waited for its lookup
+    by_incident: dict = {}
+    for event in sink.events:
+        by_incident.setdefault(event.incident_id, []).append(event.received_at)
+    assert all(seen == sorted(seen) for seen in by_incident.values())
+
+
+def test_with_backfill_the_list_comes_first_even_when_it_is_slow():
+    sink = Timed()
+    request = WatchRequest(operations=[ops.subscription("new"), ops.subscription("updates")], count=5, backfill=True)
+    run(watched_by(sink, request, faults=Faults(query_delay=0.5)))
+    listed = sum(1 for s in sink.snapshots if s.subscription == "backfill")
+    assert listed and sink.snapshots_before[0] >= listed
+
+
+def test_what_waits_for_a_slow_list_is_bounded_and_what_was_let_go_is_said(monkeypatch):
+    import incident_cli.watch as watch_module
+
+    monkeypatch.setattr(watch_module, "WAIT_LIMIT", 5)
+    sink = Timed()
+    request = WatchRequest(operations=[ops.subscription("new"), ops.subscription("updates")], backfill=True,
+                           duration=seconds(1.5))
+    run(watched_by(sink, request, faults=Faults(query_delay=seconds(3.0))))  # the list never answers in time
+    warnings = [s.message for s in sink.status if isinstance(s, model.ClientWarning) and "waited" in s.message]
+    assert len(warnings) == 1 and "at most 5 wait" in warnings[0]
+    assert int(warnings[0].split()[0]) > 0
+
+
+def test_a_snapshot_is_the_list_alone_even_when_the_list_is_slow():
+    sink = Timed()
+    request = WatchRequest(operations=[ops.subscription("new"), ops.subscription("updates")], once=True)
+    result = run(watched_by(sink, request, faults=Faults(query_delay=1.0)))
+    assert result.reason == "snapshot" and result.events > 0
+    assert {event.subscription for event in sink.events} == {"backfill"}  # nothing that streamed meanwhile

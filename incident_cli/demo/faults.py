@@ -26,6 +26,7 @@ class Faults:
     connections: int | None = None  # apply to the first N connections only (None: all)
     ping_interval: float | None = None  # server-side graphql-transport-ws pings
     init_timeout: float = 3.0  # close 4408 when connection_init is late (graphql-ws default)
+    query_delay: float = 0.0  # seconds before a query on the socket is answered (a slow list or lookup; not introspection)
     # Server-wide, once: after this many seconds every connection is closed with 1012 (a restart),
     # and the world is ``restart_world``: "same", "new" (another seed: the old incidents unknown)
     # or "resolve" (half the active incidents resolved while nobody was connected).

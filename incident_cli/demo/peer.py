@@ -195,6 +195,8 @@ class Peer:
                         with contextlib.suppress(Exception):
                             await close()
             else:
+                if self.faults.query_delay and "__schema" not in str(document.loc.source.body if document.loc else ""):
+                    await asyncio.sleep(self.faults.query_delay)  # the schema answers at once: a slow list
                 executed = execute(schema, document, variable_values=variables, operation_name=operation_name)
                 result = await executed if isawaitable(executed) else executed
                 if result.data is None and result.errors:

@@ -313,7 +313,7 @@ class Connection:
         if future is not None:
             if not future.done():
                 if payload.get("data") is None and errors:
-                    future.set_exception(OperationRejected(_joined(model.error_messages(errors))))
+                    future.set_exception(OperationRejected(_joined(model.error_messages(errors)), model.error_codes(errors)))
                 else:
                     future.set_result(payload.get("data"))
             return
@@ -328,8 +328,10 @@ class Connection:
             self._delivery.put(event)
 
     def _on_failed(self, op_id: str, errors: list[Any]) -> None:
-        if op_id in self.queries:
-            self._on_end(op_id, model.error_messages(errors))
+        future = self.queries.pop(op_id, None) if op_id in self.queries else None
+        if future is not None:
+            if not future.done():
+                future.set_exception(OperationRejected(_joined(model.error_messages(errors)), model.error_codes(errors)))
             return
         verdict = operation_errors.classify(errors)
         if verdict.action is operation_errors.Action.REFRESH:

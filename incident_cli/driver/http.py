@@ -28,7 +28,7 @@ from incident_cli import __version__
 from incident_cli.auth import Token, authorization
 from incident_cli.driver.transport import is_loopback
 from incident_cli.errors import AuthError, OperationRejected, Unavailable
-from incident_cli.model import error_messages
+from incident_cli.model import error_codes, error_messages
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
 from incident_cli.values import frozen
@@ -164,7 +164,7 @@ def graphql_data(answer: HttpAnswer, shown: str) -> Any:
     if "data" in body and body["data"] is not None:
         return body["data"]
     if errors:
-        raise OperationRejected("; ".join(sanitize(message) for message in error_messages(errors)))
+        raise OperationRejected("; ".join(sanitize(message) for message in error_messages(errors)), error_codes(errors))
     if answer.status == 200:
         raise Unavailable(f"{shown} did not answer with GraphQL JSON")
     raise Unavailable(f"no GraphQL endpoint at {shown} (HTTP {answer.status})")

@@ -11,11 +11,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 _CLOSED: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """Work the consumer's own background tasks hand back (a query answered), run by the
+    consumer in turn with the events: one place changes its state, in the order things came."""
+
+    run: Callable[[], None]
 
 
 class Inbox(Generic[T]):

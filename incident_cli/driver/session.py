@@ -23,7 +23,7 @@ from incident_cli.auth import Token
 from incident_cli.driver.connection import Connection, Finished
 from incident_cli.driver.credentials import Credentials, StaticCredentials
 from incident_cli.driver.delivery import Delivery, Ended
-from incident_cli.driver.inbox import Inbox
+from incident_cli.driver.inbox import Inbox, Posted
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.queries import QueryRoute
 from incident_cli.errors import AuthError, Disconnected, IncidentsError, ProtocolMismatch, Unavailable
@@ -135,6 +135,11 @@ class Session:
         async for batch in self.batches():
             for event in batch:
                 yield event
+
+    def post(self, work: Callable[[], None]) -> None:
+        """Hand ``work`` to the consumer, to run between the events it takes (``Posted``): a
+        consumer's background query never changes its state from the side."""
+        self._inbox.put(Posted(work))
 
     async def query(self, operation: Operation, *, timeout: float = 10.0) -> Any:
         """Run a query while a connection is live (on it, or over HTTP) and return its ``data``."""
