@@ -31,6 +31,8 @@ TlsCert = Annotated[Optional[Path], typer.Option("--tls-cert", help="Serve wss:/
 TlsKey = Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")]
 Variant = Annotated[str, typer.Option("--schema-variant", help="reference, or drifted: the schema drift API.md describes.")]
 Http = Annotated[bool, typer.Option("--http/--no-http", help="Also answer GraphQL queries at POST /graphql on the same port.")]
+Mutations = Annotated[bool, typer.Option("--mutations/--no-mutations", help="Serve the mutations of API.md (ack, assign, comment, escalate, resolve).")]
+ForbidActions = Annotated[bool, typer.Option("--forbid-actions", help="Refuse every mutation with FORBIDDEN (a user who may not act).")]
 SocketQueries = Annotated[
     bool, typer.Option("--socket-queries/--no-socket-queries",
                        help="Answer queries over the WebSocket (--no-socket-queries: subscriptions only, as some servers do).")
@@ -44,7 +46,7 @@ def demo(
     token_lifetime: Lifetime = "5m", refresh_token: RefreshToken = None, refresh_port: RefreshPort = 0,
     enforce_expiry: Enforce = False, print_token: PrintToken = False, tls_cert: TlsCert = None, tls_key: TlsKey = None,
     schema_variant: Variant = "reference", http: Http = False, socket_queries: SocketQueries = True, fault: Fault = None,
-    incidents: Incidents = 6,
+    incidents: Incidents = 6, mutations: Mutations = True, forbid_actions: ForbidActions = False,
 ) -> None:
     """Run the embedded demo incident server."""
     given = dict(locals())
@@ -86,7 +88,7 @@ def server_options(given: dict[str, Any]) -> Any:
             raise ConfigError(f"cannot load the TLS certificate: {exc}") from None
     chosen = [o.ProtocolChoice(c).value for c in given["protocol"] or () if o.ProtocolChoice(c) is not o.ProtocolChoice.auto]
     same = ("host", "port", "seed", "rate", "token", "hostile_titles", "jwt_secret", "enforce_expiry", "refresh_token",
-            "refresh_port", "schema_variant", "http", "socket_queries")
+            "refresh_port", "schema_variant", "http", "socket_queries", "mutations", "forbid_actions")
     return ServerOptions(**{key: given[key] for key in same}, protocols=tuple(chosen) or ("graphql-transport-ws", "graphql-ws"),
                          heartbeat_interval=_at_least(given["heartbeat"], "--heartbeat", 0.05), faults=faults, ssl=server_ssl,
                          token_lifetime=_at_least(given["token_lifetime"], "--token-lifetime", 0.5),

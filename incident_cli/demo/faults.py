@@ -31,6 +31,9 @@ class Faults:
     # and the world is ``restart_world``: "same", "new" (another seed: the old incidents unknown)
     # or "resolve" (half the active incidents resolved while nobody was connected).
     restart_after: float | None = None
+    # "error": a mutation is applied, then answered with INTERNAL_SERVER_ERROR; "drop": applied, then
+    # the connection drops before the answer (a client must read the incident back, never resend).
+    mutation_fault: str = ""
     restart_world: str = "same"
 
     def active_for(self, connection_number: int) -> Faults:
@@ -68,6 +71,8 @@ def parse_faults(items: list[str] | None) -> Faults:
                 values[key] = raw
         except (KeyError, ValueError):
             raise ValueError(f"bad value for fault {key}: {raw!r} (default {default!r})") from None
+    if values.get("mutation_fault", "") not in ("", "error", "drop"):
+        raise ValueError(f"bad value for fault mutation_fault: {values['mutation_fault']!r} (error or drop)")
     if values.get("restart_world", "same") not in ("same", "new", "resolve"):
         raise ValueError(f"bad value for fault restart_world: {values['restart_world']!r} (same, new or resolve)")
     return Faults(**values)

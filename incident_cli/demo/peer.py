@@ -48,6 +48,7 @@ class Peer:
         self.legacy = ws.subprotocol == LEGACY
         self.init_received = False
         self.acknowledged = False
+        self.actor = "anonymous"  # who this connection's mutations act as (set at connection_init)
         self.operations: dict[str, asyncio.Task[None]] = {}
         self.sent = 0  # operation messages sent, for the fault counters
         self.silent = False
@@ -111,6 +112,7 @@ class Peer:
             raise _Close(4400, "Invalid message received")
         header = self.ws.request.headers.get("Authorization") if self.ws.request else None
         allowed, expires = self.server.authorised(payload, header)
+        self.actor = self.server.actor(payload, header)
         if not allowed:
             if self.legacy:
                 await self.send({"type": "connection_error", "payload": {"message": "Forbidden"}})
@@ -197,8 +199,16 @@ class Peer:
             else:
                 if self.faults.query_delay and "__schema" not in str(document.loc.source.body if document.loc else ""):
                     await asyncio.sleep(self.faults.query_delay)  # the schema answers at once: a slow list
-                executed = execute(schema, document, variable_values=variables, operation_name=operation_name)
+                before = len(self.server.mutations)
+                executed = execute(schema, document, variable_values=variables, operation_name=operation_name,
+                                   context_value={"actor": self.actor})
                 result = await executed if isawaitable(executed) else executed
+                if len(self.server.mutations) > before and self.faults.mutation_fault == "drop":
+                    await self.ws.close(1011, "internal error")  # applied; the connection drops before the answer
+                    return
+                if len(self.server.mutations) > before and self.faults.mutation_fault == "error":
+                    result = ExecutionResult(data=None, errors=[GraphQLError(
+                        "internal error", extensions={"code": "INTERNAL_SERVER_ERROR"})])
                 if result.data is None and result.errors:
                     await self.send_error(op_id, result.errors)
                     return
@@ -269,7 +279,12 @@ class Peer:
             await self.send({"type": "ping", "payload": {"n": count}})
 
 
-async def execute_query(schema: Any, query: str, variables: Any, operation_name: Any) -> ExecutionResult:
+INTERNAL_ERROR = {"message": "internal error", "extensions": {"code": "INTERNAL_SERVER_ERROR"}}
+
+
+async def execute_query(
+    schema: Any, query: str, variables: Any, operation_name: Any, context: dict[str, Any] | None = None
+) -> ExecutionResult:
     """One query or mutation, as an HTTP endpoint runs it: parse, validate, execute."""
     try:
         document = parse(query)
@@ -280,7 +295,7 @@ async def execute_query(schema: Any, query: str, variables: Any, operation_name:
         return ExecutionResult(data=None, errors=errors)
     if _operation_type(document, operation_name) is OperationType.SUBSCRIPTION:
         return ExecutionResult(data=None, errors=[GraphQLError("subscriptions need the WebSocket endpoint")])
-    result = execute(schema, document, variable_values=variables, operation_name=operation_name)
+    result = execute(schema, document, variable_values=variables, operation_name=operation_name, context_value=context)
     return await result if isawaitable(result) else result
 
 

@@ -9,6 +9,7 @@ from typing import Any, cast
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, build_schema
 from graphql.language import StringValueNode
 
+from incident_cli.demo import mutations as acting
 from incident_cli.demo.simulator import ACTIVE_STATES, Simulator
 
 SDL = """
@@ -145,9 +146,13 @@ def _page(items: list[dict[str, Any]], pagination: dict[str, Any] | None) -> dic
     }
 
 
-def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSchema:
-    """Bind resolvers to the SDL: queries read the store, subscriptions listen on the hub."""
-    schema = build_schema(sdl(variant))
+def executable_schema(
+    sim: Simulator, variant: str = "reference", *, mutations: bool = True, forbidden: bool = False,
+    applied: Callable[[str], None] = lambda _name: None,
+) -> GraphQLSchema:
+    """Bind resolvers to the SDL: queries read the store, subscriptions listen on the hub,
+    mutations (unless ``mutations`` is False) change the store and publish (mutations.py)."""
+    schema = build_schema(sdl(variant) + (acting.SDL if mutations else acting.FIELDS_ONLY))
     uuid_type = schema.type_map["UUID"]
     # graphql-core 3.2 calls parse_*, 3.3 coerce_input_*: set both so a bad UUID is a
     # GraphQL error on either, as on a real server.
@@ -161,6 +166,8 @@ def executable_schema(sim: Simulator, variant: str = "reference") -> GraphQLSche
 
     _resolve_queries(schema, sim)
     _resolve_subscriptions(schema, sim)
+    states = {v: k for k, v in DRIFTED_STATES.items()} if variant == "drifted" else {}
+    acting.bind(schema, sim, states=states, forbidden=forbidden, applied=applied)
     if variant == "drifted":
         _drift(schema)
     return schema

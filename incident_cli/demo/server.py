@@ -25,7 +25,7 @@ from websockets.typing import Subprotocol
 from incident_cli.demo.auth import RefreshEndpoint, bearer, verify_token
 from incident_cli.demo.faults import Faults
 from incident_cli.demo.front import FrontDoor
-from incident_cli.demo.peer import LEGACY, MODERN, Peer, execute_query
+from incident_cli.demo.peer import INTERNAL_ERROR, LEGACY, MODERN, Peer, execute_query
 from incident_cli.demo.schema import executable_schema
 from incident_cli.demo.simulator import Hub, Simulator
 
@@ -58,6 +58,8 @@ class ServerOptions:
     schema_variant: str = "reference"  # or "drifted": the shapes API.md lists under schema drift
     http: bool = False  # also answer POST /graphql on the same port (front.py)
     socket_queries: bool = True  # False: refuse queries over the socket, as Strawberry's legacy dialect does
+    mutations: bool = True  # False: a server without the mutations of API.md
+    forbid_actions: bool = False  # every mutation is refused with FORBIDDEN (a user who may not act)
 
 
 HOSTILE_TITLES = (
@@ -81,7 +83,11 @@ class DemoServer:
         self.simulator = Simulator(
             self.hub, seed=self.options.seed, initial=self.options.initial_incidents, title_hook=title_hook
         )
-        self.schema: GraphQLSchema = executable_schema(self.simulator, self.options.schema_variant)
+        self.mutations: list[str] = []  # mutations that changed the store, in order (tests count them)
+        self.schema: GraphQLSchema = executable_schema(
+            self.simulator, self.options.schema_variant, mutations=self.options.mutations,
+            forbidden=self.options.forbid_actions, applied=self.mutations.append,
+        )
         self.connections = 0
         self.close_codes: deque[int | None] = deque(maxlen=10_000)  # how client connections ended, for tests
         self.expired = 0  # connections closed because their token expired
@@ -234,14 +240,31 @@ class DemoServer:
                 raise TypeError
         except (ValueError, TypeError, KeyError):
             return "400 Bad Request", {"errors": [{"message": "expected JSON with a query string"}]}
-        result = await execute_query(self.schema, query, variables, request.get("operationName"))
+        before = len(self.mutations)
+        context = {"actor": self.actor(None, headers.get("authorization"))}
+        result = await execute_query(self.schema, query, variables, request.get("operationName"), context)
         self.http_queries += 1
+        if len(self.mutations) > before and self.options.faults.mutation_fault == "drop":
+            raise ConnectionResetError("applied, then the connection dropped (--fault mutation_fault=drop)")
+        if len(self.mutations) > before and self.options.faults.mutation_fault == "error":
+            return "500 Internal Server Error", {"data": None, "errors": [INTERNAL_ERROR]}
         if result.data is None and result.errors:
             return "400 Bad Request", {"errors": [error.formatted for error in result.errors]}
         answer: dict[str, Any] = {"data": result.data}
         if result.errors:
             answer["errors"] = [error.formatted for error in result.errors]
         return "200 OK", answer
+
+    def actor(self, payload: Any, header: str | None) -> str:
+        """Who a request acts as (a mutation's actor): the JWT's email, preferred_username or
+        sub; "demo" for the static --token; "anonymous" on an open server."""
+        if self.options.jwt_secret is not None:
+            for value in (payload.get("Authorization") if isinstance(payload, dict) else None, header):
+                token = bearer(value)
+                claims = verify_token(self.options.jwt_secret, token) if token else None
+                if claims is not None:
+                    return str(claims.get("email") or claims.get("preferred_username") or claims.get("sub"))
+        return "demo" if self.options.token else "anonymous"
 
     def authorised(self, payload: Any, header: str | None) -> tuple[bool, float | None]:
         """Whether the init payload or the upgrade header carries a valid token, and its expiry."""

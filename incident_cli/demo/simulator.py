@@ -184,23 +184,29 @@ class Simulator:
             },
         )
 
+    def updated(self, incident: dict[str, Any], update_type: str) -> None:
+        """A change made through the API (demo/mutations.py): published as the simulator's own."""
+        self._update(incident, update_type)
+
+    def move(self, incident: dict[str, Any], new: str, actor: str) -> None:
+        """Move an incident to ``new`` (the workflow was checked) and publish it, by ``actor``."""
+        self._move(incident, new, actor)
+
     def _advance(self, incident: dict[str, Any]) -> None:
         old = incident["state"]
         new = LIFECYCLE[LIFECYCLE.index(old) + 1]
         if new == "MONITORING" and self.rng.random() < 0.3:
             new = "RESOLVED"
+        self._move(incident, new, incident["assignedTo"] or "automation")
+
+    def _move(self, incident: dict[str, Any], new: str, actor: str) -> None:
+        old = incident["state"]
         incident["state"] = new
         if new == "RESOLVED":
             incident["resolvedAt"] = now_iso()
         self.hub.publish(
             "state_change",
-            {
-                "incidentId": incident["id"],
-                "oldState": old,
-                "newState": new,
-                "changedBy": incident["assignedTo"] or "automation",
-                "timestamp": now_iso(),
-            },
+            {"incidentId": incident["id"], "oldState": old, "newState": new, "changedBy": actor, "timestamp": now_iso()},
         )
         self._update(incident, "RESOLVED" if new == "RESOLVED" else "STATE_CHANGED")
         if new == "RESOLVED":
@@ -209,6 +215,7 @@ class Simulator:
 
     def _assign(self, incident: dict[str, Any]) -> None:
         incident["assignedTo"] = self.rng.choice(PEOPLE)
+        incident.pop("assignees", None)  # one owner now, whoever the API had named
         self._update(incident, "ASSIGNED")
 
     def _comment(self, incident: dict[str, Any]) -> None:
