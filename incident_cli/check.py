@@ -95,6 +95,13 @@ async def one_query(config: SessionConfig, credentials: Credentials, operation: 
 
 @contextlib.asynccontextmanager
 async def one_off(config: SessionConfig, credentials: Credentials) -> AsyncIterator[Ask]:
+    """One connection for a few queries (``one_off_connection``): only its ``ask``."""
+    async with one_off_connection(config, credentials) as (ask, _connection):
+        yield ask
+
+
+@contextlib.asynccontextmanager
+async def one_off_connection(config: SessionConfig, credentials: Credentials) -> AsyncIterator[tuple[Ask, Connection]]:
     """One connection for a few queries (``incidents schema``, ``show``), closed again.
 
     A one-off: the connection is tried once, bounded by the connect timeout, and a failure
@@ -115,6 +122,6 @@ async def one_off(config: SessionConfig, credentials: Credentials) -> AsyncItera
             raise Unavailable(f"{display_url(config.url)} stopped answering: {failure.message}") from None
 
     try:
-        yield ask
+        yield ask, connection
     finally:
         await _close(connection)

@@ -60,6 +60,14 @@ class Unavailable(IncidentsError):
     """The server could not be reached, or reconnecting was given up."""
 
 
+class Unreached(Unavailable):
+    """Nothing was delivered: the connection was refused, or the host has no address."""
+
+
+class Unanswered(IncidentsError):
+    """An action was sent and no answer says whether it took effect (status 75: read back)."""
+
+
 class Disconnected(IncidentsError):
     """A disconnect worth recovering from: the session retries it with backoff.
 

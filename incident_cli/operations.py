@@ -21,6 +21,8 @@ INCIDENT_FIELDS = (
     "id title description severity state incidentType source createdAt updatedAt "
     "resolvedAt assignedTo affectedResources labels"
 )
+# One incident in full (show, the actions): who has it, its timeline, its resolution, where the schema has them.
+DETAIL_FIELDS = INCIDENT_FIELDS + " assignees timeline resolution"
 UPDATE_FIELDS = "updateType incidentId timestamp"
 STATE_CHANGE_FIELDS = "incidentId oldState newState changedBy timestamp"
 ALERT_FIELDS = (

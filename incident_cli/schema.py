@@ -21,6 +21,7 @@ INTROSPECTION = """
 query IncidentsSchema {
   __schema {
     queryType { name }
+    mutationType { name }
     subscriptionType { name }
     types {
       kind name
@@ -99,6 +100,7 @@ class SchemaView:
     types: dict[str, dict[str, Field]]  # object and input type -> fields
     enums: dict[str, tuple[str, ...]]
     kinds: dict[str, str]
+    mutations: dict[str, Field] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, data: Any) -> SchemaView:
@@ -131,6 +133,8 @@ class SchemaView:
         return cls(
             subscriptions=types.get(root("subscriptionType"), {}),
             queries=types.get(root("queryType"), {}),
+            # A schema cached before mutationType was asked names none: its type is "Mutation" by convention.
+            mutations=types.get(root("mutationType") or "Mutation", {}),
             types=types,
             enums=enums,
             kinds=kinds,
@@ -209,11 +213,11 @@ def _subscription(view: SchemaView, root: str, severities: tuple[str, ...], plan
     )
 
 
-def incident_query(view: SchemaView, incident_id: str) -> Operation | None:
+def incident_query(view: SchemaView, incident_id: str, fields: str = INCIDENT_FIELDS) -> Operation | None:
     spec = view.queries.get("incident")
     if spec is None or "id" not in spec.args:
         return None
-    selection = view.selection(spec.type.named().name, INCIDENT_FIELDS)
+    selection = view.selection(spec.type.named().name, fields)
     return Operation(
         label="incident",
         document=document("query", "Incident", "incident", selection, {"id": spec.args["id"].render()}),

@@ -75,6 +75,8 @@ class Settings:
     max_retries: int | None = None  # None: keep trying, as a tail should
     allow_insecure_transport: bool = False
     proxy: bool = True
+    user: str | None = None  # who "me" is for take and assign (else the token's email, username or subject)
+    read_only: bool = False  # refuse every action (ack, take, resolve...) before anything is sent
     profile: str | None = None
     config_path: Path | None = None
     origins: dict[str, str] = field(default_factory=dict)  # setting -> where its value came from

@@ -17,6 +17,7 @@ from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.schema_source import Documents, schema_source
 from incident_cli.errors import NotFound, OperationRejected, UsageError
+from incident_cli.operations import DETAIL_FIELDS
 from incident_cli.sanitize import sanitize
 
 WHOLE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -27,31 +28,64 @@ async def find_incident(
     config: SessionConfig, credentials: Credentials, wanted: str, environ: Mapping[str, str]
 ) -> dict[str, Any]:
     """The incident's data as the server describes it (in the reference API's field names)."""
-    wanted = wanted.strip()
-    if not wanted:
-        raise UsageError("show needs an incident id, or the start of one")
     async with one_off(config, credentials) as ask:
         source = schema_source(config.url, environ)
         await source.load(ask)
         documents = Documents(source)
-        if WHOLE_ID.match(wanted):
-            found = await _lookup(ask, documents, wanted)
-            if found is not None:
-                return found
-        # Every page, keeping only the ids that start so: memory stays flat however long the list.
-        key, seen, starting = wanted.casefold(), 0, []
-        async for page in documents.pages(ask):
-            seen += len(page)
-            starting += [item for item in page if str(item.get("id") or "").casefold().startswith(key)]
-        chosen = choose(starting, wanted)
-        if chosen is not None:
-            return chosen
-        if not WHOLE_ID.match(wanted):  # a server whose ids are no UUIDs: the whole id may still be one
-            found = await _lookup(ask, documents, wanted)
-            if found is not None:
-                return found
-    raise NotFound(f"no incident {sanitize(wanted, max_length=60)!r}: none of the {seen:,} active incidents "
-                   "has an id that starts so, and the server knows no incident with that id")
+        found = (await find_many(ask, documents, [wanted], "show"))[0]
+        # In full: who has it, its timeline and resolution, where the server has them.
+        return await lookup(ask, documents, str(found.get("id")), DETAIL_FIELDS) or found
+
+
+async def find_many(ask: Ask, documents: Documents, wanted: list[str], command: str) -> list[dict[str, Any]]:
+    """Each wanted incident's data, in the order asked (each once): whole ids asked for
+    directly, starts of ids looked for among the active incidents, then (for those still
+    missing) among the resolved and closed ones too. UsageError for an empty or ambiguous
+    one, NotFound naming the first that no incident has."""
+    keys = list(dict.fromkeys(item.strip() for item in wanted))
+    if not keys or not all(keys):
+        raise UsageError(f"{command} needs an incident id, or the start of one")
+    found: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        if WHOLE_ID.match(key):
+            incident = await lookup(ask, documents, key)
+            if incident is not None:
+                found[key] = incident
+    seen = 0
+    for active_only in (True, False):
+        starts = [key for key in keys if key not in found]
+        if not starts:
+            break
+        starting, seen = await _starting(ask, documents, starts, active_only)
+        for key in starts:
+            chosen = choose(starting[key], key)
+            if chosen is None and not active_only and not WHOLE_ID.match(key):
+                chosen = await lookup(ask, documents, key)  # a server whose ids are no UUIDs: it may be whole
+            if chosen is not None:
+                found[key] = chosen
+    for key in keys:
+        if key not in found:
+            raise NotFound(f"no incident {sanitize(key, max_length=60)!r}: none of the {seen:,} incidents "
+                           "has an id that starts so, and the server knows no incident with that id")
+    return [found[key] for key in keys]
+
+
+async def _starting(
+    ask: Ask, documents: Documents, starts: list[str], active_only: bool
+) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """The listed incidents whose ids start with each of ``starts``, and how many were listed:
+    every page, keeping only those, so memory stays flat however long the list."""
+    starting: dict[str, list[dict[str, Any]]] = {key: [] for key in starts}
+    folded = [(key, key.casefold()) for key in starts]
+    seen = 0
+    async for page in documents.pages(ask, active_only=active_only):
+        seen += len(page)
+        for item in page:
+            item_id = str(item.get("id") or "").casefold()
+            for key, prefix in folded:
+                if item_id.startswith(prefix):
+                    starting[key].append(item)
+    return starting, seen
 
 
 def choose(incidents: list[dict[str, Any]], wanted: str) -> dict[str, Any] | None:
@@ -69,8 +103,8 @@ def choose(incidents: list[dict[str, Any]], wanted: str) -> dict[str, Any] | Non
     return None
 
 
-async def _lookup(ask: Ask, documents: Documents, incident_id: str) -> dict[str, Any] | None:
-    operation = documents.incident(incident_id)
+async def lookup(ask: Ask, documents: Documents, incident_id: str, fields: str | None = None) -> dict[str, Any] | None:
+    operation = documents.incident(incident_id, fields)
     if operation is None:
         return None
     try:

@@ -43,14 +43,15 @@ def test_found_by_a_start_of_its_id_on_either_schema(variant, tmp_path):
     assert "assignedTo" in found and "labels" in found  # the reference names, whatever the server calls them
 
 
-def test_a_resolved_incident_is_found_by_its_whole_id(tmp_path):
+def test_a_resolved_incident_is_found_by_its_whole_id_and_by_its_start_after_the_active_ones(tmp_path):
     with demo_server() as server:
         incident = next(iter(server.simulator.active()))
-        incident["state"] = "RESOLVED"  # no longer listed as active: only a whole id finds it
-        with pytest.raises(NotFound):
-            find(server, incident["id"][:8], {"XDG_CACHE_HOME": str(tmp_path)})
+        incident["state"] = "RESOLVED"  # no longer listed as active
+        by_start = find(server, incident["id"][:8], {"XDG_CACHE_HOME": str(tmp_path)})
         found = find(server, incident["id"], {"XDG_CACHE_HOME": str(tmp_path)})
-    assert found["id"] == incident["id"] and found["state"] in ("RESOLVED", "CLOSED")  # the demo moves on
+        with pytest.raises(NotFound):
+            find(server, "ffffffff", {"XDG_CACHE_HOME": str(tmp_path)})
+    assert found["id"] == by_start["id"] == incident["id"] and found["state"] in ("RESOLVED", "CLOSED")  # the demo moves on
 
 
 def test_list_show_and_the_table_read_every_page_and_a_limit_is_said(tmp_path):

@@ -14,6 +14,7 @@ import typer
 
 from incident_cli import __version__
 from incident_cli.cli import config_commands  # noqa: F401  (registers config set/get/use/profiles/init)
+from incident_cli.cli.act import ack, assign, comment, escalate, resolve, take
 from incident_cli.cli.bare_values import fill_bare
 from incident_cli.cli.check import check
 from incident_cli.cli.credentials import config_app, token
@@ -62,19 +63,27 @@ app.command(epilog=epilog(
     "incidents watch --jq 'select(.severity == \"P0\") | .title'",
     "incidents watch --demo",
 ))(watch)
+app.command("list", epilog=epilog("incidents list --severity P0,P1", "incidents list --team sre -o text",
+                                   "incidents list -o json --jq .incident_id"))(list_)
+app.command(epilog=epilog("incidents show 8d116ece", "incidents show 8d116ece -o json | jq .assignedTo",
+                           "incidents show 8d116ece --recording night.jsonl"))(show)
+app.command(epilog=epilog("incidents ack 3f2a91c0",
+                          "incidents list --team payments --state NEW -o json --jq .incident_id | incidents ack -"))(ack)
+app.command(epilog=epilog("incidents take 3f2a91c0", "incidents take 3f2a91c0 && incidents show 3f2a91c0 --follow"))(take)
+app.command(epilog=epilog("incidents assign 3f2a91c0 --to alice --to bob"))(assign)
+app.command(epilog=epilog("incidents comment 3f2a91c0 -m 'looking: rolling back the deploy'",
+                          "git log -1 | incidents comment 3f2a91c0 -m -"))(comment)
+app.command(epilog=epilog("incidents escalate 3f2a91c0 P0 --reason 'checkout is down for every region'"))(escalate)
+app.command(epilog=epilog("incidents resolve 3f2a91c0 --notes 'rolled back 4.2.1' --root-cause 'bad config push'"))(resolve)
+app.command(epilog=epilog("incidents report --since 8h", "incidents report --since 12h -o md | wl-copy",
+                           "incidents report --recording night.jsonl -o json | jq .median_to_resolve"))(report)
+app.command(epilog=epilog("incidents replay night.jsonl", "incidents replay night.jsonl --speed 4",
+                           "incidents replay night.jsonl --speed 0 -o text"))(replay)
+app.command(epilog=epilog("incidents check --profile prod", "incidents check --json --timeout 2s || page-someone"))(check)
+app.command(epilog=epilog("incidents schema --profile prod", "incidents schema --json | jq .differences"))(schema)
 app.command(epilog=epilog("incidents token --profile prod", "incidents token --json | jq .expires_at"))(token)
 app.command(epilog=epilog("incidents demo", "incidents demo --incidents 50 --rate 20",
                            "incidents demo --schema-variant drifted --port 18080"))(demo)
-app.command(epilog=epilog("incidents schema --profile prod", "incidents schema --json | jq .differences"))(schema)
-app.command(epilog=epilog("incidents check --profile prod", "incidents check --json --timeout 2s || page-someone"))(check)
-app.command(epilog=epilog("incidents replay night.jsonl", "incidents replay night.jsonl --speed 4",
-                           "incidents replay night.jsonl --speed 0 -o text"))(replay)
-app.command(epilog=epilog("incidents report --since 8h", "incidents report --since 12h -o md | wl-copy",
-                           "incidents report --recording night.jsonl -o json | jq .median_to_resolve"))(report)
-app.command(epilog=epilog("incidents show 8d116ece", "incidents show 8d116ece -o json | jq .assignedTo",
-                           "incidents show 8d116ece --recording night.jsonl"))(show)
-app.command("list", epilog=epilog("incidents list --severity P0,P1", "incidents list --team sre -o text",
-                                   "incidents list -o json --jq .incident_id"))(list_)
 app.add_typer(config_app, name="config")
 
 

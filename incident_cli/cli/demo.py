@@ -31,8 +31,12 @@ TlsCert = Annotated[Optional[Path], typer.Option("--tls-cert", help="Serve wss:/
 TlsKey = Annotated[Optional[Path], typer.Option("--tls-key", help="The certificate's private key (PEM).")]
 Variant = Annotated[str, typer.Option("--schema-variant", help="reference, or drifted: the schema drift API.md describes.")]
 Http = Annotated[bool, typer.Option("--http/--no-http", help="Also answer GraphQL queries at POST /graphql on the same port.")]
-Mutations = Annotated[bool, typer.Option("--mutations/--no-mutations", help="Serve the mutations of API.md (ack, assign, comment, escalate, resolve).")]
-ForbidActions = Annotated[bool, typer.Option("--forbid-actions", help="Refuse every mutation with FORBIDDEN (a user who may not act).")]
+Mutations = Annotated[
+    bool, typer.Option("--mutations/--no-mutations", help="Serve the mutations of API.md (ack, assign, resolve...).")
+]
+ForbidActions = Annotated[
+    bool, typer.Option("--forbid-actions", help="Refuse every mutation with FORBIDDEN (a user who may not act).")
+]
 SocketQueries = Annotated[
     bool, typer.Option("--socket-queries/--no-socket-queries",
                        help="Answer queries over the WebSocket (--no-socket-queries: subscriptions only, as some servers do).")

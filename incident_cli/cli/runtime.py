@@ -28,6 +28,7 @@ from incident_cli.errors import (
     OutputError,
     OutputOverflow,
     ProtocolMismatch,
+    Unanswered,
     Unavailable,
     UsageError,
 )
@@ -46,6 +47,7 @@ class ExitStatus(IntEnum):
     CLIENT_BUG = 70  # EX_SOFTWARE: the server says our messages are invalid
     OUTPUT_ERROR = 74  # EX_IOERR: writing our output failed
     OVERFLOW = 75  # EX_TEMPFAIL: the reader of stdout fell behind and --on-overflow exit
+    TRY_AGAIN = 75  # EX_TEMPFAIL: an action did not take effect, or whether it did cannot be known
     PROTOCOL = 76  # EX_PROTOCOL: no common subprotocol, invalid server messages, no endpoint
     AUTH = 77  # EX_NOPERM: credentials rejected
     CONFIG = 78  # EX_CONFIG: token missing or malformed, TLS verification failed
@@ -77,6 +79,7 @@ _STATUS_FOR: list[tuple[type[IncidentsError], ExitStatus]] = [
     (NotFound, ExitStatus.NOT_FOUND),
     (OutputError, ExitStatus.OUTPUT_ERROR),
     (OutputOverflow, ExitStatus.OVERFLOW),
+    (Unanswered, ExitStatus.TRY_AGAIN),
 ]
 
 

@@ -137,6 +137,8 @@ SOURCES = (
     Source("max_retries", "max_retries", None, "--max-retries", (int,), _same),
     Source("allow_insecure_transport", "allow_insecure_transport", None, "--allow-insecure-transport", (bool,), _same),
     Source("proxy", "proxy", None, "--proxy", (bool,), _same),
+    Source("user", "user", "INCIDENTS_USER", "--as", (str,), _text),
+    Source("read_only", "read_only", None, "--read-only", (bool,), _same),
 )
 URL = Source("url", None, None, None, (str,), lambda raw, where: normalise_url(str(raw), option=where))
 TOKEN_KEYS: dict[str, tuple[type, ...]] = {

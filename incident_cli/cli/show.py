@@ -120,7 +120,8 @@ def _print_detail(env: Env, data: dict[str, Any], records: list[Recorded] | None
     row = board.rows[str(incident.id)]
     hint = "(none: --recording FILE shows what a recording saw)" if records is None else "(none in the recording)"
     console = make_console(env.stdout, color=color, environ=env.environ)
-    print_paged(console, Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ), detail(row, now, none=hint))
+    shown = detail(row, now, none=hint, server=data)
+    print_paged(console, Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ), shown)
 
 
 def list_(

@@ -23,10 +23,14 @@ def _key(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-def mint_token(secret: str, *, lifetime: float | None = 300.0, subject: str = "demo-user", now: float | None = None) -> str:
+def mint_token(
+    secret: str, *, lifetime: float | None = 300.0, subject: str = "demo-user", now: float | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """A demo JWT (``extra``: more claims, as an identity provider adds email or preferred_username)."""
     issued = time.time() if now is None else now
     claims: dict[str, Any] = {"sub": subject, "iss": "incidents-demo", "aud": "incidents", "iat": int(issued),
-                              "scope": "incidents:read"}
+                              "scope": "incidents:read", **(extra or {})}
     if lifetime is not None:
         claims["exp"] = issued + lifetime  # fractional: second-long tokens in tests stay honest
     return jwt.encode(claims, _key(secret), algorithm=ALGORITHM)

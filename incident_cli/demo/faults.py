@@ -32,7 +32,8 @@ class Faults:
     # or "resolve" (half the active incidents resolved while nobody was connected).
     restart_after: float | None = None
     # "error": a mutation is applied, then answered with INTERNAL_SERVER_ERROR; "drop": applied, then
-    # the connection drops before the answer (a client must read the incident back, never resend).
+    # the connection drops before the answer (a client must read the incident back, never resend);
+    # "fail": answered with INTERNAL_SERVER_ERROR and not applied.
     mutation_fault: str = ""
     restart_world: str = "same"
 
@@ -71,8 +72,8 @@ def parse_faults(items: list[str] | None) -> Faults:
                 values[key] = raw
         except (KeyError, ValueError):
             raise ValueError(f"bad value for fault {key}: {raw!r} (default {default!r})") from None
-    if values.get("mutation_fault", "") not in ("", "error", "drop"):
-        raise ValueError(f"bad value for fault mutation_fault: {values['mutation_fault']!r} (error or drop)")
+    if values.get("mutation_fault", "") not in ("", "error", "drop", "fail"):
+        raise ValueError(f"bad value for fault mutation_fault: {values['mutation_fault']!r} (error, drop or fail)")
     if values.get("restart_world", "same") not in ("same", "new", "resolve"):
         raise ValueError(f"bad value for fault restart_world: {values['restart_world']!r} (same, new or resolve)")
     return Faults(**values)

@@ -11,6 +11,7 @@ workflow does not allow.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, cast
 
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema
@@ -40,6 +41,7 @@ type Mutation {
 FIELDS_ONLY = SDL[: SDL.index("input UpdateIncidentInput")]
 
 SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
+MAX_COMMENT = 10_000
 
 
 def bind(schema: GraphQLSchema, sim: Simulator, *, states: dict[str, str], forbidden: bool,
@@ -57,6 +59,8 @@ def bind(schema: GraphQLSchema, sim: Simulator, *, states: dict[str, str], forbi
 
     def acting(name: str, change: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
         def resolve(_root: Any, info: Any, **args: Any) -> dict[str, Any]:
+            if (info.context or {}).get("fail"):
+                raise GraphQLError("internal error", extensions={"code": "INTERNAL_SERVER_ERROR"})  # nothing applied
             if forbidden:
                 raise GraphQLError("you may not act on incidents", extensions={"code": "FORBIDDEN"})
             key = args.get("id") or args.get("incidentId")
@@ -64,58 +68,66 @@ def bind(schema: GraphQLSchema, sim: Simulator, *, states: dict[str, str], forbi
             if found is None:
                 raise GraphQLError(f"no incident {key}", extensions={"code": "BAD_USER_INPUT"})
             actor = str((info.context or {}).get("actor") or "anonymous")
-            result = change(found, actor, **{k: v for k, v in args.items() if k not in ("id", "incidentId")})
+            result = change(sim, found, actor, **{k: v for k, v in args.items() if k not in ("id", "incidentId")})
             applied(name)
             return result
 
         return resolve
 
-    def update(found: dict[str, Any], actor: str, input: dict[str, Any]) -> dict[str, Any]:
-        if input.get("state") is not None:
-            _move(sim, found, actor, states.get(input["state"], input["state"]))
-        if input.get("assignees") is not None:
-            _assign(sim, found, actor, list(input["assignees"]))
-        labels = dict(found.get("labels") or {})
-        labels.update({str(k): str(v) for k, v in (input.get("addLabels") or {}).items()})
-        for key in input.get("removeLabels") or ():
-            labels.pop(key, None)
-        if labels != (found.get("labels") or {}):
-            found["labels"] = labels
-            sim.updated(found, "UPDATED")
-        return found
-
-    def assign(found: dict[str, Any], actor: str, assignees: list[str]) -> dict[str, Any]:
-        _assign(sim, found, actor, list(assignees))
-        return found
-
-    def comment(found: dict[str, Any], actor: str, comment: str) -> dict[str, Any]:
-        if not comment.strip():
-            raise GraphQLError("a comment needs text", extensions={"code": "BAD_USER_INPUT"})
-        _note(found, "COMMENT_ADDED", actor, comment)
-        sim.updated(found, "COMMENT_ADDED")
-        return found
-
-    def escalate(found: dict[str, Any], actor: str, newSeverity: str, reason: str) -> dict[str, Any]:
-        old = found["severity"]
-        if newSeverity == old:
-            raise GraphQLError(f"the incident is {old} already", extensions={"code": "BAD_USER_INPUT"})
-        found["severity"] = newSeverity
-        _note(found, "ESCALATED", actor, reason, {"oldSeverity": old, "newSeverity": newSeverity})
-        sim.updated(found, "UPDATED")
-        return found
-
-    def resolve(found: dict[str, Any], actor: str, input: dict[str, Any]) -> dict[str, Any]:
-        if found["state"] in ("RESOLVED", "CLOSED"):
-            raise GraphQLError(f"the incident is {found['state'].lower()} already", extensions={"code": "BAD_USER_INPUT"})
-        found["resolution"] = {"resolvedAt": now_iso(), "resolvedBy": actor, "resolutionMethod": input["method"],
-                               "rootCause": input.get("rootCause"), "notes": input["notes"]}
-        _move(sim, found, actor, "RESOLVED")
-        return found
-
-    for name, change in (("updateIncident", update), ("assignIncident", assign), ("addComment", comment),
-                         ("escalateIncident", escalate), ("resolveIncident", resolve)):
+    changes: dict[str, Callable[..., dict[str, Any]]] = {
+        "updateIncident": partial(_update, states=states), "assignIncident": _assign_incident, "addComment": _comment,
+        "escalateIncident": _escalate, "resolveIncident": _resolve,
+    }
+    for name, change in changes.items():
         if name in mutation:
             mutation[name].resolve = acting(name, change)
+
+
+def _update(sim: Simulator, found: dict[str, Any], actor: str, input: dict[str, Any], states: dict[str, str]) -> dict[str, Any]:
+    if input.get("state") is not None:
+        _move(sim, found, actor, states.get(input["state"], input["state"]))
+    if input.get("assignees") is not None:
+        _assign(sim, found, actor, list(input["assignees"]))
+    labels = dict(found.get("labels") or {})
+    labels.update({str(k): str(v) for k, v in (input.get("addLabels") or {}).items()})
+    for key in input.get("removeLabels") or ():
+        labels.pop(key, None)
+    if labels != (found.get("labels") or {}):
+        found["labels"] = labels
+        sim.updated(found, "UPDATED")
+    return found
+
+
+def _assign_incident(sim: Simulator, found: dict[str, Any], actor: str, assignees: list[str]) -> dict[str, Any]:
+    _assign(sim, found, actor, list(assignees))
+    return found
+
+
+def _comment(sim: Simulator, found: dict[str, Any], actor: str, comment: str) -> dict[str, Any]:
+    if not comment.strip() or len(comment) > MAX_COMMENT:
+        raise GraphQLError(f"a comment needs text, at most {MAX_COMMENT:,} characters", extensions={"code": "BAD_USER_INPUT"})
+    _note(found, "COMMENT_ADDED", actor, comment)
+    sim.updated(found, "COMMENT_ADDED")
+    return found
+
+
+def _escalate(sim: Simulator, found: dict[str, Any], actor: str, newSeverity: str, reason: str) -> dict[str, Any]:
+    old = found["severity"]
+    if newSeverity == old:
+        raise GraphQLError(f"the incident is {old} already", extensions={"code": "BAD_USER_INPUT"})
+    found["severity"] = newSeverity
+    _note(found, "ESCALATED", actor, reason, {"oldSeverity": old, "newSeverity": newSeverity})
+    sim.updated(found, "UPDATED")
+    return found
+
+
+def _resolve(sim: Simulator, found: dict[str, Any], actor: str, input: dict[str, Any]) -> dict[str, Any]:
+    if found["state"] in ("RESOLVED", "CLOSED"):
+        raise GraphQLError(f"the incident is {found['state'].lower()} already", extensions={"code": "BAD_USER_INPUT"})
+    found["resolution"] = {"resolvedAt": now_iso(), "resolvedBy": actor, "resolutionMethod": input["method"],
+                           "rootCause": input.get("rootCause"), "notes": input["notes"]}
+    _move(sim, found, actor, "RESOLVED")
+    return found
 
 
 def _move(sim: Simulator, found: dict[str, Any], actor: str, new: str) -> None:

@@ -201,7 +201,7 @@ class Peer:
                     await asyncio.sleep(self.faults.query_delay)  # the schema answers at once: a slow list
                 before = len(self.server.mutations)
                 executed = execute(schema, document, variable_values=variables, operation_name=operation_name,
-                                   context_value={"actor": self.actor})
+                                   context_value={"actor": self.actor, "fail": self.faults.mutation_fault == "fail"})
                 result = await executed if isawaitable(executed) else executed
                 if len(self.server.mutations) > before and self.faults.mutation_fault == "drop":
                     await self.ws.close(1011, "internal error")  # applied; the connection drops before the answer

@@ -241,7 +241,7 @@ class DemoServer:
         except (ValueError, TypeError, KeyError):
             return "400 Bad Request", {"errors": [{"message": "expected JSON with a query string"}]}
         before = len(self.mutations)
-        context = {"actor": self.actor(None, headers.get("authorization"))}
+        context = {"actor": self.actor(None, headers.get("authorization")), "fail": self.options.faults.mutation_fault == "fail"}
         result = await execute_query(self.schema, query, variables, request.get("operationName"), context)
         self.http_queries += 1
         if len(self.mutations) > before and self.options.faults.mutation_fault == "drop":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import ssl
 import urllib.error
 import urllib.request
@@ -27,7 +28,7 @@ from urllib.parse import urlsplit
 from incident_cli import __version__
 from incident_cli.auth import Token, authorization
 from incident_cli.driver.transport import is_loopback
-from incident_cli.errors import AuthError, OperationRejected, Unavailable
+from incident_cli.errors import AuthError, OperationRejected, Unavailable, Unreached
 from incident_cli.model import error_codes, error_messages
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
@@ -88,6 +89,8 @@ def post_json(
     except (urllib.error.URLError, OSError, TimeoutError) as error:
         reason = getattr(error, "reason", None) or error
         text = getattr(reason, "strerror", None) or str(reason)
+        if isinstance(reason, ConnectionRefusedError | socket.gaierror):
+            raise Unreached(f"cannot reach {shown}: {sanitize(text, max_length=120)}") from None
         raise Unavailable(f"cannot reach {shown}: {sanitize(text, max_length=120)}") from None
 
 

@@ -45,11 +45,12 @@ class SchemaSource:
         self.refused = False  # the server does not answer introspection
         self.fetches = 0
 
-    async def load(self, ask: Ask) -> tuple[schema.SchemaView | None, str | None]:
-        """The view (cached or fetched) and a notice to show once, if any."""
+    async def load(self, ask: Ask, *, fresh: bool = False) -> tuple[schema.SchemaView | None, str | None]:
+        """The view (cached or fetched; ``fresh``: fetched, as an action decides from it) and a
+        notice to show once, if any."""
         if self.refused:
             return None, None
-        cached = self._read()
+        cached = None if fresh else self._read()
         if cached is not None:
             self.view = cached
             return cached, None
@@ -101,9 +102,12 @@ class Documents:
     def __init__(self, source: SchemaSource | None = None) -> None:
         self._source = source
 
-    def incident(self, incident_id: str) -> Operation | None:
+    def incident(self, incident_id: str, fields: str | None = None) -> Operation | None:
+        """``incident(id)``; ``fields``: more than the stream's (assignees, timeline...), where the schema has them."""
         view = self._source.view if self._source else None
-        return schema.incident_query(view, incident_id) if view else ops.incident_query(incident_id)
+        if view is None:
+            return ops.incident_query(incident_id)
+        return schema.incident_query(view, incident_id, fields) if fields else schema.incident_query(view, incident_id)
 
     def enum(self, name: str) -> tuple[str, ...] | None:
         """The values of one of the server's enums, once its schema is known; None before."""

@@ -1,0 +1,229 @@
+"""The actions (ack, assign, take, comment, escalate, resolve) run by the real CLI, in process,
+against the demo server speaking the real protocol (and over HTTP where it serves it)."""
+
+import io
+import json
+import os
+
+import pytest
+
+from tests.helpers import demo_server, incidents
+
+CLEAN = {k: v for k, v in os.environ.items() if not k.startswith("INCIDENTS_")}
+
+
+def environ(tmp_path=None, **extra):
+    values = {**CLEAN, **extra}
+    if tmp_path is not None:
+        values["XDG_CONFIG_HOME"] = str(tmp_path)
+    return values
+
+
+def first_new(server, severity=None):
+    """An incident of the demo's store still in its first state (optionally of one severity)."""
+    for incident in server.simulator.incidents.values():
+        if incident["state"] == "NEW" and severity in (None, incident["severity"]):
+            return incident
+    raise AssertionError("the demo has no NEW incident")
+
+
+def on(server, *args, stdin=None, env=None):
+    return incidents(*args, "--url", server.url, input=stdin, env=env or environ())
+
+
+@pytest.mark.parametrize("dialect", ["graphql-transport-ws", "graphql-ws"])
+def test_ack_moves_an_incident_out_of_its_first_state_by_a_prefix_over_the_socket(dialect):
+    with demo_server("--rate", "0", "--protocol", dialect) as server:
+        incident = first_new(server)
+        result = on(server, "ack", incident["id"][:8], "-o", "text")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == f"acknowledged {incident['id'][:8]} {incident['title']} ({incident['severity']}) NEW -> INVESTIGATING\n"
+        assert incident["state"] == "INVESTIGATING" and server.mutations == ["updateIncident"]
+        assert server.http_queries == 0  # no HTTP endpoint here: the socket carried it
+
+
+def test_over_http_where_the_server_answers_it_and_json_is_the_incident_as_returned():
+    with demo_server("--rate", "0", "--http") as server:
+        incident = first_new(server)
+        result = on(server, "comment", incident["id"], "-m", "looking: rolling back", "-o", "json")
+        assert result.returncode == 0, result.stderr
+        returned = json.loads(result.stdout)
+        assert returned["id"] == incident["id"]
+        assert [e["description"] for e in returned["timeline"] if e["eventType"] == "COMMENT_ADDED"] == ["looking: rolling back"]
+        assert server.mutations == ["addComment"] and server.http_queries >= 1
+
+
+def test_a_server_that_names_its_states_otherwise_is_acknowledged_in_its_own_words():
+    with demo_server("--rate", "0", "--schema-variant", "drifted") as server:
+        incident = first_new(server)
+        result = on(server, "ack", incident["id"][:8], "-o", "text")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.rstrip().endswith("DETECTED -> TRIAGED")
+        again = on(server, "ack", incident["id"][:8])
+        assert again.returncode == 0 and "already TRIAGED" in again.stderr and server.mutations == ["updateIncident"]
+
+
+def test_ids_from_stdin_with_yes_act_on_each_and_a_bulk_action_asks_scripts_for_yes():
+    with demo_server("--rate", "0") as server:
+        new = [i["id"] for i in server.simulator.incidents.values() if i["state"] == "NEW"][:3]
+        assert len(new) == 3
+        refused = on(server, "ack", "-", stdin="\n".join(new) + "\n")
+        assert refused.returncode == 2 and "--yes" in refused.stderr and server.mutations == []
+        result = on(server, "ack", "-", "--yes", "-o", "json", stdin="\n".join(new) + "\n")
+        assert result.returncode == 0, result.stderr
+        assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == new
+        assert server.mutations == ["updateIncident"] * 3
+
+
+def test_an_unknown_id_is_1_an_ambiguous_start_is_2_and_nothing_is_sent():
+    with demo_server("--rate", "0", "--incidents", "60") as server:
+        unknown = on(server, "ack", "ffffffff-0000-4000-8000-000000000000")
+        assert unknown.returncode == 1 and "no incident" in unknown.stderr
+        starts = {}
+        for key in server.simulator.incidents:
+            starts.setdefault(key[0], []).append(key)
+        shared = next(k for k, ids in starts.items() if len(ids) > 1)
+        ambiguous = on(server, "ack", shared)
+        assert ambiguous.returncode == 2 and "give more of the id" in ambiguous.stderr
+        assert server.mutations == []
+
+
+def test_dry_run_prints_the_mutation_and_sends_nothing():
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server)
+        result = on(server, "resolve", incident["id"][:8], "--notes", "rolled back", "--dry-run")
+        assert result.returncode == 0, result.stderr
+        sent = json.loads(result.stdout)
+        assert sent["mutation"] == "resolveIncident" and sent["variables"]["input"] == {"method": "MANUAL", "notes": "rolled back"}
+        assert "mutation Resolve(" in sent["document"]
+        assert server.mutations == [] and incident["state"] == "NEW"
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def on_a_terminal(server, *args, answer):
+    from incident_cli.cli.app import run
+    from incident_cli.env import Env
+
+    env = Env(stdin=Terminal(answer), stdout=Terminal(), stderr=Terminal(), environ=environ())
+    code = run([*args, "--url", server.url], env)
+    return code, env.stdout.getvalue(), env.stderr.getvalue()
+
+
+def test_resolve_asks_on_a_terminal_naming_the_incident_and_no_sends_nothing():
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server)
+        code, _, said = on_a_terminal(server, "resolve", incident["id"][:8], "--notes", "done", answer="n\n")
+        assert code == 2 and "Resolve 1 incident? [y/N]" in said and incident["title"] in said
+        assert server.mutations == []
+        code, out, said = on_a_terminal(server, "resolve", incident["id"][:8], "--notes", "done", answer="y\n")
+        assert code == 0, said
+        assert "resolved" in out and incident["state"] == "RESOLVED" and server.mutations == ["resolveIncident"]
+        again = on(server, "resolve", incident["id"][:8], "--notes", "done", "--yes")
+        assert again.returncode == 0 and "already RESOLVED" in again.stderr and server.mutations == ["resolveIncident"]
+
+
+def test_taking_someone_elses_incident_needs_force_and_me_comes_from_the_token():
+    with demo_server("--rate", "0", "--jwt-secret", "demo-secret") as server:
+        from incident_cli.demo.auth import mint_token
+
+        token = mint_token("demo-secret", subject="sam", lifetime=300, extra={"email": "sam@example.com"})
+        env = environ(INCIDENTS_TOKEN=token)
+        incident = first_new(server)
+        incident["assignedTo"] = "alice"
+        refused = on(server, "take", incident["id"][:8], env=env)
+        assert refused.returncode == 2 and "alice's" in refused.stderr and server.mutations == []
+        taken = on(server, "take", incident["id"][:8], "--force", "-o", "text", env=env)
+        assert taken.returncode == 0, taken.stderr
+        assert taken.stdout.rstrip().endswith("to sam@example.com") and incident["assignees"] == ["sam@example.com"]
+        assert incident["timeline"][-1]["actor"] == "sam@example.com"
+
+
+def test_me_without_a_user_in_the_token_is_a_clear_usage_error_and_as_names_one():
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server)
+        nobody = on(server, "take", incident["id"][:8])
+        assert nobody.returncode == 2 and "'me' is nobody" in nobody.stderr and server.mutations == []
+        named = on(server, "take", incident["id"][:8], "--as", "dana", "-o", "text")
+        assert named.returncode == 0 and incident["assignedTo"] == "dana"
+
+
+def test_a_read_only_profile_refuses_every_action_with_77_before_anything_is_sent(tmp_path):
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "incidents" / "config.toml").write_text('[profiles.default]\nread_only = true\n')
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server)
+        for args in (["ack", incident["id"]], ["resolve", incident["id"], "--notes", "x", "--yes"],
+                     ["comment", incident["id"], "-m", "hi"]):
+            result = on(server, *args, env=environ(tmp_path))
+            assert result.returncode == 77 and "read-only" in result.stderr, args
+        flag = on(server, "ack", incident["id"], "--read-only")
+        assert flag.returncode == 77
+        assert server.mutations == [] and server.connections == 0
+
+
+def test_a_user_who_may_not_act_gets_77_with_the_servers_message():
+    with demo_server("--rate", "0", "--forbid-actions") as server:
+        result = on(server, "ack", first_new(server)["id"][:8])
+        assert result.returncode == 77 and "you may not act on incidents" in result.stderr
+
+
+def test_a_refused_input_is_65_with_the_message_and_a_server_without_the_mutation_69():
+    with demo_server("--rate", "0") as server:
+        result = on(server, "comment", first_new(server)["id"][:8], "-m", "x" * 10_001)
+        assert result.returncode == 65 and "at most 10,000 characters" in result.stderr
+    with demo_server("--rate", "0", "--no-mutations") as server:
+        result = on(server, "ack", first_new(server)["id"][:8])
+        assert result.returncode == 69 and "this server has no updateIncident" in result.stderr
+
+
+def test_escalate_raises_only_unless_forced_and_needs_a_reason():
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server, severity="P1")
+        lower = on(server, "escalate", incident["id"][:8], "P3", "--reason", "calmer", "--yes")
+        assert lower.returncode == 2 and "lower" in lower.stderr and server.mutations == []
+        raised = on(server, "escalate", incident["id"][:8], "p0", "--reason", "spreading", "--yes", "-o", "text")
+        assert raised.returncode == 0 and raised.stdout.rstrip().endswith("P1 -> P0") and incident["severity"] == "P0"
+        missing = on(server, "escalate", incident["id"][:8], "P0")
+        assert missing.returncode == 2
+
+
+@pytest.mark.parametrize("http", [False, True])
+@pytest.mark.parametrize("fault", ["error", "drop"])
+def test_an_action_applied_then_answered_badly_is_read_back_and_never_sent_twice(fault, http):
+    with demo_server("--rate", "0", "--fault", f"mutation_fault={fault}", *(["--http"] if http else [])) as server:
+        incident = first_new(server)
+        result = on(server, "comment", incident["id"][:8], "-m", "looking", "-o", "text")
+        assert result.returncode == 0, result.stderr
+        assert "took effect" in result.stderr and result.stdout.startswith("commented on")
+        assert server.mutations == ["addComment"]  # exactly once
+        comments = [e for e in incident["timeline"] if e["eventType"] == "COMMENT_ADDED"]
+        assert len(comments) == 1
+
+
+def test_an_action_that_failed_without_effect_is_75_and_safe_to_run_again():
+    with demo_server("--rate", "0", "--fault", "mutation_fault=fail") as server:
+        incident = first_new(server)
+        result = on(server, "ack", incident["id"][:8])
+        assert result.returncode == 75 and "did not take effect" in result.stderr and "safe to run it again" in result.stderr
+        assert incident["state"] == "NEW" and server.mutations == []
+
+
+def test_show_prints_the_servers_timeline_assignees_and_resolution_and_finds_a_resolved_one_by_its_start():
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server)
+        short = incident["id"][:8]
+        assert on(server, "assign", short, "--to", "alice", "--to", "bob").returncode == 0
+        assert on(server, "comment", short, "-m", "looking [bold]now[/bold] \x1b[31m").returncode == 0
+        assert on(server, "resolve", short, "--notes", "rolled back", "--root-cause", "bad push", "--yes").returncode == 0
+        shown = on(server, "show", short, "-o", "text")
+        assert shown.returncode == 0, shown.stderr
+        text = shown.stdout
+        assert "owners" in text and "alice, bob" in text
+        assert "rolled back" in text and "bad push" in text and "timeline" in text
+        assert "COMMENT_ADDED" in text and "[bold]now[/bold]" in text and "\x1b" not in text  # literally, never markup
+        returned = json.loads(on(server, "show", short, "-o", "json").stdout)
+        assert returned["resolution"]["notes"] == "rolled back" and returned["assignees"] == ["alice", "bob"]
