@@ -9,6 +9,8 @@ cannot tell: 75, with what to check).
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +24,8 @@ from incident_cli.driver.schema_source import Documents, schema_source
 from incident_cli.errors import AuthError, IncidentsError, OperationRejected, Unanswered, UsageError
 from incident_cli.show import find_many, lookup
 from incident_cli.values import frozen
+
+log = logging.getLogger(__name__)
 
 
 @frozen
@@ -67,6 +71,8 @@ async def act(
             if dry_run:
                 ui.dry({"mutation": operation.label, "document": operation.document, "variables": operation.variables})
                 continue
+            log.debug("sending %s over %s: %s variables %s", operation.label, "HTTP" if http_url else "the socket",
+                      operation.document, json.dumps(operation.variables, sort_keys=True))
             try:
                 data = await send_once(operation, http_url=http_url, token=connection.token,
                                        over_socket=connection.ask, ssl_context=config.ssl, proxy=config.proxy)

@@ -227,3 +227,12 @@ def test_show_prints_the_servers_timeline_assignees_and_resolution_and_finds_a_r
         assert "COMMENT_ADDED" in text and "[bold]now[/bold]" in text and "\x1b" not in text  # literally, never markup
         returned = json.loads(on(server, "show", short, "-o", "json").stdout)
         assert returned["resolution"]["notes"] == "rolled back" and returned["assignees"] == ["alice", "bob"]
+
+
+def test_debug_shows_the_mutation_with_the_token_blanked():
+    with demo_server("--rate", "0", "--token", "s3cret-demo-token-value") as server:
+        incident = first_new(server)
+        result = on(server, "ack", incident["id"][:8], "--debug", env=environ(INCIDENTS_TOKEN="s3cret-demo-token-value"))
+        assert result.returncode == 0, result.stderr
+        assert "sending updateIncident over the socket: mutation Ack(" in result.stderr
+        assert "s3cret-demo-token-value" not in result.stderr + result.stdout
