@@ -37,6 +37,16 @@ async def find_incident(
         return await lookup(ask, documents, str(found.get("id")), DETAIL_FIELDS) or found
 
 
+async def find_incidents(
+    config: SessionConfig, credentials: Credentials, wanted: list[str], environ: Mapping[str, str], command: str
+) -> list[dict[str, Any]]:
+    """Several incidents, by whole ids or starts of them, over one connection (find_many)."""
+    async with one_off(config, credentials) as ask:
+        source = schema_source(config.url, environ)
+        await source.load(ask)
+        return await find_many(ask, Documents(source), wanted, command)
+
+
 async def find_many(ask: Ask, documents: Documents, wanted: list[str], command: str) -> list[dict[str, Any]]:
     """Each wanted incident's data, in the order asked (each once): whole ids asked for
     directly, starts of ids looked for among the active incidents, then (for those still

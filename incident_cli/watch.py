@@ -69,6 +69,7 @@ class WatchRequest:
     follow_owners: bool = False  # re-read an incident after an ASSIGNED update: the view shows its owner
     facets: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --label, --state, --assignee, --grep
     raw_streams: bool = False  # every server message, not one record per change
+    only_ids: frozenset[str] = frozenset()  # --incident: only these; the run ends when every one is done
 
 
 @frozen
@@ -159,6 +160,7 @@ class _Watch:
         # --severity: a shown event must carry its real severity (custom documents are the user's own)
         self.strict = bool(request.severities) and all(op.label != model.Label.CUSTOM for op in request.operations)
         self.facets = request.facets if request.facets else None  # None: no filter beyond severity
+        self.only = request.only_ids or None  # --incident: the incidents followed
         # One record per change (one_record.py), unless every message is asked for.
         self.one_record = None if request.raw_streams else OneRecord(frozenset(op.label for op in request.operations))
         self.lookups = _Lookups(session, documents, self.answered)
@@ -308,6 +310,8 @@ class _Watch:
     ) -> Decision:
         """The severity filter, then the others (team, labels, state, owner, text) from the memory;
         ``was``: the incident passed them before this event."""
+        if self.only is not None and event.incident_id not in self.only:
+            return Decision.DROP
         decision = self.index.decide(event, wanted=wanted, within=within, strict=self.strict)
         if decision is Decision.KEEP and self.one_record is not None and self.one_record.redundant(
                 event, self.index.severity_of):
@@ -460,6 +464,8 @@ class _Watch:
             self.alarming += 1
         if self.request.count is not None and self.written >= self.request.count:
             raise _Done("count")
+        if self.only is not None and all(_done(self.memory.get(key)) for key in self.only):
+            raise _Done("resolved")  # every incident followed is resolved or closed: as kubectl get -w of one pod ends
 
     # ---- list, then watch; and repair after a gap -------------------------------------
 
@@ -592,6 +598,8 @@ class _Watch:
 
     def _passes(self, snapshot: model.IncidentSeen, *, observe: bool = False) -> bool:
         """The filters beyond severity, for a listed incident (described, so never "not known")."""
+        if self.only is not None and snapshot.incident_id not in self.only:
+            return False
         if self.facets is None:
             return True
         was = None
@@ -617,6 +625,10 @@ class _Watch:
 
     def _wanted_severity(self, severity: str | None) -> bool:
         return not self.list_severities or severity in self.list_severities
+
+
+def _done(known: Any) -> bool:
+    return known is not None and known.state in model.DONE_STATES
 
 
 def _snapshot(label: str, data: dict[str, Any], received_at: datetime) -> model.IncidentSeen:

@@ -54,6 +54,7 @@ class WatchArgs:
     state: str | None = None
     assignee: str | None = None
     grep: str | None = None
+    incident: list[str] | None = None
     token_file: Path | None = None
     token_stdin: bool = False
     token: str | None = None
@@ -226,6 +227,7 @@ def plan_watch(
         follow_owners=output.mode == TABLE or bool(facets.assignees),  # the table and --assignee need the owner
         facets=facets,
         raw_streams=args.raw_streams,
+        only_ids=frozenset(args.incident or ()),
     )
     extras = ExtrasSpec(
         record=args.record, hook=args.exec_, hook_timeout=parse_duration(args.exec_timeout, option="--exec-timeout"),

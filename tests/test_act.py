@@ -236,3 +236,57 @@ def test_debug_shows_the_mutation_with_the_token_blanked():
         assert result.returncode == 0, result.stderr
         assert "sending updateIncident over the socket: mutation Ack(" in result.stderr
         assert "s3cret-demo-token-value" not in result.stderr + result.stdout
+
+
+def wait_for_subscription(server, root, timeout=10.0):
+    import time
+
+    from tests.helpers import seconds
+
+    deadline = time.monotonic() + seconds(timeout)
+    while time.monotonic() < deadline:
+        if any(m.get("type") in ("subscribe", "start") and root in str(m.get("payload")) for m in list(server.received)):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no {root} subscription within {timeout} s")
+
+
+@pytest.mark.parametrize("mode", ["json", "text"])
+def test_show_follow_prints_the_incident_then_each_change_to_it_alone_and_ends_when_it_is_resolved(mode):
+    import threading
+
+    from tests.helpers import seconds
+
+    with demo_server("--rate", "20", "--incidents", "30") as server:
+        incident = first_new(server)
+        short = incident["id"][:8]
+        box = {}
+        follower = threading.Thread(target=lambda: box.update(
+            result=on(server, "show", short, "--follow", "-o", mode)), daemon=True)
+        follower.start()
+        wait_for_subscription(server, "incidentStateChanges")
+        if incident["state"] == "NEW":
+            assert on(server, "ack", short).returncode == 0
+        assert on(server, "resolve", short, "--notes", "done", "--yes").returncode in (0,)
+        follower.join(seconds(30))
+        assert not follower.is_alive(), "--follow did not end when the incident was resolved"
+        result = box["result"]
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        if mode == "json":
+            assert json.loads(lines[0])["id"] == incident["id"]
+            records = [json.loads(line) for line in lines[1:]]
+            assert records and {r["incident_id"] for r in records} == {incident["id"]}  # nobody else's changes
+            assert records[-1]["kind"] == "state_change" and records[-1]["data"]["newState"] == "RESOLVED"
+        else:
+            assert lines[0].startswith("title") and incident["title"] in lines[0]
+            changes = [line for line in lines if short in line and "RESOLVED" in line]
+            assert changes, result.stdout
+
+
+def test_watch_incident_follows_only_that_one_and_a_resolved_one_is_not_followed():
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server)
+        assert on(server, "resolve", incident["id"][:8], "--notes", "x", "--yes").returncode == 0
+        result = on(server, "watch", "--incident", incident["id"][:8], "-o", "jsonl")
+        assert result.returncode == 0 and "RESOLVED already: nothing to follow" in result.stderr and result.stdout == ""

@@ -158,6 +158,10 @@ Assignee = Annotated[
 Grep = Annotated[
     Optional[str], typer.Option("--grep", rich_help_panel='Filters', help="Only incidents whose title, owner, team, state or a label contains this text.")
 ]
+Incident = Annotated[
+    Optional[list[str]],
+    typer.Option("--incident", rich_help_panel='Filters', help="Follow only this incident (id or unique start; repeatable): ends when every one is resolved or closed."),
+]
 NoInput = Annotated[
     bool, typer.Option("--no-input", rich_help_panel='Table and console', help="No keys: the live table without the console (as when stdin is not a terminal).")
 ]

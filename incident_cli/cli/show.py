@@ -26,21 +26,26 @@ class ShowOutput(str, Enum):
     json = "json"
 
 
+Follow = Annotated[bool, typer.Option("--follow", "-f", help="Then print each change to it until it is resolved or closed.")]
 ShowOutputOption = Annotated[ShowOutput, typer.Option("--output", "-o", help="text on a terminal, json when piped (auto).")]
 
 
 def show(
     ctx: typer.Context, incident_id: IncidentId, url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None,
     ca_file: o.CaFile = None, output: ShowOutputOption = ShowOutput.auto, color: o.ColorOption = o.Color.auto,
-    recording: FromRecording = None,
+    recording: FromRecording = None, follow: Follow = False,
 ) -> None:
-    """Show one incident in full: fields, description, labels, resources, times, and updates seen."""
+    """Show one incident in full: fields, description, labels, resources, times, timeline, and updates seen."""
     env = o.env_of(ctx)
     flags = {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file}
-    run_command(env, lambda _stop: show_incident(env, flags, incident_id, output.value, color.value, recording))
+    run_command(env, lambda stop: show_incident(env, flags, incident_id, output.value, color.value, recording,
+                                                follow=stop if follow else None))
 
 
-async def show_incident(env: Env, flags: dict[str, Any], wanted: str, mode: str, color: str, recording: Path | None) -> None:
+async def show_incident(
+    env: Env, flags: dict[str, Any], wanted: str, mode: str, color: str, recording: Path | None, *, follow: Any = None
+) -> int | None:
+    """The incident in full; ``follow`` (the run's stop): then each change to it, until it is done."""
     from incident_cli.cli.settings import load_settings
     from incident_cli.driver.credentials import make_credentials
     from incident_cli.driver.options import SessionConfig
@@ -60,8 +65,20 @@ async def show_incident(env: Env, flags: dict[str, Any], wanted: str, mode: str,
         about = [record for _, _, record in records or () if _about(record) == data.get("id")]
         shown = {**data, "updatesSeen": about} if records is not None else data
         env.stdout.write(json.dumps(shown, ensure_ascii=True, sort_keys=True) + "\n")
-        return
-    _print_detail(env, data, records, color)
+    else:
+        _print_detail(env, data, records, color, paged=follow is None)
+    if follow is None:
+        return None
+    from incident_cli.cli.watch import watch_command
+    from incident_cli.model import DONE_STATES
+
+    if data.get("state") in DONE_STATES:
+        return None  # nothing more will happen to it
+    env.stdout.flush()
+    given = {"url": [flags["url"]] if flags["url"] else None, "profile": [flags["profile"]] if flags["profile"] else None,
+             "token_file": flags["token_file"], "ca_file": flags["ca_file"], "incident": [str(data.get("id"))],
+             "output": "jsonl" if mode == "json" else "text", "color": color, "backfill": False}
+    return await watch_command(given, env, follow)
 
 
 Recorded = tuple[int, str, dict[str, Any]]  # a recording's line: its number, its text, its record
@@ -99,7 +116,7 @@ def _about(record: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _print_detail(env: Env, data: dict[str, Any], records: list[Recorded] | None, color: str) -> None:
+def _print_detail(env: Env, data: dict[str, Any], records: list[Recorded] | None, color: str, *, paged: bool = True) -> None:
     from incident_cli import model
     from incident_cli.record import decode
     from incident_cli.render import Streams
@@ -121,7 +138,10 @@ def _print_detail(env: Env, data: dict[str, Any], records: list[Recorded] | None
     hint = "(none: --recording FILE shows what a recording saw)" if records is None else "(none in the recording)"
     console = make_console(env.stdout, color=color, environ=env.environ)
     shown = detail(row, now, none=hint, server=data)
-    print_paged(console, Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ), shown)
+    if paged:
+        print_paged(console, Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ), shown)
+    else:
+        console.print(shown)  # a pager would hold the changes that follow back
 
 
 def list_(

@@ -37,6 +37,7 @@ def watch(
     state: o.State = None,
     assignee: o.Assignee = None,
     grep: o.Grep = None,
+    incident: o.Incident = None,
     keep_resolved: o.KeepResolved = "5m",
     profile: o.Profiles = None,
     token_file: o.TokenFile = None,
@@ -83,6 +84,24 @@ def watch(
     run_command(env, lambda stop: watch_command(given, env, stop))
 
 
+async def _followed(settings: Any, wanted: list[str], env: Env) -> list[str]:
+    """--incident: the whole ids of the incidents to follow (starts of ids resolved as show does);
+    those resolved or closed already are said, and not followed."""
+    from incident_cli.driver.credentials import make_credentials
+    from incident_cli.driver.options import SessionConfig
+    from incident_cli.model import DONE_STATES
+    from incident_cli.sanitize import sanitize
+    from incident_cli.show import find_incidents
+
+    config = SessionConfig.from_settings(settings)
+    found = await find_incidents(config, make_credentials(settings, config.ssl), wanted, env.environ, "--incident")
+    for incident in found:
+        if incident.get("state") in DONE_STATES:
+            env.say(f"incidents: note: {sanitize(str(incident.get('id')), max_length=8)} is "
+                    f"{sanitize(str(incident.get('state')), max_length=20)} already: nothing to follow")
+    return [str(incident.get("id")) for incident in found if incident.get("state") not in DONE_STATES]
+
+
 async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
     """Parse (settings per server, the query document), plan, run; the exit status."""
     from incident_cli.cli.inputs import read_query, read_token_stdin, token_flag
@@ -98,6 +117,13 @@ async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
         (spec, load_settings(environ=env.environ, flags={**settings_flags(args, spec, stdin_token), "token": typed_token}))
         for spec in server_specs(args)
     ]
+    if args.incident:
+        followed = await _followed(servers[0][1], args.incident, env)
+        if not followed:
+            return int(ExitStatus.OK)
+        from dataclasses import replace
+
+        args = replace(args, incident=followed)
     query_text = read_query(args.query, env) if args.query is not None else None
     plan = plan_watch(servers, args, query_text=query_text, stdout_tty=env.isatty(env.stdout),
                       term=env.environ.get("TERM", ""), keys=env.isatty(env.stdin) and env.isatty(env.stderr))
