@@ -16,12 +16,14 @@ from typing import Any
 
 from incident_cli import actions
 from incident_cli.actions import Action
+from incident_cli.auth import claims
 from incident_cli.check import one_off, one_off_connection
 from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.mutations import http_answers, send_once
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.schema_source import Documents, schema_source
 from incident_cli.errors import AuthError, IncidentsError, OperationRejected, Unanswered, UsageError
+from incident_cli.render.console_actions import Outcome
 from incident_cli.show import find_many, lookup
 from incident_cli.values import frozen
 
@@ -137,3 +139,77 @@ async def _read_back(
     return Unanswered(f"{name}: whether {action.kind} took effect cannot be known ({lost.message}); "
                       f"check with `incidents show {incident_id[:8]}` before running it again")
 
+
+@frozen
+class Server:
+    """One watched server, as the console's actions need it."""
+
+    config: SessionConfig
+    credentials: Credentials
+    documents: Documents | None
+    user: str | None = None  # the profile's user: who "me" is
+
+
+class ConsoleActor:
+    """The console's keys carried out (render/console_actions.py's Actor): one action on the
+    chosen rows, each on its own server. The modal was the confirmation, so nothing asks;
+    each mutation is sent once, read back when its answer is lost, and every outcome is a line."""
+
+    def __init__(self, servers: Mapping[str | None, Server], environ: Mapping[str, str], *, read_only: bool) -> None:
+        self._servers = servers
+        self._environ = environ
+        self._read_only = read_only
+
+    def available(self) -> bool:
+        """Not read-only, and every server's schema is known and has the mutations."""
+        if self._read_only:
+            return False
+        known = [server.documents.mutations() if server.documents is not None else None for server in self._servers.values()]
+        return bool(known) and all(names is not None and "updateIncident" in names for names in known)
+
+    async def act(self, kind: str, values: dict[str, str], rows: list[Any]) -> Outcome:
+        done: list[str] = []
+        failed: list[str] = []
+        ui = Ui(say=lambda line: (failed if "error" in line else done).append(line.removeprefix("incidents: ")),
+                done=lambda action, before, after: done.append(actions.done_line(action, before, after)),
+                dry=lambda _sent: None, ask=None)
+        for source in dict.fromkeys(row.source for row in rows):
+            server = self._servers.get(source)
+            ids = [row.id for row in rows if row.source == source]
+            if server is None:
+                failed.append(f"no server {source!r} to act on")
+                continue
+            try:
+                action = await self._action(kind, values, server)
+                await act(server.config, server.credentials, self._environ, action, ids, ui, me=server.user, yes=True)
+            except IncidentsError as error:
+                if not any(error.message in line for line in failed):  # a refusal is said once
+                    failed.append(f"{kind}: {error.message}")
+        return Outcome(done=tuple(done), failed=tuple(failed))
+
+    async def describe(self, row: Any) -> dict[str, Any] | None:
+        """The incident in full from its server (the console's detail view: timeline, owners, resolution)."""
+        server = self._servers.get(row.source)
+        if server is None:
+            return None
+        try:
+            async with one_off(server.config, server.credentials) as ask:
+                source = schema_source(server.config.url, self._environ)
+                await source.load(ask)
+                return await lookup(ask, Documents(source), row.id, actions.ACTED_FIELDS)
+        except IncidentsError:
+            return None
+
+    async def _action(self, kind: str, values: dict[str, str], server: Server) -> Action:
+        if kind == "take":
+            me = server.user or actions.me_from(claims(await server.credentials.current()))
+            if me is None:
+                raise UsageError("'me' is nobody: the token names no user; set the profile's user")
+            return Action(kind="assign", assignees=(me,), force=True)  # the modal named the owner
+        if kind == "comment":
+            return Action(kind="comment", comment=values["comment"])
+        if kind == "escalate":
+            return Action(kind="escalate", severity=values["severity"], reason=values["reason"], force=True)
+        if kind == "resolve":
+            return Action(kind="resolve", notes=values["notes"], root_cause=values.get("root_cause") or None)
+        return Action(kind="ack")

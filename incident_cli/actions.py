@@ -180,6 +180,15 @@ def confirmation(action: Action, count: int) -> str | None:
     return None
 
 
+def me_from(claims: dict[str, Any] | None) -> str | None:
+    """Who a token stands for: its ``email``, ``preferred_username`` or ``sub`` claim."""
+    for claim in ("email", "preferred_username", "sub"):
+        value = (claims or {}).get(claim)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
 def checked_severity(value: str) -> str:
     wanted = value.strip().upper()
     if wanted not in SEVERITY_ORDER:

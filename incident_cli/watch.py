@@ -434,7 +434,7 @@ class _Watch:
                 "(--severity could not verify them)"
             ))
         waited = self.waiting.close() + self.overflow
-        if waited:
+        if waited and self.reason != "count":  # --count reached: what still waited is past the bound, as unread events are
             self.output.report(model.ClientWarning(
                 message=f"{plural(waited, 'event')} not shown: they waited behind queries the server had not "
                 f"answered (at most {WAIT_LIMIT:,} wait)"

@@ -29,6 +29,7 @@ from incident_cli.watch_plan import ExtrasSpec, SourcePlan, WatchPlan
 from incident_cli.wording import plural
 
 if TYPE_CHECKING:
+    from incident_cli.act import ConsoleActor
     from incident_cli.demo.server import DemoServer
     from incident_cli.hooks import HookRunner
 
@@ -53,7 +54,9 @@ async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> W
                     return await _with_extras(output, plan.extras, record, env, watching, memory)
 
                 started = asyncio.get_running_loop().time()
-                result = await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url, memory=memory)
+                actor = _actor(plan, sources, env) if plan.output.interactive else None
+                result = await rendered(plan.output, streams, run, stop=stop, server=sources[0].config.url, memory=memory,
+                                        actor=actor)
                 on_screen = plan.output.mode == "table" and not plan.output.listing and env.isatty(env.stdout)
                 if on_screen and result.reason in BOUND_FLAGS:
                     # The view is gone or frozen: one line says what the run saw and why it ended.
@@ -81,6 +84,18 @@ def _source(one: SourcePlan, plan: WatchPlan, env: Env, demo_url: str | None) ->
         )
     return Source(name=one.name, config=config, request=plan.request, credentials=credentials, planner=planner,
                   documents=documents)
+
+
+def _actor(plan: WatchPlan, sources: list[Source], env: Env) -> ConsoleActor | None:
+    """The console's actions on these servers: none for a custom document (no incidents to act on)."""
+    if plan.custom is not None:
+        return None
+    from incident_cli.act import ConsoleActor, Server
+
+    servers = {one.name: Server(config=source.config, credentials=source.credentials, documents=source.documents,
+                                user=one.settings.user)
+               for one, source in zip(plan.sources, sources, strict=True)}
+    return ConsoleActor(servers, env.environ, read_only=any(one.settings.read_only for one in plan.sources))
 
 
 async def _demo() -> DemoServer:

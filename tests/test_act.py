@@ -290,3 +290,31 @@ def test_watch_incident_follows_only_that_one_and_a_resolved_one_is_not_followed
         assert on(server, "resolve", incident["id"][:8], "--notes", "x", "--yes").returncode == 0
         result = on(server, "watch", "--incident", incident["id"][:8], "-o", "jsonl")
         assert result.returncode == 0 and "RESOLVED already: nothing to follow" in result.stderr and result.stdout == ""
+
+
+def test_the_consoles_actor_acts_on_the_demo_and_is_unavailable_read_only_or_before_the_schema_is_known():
+    from incident_cli.act import ConsoleActor, Server
+    from incident_cli.driver.credentials import StaticCredentials
+    from incident_cli.driver.options import SessionConfig
+    from incident_cli.driver.schema_source import Documents, schema_source
+    from incident_cli.render.board import Row
+    from tests.helpers import run
+    from tests.test_actions import view
+
+    with demo_server("--rate", "0") as server:
+        incident = first_new(server)
+        config = SessionConfig(url=server.url)
+        source = schema_source(server.url, {"HOME": "/nonexistent"})
+        documents = Documents(source)
+        servers = {None: Server(config=config, credentials=StaticCredentials(None), documents=documents, user="dana")}
+        actor = ConsoleActor(servers, {"HOME": "/nonexistent"}, read_only=False)
+        assert not actor.available()  # the schema is not known yet
+        source.view = view()  # as the watch's connection learns it
+        assert actor.available()
+        assert not ConsoleActor(servers, {}, read_only=True).available()
+        row = Row(id=incident["id"], severity=incident["severity"], title=incident["title"], state="NEW")
+        outcome = run(actor.act("take", {}, [row]))
+        assert outcome.failed == () and outcome.done[0].startswith(f"assigned {incident['id'][:8]}")
+        assert incident["assignedTo"] == "dana"
+        described = run(actor.describe(row))
+        assert [e["eventType"] for e in described["timeline"]][-1] == "ASSIGNMENT_CHANGED"

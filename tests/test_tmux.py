@@ -265,3 +265,22 @@ def test_after_a_restart_with_another_world_the_consoles_counts_equal_the_list(t
         # Within a few seconds of the reconnect the console says what the server holds, nothing more.
         screen = tmux.wait_for(lambda s: _counts(s) == after, timeout=10, what=f"the new world's counts {after}")
         assert "rows as last seen" not in screen
+
+
+def test_in_the_console_a_then_enter_acknowledges_the_selected_incident_on_the_server_and_the_stream_shows_it(tmux):
+    from tests.helpers import demo_server
+
+    with demo_server("--rate", "0", "--incidents", "4") as server:
+        tmux.start([*INCIDENTS, "watch", "--url", server.url], env=ENV)
+        screen = tmux.wait_for(lambda s: " a ack" in s or "a ack" in s, timeout=15, what="the action keys in the footer")
+        first = next(line for line in screen.splitlines() if " NEW " in line)
+        short = first.split()[1]
+        incident = next(i for i in server.simulator.incidents.values() if i["id"].startswith(short))
+        tmux("send-keys", "-t", "t", "a")
+        tmux.wait_for(lambda s: "Acknowledge 1 incident?" in s and short in s, timeout=10, what="the modal naming it")
+        assert server.mutations == []  # nothing before Enter
+        tmux("send-keys", "-t", "t", "Enter")
+        screen = tmux.wait_for(lambda s: f"acknowledged {short}" in s, timeout=15, what="the outcome in the status area")
+        assert incident["state"] == "INVESTIGATING" and server.mutations == ["updateIncident"]
+        tmux.wait_for(lambda s: any(short in line and "INVESTIGATING" in line for line in s.splitlines()), timeout=10,
+                      what="the row moved by the stream")

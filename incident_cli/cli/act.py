@@ -156,7 +156,7 @@ async def act_command(
     if what["kind"] == "escalate":
         action_values["severity"] = actions.checked_severity(what["severity"])
     if "me" in action_values.get("assignees", ()):
-        me = settings.user or _me(claims(await credentials.current()))
+        me = settings.user or actions.me_from(claims(await credentials.current()))
         if me is None:
             raise UsageError("'me' is nobody: the token names no user (no email, preferred_username or sub claim); "
                              "set the profile's user, or use --as NAME")
@@ -196,14 +196,6 @@ def _ids(env: Env, given: list[str]) -> list[str]:
     if not wanted:
         raise UsageError("no incident ids given (stdin had none)" if "-" in given else "no incident ids given")
     return wanted
-
-
-def _me(values: dict[str, Any] | None) -> str | None:
-    for claim in ("email", "preferred_username", "sub"):
-        value = (values or {}).get(claim)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
 
 
 def _asker(env: Env) -> Any:

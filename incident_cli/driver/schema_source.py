@@ -109,6 +109,11 @@ class Documents:
             return ops.incident_query(incident_id)
         return schema.incident_query(view, incident_id, fields) if fields else schema.incident_query(view, incident_id)
 
+    def mutations(self) -> frozenset[str] | None:
+        """The server's mutations, once its schema is known; None before (or without introspection)."""
+        view = self._source.view if self._source else None
+        return frozenset(view.mutations) if view is not None else None
+
     def enum(self, name: str) -> tuple[str, ...] | None:
         """The values of one of the server's enums, once its schema is known; None before."""
         view = self._source.view if self._source else None

@@ -79,12 +79,14 @@ async def rendered(
     clock: Callable[[], datetime] | None = None,
     memory: Memory | None = None,
     playback: Any = None,
+    actor: Any = None,
 ) -> R:
     """``run(output)`` with the output the spec asks for, set up before and drained after.
 
     ``server``: shown in the table's status line; ``clock``: the table's (a replay's is the
     recording's); ``memory``: what is known of each incident, fed by the watch or the replay;
-    ``playback``: a replay the console's keys pause and seek.
+    ``playback``: a replay the console's keys pause and seek; ``actor``: carries out the
+    console's actions (console_actions.py), where the server lets this user act.
     """
     if spec.mode == "table" and spec.listing:
         from incident_cli.render.listing import run_listing
@@ -93,7 +95,7 @@ async def rendered(
     if spec.mode == "table" and spec.interactive:
         from incident_cli.render.console import run_console
 
-        return await run_console(spec, streams, run, server=server, stop=stop, clock=clock, playback=playback)
+        return await run_console(spec, streams, run, server=server, stop=stop, clock=clock, playback=playback, actor=actor)
     if spec.mode == "table":
         from incident_cli.render.table import run_table
 

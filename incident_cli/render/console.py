@@ -22,6 +22,7 @@ from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board, BoardFeed
 
 if TYPE_CHECKING:
+    from incident_cli.render.console_actions import Actor
     from incident_cli.render.console_app import Playback
 
 R = TypeVar("R")
@@ -53,6 +54,7 @@ async def run_console(
     stop: Callable[[int], None],
     clock: Callable[[], datetime] | None = None,
     playback: Playback | None = None,
+    actor: Actor | None = None,
 ) -> R:
     """The console around ``run(feed)``; ``playback``: a replay the keys pause and seek.
     Quitting (q, Ctrl-C) ends the run with the key's status through ``stop``; the watch ending
@@ -69,7 +71,7 @@ async def run_console(
     if watching.done():  # it ended before there was anything to show (a usage error, a one-shot failure)
         return await watching
     app = loaded.IncidentConsole(feed, fps=spec.fps, columns=spec.columns, labels=spec.label_columns, playback=playback,
-                                 environ=streams.environ)
+                                 environ=streams.environ, actor=actor)
     drawing = asyncio.create_task(app.run_async(), name="incidents-console")
     gone = TerminalWatch(asyncio.get_running_loop(), lambda: app.exit(TERMINAL_GONE))
     try:

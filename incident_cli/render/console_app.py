@@ -1,8 +1,10 @@
 """The console's Textual application: the board as a table you can work in.
 
-Keys, as k9s taught on-call engineers to expect: q quit, p or space pause (the stream is
-still read and counted; the status line says how many changes wait), / filter as you type,
-s cycle the sort, arrows or j/k select, Enter or d detail, y copy the id, ? help, Esc back.
+Keys, as k9s taught on-call engineers to expect: q quit, p pause (the stream is still read
+and counted; the status line says how many changes wait), / filter as you type, s cycle the
+sort, arrows or j/k select, Enter or d detail, y copy the id, ? help, Esc back; and where the
+server lets you act (console_actions.py): a ack, t take, c comment, e escalate, r resolve,
+space to mark several rows.
 Every cell and line is a sanitised ``Text``: Textual parses markup in plain strings.
 """
 
@@ -23,6 +25,7 @@ from incident_cli.render.board import ORDERS, Row, View
 from incident_cli.render.clipboard import copy
 from incident_cli.render.columns import COLUMNS, GROWS, Column, choose, share
 from incident_cli.render.console import ConsoleFeed
+from incident_cli.render.console_actions import ACTION_KEYS, ActionKeys, Actor, row_key
 from incident_cli.render.console_screens import DetailScreen, HelpScreen
 from incident_cli.render.headline import status_line
 from incident_cli.render.table import hidden_summary
@@ -50,7 +53,7 @@ class Playback(Protocol):
 SEEK = 10.0  # seconds a left or right arrow moves a replay
 
 
-class IncidentConsole(App[int]):
+class IncidentConsole(ActionKeys, App[int]):
     TITLE = "incidents"
     ENABLE_COMMAND_PALETTE = False  # every key is ours, shown in the footer
     CSS = """
@@ -63,7 +66,9 @@ class IncidentConsole(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit_console", "quit"),
         Binding("ctrl+c", "interrupt", "quit", show=False, priority=True),
-        Binding("p,space", "pause", "pause"),
+        Binding("p", "pause", "pause"),
+        Binding("space", "mark", "mark"),
+        *(Binding(key, f"act('{kind}')", label) for key, kind, label in ACTION_KEYS),
         Binding("slash", "filter", "filter"),
         Binding("s", "sort", "sort"),
         Binding("d", "detail", "detail"),
@@ -78,8 +83,13 @@ class IncidentConsole(App[int]):
 
     def __init__(self, feed: ConsoleFeed, *, fps: float = 4.0, columns: tuple[str, ...] = (),
                  labels: tuple[str, ...] = (), playback: Playback | None = None,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None, actor: Actor | None = None) -> None:
         super().__init__()
+        self.actor = actor  # carries out a, t, c, e, r where the server lets this user act
+        self.marked: set[str] = set()  # row keys marked with space
+        self.in_flight: dict[str, str] = {}  # row key -> "acknowledging"...
+        self.said: tuple[Text, float] | None = None  # the last action's outcome, and when
+        self._could_act = False
         self.feed = feed
         self.environ = environ or {}  # where y finds tmux or a clipboard tool
         self.playback = playback
@@ -118,6 +128,9 @@ class IncidentConsole(App[int]):
 
     def tick(self) -> None:
         self._idle += self._interval
+        if self.can_act() != self._could_act:  # the schema is known now (or a read-only answer came)
+            self._could_act = not self._could_act
+            self.refresh_bindings()
         due = time.monotonic() >= self._next_fill
         if self.size.width != self._width or (due and (self.feed.dirty or self._idle >= IDLE_REDRAW)):
             self.redraw()
@@ -178,7 +191,7 @@ class IncidentConsole(App[int]):
 
     def _fill(self, view: View, now: datetime) -> None:
         table = self.query_one("#rows", DataTable)
-        keys = [_key(row) for row in view.rows]
+        keys = [row_key(row) for row in view.rows]
         if self.size.width == self._width and self._layout and keys == self._drawn:
             self._update(table, view, now)  # the same rows in the same order: only the cells that changed
             return
@@ -199,7 +212,7 @@ class IncidentConsole(App[int]):
             table.clear()
         made, self._made = self._made, {}
         for row, key in zip(view.rows, keys, strict=True):
-            looks = _looks(row, now)
+            looks = self._looks(row, key, now)
             before = made.get(key)
             cells = before[1] if before is not None and before[0] == looks else self._cells(row, now)
             self._made[key] = (looks, cells)
@@ -219,7 +232,7 @@ class IncidentConsole(App[int]):
 
     def _update(self, table: DataTable[Text], view: View, now: datetime) -> None:
         for row, key in zip(view.rows, self._drawn, strict=True):
-            looks = _looks(row, now)
+            looks = self._looks(row, key, now)
             if self._made[key][0] == looks:
                 continue  # most rows, most frames: nothing they show has changed
             cells = self._cells(row, now)
@@ -233,8 +246,13 @@ class IncidentConsole(App[int]):
         titles = sum(1 for column in self._layout if not column.width)
         return max(12, (self._width - fixed - SCROLLBAR) // max(titles, 1) - 2 * PADDING)
 
+    def _looks(self, row: Row, key: str, now: datetime) -> tuple[object, ...]:
+        return (*_looks(row, now), key in self.marked, self.in_flight.get(key))
+
     def _cells(self, row: Row, now: datetime) -> list[Text]:
         cells = [column.cell(row, now) for column in self._layout]
+        if self.marked or self.in_flight:
+            self.marks(row, cells, {column.key: place for place, column in enumerate(self._layout)})
         for cell, width in zip(cells, self._widths, strict=True):
             cell.truncate(width, overflow="ellipsis")  # a cut says so: the table itself would only crop
         if row.done:  # plain and dim: a closed P0 keeps no loud badge
@@ -246,6 +264,12 @@ class IncidentConsole(App[int]):
 
     def _mode(self) -> Text:
         extra = Text()
+        said = self.said_now()
+        if said is not None:
+            extra.append_text(said)
+            extra.append("  ")
+        if self.marked:
+            extra.append(f" {len(self.marked)} marked (space unmarks) ", style="bold magenta")
         if self.playback is not None and self.playback.ended:
             extra.append(" end of the recording (\u2190 goes back, q quits) ", style="bold black on cyan")
         elif self.playback is not None and self.playback.paused:
@@ -314,6 +338,8 @@ class IncidentConsole(App[int]):
         The arrows seek a replay only (and are not offered in the footer otherwise)."""
         if action == "seek" and (self.playback is None or self.typing):
             return False
+        if action in ("act", "mark") and not self.can_act():
+            return False  # not offered: no mutations, read-only, or a replay
         return not self.typing or action in ("clear_filter", "interrupt")
 
     def on_key(self, event: events.Key) -> None:
@@ -358,7 +384,8 @@ class IncidentConsole(App[int]):
     def action_detail(self) -> None:
         key = self.selected_key()
         if key is not None:
-            self.push_screen(DetailScreen(self.board, key, self.feed.clock))
+            describe = self.actor.describe if self.actor is not None and self.playback is None else None
+            self.push_screen(DetailScreen(self.board, key, self.feed.clock, describe))
 
     def action_copy_id(self) -> None:
         row = self.selected_row()
@@ -376,7 +403,7 @@ class IncidentConsole(App[int]):
                     "allows it", markup=False)
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(acting=self.can_act()))
 
     def _force(self) -> None:
         """Redraw the rows now, paused or not: the person asked for another view."""
@@ -419,7 +446,3 @@ def _looks(row: Row, now: datetime) -> tuple[object, ...]:
 def _same(drawn: Text, cell: Text) -> bool:
     """Text's own == leaves out the base style (a row that closed is the same text, dimmed)."""
     return drawn.plain == cell.plain and drawn.style == cell.style and drawn.spans == cell.spans
-
-
-def _key(row: Row) -> str:
-    return row.id if row.source is None else f"{row.source}/{row.id}"

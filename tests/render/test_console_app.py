@@ -89,7 +89,7 @@ def test_pause_holds_the_rows_while_the_count_of_waiting_changes_grows():
         feed.write(update("b"))
         await pilot.pause(0.2)
         line = app._mode().plain
-        await pilot.press("space")
+        await pilot.press("p")
         await pilot.pause(0.2)
         return before, held, line, table_rows(app), first
 
