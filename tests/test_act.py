@@ -318,3 +318,15 @@ def test_the_consoles_actor_acts_on_the_demo_and_is_unavailable_read_only_or_bef
         assert incident["assignedTo"] == "dana"
         described = run(actor.describe(row))
         assert [e["eventType"] for e in described["timeline"]][-1] == "ASSIGNMENT_CHANGED"
+
+
+def test_the_readmes_pipe_from_list_into_ack_works():
+    with demo_server("--rate", "0", "--incidents", "12") as server:
+        new = {i["id"] for i in server.simulator.incidents.values() if i["state"] == "NEW" and i["labels"]["team"] == "payments"}
+        assert new
+        listed = on(server, "list", "--team", "payments", "--state", "NEW", "-o", "json", "--jq", ".incident_id")
+        assert listed.returncode == 0, listed.stderr
+        acked = on(server, "ack", "-", "--yes", stdin=listed.stdout)
+        assert acked.returncode == 0, acked.stderr
+        assert all(server.simulator.incidents[key]["state"] == "INVESTIGATING" for key in new)
+        assert len(server.mutations) == len(new)
