@@ -170,8 +170,12 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
-def plan_subscriptions(view: SchemaView, names: tuple[str, ...], severities: tuple[str, ...]) -> Plan:
-    """Build the chosen streams against ``view``; fall back or filter on the client as needed."""
+def plan_subscriptions(
+    view: SchemaView, names: tuple[str, ...], severities: tuple[str, ...], incident_ids: tuple[str, ...] = ()
+) -> Plan:
+    """Build the chosen streams against ``view``; fall back or filter on the client as needed.
+    ``incident_ids`` (--incident): asked of the server where a stream takes them; the client
+    filters on them either way."""
     plan = Plan(operations=[])
     for name in names:
         root, chosen = STREAMS[name].root, severities
@@ -186,14 +190,22 @@ def plan_subscriptions(view: SchemaView, names: tuple[str, ...], severities: tup
             else:
                 plan.notes.append("the server has no newIncidents subscription: following criticalIncidents (P0/P1 only)")
             root = substitute
-        plan.operations.append(_subscription(view, root, chosen, plan))
+        plan.operations.append(_subscription(view, root, chosen, plan, incident_ids))
     return plan
 
 
-def _subscription(view: SchemaView, root: str, severities: tuple[str, ...], plan: Plan) -> Operation:
+def _subscription(
+    view: SchemaView, root: str, severities: tuple[str, ...], plan: Plan, incident_ids: tuple[str, ...] = ()
+) -> Operation:
     spec = view.subscriptions[root]
     variables: dict[str, Any] = {}
     arguments: dict[str, str] = {}
+    if incident_ids and "incidentIds" in spec.args:
+        variables["incidentIds"] = list(incident_ids)
+        arguments["incidentIds"] = spec.args["incidentIds"].render()
+    elif len(incident_ids) == 1 and "incidentId" in spec.args:
+        variables["incidentId"] = incident_ids[0]
+        arguments["incidentId"] = spec.args["incidentId"].render()
     server_filters = "severities" in spec.args
     if severities and server_filters:
         variables["severities"] = list(severities)

@@ -265,6 +265,8 @@ def test_show_follow_prints_the_incident_then_each_change_to_it_alone_and_ends_w
             result=on(server, "show", short, "--follow", "-o", mode)), daemon=True)
         follower.start()
         wait_for_subscription(server, "incidentStateChanges")
+        asked = [m["payload"].get("variables") or {} for m in list(server.received) if m.get("type") == "subscribe"]
+        assert {"incidentIds": [incident["id"]]} in asked and {"incidentId": incident["id"]} in asked  # the server filters too
         if incident["state"] == "NEW":
             assert on(server, "ack", short).returncode == 0
         assert on(server, "resolve", short, "--notes", "done", "--yes").returncode in (0,)

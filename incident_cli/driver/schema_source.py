@@ -176,10 +176,13 @@ class Documents:
 class Planner:
     """Builds the subscriptions for each connection from the server's schema."""
 
-    def __init__(self, source: SchemaSource, names: tuple[str, ...], severities: tuple[str, ...]) -> None:
+    def __init__(
+        self, source: SchemaSource, names: tuple[str, ...], severities: tuple[str, ...], incident_ids: tuple[str, ...] = ()
+    ) -> None:
         self.source = source
         self._names = names
         self._severities = severities
+        self._incident_ids = incident_ids
         self._told: set[str] = set()
 
     async def __call__(self, ask: Ask) -> tuple[list[Operation], list[str]]:
@@ -188,7 +191,7 @@ class Planner:
         if view is None:
             operations = [ops.subscription(name, severities=self._severities) for name in self._names]
         else:
-            plan = schema.plan_subscriptions(view, self._names, self._severities)
+            plan = schema.plan_subscriptions(view, self._names, self._severities, self._incident_ids)
             operations, notes = plan.operations, notes + plan.notes
         fresh = [note for note in notes if note not in self._told]
         self._told.update(fresh)
@@ -237,11 +240,12 @@ def schema_source(url: str, environ: Mapping[str, str]) -> SchemaSource:
 
 
 def adaptation(
-    url: str, *, streams: tuple[str, ...], severities: tuple[str, ...], custom: Operation | None, environ: Mapping[str, str]
+    url: str, *, streams: tuple[str, ...], severities: tuple[str, ...], custom: Operation | None, environ: Mapping[str, str],
+    incident_ids: tuple[str, ...] = (),
 ) -> tuple[Planner | CustomCheck | None, Documents | None]:
     """(planner, documents) for a watch: built-in streams rebuilt from the server's schema on
     each connection, or a custom document checked against it before it is sent."""
     if custom is not None:
         return CustomCheck(custom), None
     source = schema_source(url, environ)
-    return Planner(source, streams, severities), Documents(source)
+    return Planner(source, streams, severities, incident_ids), Documents(source)
