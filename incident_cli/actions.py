@@ -9,13 +9,12 @@ from typing import Any
 
 from incident_cli.errors import Unavailable, UsageError
 from incident_cli.model import DONE_STATES
-from incident_cli.operations import DETAIL_FIELDS, INCIDENT_FIELDS, Operation, document
+from incident_cli.operations import DETAIL_FIELDS, INCIDENT_FIELDS, SEVERITIES, Operation, document
 from incident_cli.sanitize import sanitize
 from incident_cli.schema import SchemaView
 from incident_cli.values import frozen
 
 ACTED_FIELDS = DETAIL_FIELDS
-SEVERITY_ORDER = ("P0", "P1", "P2", "P3", "P4")  # P0 is the highest
 METHODS = {"manual": "MANUAL", "automated": "AUTOMATED", "assisted": "AUTO_ASSISTED_MANUAL"}
 VERBS = {"ack": "acknowledged", "assign": "assigned", "comment": "commented on", "escalate": "escalated",
          "resolve": "resolved"}
@@ -79,7 +78,7 @@ def refusal(action: Action, incident: dict[str, Any], me: str | None) -> str | N
     """Why acting needs --force (or a yes on a terminal): a lower severity, someone else's incident."""
     if action.kind == "escalate" and not action.force:
         now, wanted = incident.get("severity"), action.severity
-        if now in SEVERITY_ORDER and wanted in SEVERITY_ORDER and SEVERITY_ORDER.index(wanted) > SEVERITY_ORDER.index(now):
+        if now in SEVERITIES and wanted in SEVERITIES and SEVERITIES.index(wanted) > SEVERITIES.index(now):
             return f"{wanted} is lower than its {now}: escalate raises a severity (--force to lower it)"
     if action.kind == "assign" and not action.force:
         others = [name for name in owners(incident) if name not in action.assignees and name != me]
@@ -191,8 +190,8 @@ def me_from(claims: dict[str, Any] | None) -> str | None:
 
 def checked_severity(value: str) -> str:
     wanted = value.strip().upper()
-    if wanted not in SEVERITY_ORDER:
-        raise UsageError(f"unknown severity {sanitize(value, max_length=20)!r}: choose one of {', '.join(SEVERITY_ORDER)}")
+    if wanted not in SEVERITIES:
+        raise UsageError(f"unknown severity {sanitize(value, max_length=20)!r}: choose one of {', '.join(SEVERITIES)}")
     return wanted
 
 

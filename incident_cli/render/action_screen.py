@@ -14,6 +14,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from incident_cli.operations import SEVERITIES
 from incident_cli.render.board import Row
 from incident_cli.render.terminal import safe_text, severity_text
 
@@ -24,7 +25,6 @@ FIELDS: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "escalate": (("severity", "new severity, P0 to P4", True), ("reason", "reason (goes on the timeline)", True)),
     "resolve": (("notes", "notes: what was done", True), ("root_cause", "root cause (optional)", False)),
 }
-SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
 SHOWN = 8  # incidents named in full; more are counted
 
 
