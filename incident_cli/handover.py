@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from dataclasses import field
 from datetime import datetime, timedelta
 
+from incident_cli import streams
 from incident_cli.model import DONE_STATES, Incident, parse_time
 from incident_cli.values import frozen
 from incident_cli.wording import NOBODY
 
 LONGEST = 5  # open incidents named as the longest open
-SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
+SEVERITIES = streams.SEVERITIES
 
 
 @frozen

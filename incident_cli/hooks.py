@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC
 from typing import Any
 
-from incident_cli import model
+from incident_cli import model, streams
 from incident_cli.jsoncodec import ascii_line, whole_text
 from incident_cli.memory import Memory
 from incident_cli.render import Output
@@ -35,10 +35,10 @@ class HookRunner:
         concurrency: int = 4,
         timeout: float = 10.0,
         warn: Callable[[str], None],
-        environ: Mapping[str, str] | None = None,
+        environ: Mapping[str, str],
     ) -> None:
         self._command = command
-        self._environ = dict(os.environ if environ is None else environ)  # what the hook inherits
+        self._environ = dict(environ)  # what the hook inherits: the command's environment
         self._slots = asyncio.Semaphore(concurrency)
         self._timeout = timeout
         self._warn = warn
@@ -112,7 +112,7 @@ class Hooked:
     def __init__(
         self, inner: Output, *, runner: HookRunner | None, bell: Callable[[], None] | None, memory: Memory | None = None,
         notifier: HookRunner | None = None, notify: frozenset[str] = frozenset(),
-        bell_on: frozenset[str] = frozenset({"P0", "P1"}),
+        bell_on: frozenset[str] = frozenset(streams.CRITICAL),
     ) -> None:
         self._inner = inner
         self._runner = runner

@@ -15,6 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar, cast
 
+from incident_cli import streams
 from incident_cli.values import frozen, made
 
 DONE_STATES = frozenset({"RESOLVED", "CLOSED"})  # in every schema variant seen (API.md)
@@ -328,7 +329,7 @@ class AlertReceived(StreamEvent):
     alert: Alert
 
 
-_INCIDENT_ROOTS = frozenset({"newIncidents", "criticalIncidents", "incident"})
+_INCIDENT_ROOTS = streams.INCIDENT_ROOTS | {"incident"}
 
 
 def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UNSCOPED) -> StreamEvent:
@@ -344,17 +345,17 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
                 # incident_id given, not left to its lazy property: the watch asks for it of every event.
                 return made(IncidentSeen, subscription=label, received_at=received_at, data=value, scope=scope,
                             severity=_text(value.get("severity")), incident_id=_text(value.get("id")))
-            if root == "incidentUpdates":
+            if root == streams.INCIDENT_UPDATES:
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
                     return Heartbeat(subscription=label, received_at=received_at, data=value, scope=scope)
                 return made(IncidentUpdated, subscription=label, received_at=received_at, data=value, scope=scope,
                              update=update)
-            if root == "incidentStateChanges":
+            if root == streams.STATE_CHANGES:
                 change = StateChange.from_data(value)
                 return made(StateChanged, subscription=label, received_at=received_at, data=value, scope=scope,
                              change=change)
-            if root == "alerts":
+            if root == streams.ALERTS:
                 alert = Alert.from_data(value)
                 return AlertReceived(subscription=label, received_at=received_at, data=value, scope=scope, alert=alert,
                                      severity=alert.severity)

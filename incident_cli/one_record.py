@@ -12,18 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from incident_cli import model
+from incident_cli import model, streams
 
-CRITICAL = frozenset({"P0", "P1"})  # what criticalIncidents carries
+CRITICAL = frozenset(streams.CRITICAL)
 SAID_BY_STATE_CHANGES = frozenset({"STATE_CHANGED", "RESOLVED"})
 
 
 class OneRecord:
     def __init__(self, roots: frozenset[str]) -> None:
         """``roots``: the root fields of the subscriptions followed."""
-        self._state_changes = "incidentStateChanges" in roots
-        self._new = "newIncidents" in roots
-        self._critical = "criticalIncidents" in roots
+        self._state_changes = streams.STATE_CHANGES in roots
+        self._new = streams.NEW_INCIDENTS in roots
+        self._critical = streams.CRITICAL_INCIDENTS in roots
 
     def redundant(
         self, event: model.StreamEvent, severity_of: Callable[[str | None], str | None] = lambda _id: None

@@ -11,11 +11,12 @@ from dataclasses import field
 from functools import cached_property
 from typing import Any
 
+from incident_cli import streams
 from incident_cli.errors import UsageError
 from incident_cli.model import Label, Scope
 from incident_cli.values import frozen
 
-SEVERITIES = ("P0", "P1", "P2", "P3", "P4")
+SEVERITIES = streams.SEVERITIES
 
 INCIDENT_FIELDS = (
     "id title description severity state incidentType source createdAt updatedAt "
@@ -48,23 +49,23 @@ class StreamSpec:
 STREAMS: dict[str, StreamSpec] = {
     spec.name: spec
     for spec in (
-        StreamSpec(name="critical", root="criticalIncidents", arguments={}, fields=INCIDENT_FIELDS),
+        StreamSpec(name="critical", root=streams.CRITICAL_INCIDENTS, arguments={}, fields=INCIDENT_FIELDS),
         StreamSpec(
-            name="new", root="newIncidents", arguments={"severities": "[Severity!]"}, fields=INCIDENT_FIELDS
+            name="new", root=streams.NEW_INCIDENTS, arguments={"severities": "[Severity!]"}, fields=INCIDENT_FIELDS
         ),
         StreamSpec(
             name="updates",
-            root="incidentUpdates",
+            root=streams.INCIDENT_UPDATES,
             arguments={"incidentIds": "[UUID!]", "severities": "[Severity!]", "activeOnly": "Boolean"},
             fields=UPDATE_FIELDS,
         ),
         StreamSpec(
             name="state-changes",
-            root="incidentStateChanges",
+            root=streams.STATE_CHANGES,
             arguments={"incidentId": "UUID"},
             fields=STATE_CHANGE_FIELDS,
         ),
-        StreamSpec(name="alerts", root="alerts", arguments={"sources": "[String!]"}, fields=ALERT_FIELDS),
+        StreamSpec(name="alerts", root=streams.ALERTS, arguments={"sources": "[String!]"}, fields=ALERT_FIELDS),
     )
 }
 
@@ -161,17 +162,17 @@ def client_severities(root: str, severities: tuple[str, ...], *, server_filters:
     """The severities the client must filter on itself, or None when the server does it all."""
     if not severities or server_filters:
         return None
-    if root == "criticalIncidents":
+    if root == streams.CRITICAL_INCIDENTS:
         # criticalIncidents is P0/P1 already; only a narrower choice is applied on our side.
-        narrower = frozenset(severities) & {"P0", "P1"}
-        return narrower if narrower != {"P0", "P1"} else None
+        narrower = frozenset(severities) & frozenset(streams.CRITICAL)
+        return narrower if narrower != frozenset(streams.CRITICAL) else None
     return frozenset(severities)
 
 
 def server_severities(root: str, severities: tuple[str, ...], *, server_filters: bool) -> frozenset[str] | None:
     """The severities the server restricts the stream to, or None when it does not."""
-    if root == "criticalIncidents":
-        return frozenset({"P0", "P1"})
+    if root == streams.CRITICAL_INCIDENTS:
+        return frozenset(streams.CRITICAL)
     return frozenset(severities) if severities and server_filters else None
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from incident_cli import operations
+from incident_cli import operations, streams
 from incident_cli.operations import INCIDENT_FIELDS, STREAMS, Operation, client_severities, document, server_severities
 from incident_cli.values import frozen
 
@@ -36,11 +36,11 @@ fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType 
 
 # The reference API (API.md), to say how a server differs from it.
 REFERENCE_SUBSCRIPTIONS = {
-    "criticalIncidents": (),
-    "newIncidents": ("severities",),
-    "incidentUpdates": ("incidentIds", "severities", "activeOnly"),
-    "incidentStateChanges": ("incidentId",),
-    "alerts": ("sources",),
+    streams.CRITICAL_INCIDENTS: (),
+    streams.NEW_INCIDENTS: ("severities",),
+    streams.INCIDENT_UPDATES: ("incidentIds", "severities", "activeOnly"),
+    streams.STATE_CHANGES: ("incidentId",),
+    streams.ALERTS: ("sources",),
 }
 REFERENCE_QUERIES = {
     "incident": ("id",),
@@ -49,7 +49,7 @@ REFERENCE_QUERIES = {
     "criticalIncidents": ("pagination",),
 }
 REFERENCE_ENUMS = {
-    "Severity": ("P0", "P1", "P2", "P3", "P4"),
+    "Severity": streams.SEVERITIES,
     "IncidentState": ("NEW", "INVESTIGATING", "IDENTIFIED", "MONITORING", "RESOLVED", "CLOSED"),
 }
 _FIELDS_OF = {spec.root: spec.fields for spec in STREAMS.values()}  # what each stream selects
@@ -180,12 +180,13 @@ def plan_subscriptions(
     for name in names:
         root, chosen = STREAMS[name].root, severities
         if root not in view.subscriptions:
-            substitute = {"criticalIncidents": "newIncidents", "newIncidents": "criticalIncidents"}.get(root)
+            substitute = {streams.CRITICAL_INCIDENTS: streams.NEW_INCIDENTS,
+                          streams.NEW_INCIDENTS: streams.CRITICAL_INCIDENTS}.get(root)
             if substitute is None or substitute not in view.subscriptions or substitute in {o.label for o in plan.operations}:
                 plan.notes.append(f"the server has no {root} subscription: that stream is left out")
                 continue
-            if root == "criticalIncidents":  # new incidents of P0/P1 are the critical ones
-                chosen = tuple(sorted(set(severities) & {"P0", "P1"})) if severities else ("P0", "P1")
+            if root == streams.CRITICAL_INCIDENTS:  # new incidents of P0/P1 are the critical ones
+                chosen = tuple(sorted(set(severities) & set(streams.CRITICAL))) if severities else streams.CRITICAL
                 plan.notes.append("the server has no criticalIncidents subscription: following newIncidents for P0/P1")
             else:
                 plan.notes.append("the server has no newIncidents subscription: following criticalIncidents (P0/P1 only)")

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from incident_cli.auth import Token
 from incident_cli.errors import UsageError
 from incident_cli.sanitize import sanitize
+from incident_cli.urls import http_beside
 from incident_cli.values import frozen
 
 # ---- the one place each default is written --------------------------------------------------
@@ -84,13 +85,7 @@ class Settings:
     @property
     def effective_refresh_url(self) -> str:
         """The refresh endpoint: configured, or ``/auth/refresh`` on the server's host (API.md)."""
-        if self.refresh_url:
-            return self.refresh_url
-        parts = urlsplit(self.url)
-        scheme = "https" if parts.scheme == "wss" else "http"
-        host = parts.hostname or ""
-        netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
-        return urlunsplit((scheme, netloc, "/auth/refresh", "", ""))  # never the URL's user:password@
+        return self.refresh_url or http_beside(self.url, "/auth/refresh")  # never the URL's user:password@
 
 
 # ---- where the config file is --------------------------------------------------------------------

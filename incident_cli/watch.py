@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from incident_cli import model
+from incident_cli import model, streams
 from incident_cli.coverage import Coverage
 from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.inbox import Posted
@@ -47,7 +47,6 @@ MAX_ASKED = 1_000  # incidents waiting for a lookup at most; past it an event is
 WAIT_LIMIT = 10_000  # later events of those incidents held in order at most; past it the oldest go
 NOT_ASKED: Any = object()  # a lookup's answer when none could be made
 UNASKED: Any = object()  # an event that waited behind no lookup
-INCIDENT_STREAMS = frozenset({"newIncidents", "criticalIncidents", "incidentUpdates", "incidentStateChanges"})
 
 
 @frozen
@@ -173,11 +172,11 @@ class _Watch:
         self.early: deque[model.StreamEvent] | None = None  # events held while the first listing is shown (--backfill)
         self.deferred: list[str] | None = None  # lookups the first listing may make needless
         self.overflow = 0  # events let go past WAIT_LIMIT while the first listing was read
-        self.sync_enabled = any(op.label in INCIDENT_STREAMS for op in request.operations) and (
+        self.sync_enabled = any(op.label in streams.INCIDENT_STREAMS for op in request.operations) and (
             request.repair or request.backfill
         )
         self.list_severities = request.severities or (
-            ("P0", "P1") if {op.label for op in request.operations} == {"criticalIncidents"} else ()
+            streams.CRITICAL if {op.label for op in request.operations} == {streams.CRITICAL_INCIDENTS} else ()
         )
         self.written = 0
         self.cut = 0  # incidents a snapshot run left out past --limit

@@ -318,7 +318,7 @@ def _severities(text: str | None, option: str) -> frozenset[str]:
 
 def plaintext_warning(settings: Settings, *, demo: bool = False) -> str | None:
     """A token never crosses plain ws:// to a host outside loopback, unless allowed (then a warning)."""
-    from incident_cli.driver.transport import is_loopback
+    from incident_cli.urls import is_loopback
 
     if demo or (settings.token is None and settings.refresh_token is None):
         return None

@@ -45,13 +45,13 @@ def test_bell_rings_for_new_p0_p1_only():
 def test_slow_and_failing_hooks_are_reported_and_bounded():
     async def body():
         warnings = []
-        runner = HookRunner(f"{sys.executable} -c 'import time; time.sleep(5)'", concurrency=2, timeout=0.3, warn=warnings.append)
+        runner = HookRunner(f"{sys.executable} -c 'import time; time.sleep(5)'", concurrency=2, timeout=0.3, warn=warnings.append, environ=os.environ)
         started = time.monotonic()
         for n in range(3):
             runner.submit({"n": n}, {"INCIDENT_ID": f"i{n}"})
         submitted_in = time.monotonic() - started
         await runner.drain(5)
-        failing = HookRunner("exit 3", timeout=5, warn=warnings.append)
+        failing = HookRunner("exit 3", timeout=5, warn=warnings.append, environ=os.environ)
         failing.submit({}, {"INCIDENT_ID": "x"})
         await failing.drain(5)
         return submitted_in, warnings
@@ -94,9 +94,9 @@ def test_a_failing_hook_says_what_it_wrote_on_stderr_harmlessly_and_cut_short():
     async def body():
         warnings = []
         failing = HookRunner("for n in 1 2 3 4; do echo \"line $n\" >&2; done; printf 'boom \\033[31m%0500d\\n' 0 >&2; exit 3",
-                             timeout=5, warn=warnings.append)
+                             timeout=5, warn=warnings.append, environ=os.environ)
         failing.submit({}, {"INCIDENT_ID": "x"})
-        quiet = HookRunner("exit 4", timeout=5, warn=warnings.append)
+        quiet = HookRunner("exit 4", timeout=5, warn=warnings.append, environ=os.environ)
         quiet.submit({}, {"INCIDENT_ID": "y"})
         await failing.drain(5)
         await quiet.drain(5)

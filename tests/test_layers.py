@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "incident_cli"
 CORE = {
     "", "errors", "messages", "protocol", "model", "operations", "schema", "auth", "backoff", "liveness", "filtering",
     "repair", "stalls", "coverage", "operation_errors", "sanitize", "redact", "jsoncodec", "durations", "wording", "settings",
-    "supervision", "memory", "incident_filter", "one_record", "handover", "values", "actions",
+    "supervision", "memory", "incident_filter", "one_record", "handover", "values", "actions", "streams", "urls",
 }
 USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "recorded", "hooks", "env", "show", "report", "act"}
 ENTRY = {"entry", "__main__"}
@@ -41,13 +41,14 @@ def layer(name):
     raise AssertionError(f"incident_cli.{name} is in no layer: add it to tests/test_layers.py")
 
 
-def imports(path, *, at_import_time=False):
-    """(module, line) of every import; ``at_import_time``: module level, TYPE_CHECKING left out."""
+def imports(path, *, at_import_time=False, type_checking=False):
+    """(module, line) of every import; ``at_import_time``: module level, TYPE_CHECKING left out
+    (``type_checking``: kept, for the circles of meaning a type-only import still draws)."""
     tree = ast.parse(path.read_text())
     if at_import_time:
         nodes = []
         for statement in tree.body:
-            if isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.unparse(statement.test):
+            if isinstance(statement, ast.If) and "TYPE_CHECKING" in ast.unparse(statement.test) and not type_checking:
                 continue
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue  # what a function imports runs when it is called
@@ -99,8 +100,9 @@ def impure(root):
             for target, line in imports(path) if target.split(".")[0] in IO_LIBRARIES]
 
 
-def circles(root):
-    graph = {name: {o for t, _ in imports(path, at_import_time=True) if (o := internal(t, root)) not in (None, name)}
+def circles(root, *, type_checking=False):
+    graph = {name: {o for t, _ in imports(path, at_import_time=True, type_checking=type_checking)
+                    if (o := internal(t, root)) not in (None, name)}
              for name, path in modules(root)}
     found, done, stack = [], set(), []
 
@@ -131,6 +133,10 @@ def test_no_import_circle_at_import_time():
     assert circles(PACKAGE) == []
 
 
+def test_no_import_circle_even_through_type_only_imports():
+    assert circles(PACKAGE, type_checking=True) == []
+
+
 def test_the_rules_catch_a_planted_violation(tmp_path):
     root = tmp_path / "incident_cli"
     (root / "driver").mkdir(parents=True)
@@ -141,6 +147,11 @@ def test_the_rules_catch_a_planted_violation(tmp_path):
     assert upward(root) == ["wording:2 imports driver.session (core -> driver)"]
     assert impure(root) == ["wording:1 imports asyncio"]
     assert circles(root) == ["driver.session -> wording -> driver.session"]
+    (root / "driver" / "inbox.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                              "    from incident_cli.driver.queue import Q\n")
+    (root / "driver" / "queue.py").write_text("from incident_cli.driver.inbox import Inbox\n")
+    assert "driver.inbox -> driver.queue -> driver.inbox" not in circles(root)  # only at run time...
+    assert "driver.inbox -> driver.queue -> driver.inbox" in circles(root, type_checking=True)  # ...and in meaning
 
 
 LONGEST = 60  # lines a function's body may have, docstring included

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import deque
 from collections.abc import Sequence
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from graphql import ExecutionResult, GraphQLError, execute, parse, subscribe, validate
 from graphql.language import OperationDefinitionNode, OperationType
@@ -23,8 +24,20 @@ from websockets.exceptions import ConnectionClosed
 
 from incident_cli.demo.faults import Faults
 
-if TYPE_CHECKING:
-    from incident_cli.demo.server import DemoServer
+
+class Host(Protocol):
+    """What a peer needs of the server that accepted it (server.py's DemoServer): a small
+    context, never the server's own code."""
+
+    schema: Any
+    options: Any  # ServerOptions: enforce_expiry, seed, socket_queries
+    mutations: list[str]  # applied so far, for tests
+    received: deque[dict[str, Any]]  # client messages, for tests
+    expired: int
+
+    def authorised(self, payload: Any, header: str | None) -> tuple[bool, float | None]: ...
+
+    def actor(self, payload: Any, header: str | None) -> str: ...
 
 MODERN = "graphql-transport-ws"
 LEGACY = "graphql-ws"
@@ -41,7 +54,7 @@ class _Close(Exception):
 class Peer:
     """One client socket: the server side of either dialect."""
 
-    def __init__(self, server: DemoServer, ws: ServerConnection, faults: Faults) -> None:
+    def __init__(self, server: Host, ws: ServerConnection, faults: Faults) -> None:
         self.server = server
         self.ws = ws
         self.faults = faults

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -47,6 +48,9 @@ class Finished(Exception):
     """This socket's work is over: every operation ended, or we closed it on purpose."""
 
 
+_SERIALS = itertools.count(1)  # connection numbers, for what travels up from them
+
+
 class Connection:
     def __init__(
         self,
@@ -59,6 +63,7 @@ class Connection:
         monotonic: Callable[[], float],
     ) -> None:
         self.config = config
+        self.serial = next(_SERIALS)  # how what it reports names it
         self.token = token
         self.offer = offer
         self._delivery = delivery  # what it reads goes down here, to the consumer...
@@ -356,7 +361,7 @@ class Connection:
             return
         operation = self.ids.pop(op_id, None)
         if operation is not None:
-            self._control.put(Ended(connection=self, operation=operation, errors=errors, verdict=verdict))
+            self._control.put(Ended(connection=self.serial, operation=operation, errors=errors, verdict=verdict))
 
     def _on_close(self, code: int | None, reason: str, verdict: p.Verdict) -> None:
         if self._pending is not None:

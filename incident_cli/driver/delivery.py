@@ -18,15 +18,15 @@ from incident_cli.values import frozen
 
 if TYPE_CHECKING:
     from incident_cli import operation_errors
-    from incident_cli.driver.connection import Connection
     from incident_cli.operations import Operation
 
 
 @frozen
 class Ended:
-    """A control item: the server ended one of ``connection``'s operations."""
+    """A control item: the server ended one of the operations of connection number
+    ``connection`` (a value travels up, never the connection object)."""
 
-    connection: Connection
+    connection: int
     operation: Operation
     errors: tuple[str, ...]
     verdict: operation_errors.Verdict | None

@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 
 from incident_cli import __version__
 from incident_cli.auth import Token, authorization
-from incident_cli.driver.transport import is_loopback
 from incident_cli.errors import AuthError, OperationRejected, Unavailable, Unreached
 from incident_cli.model import error_codes, error_messages
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
+from incident_cli.urls import is_loopback
 from incident_cli.values import frozen
 
 TIMEOUT = 5.0

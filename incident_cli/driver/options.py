@@ -13,7 +13,6 @@ from typing import Any
 
 from incident_cli.auth import Token
 from incident_cli.backoff import BackoffPolicy
-from incident_cli.driver.queries import query_url
 from incident_cli.errors import ConfigError
 from incident_cli.liveness import Deadlines
 from incident_cli.messages import Dialect
@@ -25,6 +24,7 @@ from incident_cli.settings import (
     DEFAULT_PING_TIMEOUT,
     Settings,
 )
+from incident_cli.urls import query_url
 from incident_cli.values import frozen
 
 __all__ = ["CLOSE_DEADLINE", "SessionConfig", "tls_context"]

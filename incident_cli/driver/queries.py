@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
 from incident_cli.auth import Token
 from incident_cli.errors import IncidentsError, OperationRejected
@@ -25,18 +24,6 @@ if TYPE_CHECKING:
     from incident_cli.driver.http import HttpQueries
 
 HTTP_RETRY = 60.0  # seconds before HTTP is tried again after it failed
-
-
-def query_url(ws_url: str) -> str:
-    """The HTTP GraphQL endpoint beside a WebSocket one (API.md): ``wss://h/graphql/ws`` ->
-    ``https://h/graphql``; a path that does not end in ``/ws`` is kept as it is. Never
-    userinfo or a query string: the token travels in a header."""
-    parts = urlsplit(ws_url)
-    scheme = "https" if parts.scheme == "wss" else "http"
-    path = parts.path[: -len("/ws")] if parts.path.endswith("/ws") else parts.path
-    host = parts.hostname or ""
-    netloc = (f"[{host}]" if ":" in host else host) + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((scheme, netloc, path or "/graphql", "", ""))
 
 
 class QueryRoute:

@@ -279,7 +279,7 @@ class Session:
             errors = (error.message,)
         else:
             self._delivery.put(model.stream_event(operation.label, data, datetime.now(UTC), operation.scope))
-        self._control.put(Ended(connection=connection, operation=operation, errors=errors, verdict=None))
+        self._control.put(Ended(connection=connection.serial, operation=operation, errors=errors, verdict=None))
 
     async def _plan(self, connection: Connection) -> list[Operation]:
         """What to subscribe on this connection: as given, or rebuilt from the server's schema."""
@@ -404,8 +404,8 @@ class Session:
                 await self._ended_one(item)
 
     async def _ended_one(self, item: Ended) -> None:
-        connection, operation, label = item.connection, item.operation, item.operation.label
-        if connection is not self._active:
+        connection, operation, label = self._active, item.operation, item.operation.label
+        if connection is None or item.connection != connection.serial:
             return  # a retiring connection's operations end because we closed it
         decision = self._endings.ended(label, item.errors, item.verdict, custom=label == model.Label.CUSTOM,
                                        delivered_since=self._delivery.delivered_since_marked(label))

@@ -6,7 +6,6 @@ IncidentsError subclasses, with Disconnected for what is worth retrying.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import ssl
@@ -41,6 +40,7 @@ from incident_cli.errors import (
 from incident_cli.messages import OFFERED_SUBPROTOCOLS, Dialect
 from incident_cli.redact import display_url
 from incident_cli.sanitize import sanitize
+from incident_cli.urls import is_loopback
 
 if TYPE_CHECKING:
     from incident_cli.driver.options import SessionConfig
@@ -131,17 +131,6 @@ def parse_retry_after(value: str | None) -> float | None:
     except ValueError:
         return None
     return seconds if 0 <= seconds < 86400 else None
-
-
-def is_loopback(url: str) -> bool:
-    """Loopback hosts never go through a proxy (and later: may use plain ws://)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def describe_close(code: int | None, reason: str) -> str:

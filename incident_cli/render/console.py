@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from incident_cli.errors import IncidentsError, OutputError
 from incident_cli.render import Output, OutputSpec, Streams
@@ -23,7 +23,6 @@ from incident_cli.render.board import Board, BoardFeed
 
 if TYPE_CHECKING:
     from incident_cli.render.console_actions import Actor
-    from incident_cli.render.console_app import Playback
 
 R = TypeVar("R")
 EXIT_DEADLINE = 3.0  # seconds the application may take to leave the alternate screen
@@ -33,6 +32,17 @@ TERMINAL_GONE = 74  # EX_IOERR: the status the table ends with too when its term
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class Playback(Protocol):
+    """A replay under the keys (record.Player): p pauses it, the arrows seek."""
+
+    paused: bool
+    ended: bool
+
+    def toggle(self) -> None: ...
+
+    def seek(self, seconds: float) -> None: ...
 
 
 class ConsoleFeed(BoardFeed):

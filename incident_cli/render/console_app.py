@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from typing import ClassVar, Protocol
+from typing import ClassVar
 
 from rich.text import Text
 from textual import events
@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Footer, Static
 from incident_cli.render.board import ORDERS, Row, View
 from incident_cli.render.clipboard import copy
 from incident_cli.render.columns import COLUMNS, GROWS, Column, choose, share
-from incident_cli.render.console import ConsoleFeed
+from incident_cli.render.console import ConsoleFeed, Playback
 from incident_cli.render.console_actions import ACTION_KEYS, ActionKeys, Actor, row_key
 from incident_cli.render.console_screens import DetailScreen, HelpScreen
 from incident_cli.render.headline import status_line
@@ -37,17 +37,6 @@ FILL_SHARE = 0.1  # of the time, at most, spent refilling the rows (Textual then
 PADDING = 1  # the table's cell padding, each side
 SCROLLBAR = 2  # columns a vertical scrollbar may take
 QUIT, INTERRUPTED = 0, 130
-
-
-class Playback(Protocol):
-    """A replay under the keys (record.Player): p pauses it, the arrows seek."""
-
-    paused: bool
-    ended: bool
-
-    def toggle(self) -> None: ...
-
-    def seek(self, seconds: float) -> None: ...
 
 
 SEEK = 10.0  # seconds a left or right arrow moves a replay

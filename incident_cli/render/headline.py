@@ -14,6 +14,7 @@ from incident_cli.redact import display_url
 from incident_cli.render.board import Board
 from incident_cli.render.terminal import ago, severity_text
 from incident_cli.sanitize import sanitize
+from incident_cli.streams import SEVERITIES
 
 
 def status_line(board: Board, now: datetime, counts: dict[str, int], stale: bool, *, lead: Text | None = None) -> Text:
@@ -56,7 +57,7 @@ def status_line(board: Board, now: datetime, counts: dict[str, int], stale: bool
     line.append(" ")
     if counts:
         line.append(" open", style="dim")  # the counts are of open incidents: closed rows are not in them
-    for severity in ("P0", "P1", "P2", "P3", "P4"):
+    for severity in SEVERITIES:
         if counts.get(severity):
             line.append(" ")
             line.append_text(severity_text(severity))

@@ -7,7 +7,6 @@ console interprets neither markup nor emoji codes (RELIABILITY.md finding 7).
 from __future__ import annotations
 
 import io
-import os
 import typing
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -35,9 +34,10 @@ class SafeConsole(Console):
         raise BrokenPipeError
 
 
-def make_console(stream: IO[str] | io.TextIOBase, *, color: str = "auto", environ: Mapping[str, str] | None = None) -> Console:
-    """A console for ``stream`` honouring ``--color``, NO_COLOR, FORCE_COLOR and TERM=dumb."""
-    env = os.environ if environ is None else environ
+def make_console(stream: IO[str] | io.TextIOBase, *, color: str = "auto", environ: Mapping[str, str]) -> Console:
+    """A console for ``stream`` honouring ``--color``, NO_COLOR, FORCE_COLOR and TERM=dumb
+    (of ``environ``: the command's, never the process's read from below the CLI edge)."""
+    env = environ
     force_terminal: bool | None = None
     no_color: bool | None = None
     color_system: typing.Literal["auto"] | None = "auto"

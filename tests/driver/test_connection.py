@@ -27,12 +27,14 @@ def connection(url, **overrides):
     return conn, events, control
 
 
-async def close_when_ended(control, ended):
-    """The supervisor's part: note each ended operation; nothing left, so close."""
+async def close_when_ended(control, ended, conn):
+    """The supervisor's part: note each ended operation; nothing left, so close. What travels
+    up names the connection by its number, never hands the object over."""
     for item in await control.take_all():
+        assert item.connection == conn.serial
         ended.append((item.operation.label, item.errors))
-        item.connection.request_close(1000)
-        await item.connection.flush()
+        conn.request_close(1000)
+        await conn.flush()
 
 
 def test_ask_round_trip_subscribe_and_end():
@@ -47,7 +49,7 @@ def test_ask_round_trip_subscribe_and_end():
             assert data["incidents"]["pageInfo"]["totalCount"] == 6
             assert await conn.round_trip() is True
             await conn.subscribe_all([ops.custom("query { activeIncidents { pageInfo { totalCount } } }", None)])
-            supervisor = asyncio.create_task(close_when_ended(control, ended))
+            supervisor = asyncio.create_task(close_when_ended(control, ended, conn))
             with pytest.raises(Finished):
                 await conn.run()  # the query completes, we close: the end, not a disconnect
             await asyncio.wait_for(supervisor, 2)

@@ -2,18 +2,10 @@
 
 import pytest
 
-from incident_cli.driver.queries import HTTP_RETRY, QueryRoute, query_url
+from incident_cli.driver.queries import HTTP_RETRY, QueryRoute
 from incident_cli.errors import OperationRejected, Unavailable
 from incident_cli.operations import incident_query
 from tests.helpers import run
-
-
-def test_the_http_endpoint_sits_beside_the_socket():
-    assert query_url("wss://incidents.example.com/graphql/ws") == "https://incidents.example.com/graphql"
-    assert query_url("ws://127.0.0.1:8080/graphql/ws") == "http://127.0.0.1:8080/graphql"
-    assert query_url("ws://h:9/graphql") == "http://h:9/graphql"  # one path for both, as Strawberry serves
-    assert query_url("wss://user:pw@h/api/ws?token=x") == "https://h/api"  # never userinfo or a query string
-    assert query_url("ws://[::1]:8080/graphql/ws") == "http://[::1]:8080/graphql"
 
 
 class FakeHttp:

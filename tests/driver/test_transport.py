@@ -3,7 +3,7 @@ from types import SimpleNamespace
 import pytest
 
 from incident_cli import protocol as p
-from incident_cli.driver.transport import close_error, describe_close, http_failure, is_loopback, server_date
+from incident_cli.driver.transport import close_error, describe_close, http_failure, server_date
 from incident_cli.errors import AuthError, ClientBug, Disconnected, OperationRejected, ProtocolMismatch
 
 
@@ -19,15 +19,6 @@ def test_http_failures(status, kind):
 
 def test_rate_limited_http_is_marked():
     assert http_failure(429, "ws://h").rate_limited and not http_failure(503, "ws://h").rate_limited
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [("ws://127.0.0.1:1/x", True), ("ws://127.9.9.9/x", True), ("ws://localhost/x", True), ("ws://[::1]:8/x", True),
-     ("wss://example.com/x", False), ("ws://10.0.0.1/x", False)],
-)
-def test_is_loopback(url, expected):
-    assert is_loopback(url) is expected
 
 
 def test_describe_close_sanitises_and_bounds_the_reason():
