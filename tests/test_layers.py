@@ -14,8 +14,10 @@ CORE = {
     "", "errors", "messages", "protocol", "model", "operations", "schema", "auth", "backoff", "liveness", "filtering",
     "repair", "stalls", "coverage", "operation_errors", "sanitize", "redact", "jsoncodec", "durations", "wording", "settings",
     "supervision", "memory", "incident_filter", "one_record", "handover", "values", "actions", "streams", "urls",
+    "tracking",
 }
-USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "recorded", "hooks", "env", "show", "report", "act"}
+USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "recorded", "hooks", "env", "show", "report", "act",
+             "watch_queries"}
 ENTRY = {"entry", "__main__"}
 PURE = (CORE - {""}) | {"render.board", "render.drops"}  # no clock, no I/O: none of these libraries
 IO_LIBRARIES = {"asyncio", "websockets", "rich", "typer", "textual", "subprocess", "socket"}

@@ -326,9 +326,9 @@ def test_with_backfill_the_list_comes_first_even_when_it_is_slow():
 
 
 def test_what_waits_for_a_slow_list_is_bounded_and_what_was_let_go_is_said(monkeypatch):
-    import incident_cli.watch as watch_module
+    import incident_cli.tracking as tracking_module
 
-    monkeypatch.setattr(watch_module, "WAIT_LIMIT", 5)
+    monkeypatch.setattr(tracking_module, "WAIT_LIMIT", 5)
     sink = Timed()
     request = WatchRequest(operations=[ops.subscription("new"), ops.subscription("updates")], backfill=True,
                            duration=seconds(1.5))

@@ -1,0 +1,149 @@
+"""tracking.py: the watch's decisions, fed and drained synchronously, compared as whole values."""
+
+from datetime import UTC, datetime
+
+from incident_cli import model
+from incident_cli import operations as ops
+from incident_cli.memory import Memory
+from incident_cli.tracking import (
+    NOT_ASKED,
+    CheckIds,
+    Done,
+    LookUp,
+    ReadList,
+    Report,
+    Snapshot,
+    Tracker,
+    Write,
+    described,
+)
+from incident_cli.watch import WatchRequest
+
+T0 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
+CONNECTED = model.Connected(server="ws://h", subprotocol="graphql-transport-ws", attempt=1)
+AGAIN = model.Connected(server="ws://h", subprotocol="graphql-transport-ws", attempt=2, downtime=4.0)
+
+
+def incident(iid, severity="P1", state="NEW", updated="2026-12-06T02:00:00Z"):
+    return {"id": iid, "title": f"t {iid}", "severity": severity, "state": state, "updatedAt": updated}
+
+
+def new(iid, severity="P1"):
+    operation = ops.subscription("new")
+    return model.stream_event(operation.label, {"newIncidents": incident(iid, severity)}, T0, operation.scope)
+
+
+def changed(iid, old="NEW", new_state="INVESTIGATING", severities=()):
+    operation = ops.subscription("state-changes", severities=severities)
+    data = {"incidentId": iid, "oldState": old, "newState": new_state, "changedBy": "x", "timestamp": "2026-12-06T03:00:00Z"}
+    return model.stream_event(operation.label, {"incidentStateChanges": data}, T0, operation.scope)
+
+
+def tracker(streams=("new", "state-changes"), severities=(), **request):
+    operations = [ops.subscription(name, severities=severities) for name in streams]
+    return Tracker(WatchRequest(operations=operations, severities=severities, **request), Memory())
+
+
+def test_an_event_that_passes_is_one_write_and_nothing_else():
+    tracking = tracker(repair=False)
+    event = new("a")
+    tracking.receive_event(event)
+    assert tracking.actions_to_take() == [Write(event)]
+    assert tracking.actions_to_take() == []
+
+
+def test_the_count_bound_is_done_once_and_nothing_is_written_past_it():
+    tracking = tracker(repair=False, count=2)
+    first, second = new("a"), new("b")
+    for event in (first, second, new("c")):
+        tracking.receive_event(event)
+    assert tracking.actions_to_take() == [Write(first), Write(second), Done("count")]
+    assert tracking.written == 2 and tracking.finished == "count"
+
+
+def test_an_unknown_incident_is_looked_up_while_others_pass_and_its_own_events_wait_in_order():
+    tracking = tracker(repair=False, severities=("P0", "P1"))
+    first, second, other = changed("x"), changed("x", "INVESTIGATING", "IDENTIFIED"), new("y", "P0")
+    for event in (first, second, other):
+        tracking.receive_event(event)
+    assert tracking.actions_to_take() == [LookUp("x"), Write(other)]
+    tracking.receive_lookup("x", incident("x", "P1", "IDENTIFIED"))
+    learned = described(model.Label.LOOKUP, incident("x", "P1", "IDENTIFIED"), T0)
+    actions = tracking.actions_to_take()
+    assert actions[0] == Snapshot(learned)
+    assert [a.event.data for a in actions[1:]] == [first.data, second.data]  # in the order they came
+    assert all(isinstance(a, Write) and a.event.severity == "P1" for a in actions[1:])
+
+
+def test_under_a_filter_an_incident_no_lookup_could_describe_is_held_and_said_once():
+    tracking = tracker(repair=False, severities=("P0",))
+    tracking.receive_event(changed("x"))
+    tracking.receive_event(changed("x", "INVESTIGATING", "IDENTIFIED"))
+    assert tracking.actions_to_take() == [LookUp("x")]
+    tracking.receive_lookup("x", NOT_ASKED, "looking it up failed: boom")
+    actions = tracking.actions_to_take()
+    assert len(actions) == 1 and isinstance(actions[0], Report) and "looking it up failed: boom" in actions[0].event.message
+    tracking.finish("duration")
+    [said] = tracking.actions_to_take()
+    assert said.event.message.startswith("2 events about incidents of unknown severity not shown")
+
+
+def test_backfill_shows_the_list_first_and_what_streamed_meanwhile_after_it():
+    tracking = tracker(backfill=True)
+    tracking.receive_connected(CONNECTED)
+    assert tracking.actions_to_take() == [ReadList(CONNECTED, True)]
+    early = new("b")
+    tracking.receive_event(early)
+    assert tracking.actions_to_take() == []  # held until the list is shown
+    listed: set[str] = set()
+    tracking.receive_page([incident("a")], True, T0, listed)
+    tracking.listing_done(CONNECTED, True, listed, T0)
+    assert tracking.actions_to_take() == [Snapshot(described(model.Label.BACKFILL, incident("a"), T0)), Write(early)]
+
+
+def test_a_snapshot_run_writes_the_list_up_to_its_limit_says_the_cut_and_is_done():
+    tracking = tracker(once=True, limit=1)
+    tracking.receive_connected(CONNECTED)
+    tracking.actions_to_take()
+    tracking.receive_event(new("streamed"))  # not data in a snapshot
+    listed: set[str] = set()
+    tracking.receive_page([incident("a"), incident("b")], True, T0, listed)
+    tracking.listing_done(CONNECTED, True, listed, T0)
+    actions = tracking.actions_to_take()
+    assert [type(a) for a in actions] == [Write, Report, Done]
+    assert actions[0].event.incident_id == "a" and "showing 1 of 2 (--limit)" in actions[1].event.message
+    assert actions[2] == Done("snapshot")
+
+
+def test_after_a_reconnect_what_changed_is_repaired_and_what_left_the_list_is_checked_by_id():
+    tracking = tracker()
+    tracking.receive_connected(CONNECTED)
+    listed: set[str] = set()
+    tracking.receive_page([incident("a"), incident("b")], True, T0, listed)
+    tracking.listing_done(CONNECTED, True, listed, T0)
+    tracking.actions_to_take()
+    tracking.receive_connected(AGAIN)
+    assert tracking.actions_to_take() == [ReadList(AGAIN, False)]
+    again: set[str] = set()
+    moved = incident("a", state="IDENTIFIED", updated="2026-12-06T02:30:00Z")
+    tracking.receive_page([moved], False, T0, again)
+    tracking.listing_done(AGAIN, False, again, T0)
+    actions = tracking.actions_to_take()
+    assert actions[0] == Write(described(model.Label.REPAIR, moved, T0))
+    assert actions[1] == CheckIds(("b",), T0, AGAIN)
+    tracking.receive_checked(["b"], {"i0": incident("b", state="RESOLVED", updated="2026-12-06T02:40:00Z")}, T0, [])
+    tracking.repair_done(AGAIN, [], 0)
+    actions = tracking.actions_to_take()
+    assert actions[0].event.incident_id == "b" and actions[0].event.subscription == model.Label.REPAIR
+    assert actions[1] == Report(model.GapRepaired(downtime=4.0, repaired=2, vanished=(), unverified=0))
+
+
+def test_following_one_incident_drops_the_others_and_is_done_when_it_is_resolved():
+    tracking = tracker(only_ids=frozenset({"a"}), repair=False)
+    tracking.receive_event(new("b"))
+    tracking.receive_event(new("a"))
+    resolved = changed("a", "NEW", "RESOLVED")
+    tracking.receive_event(resolved)
+    actions = tracking.actions_to_take()
+    assert [a.event.incident_id for a in actions if isinstance(a, Write)] == ["a", "a"]
+    assert actions[-1] == Done("resolved")
