@@ -1,20 +1,14 @@
-"""The watch use case: the shell around tracking.py's Tracker.
-
-The session delivers events and status; background tasks run the list query, the lookups
-and the checks by id, and post their answers back to the same inbox; the tracker decides,
-and this shell carries out its actions (write, show, look up, read the list, done).
-Returns when the run is over (a bound, every operation ended); raises an errors.py type
-when it ends badly. The exit status is cli.py's business.
+"""The watch use case: the shell around tracking.py's Tracker. The session delivers events
+and status; background queries (watch_queries.py) post their answers to the same inbox;
+the tracker decides, and this shell carries out its actions. Returns when the run is over;
+raises an errors.py type when it ends badly (the exit status is cli.py's business).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import field
-from datetime import UTC, datetime
-from functools import partial
 from typing import Any
 
 from incident_cli import model
@@ -24,19 +18,16 @@ from incident_cli.driver.inbox import Posted
 from incident_cli.driver.options import SessionConfig
 from incident_cli.driver.schema_source import Documents
 from incident_cli.driver.session import Session
-from incident_cli.errors import IncidentsError, OperationRejected, Unavailable
+from incident_cli.errors import OperationRejected, Unavailable
 from incident_cli.incident_filter import IncidentFilter, parse_states
 from incident_cli.memory import Memory
 from incident_cli.operations import Operation
 from incident_cli.redact import display_url
 from incident_cli.render import Output
-from incident_cli.tracking import CheckIds, Done, LookUp, ReadList, Report, Reread, Snapshot, Tracker, Write, described
+from incident_cli.tracking import CheckIds, Done, LookUp, ReadList, Report, Reread, Snapshot, Tracker, Write
 from incident_cli.values import frozen
-from incident_cli.watch_queries import LOOKUP_TIMEOUT, Lookups, Rereads
+from incident_cli.watch_queries import Listings, Lookups, Rereads
 from incident_cli.wording import plural
-
-REPAIR_BATCH = 50  # incidents that left the active list while we were away, looked up in one query
-REPAIR_BUDGET = 15.0  # seconds those look-ups may take in all after a reconnect
 
 
 @frozen
@@ -124,7 +115,7 @@ async def watch(
         if run.gave_up:  # the server's fault, not the document's
             raise Unavailable("the server kept failing the subscriptions: " + "; ".join(run.failures)[:500])
         raise OperationRejected("the server rejected the operation: " + "; ".join(run.failures)[:500])
-    return WatchResult(events=run.written, reason=run.reason, alarming=run.alarming)
+    return WatchResult(events=run.tracker.written, reason=run.reason, alarming=run.tracker.alarming)
 
 
 def _attempts(count: int) -> str:
@@ -148,22 +139,14 @@ class _Watch:
         self.source = source
         self.tracker = Tracker(request, memory, source)
         self.lookups = Lookups(session, documents, self.tracker.receive_lookup)
-        self.rereads = Rereads(self.reread)
-        self.listing: asyncio.Task[None] | None = None  # the list query (or the checks by id), in the background
+        self.rereads = Rereads(self.lookups, memory, output, source)
+        self.listings = Listings(session, documents, self.tracker)  # the list query and the checks by id
         self.failures: list[str] = []
         self.gave_up = False  # an operation ended because the server kept failing it
         self.reason = "completed"
         self.coverage = Coverage(asyncio.get_running_loop().time())
         self.last_data = self.coverage.started  # of the last data event, for --idle-exit
         self.connect_by = None if request.connect_within is None else self.coverage.started + request.connect_within
-
-    @property
-    def written(self) -> int:
-        return self.tracker.written
-
-    @property
-    def alarming(self) -> int:
-        return self.tracker.alarming
 
     async def stream(self) -> None:
         batches = self.session.batches()
@@ -202,9 +185,9 @@ class _Watch:
             elif isinstance(action, Reread):
                 self.rereads.ask(action.incident_id)
             elif isinstance(action, ReadList):
-                self.read_list(action)
+                self.listings.read(action)
             elif isinstance(action, CheckIds):
-                self.listing = asyncio.get_running_loop().create_task(self.verify(action), name="incidents-verify")
+                self.listings.check(action)
             elif isinstance(action, Done):
                 raise _Done(action.reason)
 
@@ -215,9 +198,7 @@ class _Watch:
 
     async def close(self) -> None:
         """The background queries end with the watch."""
-        if self.listing is not None:
-            self.listing.cancel()
-            await asyncio.gather(self.listing, return_exceptions=True)
+        await self.listings.close()
         await self.lookups.close()
         await self.rereads.close()
 
@@ -264,56 +245,3 @@ class _Watch:
         if isinstance(event, model.OperationEnded) and event.errors:
             self.failures.extend(event.errors)
             self.gave_up = self.gave_up or event.gave_up
-
-    async def reread(self, incident_id: str) -> None:
-        """The incident described again (after an assignment): the memory and the view learn its owner."""
-        found = await self.lookups.find(incident_id)
-        if isinstance(found, dict):
-            snapshot = described(model.Label.LOOKUP, found, datetime.now(UTC))
-            self.memory.observe(snapshot, self.source)
-            self.output.snapshot(snapshot)
-
-    # ---- the list query, and the checks by id after a gap, in the background -------------
-
-    def read_list(self, action: ReadList) -> None:
-        if not self.documents.can_list():
-            self.tracker.cannot_list()  # the server cannot list: just stream
-            return
-        if self.listing is not None:
-            self.listing.cancel()  # a listing of a connection that is gone: this one replaces it
-        self.listing = asyncio.get_running_loop().create_task(self.list_pages(action), name="incidents-list")
-
-    async def list_pages(self, action: ReadList) -> None:
-        received_at = datetime.now(UTC)
-        listed: set[str] = set()
-        post, tracker = self.session.post, self.tracker
-        ask = lambda operation: self.session.query(operation, timeout=LOOKUP_TIMEOUT)  # noqa: E731
-        try:
-            async for page in self.documents.pages(ask, severities=tracker.list_severities):
-                post(partial(tracker.receive_page, page, action.first, received_at, listed))
-        except IncidentsError as error:
-            post(partial(tracker.listing_failed, error.message, action.first, stopping=self.session.stopping))
-            return
-        post(partial(tracker.listing_done, action.connected, action.first, listed, received_at))
-
-    async def verify(self, action: CheckIds) -> None:
-        """Incidents that left the active list while we were away, looked up REPAIR_BATCH at a time
-        within REPAIR_BUDGET; each answer is Posted back, then the repair is reported."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + REPAIR_BUDGET
-        vanished: list[str] = []
-        unverified = 0
-        ids = list(action.ids)
-        for start in range(0, len(ids), REPAIR_BATCH):
-            batch = ids[start : start + REPAIR_BATCH]
-            lookup = self.documents.incidents(batch)
-            left = deadline - loop.time()
-            data = None
-            if lookup is not None and left > 0:
-                with contextlib.suppress(IncidentsError):
-                    data = await self.session.query(lookup, timeout=min(LOOKUP_TIMEOUT, left))
-            if not isinstance(data, dict):
-                unverified = len(ids) - start
-                break
-            self.session.post(partial(self.tracker.receive_checked, batch, data, action.received_at, vanished))
-        self.session.post(partial(self.tracker.repair_done, action.connected, vanished, unverified))

@@ -13,6 +13,7 @@ import shlex
 import subprocess
 import tempfile
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
@@ -21,6 +22,7 @@ from incident_cli.cli import options as o
 from incident_cli.cli.runtime import run_command
 from incident_cli.env import Env
 from incident_cli.errors import AuthError, UsageError
+from incident_cli.values import frozen
 
 Ids = Annotated[list[str], typer.Argument(help="Incident ids or unique starts of them; - reads them from stdin, one a line.")]
 OneId = Annotated[str, typer.Argument(help="The incident's id, or a unique start of it.")]
@@ -48,7 +50,8 @@ def ack(
     read_only: ReadOnly = None, debug: o.Debug = False,
 ) -> None:
     """Acknowledge incidents: move each out of the server's first state (NEW, DETECTED) to the next."""
-    _run(ctx, {"kind": "ack"}, ids, locals())
+    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only)
+    _run(ctx, {"kind": "ack"}, ids, common)
 
 
 def assign(
@@ -59,7 +62,8 @@ def assign(
     read_only: ReadOnly = None, as_user: As = None, debug: o.Debug = False,
 ) -> None:
     """Assign incidents to people (replacing who has them)."""
-    _run(ctx, {"kind": "assign", "assignees": tuple(to), "force": force}, ids, locals())
+    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only, as_user)
+    _run(ctx, {"kind": "assign", "assignees": tuple(to), "force": force}, ids, common)
 
 
 def take(
@@ -68,7 +72,8 @@ def take(
     ca_file: o.CaFile = None, read_only: ReadOnly = None, as_user: As = None, debug: o.Debug = False,
 ) -> None:
     """Take incidents: assign them to yourself (asks first when someone else has one)."""
-    _run(ctx, {"kind": "assign", "assignees": ("me",), "force": force}, ids, locals())
+    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only, as_user)
+    _run(ctx, {"kind": "assign", "assignees": ("me",), "force": force}, ids, common)
 
 
 def comment(
@@ -78,7 +83,8 @@ def comment(
     token_file: o.TokenFile = None, ca_file: o.CaFile = None, read_only: ReadOnly = None, debug: o.Debug = False,
 ) -> None:
     """Add a comment to an incident's timeline."""
-    _run(ctx, {"kind": "comment", "comment": message}, [incident_id], locals())
+    common = Common(output.value, False, dry_run, debug, url, profile, token_file, ca_file, read_only)
+    _run(ctx, {"kind": "comment", "comment": message}, [incident_id], common)
 
 
 def escalate(
@@ -92,7 +98,8 @@ def escalate(
     """Raise an incident's severity (a lower one needs --force)."""
     if not reason.strip():
         raise typer.BadParameter("a reason is required", param_hint="--reason")
-    _run(ctx, {"kind": "escalate", "severity": severity, "reason": reason.strip(), "force": force}, [incident_id], locals())
+    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only)
+    _run(ctx, {"kind": "escalate", "severity": severity, "reason": reason.strip(), "force": force}, [incident_id], common)
 
 
 class Method(str, Enum):
@@ -113,16 +120,32 @@ def resolve(
     """Resolve incidents with notes (asks first on a terminal; scripts add --yes)."""
     if not notes.strip():
         raise typer.BadParameter("notes are required", param_hint="--notes")
-    _run(ctx, {"kind": "resolve", "notes": notes.strip(), "root_cause": root_cause, "method": method.value}, ids, locals())
+    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only)
+    _run(ctx, {"kind": "resolve", "notes": notes.strip(), "root_cause": root_cause, "method": method.value}, ids, common)
 
 
-def _run(ctx: typer.Context, what: dict[str, Any], ids: list[str], given: dict[str, Any]) -> None:
+@frozen(kw_only=False)
+class Common:
+    """The options every action takes, by name (no locals(): a rename fails in mypy)."""
+
+    output: str
+    yes: bool
+    dry_run: bool
+    debug: bool
+    url: str | None
+    profile: str | None
+    token_file: Path | None
+    ca_file: Path | None
+    read_only: bool | None
+    as_user: str | None = None
+
+
+def _run(ctx: typer.Context, what: dict[str, Any], ids: list[str], common: Common) -> None:
     env = o.env_of(ctx)
-    flags = {"url": given.get("url"), "profile": given.get("profile"), "token_file": given.get("token_file"),
-             "ca_file": given.get("ca_file"), "read_only": given.get("read_only"), "user": given.get("as_user")}
-    output = given["output"].value
-    run_command(env, lambda _stop: act_command(env, flags, what, ids, output=output, yes=bool(given.get("yes")),
-                                              dry_run=bool(given.get("dry_run")), debug=bool(given.get("debug"))))
+    flags = {"url": common.url, "profile": common.profile, "token_file": common.token_file, "ca_file": common.ca_file,
+             "read_only": common.read_only, "user": common.as_user}
+    run_command(env, lambda _stop: act_command(env, flags, what, ids, output=common.output, yes=common.yes,
+                                              dry_run=common.dry_run, debug=common.debug))
 
 
 async def act_command(
