@@ -43,7 +43,7 @@ class WatchArgs:
     output: str = "auto"
     color: str = "auto"
     backfill: bool | None = None
-    refresh: float = 4.0
+    fps: float = 4.0  # --fps (and its old name --refresh): the table's frames per second
     max_rows: int | None = None
     keep_resolved: str = "5m"
     columns: str | None = None
@@ -66,7 +66,7 @@ class WatchArgs:
     debug: bool = False
     adapt: bool = True
     protocol: str | None = None
-    ack_timeout: float | None = None
+    ack_timeout: str | None = None  # as typed: 10s, 500ms (settings.py reads it)
     connect_timeout: str | None = None
     max_retries: int | None = None
     ping_interval: str | None = None
@@ -271,7 +271,7 @@ def plan_output(
         label_columns=settings.label_columns,
         interactive=mode == TABLE and keys and stdout_tty and not args.no_input and not args.once,
         listing=mode == TABLE and args.once,  # a list is every row once, never cropped
-        mode=mode, color=args.color, fps=args.refresh, max_rows=args.max_rows,
+        mode=mode, color=args.color, fps=args.fps, max_rows=args.max_rows,
         keep_resolved=parse_duration(args.keep_resolved, option="--keep-resolved"), snapshots=bool(args.backfill),
         status_events=args.status_events, overflow=args.on_overflow, template=args.template,
         time_format=args.time_format or "local", streams=(model.Label.CUSTOM,) if args.query is not None else streams,

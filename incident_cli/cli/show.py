@@ -75,10 +75,12 @@ async def show_incident(
     if data.get("state") in DONE_STATES:
         return None  # nothing more will happen to it
     env.stdout.flush()
-    given = {"url": [flags["url"]] if flags["url"] else None, "profile": [flags["profile"]] if flags["profile"] else None,
-             "token_file": flags["token_file"], "ca_file": flags["ca_file"], "incident": [str(data.get("id"))],
-             "output": "jsonl" if mode == "json" else "text", "color": color, "backfill": False}
-    return await watch_command(given, env, follow)
+    from incident_cli.watch_plan import WatchArgs
+
+    args = WatchArgs(url=[flags["url"]] if flags["url"] else None, profile=[flags["profile"]] if flags["profile"] else None,
+                     token_file=flags["token_file"], ca_file=flags["ca_file"], incident=[str(data.get("id"))],
+                     output="jsonl" if mode == "json" else "text", color=color, backfill=False)
+    return await watch_command(args, env, follow)
 
 
 Recorded = tuple[int, str, dict[str, Any]]  # a recording's line: its number, its text, its record
@@ -152,8 +154,13 @@ def list_(
     connect_timeout: o.ConnectTimeout = None, demo: o.Demo = False, jq: o.Jq = None, limit: o.Limit = None,
 ) -> None:
     """List every active incident that passes the filters, once: a table (paged when long), JSON lines when piped."""
-    given = {name: value.value if isinstance(value, Enum) else value for name, value in locals().items() if name != "ctx"}
-    env = o.env_of(ctx)
     from incident_cli.cli.watch import watch_command
+    from incident_cli.watch_plan import WatchArgs
 
-    run_command(env, lambda stop: watch_command({**given, "once": True}, env, stop))
+    args = WatchArgs(
+        url=url, profile=profile, severity=severity, team=team, label=label, state=state, assignee=assignee, grep=grep,
+        since=since, output=output.value, color=color.value, columns=columns, label_column=label_column,
+        token_file=token_file, ca_file=ca_file, connect_timeout=connect_timeout, demo=demo, jq=jq, limit=limit, once=True,
+    )
+    env = o.env_of(ctx)
+    run_command(env, lambda stop: watch_command(args, env, stop))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from incident_cli.cli import options as o
 from incident_cli.cli.runtime import ExitStatus, collect_rarely, run_command
 from incident_cli.env import Env
+
+if TYPE_CHECKING:
+    from incident_cli.watch_plan import WatchArgs
 
 
 def watch(
@@ -26,8 +28,8 @@ def watch(
     output: o.OutputOption = o.Output.auto,
     color: o.ColorOption = o.Color.auto,
     backfill: o.Backfill = None,
-    refresh: o.Fps = 4.0,
-    refresh_fps: o.RefreshFps = None,
+    fps: o.Fps = 4.0,
+    refresh: o.RefreshFps = None,
     max_rows: o.MaxRows = None,
     columns: o.Columns = None,
     label_column: o.LabelColumn = None,
@@ -77,11 +79,27 @@ def watch(
     demo: o.Demo = False,
 ) -> None:
     """Stream incidents and their updates: a live table on a terminal, JSON lines when piped."""
-    given = {name: value.value if isinstance(value, Enum) else value for name, value in locals().items() if name != "ctx"}
-    if given.pop("refresh_fps") is not None:
-        given["refresh"] = refresh_fps  # --refresh, the old name of --fps
+    from incident_cli.watch_plan import WatchArgs
+
+    # The signature is the declaration; the plan's arguments are built from it by name, so a
+    # rename fails in mypy, not at run time.
+    args = WatchArgs(
+        url=url, severity=severity, subscribe=subscribe, query=query, var=var, variables=variables,
+        operation_name=operation_name, count=count, for_=for_, output=output.value, color=color.value,
+        backfill=backfill, fps=refresh if refresh is not None else fps,  # --refresh: the old name of --fps
+        max_rows=max_rows, columns=columns, label_column=label_column, no_input=no_input, team=team, label=label,
+        state=state, assignee=assignee, grep=grep, incident=incident, keep_resolved=keep_resolved, profile=profile,
+        token_file=token_file, token_stdin=token_stdin, token=token, refresh_token_file=refresh_token_file,
+        refresh_url=refresh_url, ca_file=ca_file, allow_insecure_transport=allow_insecure_transport, proxy=proxy,
+        debug=debug, adapt=adapt, protocol=protocol.value if protocol is not None else None, ack_timeout=ack_timeout,
+        connect_timeout=connect_timeout, max_retries=max_retries, ping_interval=ping_interval, ping_timeout=ping_timeout,
+        repair=repair, status_events=status_events, raw_streams=raw_streams, on_overflow=on_overflow.value,
+        max_message_size=max_message_size, fail_on=fail_on, idle_exit=idle_exit, once=once, since=since, record=record,
+        exec_=exec_, exec_timeout=exec_timeout, exec_concurrency=exec_concurrency, bell=bell, notify=notify,
+        template=template, jq=jq, time_format=time_format.value if time_format is not None else None, demo=demo,
+    )
     env = o.env_of(ctx)
-    run_command(env, lambda stop: watch_command(given, env, stop))
+    run_command(env, lambda stop: watch_command(args, env, stop))
 
 
 async def _followed(settings: Any, wanted: list[str], env: Env) -> list[str]:
@@ -102,15 +120,14 @@ async def _followed(settings: Any, wanted: list[str], env: Env) -> list[str]:
     return [str(incident.get("id")) for incident in found if incident.get("state") not in DONE_STATES]
 
 
-async def watch_command(given: dict[str, Any], env: Env, stop: Any) -> int:
+async def watch_command(args: WatchArgs, env: Env, stop: Any) -> int:
     """Parse (settings per server, the query document), plan, run; the exit status."""
     from incident_cli.cli.inputs import read_query, read_token_stdin, token_flag
     from incident_cli.cli.settings import load_settings
     from incident_cli.errors import Unavailable
-    from incident_cli.watch_plan import NOTHING_CONFIGURED, TABLE, WatchArgs, plan_watch, server_specs, settings_flags
+    from incident_cli.watch_plan import NOTHING_CONFIGURED, TABLE, plan_watch, server_specs, settings_flags
     from incident_cli.watch_run import run_watch
 
-    args = WatchArgs(**given)
     stdin_token = read_token_stdin(env) if args.token_stdin else None
     typed_token = token_flag(args.token, env)
     servers = [
