@@ -332,3 +332,16 @@ def test_the_readmes_pipe_from_list_into_ack_works():
         assert acked.returncode == 0, acked.stderr
         assert all(server.simulator.incidents[key]["state"] == "INVESTIGATING" for key in new)
         assert len(server.mutations) == len(new)
+
+
+def test_hostile_titles_reach_the_terminal_as_text_in_every_line_an_action_prints():
+    with demo_server("--rate", "0", "--hostile-titles") as server:
+        incident = first_new(server)
+        acked = on(server, "ack", incident["id"][:8], "-o", "text")
+        again = on(server, "ack", incident["id"][:8])
+        assert acked.returncode == 0 and again.returncode == 0
+        for said in (acked.stdout, again.stderr):
+            assert "\x1b" not in said and "\x07" not in said and "\u202e" not in said
+        from incident_cli.sanitize import sanitize
+
+        assert sanitize(incident["title"], max_length=80) in acked.stdout  # its text, every control made visible
