@@ -25,6 +25,8 @@ def test_values_complete_through_the_real_program(tmp_path):
     assert complete("incidents watch --severity P0,", 3) == ["P0,P1", "P0,P2", "P0,P3", "P0,P4"]
     assert complete("incidents watch --subscribe st", 3) == ["state-changes"]
     assert "watch" in complete("incidents wa", 1)
+    assert complete("incidents a", 1) == ["ack", "assign"]  # the actions are commands completion knows
+    assert complete("incidents resolve 8d11 --ro", 3) == ["--root-cause"]
 
 
 def test_value_completers():
