@@ -112,8 +112,9 @@ def test_an_incident_made_on_the_hot_path_is_the_one_its_dataclass_would_make():
 
 def test_times_padded_on_the_fast_path_are_what_parsing_them_gives():
     import random
+    from datetime import UTC
 
-    from incident_cli.model import UTC, _stamp, parse_time
+    from incident_cli.records import _stamp, parse_time
 
     def parsed(text):  # the one form, by parsing every time
         value = parse_time(text)
