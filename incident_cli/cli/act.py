@@ -33,19 +33,13 @@ As = Annotated[Optional[str], typer.Option("--as", help="Who 'me' is (default: t
 Force = Annotated[bool, typer.Option("--force", help="Take an incident someone else owns; lower a severity.")]
 
 
-class ActOutput(str, Enum):
-    auto = "auto"
-    text = "text"
-    json = "json"
-
-
 ActOutputOption = Annotated[
-    ActOutput, typer.Option("--output", "-o", help="text on a terminal; json (the incident as the server returned it) piped.")
+    o.TextOrJson, typer.Option("--output", "-o", help="text on a terminal; json (the incident as the server returned it) piped.")
 ]
 
 
 def ack(
-    ctx: typer.Context, ids: Ids, yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = ActOutput.auto,
+    ctx: typer.Context, ids: Ids, yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = o.TextOrJson.auto,
     url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None,
     read_only: ReadOnly = None, debug: o.Debug = False,
 ) -> None:
@@ -57,7 +51,7 @@ def ack(
 def assign(
     ctx: typer.Context, ids: Ids,
     to: Annotated[list[str], typer.Option("--to", help="Who gets it (repeatable); 'me' is you.")],
-    force: Force = False, yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = ActOutput.auto,
+    force: Force = False, yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = o.TextOrJson.auto,
     url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None,
     read_only: ReadOnly = None, as_user: As = None, debug: o.Debug = False,
 ) -> None:
@@ -68,7 +62,7 @@ def assign(
 
 def take(
     ctx: typer.Context, ids: Ids, force: Force = False, yes: Yes = False, dry_run: DryRun = False,
-    output: ActOutputOption = ActOutput.auto, url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None,
+    output: ActOutputOption = o.TextOrJson.auto, url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None,
     ca_file: o.CaFile = None, read_only: ReadOnly = None, as_user: As = None, debug: o.Debug = False,
 ) -> None:
     """Take incidents: assign them to yourself (asks first when someone else has one)."""
@@ -79,7 +73,7 @@ def take(
 def comment(
     ctx: typer.Context, incident_id: OneId,
     message: Annotated[Optional[str], typer.Option("--message", "-m", help="The comment; - reads stdin; none: $EDITOR.")] = None,
-    dry_run: DryRun = False, output: ActOutputOption = ActOutput.auto, url: o.Url = None, profile: o.Profile = None,
+    dry_run: DryRun = False, output: ActOutputOption = o.TextOrJson.auto, url: o.Url = None, profile: o.Profile = None,
     token_file: o.TokenFile = None, ca_file: o.CaFile = None, read_only: ReadOnly = None, debug: o.Debug = False,
 ) -> None:
     """Add a comment to an incident's timeline."""
@@ -91,7 +85,7 @@ def escalate(
     ctx: typer.Context, incident_id: OneId,
     severity: Annotated[str, typer.Argument(help="The new severity: P0 to P4.")],
     reason: Annotated[str, typer.Option("--reason", help="Why (required; it goes on the timeline).")],
-    force: Force = False, yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = ActOutput.auto,
+    force: Force = False, yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = o.TextOrJson.auto,
     url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None,
     read_only: ReadOnly = None, debug: o.Debug = False,
 ) -> None:
@@ -113,7 +107,7 @@ def resolve(
     notes: Annotated[str, typer.Option("--notes", help="What was done (required; it goes in the resolution).")],
     root_cause: Annotated[Optional[str], typer.Option("--root-cause", help="The root cause, when known.")] = None,
     method: Annotated[Method, typer.Option("--method", help="How it was resolved.")] = Method.manual,
-    yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = ActOutput.auto, url: o.Url = None,
+    yes: Yes = False, dry_run: DryRun = False, output: ActOutputOption = o.TextOrJson.auto, url: o.Url = None,
     profile: o.Profile = None, token_file: o.TokenFile = None, ca_file: o.CaFile = None, read_only: ReadOnly = None,
     debug: o.Debug = False,
 ) -> None:

@@ -30,6 +30,14 @@ class Output(str, Enum):
     json = "json"  # the same as jsonl, as gh and kubectl users type it
 
 
+class TextOrJson(str, Enum):
+    """-o of one-shot commands (show, the actions): text on a terminal, json when piped."""
+
+    auto = "auto"
+    text = "text"
+    json = "json"
+
+
 class Overflow(str, Enum):
     drop = "drop"
     exit = "exit"

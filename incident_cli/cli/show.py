@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -20,19 +19,13 @@ FromRecording = Annotated[
 ]
 
 
-class ShowOutput(str, Enum):
-    auto = "auto"
-    text = "text"
-    json = "json"
-
-
 Follow = Annotated[bool, typer.Option("--follow", "-f", help="Then print each change to it until it is resolved or closed.")]
-ShowOutputOption = Annotated[ShowOutput, typer.Option("--output", "-o", help="text on a terminal, json when piped (auto).")]
+ShowOutputOption = Annotated[o.TextOrJson, typer.Option("--output", "-o", help="text on a terminal, json when piped (auto).")]
 
 
 def show(
     ctx: typer.Context, incident_id: IncidentId, url: o.Url = None, profile: o.Profile = None, token_file: o.TokenFile = None,
-    ca_file: o.CaFile = None, output: ShowOutputOption = ShowOutput.auto, color: o.ColorOption = o.Color.auto,
+    ca_file: o.CaFile = None, output: ShowOutputOption = o.TextOrJson.auto, color: o.ColorOption = o.Color.auto,
     recording: FromRecording = None, follow: Follow = False,
 ) -> None:
     """Show one incident in full: fields, description, labels, resources, times, timeline, and updates seen."""
