@@ -81,18 +81,29 @@ async def act(
             except AuthError:
                 raise  # the user may not act: so on every incident
             except OperationRejected as refused:
-                ui.say(f"incidents: error: {actions.name_of(incident)}: {refused.message}")
-                failures.append(refused)
-                continue
+                failure: IncidentsError | None = OperationRejected(f"{actions.name_of(incident)}: {refused.message}",
+                                                                   refused.codes)
             except Unanswered as lost:
                 failure = await _read_back(config, credentials, documents, action, incident, lost, ui)
-                if failure is not None:
-                    failures.append(failure)
+            else:
+                after = data.get(operation.label) if isinstance(data, dict) else None
+                ui.done(action, incident, after if isinstance(after, dict) else incident)
                 continue
-            after = data.get(operation.label) if isinstance(data, dict) else None
-            ui.done(action, incident, after if isinstance(after, dict) else incident)
+            if failure is not None:
+                failures.append(failure)
+                if len(todo) > 1:
+                    ui.say(f"incidents: error: {failure.message}")  # each said as it happens; the status at the end
     if failures:
-        raise failures[0]
+        raise _outcome(failures, len(todo))
+
+
+def _outcome(failures: list[IncidentsError], tried: int) -> IncidentsError:
+    """The error the run ends with: the one failure, or (bulk) how many failed, with the first's status."""
+    first = failures[0]
+    if tried == 1:
+        return first
+    said = f"{len(failures)} of {tried} incidents failed (each said above)"
+    return OperationRejected(said, first.codes) if isinstance(first, OperationRejected) else type(first)(said)
 
 
 def _agree(action: Action, todo: list[dict[str, Any]], ui: Ui, me: str | None, yes: bool) -> None:

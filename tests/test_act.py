@@ -175,6 +175,7 @@ def test_a_refused_input_is_65_with_the_message_and_a_server_without_the_mutatio
     with demo_server("--rate", "0") as server:
         result = on(server, "comment", first_new(server)["id"][:8], "-m", "x" * 10_001)
         assert result.returncode == 65 and "at most 10,000 characters" in result.stderr
+        assert len(result.stderr.splitlines()) == 1  # said once
     with demo_server("--rate", "0", "--no-mutations") as server:
         result = on(server, "ack", first_new(server)["id"][:8])
         assert result.returncode == 69 and "this server has no updateIncident" in result.stderr
@@ -345,3 +346,13 @@ def test_hostile_titles_reach_the_terminal_as_text_in_every_line_an_action_print
         from incident_cli.sanitize import sanitize
 
         assert sanitize(incident["title"], max_length=80) in acked.stdout  # its text, every control made visible
+
+
+def test_a_bulk_action_says_each_failure_once_and_ends_with_the_count_and_the_first_failures_status():
+    with demo_server("--rate", "0", "--fault", "mutation_fault=fail") as server:
+        new = [i["id"] for i in server.simulator.incidents.values() if i["state"] == "NEW"][:2]
+        result = on(server, "ack", *new, "--yes")
+        lines = result.stderr.splitlines()
+        assert result.returncode == 75
+        assert sum("did not take effect" in line for line in lines) == 2 and lines[-1].endswith("2 of 2 incidents failed (each said above)")
+        assert server.mutations == []
