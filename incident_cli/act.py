@@ -181,7 +181,8 @@ class ConsoleActor:
     async def act(self, kind: str, values: dict[str, str], rows: list[Any]) -> Outcome:
         done: list[str] = []
         failed: list[str] = []
-        ui = Ui(say=lambda line: (failed if "error" in line else done).append(line.removeprefix("incidents: ")),
+        ui = Ui(say=lambda line: (done if line.startswith("incidents: note:") else failed).append(
+                    line.removeprefix("incidents: ")),
                 done=lambda action, before, after: done.append(actions.done_line(action, before, after)),
                 dry=lambda _sent: None, ask=None)
         for source in dict.fromkeys(row.source for row in rows):

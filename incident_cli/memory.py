@@ -50,11 +50,12 @@ class Known:
     def saw(self, state: str | None, stamp: str | None) -> None:
         """A state or a time from an event: a state replaces, unless what told it is older than
         what was seen (a listing answered while live events passed); a time only moves forward."""
-        if stamp is not None and self.updated is not None and stamp != self.updated and later(self.updated, stamp):
-            return
+        if stamp is not None and stamp != self.updated:
+            if self.updated is None or later(stamp, self.updated):
+                self.updated = stamp
+            elif later(self.updated, stamp):
+                return  # older than what was seen: it changes nothing
         self.state = state or self.state
-        if stamp is not None and stamp != self.updated and (self.updated is None or later(stamp, self.updated)):
-            self.updated = stamp
 
 
 class Memory:

@@ -356,3 +356,19 @@ def test_a_bulk_action_says_each_failure_once_and_ends_with_the_count_and_the_fi
         assert result.returncode == 75
         assert sum("did not take effect" in line for line in lines) == 2 and lines[-1].endswith("2 of 2 incidents failed (each said above)")
         assert server.mutations == []
+
+
+def test_the_consoles_actor_tells_a_note_from_a_failure_by_what_it_is_not_by_the_words_of_a_title():
+    from incident_cli.act import ConsoleActor, Server
+    from incident_cli.driver.credentials import StaticCredentials
+    from incident_cli.driver.options import SessionConfig
+    from incident_cli.render.board import Row
+    from tests.helpers import run
+
+    with demo_server("--rate", "0", "--incidents", "30") as server:
+        incident = next(i for i in server.simulator.incidents.values() if "error" in i["title"] and i["state"] == "NEW")
+        incident["state"] = "INVESTIGATING"  # acknowledged already: a note, not a failure
+        servers = {None: Server(config=SessionConfig(url=server.url), credentials=StaticCredentials(None), documents=None)}
+        row = Row(id=incident["id"], severity=incident["severity"], title=incident["title"], state="INVESTIGATING")
+        outcome = run(ConsoleActor(servers, {"HOME": "/nonexistent"}, read_only=False).act("ack", {}, [row]))
+        assert outcome.failed == () and "already INVESTIGATING" in outcome.done[0]

@@ -169,6 +169,8 @@ async def act_command(
     credentials = make_credentials(settings, config.ssl)
     action_values = dict(what)
     if what["kind"] == "comment":
+        if what["comment"] == "-" and "-" in ids:
+            raise UsageError("stdin carries the ids or the comment, not both: give the id, or -m TEXT")
         action_values["comment"] = _message(env, what["comment"])  # after the read-only check: no editor for nothing
     if what["kind"] == "escalate":
         action_values["severity"] = actions.checked_severity(what["severity"])

@@ -32,6 +32,8 @@ def test_a_comment_from_stdin_and_an_empty_one_aborts_with_1():
         assert empty.returncode == 1 and "empty" in empty.stderr and server.mutations == ["addComment"]
         piped = incidents("comment", incident["id"][:8], "--url", server.url, env=CLEAN)  # no -m, no terminal
         assert piped.returncode == 2 and "-m" in piped.stderr
+        both = incidents("comment", "-", "-m", "-", "--url", server.url, input=incident["id"], env=CLEAN)
+        assert both.returncode == 2 and "not both" in both.stderr and server.mutations == ["addComment"]
 
 
 def test_without_m_on_a_terminal_the_editor_writes_the_comment_and_its_hash_lines_are_left_out(tmp_path):
