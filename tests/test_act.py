@@ -372,3 +372,20 @@ def test_the_consoles_actor_tells_a_note_from_a_failure_by_what_it_is_not_by_the
         row = Row(id=incident["id"], severity=incident["severity"], title=incident["title"], state="INVESTIGATING")
         outcome = run(ConsoleActor(servers, {"HOME": "/nonexistent"}, read_only=False).act("ack", {}, [row]))
         assert outcome.failed == () and "already INVESTIGATING" in outcome.done[0]
+
+
+@pytest.mark.parametrize("variant", ["reference", "drifted"])
+def test_every_command_works_on_both_schema_variants(variant):
+    with demo_server("--rate", "0", "--schema-variant", variant) as server:
+        incident = first_new(server, severity="P1")
+        short = incident["id"][:8]
+        for args in (["ack", short], ["take", short, "--as", "dana"], ["assign", short, "--to", "emeka", "--force"],
+                     ["comment", short, "-m", "looking"], ["escalate", short, "P0", "--reason", "wider", "--yes"],
+                     ["resolve", short, "--notes", "rolled back", "--method", "assisted", "--yes"]):
+            result = on(server, *args, "-o", "json")
+            assert result.returncode == 0, (args, result.stderr)
+            assert json.loads(result.stdout)["id"] == incident["id"]
+        assert server.mutations == ["updateIncident", "assignIncident", "assignIncident", "addComment", "escalateIncident",
+                                    "resolveIncident"]
+        assert incident["state"] == "RESOLVED" and incident["severity"] == "P0" and incident["assignees"] == ["emeka"]
+        assert incident["resolution"]["resolutionMethod"] == "AUTO_ASSISTED_MANUAL"
