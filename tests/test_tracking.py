@@ -147,3 +147,70 @@ def test_following_one_incident_drops_the_others_and_is_done_when_it_is_resolved
     actions = tracking.actions_to_take()
     assert [a.event.incident_id for a in actions if isinstance(a, Write)] == ["a", "a"]
     assert actions[-1] == Done("resolved")
+
+
+# ---- properties of the decisions, over generated streams ----------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+INCIDENTS = ("a", "b", "c", "d")
+SEVERITIES = ("P0", "P1", "P2")
+step = st.one_of(
+    st.tuples(st.just("new"), st.sampled_from(INCIDENTS), st.sampled_from(SEVERITIES)),
+    st.tuples(st.just("change"), st.sampled_from(INCIDENTS), st.just(None)),
+    st.tuples(st.just("answer"), st.sampled_from(INCIDENTS), st.sampled_from((*SEVERITIES, None, "not asked"))),
+)
+
+
+def fed(steps, wanted, count):
+    """Feed a generated stream (and lookup answers in any order) to a tracker; every action."""
+    tracking = tracker(repair=False, severities=wanted, count=count)
+    actions, seq, outstanding = [], 0, set()
+    for kind, iid, value in steps:
+        if kind == "answer":
+            found = NOT_ASKED if value == "not asked" else (None if value is None else incident(iid, value))
+            tracking.receive_lookup(iid, found)
+            outstanding.discard(iid)
+        elif kind == "new" and wanted and value not in wanted:
+            continue  # newIncidents is filtered on the server: it never sends these
+        else:
+            seq += 1
+            event = new(iid, value) if kind == "new" else changed(iid, severities=wanted)
+            event.data["seq"] = seq
+            tracking.receive_event(event)
+        taken = tracking.actions_to_take()
+        for action in taken:
+            if isinstance(action, LookUp):
+                assert action.incident_id not in outstanding  # one lookup at a time per incident
+                outstanding.add(action.incident_id)
+        actions += taken
+    tracking.finish("duration")
+    tracking.fed = seq
+    return tracking, actions + tracking.actions_to_take()
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=st.lists(step, max_size=40), wanted=st.sampled_from(((), ("P0",), ("P0", "P1"))),
+       count=st.sampled_from((None, 1, 3)))
+def test_each_event_is_written_at_most_once_in_its_incidents_order_within_the_filter_and_the_bound(steps, wanted, count):
+    tracking, actions = fed(steps, wanted, count)
+    written = [a.event for a in actions if isinstance(a, Write)]
+    seqs = [event.data["seq"] for event in written]
+    assert len(seqs) == len(set(seqs))  # never twice
+    for iid in INCIDENTS:  # order kept per incident
+        mine = [event.data["seq"] for event in written if event.incident_id == iid]
+        assert mine == sorted(mine)
+    if wanted:  # under --severity, never shown unverified
+        assert all(event.severity in wanted for event in written)
+    if count is not None:
+        assert len(written) <= count
+        assert (Done("count") in actions) == (len(written) == count)
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(step, max_size=40))
+def test_without_a_filter_every_event_is_written_by_the_end_whatever_the_lookups_answered(steps):
+    tracking, actions = fed(steps, (), None)
+    written = [a for a in actions if isinstance(a, Write)]
+    assert len(written) == tracking.fed  # some waited behind a lookup; none was lost
