@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from incident_cli import model
 from incident_cli import operations as ops
 from incident_cli.memory import Memory
@@ -151,8 +154,6 @@ def test_following_one_incident_drops_the_others_and_is_done_when_it_is_resolved
 
 # ---- properties of the decisions, over generated streams ----------------------------------------
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 INCIDENTS = ("a", "b", "c", "d")
 SEVERITIES = ("P0", "P1", "P2")
