@@ -258,6 +258,8 @@ class IncidentConsole(ActionKeys, App[int]):
             extra.append_text(said)
             extra.append("  ")
         if self.marked:
+            self.marked &= self.board.rows.keys()  # an incident that left the board is no longer marked
+        if self.marked:
             extra.append(f" {len(self.marked)} marked (space unmarks) ", style="bold magenta")
         if self.playback is not None and self.playback.ended:
             extra.append(" end of the recording (\u2190 goes back, q quits) ", style="bold black on cyan")
