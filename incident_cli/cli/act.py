@@ -8,10 +8,6 @@ actions.py; here: read-only profiles, and how a question is asked (only on a ter
 from __future__ import annotations
 
 import json
-import os
-import shlex
-import subprocess
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -245,6 +241,11 @@ def _message(env: Env, given: str | None) -> str:
 
 
 def _edited(env: Env) -> str:
+    import os  # here: an editor is rare, and every command's start-up pays for what app.py imports
+    import shlex
+    import subprocess
+    import tempfile
+
     editor = env.environ.get("VISUAL") or env.environ.get("EDITOR") or "vi"
     with tempfile.NamedTemporaryFile("w+", suffix=".md", prefix="incidents-comment-", delete=False) as handle:
         handle.write("\n# Write the comment above. Lines starting with # are left out; an empty comment aborts.\n")
