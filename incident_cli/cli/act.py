@@ -18,7 +18,6 @@ from incident_cli.cli import options as o
 from incident_cli.cli.runtime import run_command
 from incident_cli.env import Env
 from incident_cli.errors import AuthError, UsageError
-from incident_cli.values import frozen
 
 Ids = Annotated[list[str], typer.Argument(help="Incident ids or unique starts of them; - reads them from stdin, one a line.")]
 OneId = Annotated[str, typer.Argument(help="The incident's id, or a unique start of it.")]
@@ -40,8 +39,9 @@ def ack(
     read_only: ReadOnly = None, debug: o.Debug = False,
 ) -> None:
     """Acknowledge incidents: move each out of the server's first state (NEW, DETECTED) to the next."""
-    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only)
-    _run(ctx, {"kind": "ack"}, ids, common)
+    what = {"kind": "ack"}
+    _run(ctx, what, ids, output=output.value, yes=yes, dry_run=dry_run, debug=debug, url=url, profile=profile,
+         token_file=token_file, ca_file=ca_file, read_only=read_only)
 
 
 def assign(
@@ -52,8 +52,9 @@ def assign(
     read_only: ReadOnly = None, as_user: As = None, debug: o.Debug = False,
 ) -> None:
     """Assign incidents to people (replacing who has them)."""
-    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only, as_user)
-    _run(ctx, {"kind": "assign", "assignees": tuple(to), "force": force}, ids, common)
+    what = {"kind": "assign", "assignees": tuple(to), "force": force}
+    _run(ctx, what, ids, output=output.value, yes=yes, dry_run=dry_run, debug=debug, url=url, profile=profile,
+         token_file=token_file, ca_file=ca_file, read_only=read_only, as_user=as_user)
 
 
 def take(
@@ -62,8 +63,9 @@ def take(
     ca_file: o.CaFile = None, read_only: ReadOnly = None, as_user: As = None, debug: o.Debug = False,
 ) -> None:
     """Take incidents: assign them to yourself (asks first when someone else has one)."""
-    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only, as_user)
-    _run(ctx, {"kind": "assign", "assignees": ("me",), "force": force}, ids, common)
+    what = {"kind": "assign", "assignees": ("me",), "force": force}
+    _run(ctx, what, ids, output=output.value, yes=yes, dry_run=dry_run, debug=debug, url=url, profile=profile,
+         token_file=token_file, ca_file=ca_file, read_only=read_only, as_user=as_user)
 
 
 def comment(
@@ -73,8 +75,9 @@ def comment(
     token_file: o.TokenFile = None, ca_file: o.CaFile = None, read_only: ReadOnly = None, debug: o.Debug = False,
 ) -> None:
     """Add a comment to an incident's timeline."""
-    common = Common(output.value, False, dry_run, debug, url, profile, token_file, ca_file, read_only)
-    _run(ctx, {"kind": "comment", "comment": message}, [incident_id], common)
+    what = {"kind": "comment", "comment": message}
+    _run(ctx, what, [incident_id], output=output.value, yes=False, dry_run=dry_run, debug=debug, url=url,
+         profile=profile, token_file=token_file, ca_file=ca_file, read_only=read_only)
 
 
 def escalate(
@@ -88,8 +91,9 @@ def escalate(
     """Raise an incident's severity (a lower one needs --force)."""
     if not reason.strip():
         raise typer.BadParameter("a reason is required", param_hint="--reason")
-    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only)
-    _run(ctx, {"kind": "escalate", "severity": severity, "reason": reason.strip(), "force": force}, [incident_id], common)
+    what = {"kind": "escalate", "severity": severity, "reason": reason.strip(), "force": force}
+    _run(ctx, what, [incident_id], output=output.value, yes=yes, dry_run=dry_run, debug=debug, url=url,
+         profile=profile, token_file=token_file, ca_file=ca_file, read_only=read_only)
 
 
 class Method(str, Enum):
@@ -110,32 +114,23 @@ def resolve(
     """Resolve incidents with notes (asks first on a terminal; scripts add --yes)."""
     if not notes.strip():
         raise typer.BadParameter("notes are required", param_hint="--notes")
-    common = Common(output.value, yes, dry_run, debug, url, profile, token_file, ca_file, read_only)
-    _run(ctx, {"kind": "resolve", "notes": notes.strip(), "root_cause": root_cause, "method": method.value}, ids, common)
+    what = {"kind": "resolve", "notes": notes.strip(), "root_cause": root_cause, "method": method.value}
+    _run(ctx, what, ids, output=output.value, yes=yes, dry_run=dry_run, debug=debug, url=url, profile=profile,
+         token_file=token_file, ca_file=ca_file, read_only=read_only)
 
 
-@frozen(kw_only=False)
-class Common:
-    """The options every action takes, by name (no locals(): a rename fails in mypy)."""
-
-    output: str
-    yes: bool
-    dry_run: bool
-    debug: bool
-    url: str | None
-    profile: str | None
-    token_file: Path | None
-    ca_file: Path | None
-    read_only: bool | None
-    as_user: str | None = None
-
-
-def _run(ctx: typer.Context, what: dict[str, Any], ids: list[str], common: Common) -> None:
+def _run(
+    ctx: typer.Context, what: dict[str, Any], ids: list[str], *, output: str, yes: bool, dry_run: bool, debug: bool,
+    url: str | None, profile: str | None, token_file: Path | None, ca_file: Path | None, read_only: bool | None,
+    as_user: str | None = None,
+) -> None:
+    """The options every action takes, by name (no locals(): a rename fails in mypy; no class built
+    at import: every command's start-up would pay for it)."""
     env = o.env_of(ctx)
-    flags = {"url": common.url, "profile": common.profile, "token_file": common.token_file, "ca_file": common.ca_file,
-             "read_only": common.read_only, "user": common.as_user}
-    run_command(env, lambda _stop: act_command(env, flags, what, ids, output=common.output, yes=common.yes,
-                                              dry_run=common.dry_run, debug=common.debug))
+    flags = {"url": url, "profile": profile, "token_file": token_file, "ca_file": ca_file, "read_only": read_only,
+             "user": as_user}
+    run_command(env, lambda _stop: act_command(env, flags, what, ids, output=output, yes=yes, dry_run=dry_run,
+                                              debug=debug))
 
 
 async def act_command(
