@@ -37,3 +37,13 @@ def test_the_steps_bench_measures_every_step_of_the_path():
     assert result.returncode == 0, result.stderr[-1000:]  # each step checks it did its work
     rows = re.findall(r"^\| (.+?) \| (every client|ours|bound) \| ([0-9.]+) \|$", result.stdout, re.M)
     assert len(rows) == 10 and all(float(cost) > 0 for _, _, cost in rows)
+
+
+def test_the_decoder_comparison_runs_and_prints_every_row():
+    result = subprocess.run([sys.executable, "-m", "bench.decoders", "--events", "200", "--reps", "1"],
+                            capture_output=True, text=True, timeout=seconds(60), cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-1000:]
+    for row in ("orjson.loads to dicts (today)", "msgspec into typed Structs", "model.Incident.from_data(dict) (today)",
+                "decode + value: msgspec typed"):
+        assert re.search(rf"^\| [^|]*{re.escape(row)}[^|]* \| [0-9.]+ \|$", result.stdout, re.M), row
+    assert re.search(r"^\| msgspec Struct \| [0-9]+ \|$", result.stdout, re.M)
