@@ -21,7 +21,7 @@ from incident_cli.check import one_off, one_off_connection
 from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.mutations import http_answers, send_once
 from incident_cli.driver.options import SessionConfig
-from incident_cli.driver.schema_source import Documents, schema_source
+from incident_cli.driver.schema_source import Documents, documents_for
 from incident_cli.errors import AuthError, IncidentsError, OperationRejected, Unanswered, UsageError
 from incident_cli.render.console_actions import Outcome
 from incident_cli.show import find_many, lookup
@@ -46,13 +46,10 @@ async def act(
 ) -> None:
     """Act on each wanted incident; raises the first failure once every incident had its turn."""
     async with one_off_connection(config, credentials) as (ask, connection):
-        source = schema_source(config.url, environ)
-        await source.load(ask, fresh=True)  # what mutations the server has now, not a cached answer
-        view = source.view
-        documents = Documents(source)
-        found = await find_many(ask, documents, wanted, action.kind)
-        # As it stands now, with who has it and its timeline: what "nothing to do" and a read-back compare with.
-        found = [await lookup(ask, documents, str(item.get("id")), actions.ACTED_FIELDS) or item for item in found]
+        documents = await documents_for(ask, config.url, environ, fresh=True)  # the mutations it has now, not cached
+        view = documents.view
+        # As each stands now, with who has it and its timeline: what "nothing to do" and a read-back compare with.
+        found = await find_many(ask, documents, wanted, action.kind, actions.ACTED_FIELDS)
         actions.mutation(action, str(found[0].get("id")), view)  # no such mutation: said before anything is asked
         http_url = None if dry_run else await http_answers(
             config.http_endpoint(), token=connection.token, ssl_context=config.ssl, proxy=config.proxy)
@@ -206,9 +203,8 @@ class ConsoleActor:
             return None
         try:
             async with one_off(server.config, server.credentials) as ask:
-                source = schema_source(server.config.url, self._environ)
-                await source.load(ask)
-                return await lookup(ask, Documents(source), row.id, actions.ACTED_FIELDS)
+                documents = await documents_for(ask, server.config.url, self._environ)
+                return await lookup(ask, documents, row.id, actions.ACTED_FIELDS)
         except IncidentsError:
             return None
 

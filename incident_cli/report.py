@@ -17,7 +17,7 @@ from incident_cli import model
 from incident_cli.check import one_off
 from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.options import SessionConfig
-from incident_cli.driver.schema_source import Documents, schema_source
+from incident_cli.driver.schema_source import documents_for
 from incident_cli.errors import UsageError
 from incident_cli.recorded import Skipped
 
@@ -26,9 +26,7 @@ ASSIGNED_UNNAMED = "(assigned; who is not recorded)"
 
 async def from_server(config: SessionConfig, credentials: Credentials, environ: Mapping[str, str]) -> list[model.Incident]:
     async with one_off(config, credentials) as ask:
-        source = schema_source(config.url, environ)
-        await source.load(ask)
-        listed = await Documents(source).list_active(ask, active_only=False)
+        listed = await (await documents_for(ask, config.url, environ)).list_active(ask, active_only=False)
     if listed is None:
         raise UsageError("the server has no list query to report from; give --recording FILE instead")
     return [model.Incident.from_data(item) for item in listed]

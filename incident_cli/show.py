@@ -15,7 +15,7 @@ from typing import Any
 from incident_cli.check import Ask, one_off
 from incident_cli.driver.credentials import Credentials
 from incident_cli.driver.options import SessionConfig
-from incident_cli.driver.schema_source import Documents, schema_source
+from incident_cli.driver.schema_source import Documents, documents_for
 from incident_cli.errors import NotFound, OperationRejected, UsageError
 from incident_cli.operations import DETAIL_FIELDS
 from incident_cli.sanitize import sanitize
@@ -29,12 +29,8 @@ async def find_incident(
 ) -> dict[str, Any]:
     """The incident's data as the server describes it (in the reference API's field names)."""
     async with one_off(config, credentials) as ask:
-        source = schema_source(config.url, environ)
-        await source.load(ask)
-        documents = Documents(source)
-        found = (await find_many(ask, documents, [wanted], "show"))[0]
         # In full: who has it, its timeline and resolution, where the server has them.
-        return await lookup(ask, documents, str(found.get("id")), DETAIL_FIELDS) or found
+        return (await find_many(ask, await documents_for(ask, config.url, environ), [wanted], "show", DETAIL_FIELDS))[0]
 
 
 async def find_incidents(
@@ -42,23 +38,24 @@ async def find_incidents(
 ) -> list[dict[str, Any]]:
     """Several incidents, by whole ids or starts of them, over one connection (find_many)."""
     async with one_off(config, credentials) as ask:
-        source = schema_source(config.url, environ)
-        await source.load(ask)
-        return await find_many(ask, Documents(source), wanted, command)
+        return await find_many(ask, await documents_for(ask, config.url, environ), wanted, command)
 
 
-async def find_many(ask: Ask, documents: Documents, wanted: list[str], command: str) -> list[dict[str, Any]]:
+async def find_many(
+    ask: Ask, documents: Documents, wanted: list[str], command: str, fields: str | None = None
+) -> list[dict[str, Any]]:
     """Each wanted incident's data, in the order asked (each once): whole ids asked for
     directly, starts of ids looked for among the active incidents, then (for those still
-    missing) among the resolved and closed ones too. UsageError for an empty or ambiguous
-    one, NotFound naming the first that no incident has."""
+    missing) among the resolved and closed ones too (``fields``: each described with these,
+    one query each, where the list's own fields are not enough). UsageError for an empty or
+    ambiguous one, NotFound naming the first that no incident has."""
     keys = list(dict.fromkeys(item.strip() for item in wanted))
     if not keys or not all(keys):
         raise UsageError(f"{command} needs an incident id, or the start of one")
     found: dict[str, dict[str, Any]] = {}
     for key in keys:
         if WHOLE_ID.match(key):
-            incident = await lookup(ask, documents, key)
+            incident = await lookup(ask, documents, key, fields)
             if incident is not None:
                 found[key] = incident
     seen = 0
@@ -70,7 +67,9 @@ async def find_many(ask: Ask, documents: Documents, wanted: list[str], command: 
         for key in starts:
             chosen = choose(starting[key], key)
             if chosen is None and not active_only and not WHOLE_ID.match(key):
-                chosen = await lookup(ask, documents, key)  # a server whose ids are no UUIDs: it may be whole
+                chosen = await lookup(ask, documents, key, fields)  # a server whose ids are no UUIDs: it may be whole
+            elif chosen is not None and fields is not None:
+                chosen = await lookup(ask, documents, str(chosen.get("id")), fields) or chosen
             if chosen is not None:
                 found[key] = chosen
     for key in keys:

@@ -102,6 +102,11 @@ class Documents:
     def __init__(self, source: SchemaSource | None = None) -> None:
         self._source = source
 
+    @property
+    def view(self) -> schema.SchemaView | None:
+        """The server's schema, once known."""
+        return self._source.view if self._source else None
+
     def incident(self, incident_id: str, fields: str | None = None) -> Operation | None:
         """``incident(id)``; ``fields``: more than the stream's (assignees, timeline...), where the schema has them."""
         view = self._source.view if self._source else None
@@ -237,6 +242,14 @@ class CustomCheck:
 
 def schema_source(url: str, environ: Mapping[str, str]) -> SchemaSource:
     return SchemaSource(url, cache_dir(environ))
+
+
+async def documents_for(ask: Ask, url: str, environ: Mapping[str, str], *, fresh: bool = False) -> Documents:
+    """The documents of a one-off command, fitted to the server's schema (``fresh``: never a
+    cached one, as an action decides from it)."""
+    source = schema_source(url, environ)
+    await source.load(ask, fresh=fresh)
+    return Documents(source)
 
 
 def adaptation(
