@@ -31,13 +31,14 @@ from bench.flood import frame
 from bench.fused import FusedPath
 from incident_cli import jsoncodec, model
 from incident_cli.cli.runtime import GC_THRESHOLD
+from incident_cli.envelope import envelope
 from incident_cli.filtering import Decision, SeverityIndex
 from incident_cli.memory import Memory
 from incident_cli.messages import Dialect
 from incident_cli.one_record import OneRecord
 from incident_cli.protocol import ClientProtocol
 from incident_cli.render.board import Board
-from incident_cli.render.jsonl import JsonLinesRenderer, envelope
+from incident_cli.render.jsonl import JsonLinesRenderer
 from incident_cli.render.writer import LineWriter
 
 ROOT = "criticalIncidents"

@@ -16,10 +16,10 @@ from datetime import UTC
 from typing import Any
 
 from incident_cli import model, streams
+from incident_cli.envelope import envelope
 from incident_cli.jsoncodec import ascii_line, whole_text
 from incident_cli.memory import Memory
 from incident_cli.render import Output
-from incident_cli.render.jsonl import envelope
 from incident_cli.sanitize import sanitize
 
 MAX_WAITING = 100

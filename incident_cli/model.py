@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from incident_cli import streams
 from incident_cli.records import (
@@ -201,6 +201,25 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
     return StreamEvent(subscription=label, received_at=received_at, data=data, scope=scope)
 
 
+class Result(NamedTuple):
+    """One result of a subscription as the connection decoded it, not yet an event: the watch's
+    tracker makes it one (``event()``), or its fast lane a record straight away (tracking.py)."""
+
+    subscription: str
+    data: Any
+    received_at: datetime
+    scope: Scope = UNSCOPED
+
+    def event(self) -> StreamEvent:
+        return stream_event(self.subscription, self.data, self.received_at, self.scope)
+
+
+def is_heartbeat(data: Any) -> bool:
+    """Is this result a heartbeat (an update of type HEARTBEAT: liveness, not data)?"""
+    value = data.get(streams.INCIDENT_UPDATES) if type(data) is dict and len(data) == 1 else None
+    return isinstance(value, dict) and text(value.get("updateType")) == "HEARTBEAT"
+
+
 _Event = TypeVar("_Event", bound="StreamEvent")
 
 
@@ -210,7 +229,7 @@ def with_severity(event: _Event, severity: str | None) -> _Event:
     return made(type(event), **(event.__dict__ | {"severity": severity}))
 
 
-Event = StreamEvent | StatusEvent
+Event = StreamEvent | Result | StatusEvent
 
 __all__ = [  # model.X is the one namespace the renderers read: records and status re-exported
     "Alert",
@@ -231,6 +250,7 @@ __all__ = [  # model.X is the one namespace the renderers read: records and stat
     "OperationEnded",
     "OutputDropped",
     "Reconnecting",
+    "Result",
     "Resubscribing",
     "RunCoverage",
     "Scope",
@@ -242,6 +262,7 @@ __all__ = [  # model.X is the one namespace the renderers read: records and stat
     "UNSCOPED",
     "error_codes",
     "error_messages",
+    "is_heartbeat",
     "normalise_labels",
     "parse_time",
     "stream_event",

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 from incident_cli import model
+from incident_cli.envelope import STATUS_NAMES, envelope, status_record
 from incident_cli.recorded import Skipped
 from incident_cli.render import Output
-from incident_cli.render.jsonl import STATUS_NAMES, envelope, status_record
 
 _STATUS_CLASSES = {name: kind for kind, name in STATUS_NAMES.items() if kind is not model.ClientWarning}
 _encoder = json.JSONEncoder(ensure_ascii=True, allow_nan=False, separators=(",", ":"))

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from incident_cli import model, streams
+from incident_cli.fast_lane import NOT_TAKEN, FastLane
 from incident_cli.filtering import UNKNOWN, Decision, HeldBack, SeverityIndex
 from incident_cli.memory import Memory
 from incident_cli.one_record import OneRecord
@@ -38,6 +39,14 @@ class Write:
     """Write this record (it passed every filter)."""
 
     event: model.StreamEvent
+
+
+@frozen(kw_only=False)
+class Records:
+    """Write these records, in order: built by the fast lane (envelope.py's shape). The tracker
+    adds to the list while it is its last action; once drained it is the shell's."""
+
+    records: list[dict[str, Any]]
 
 
 @frozen(kw_only=False)
@@ -92,13 +101,14 @@ class Done:
     reason: str
 
 
-Action = Write | Snapshot | Report | LookUp | Reread | ReadList | CheckIds | Done
+Action = Write | Records | Snapshot | Report | LookUp | Reread | ReadList | CheckIds | Done
 
 
 class Tracker:
-    """One watch's decisions. ``request`` is watch.WatchRequest (its bounds and filters)."""
+    """One watch's decisions. ``request`` is watch.WatchRequest (its bounds and filters);
+    ``records``: the output takes records built here (JSON lines), so the fast lane may run."""
 
-    def __init__(self, request: Any, memory: Memory, source: str | None = None) -> None:
+    def __init__(self, request: Any, memory: Memory, source: str | None = None, *, records: bool = False) -> None:
         self.request = request
         self.memory = memory
         self.source = source
@@ -128,6 +138,8 @@ class Tracker:
         self.alarming = 0
         self.finished: str | None = None  # the reason, once Done was asked for: nothing more is written
         self._actions: list[Action] = []
+        # The fast lane (fast_lane.py) knows the severity filter alone: any other filter closes it.
+        self.lane = FastLane(memory, source) if records and self.facets is None and self.only is None else None
 
     def actions_to_take(self) -> list[Action]:
         """What to do, in order, since the last call."""
@@ -135,6 +147,18 @@ class Tracker:
         return actions
 
     # ---- the stream ------------------------------------------------------------------------
+
+    def receive_result(self, result: model.Result) -> None:
+        """One result of a subscription, as decoded: the fast lane's when it is open and this is
+        its case (nothing held, looked up or waiting), else made an event and decided as any."""
+        lane = self.lane
+        if lane is not None and self.early is None and not self.asked and not self.held and self.finished is None:
+            record = lane.take(result)
+            if record is not NOT_TAKEN:
+                if record is not None:
+                    self._write_record(record)
+                return
+        self.receive_event(result.event())
 
     def receive_event(self, event: model.StreamEvent) -> None:
         """One data event (or heartbeat) from the stream."""
@@ -294,8 +318,21 @@ class Tracker:
         if self.finished is not None:
             return
         self._actions.append(Write(event))
+        self._count(event.severity)
+
+    def _write_record(self, record: dict[str, Any]) -> None:
+        """A record of the fast lane: one more in the last Records action, else a new one."""
+        actions = self._actions
+        if actions and type(actions[-1]) is Records:
+            actions[-1].records.append(record)
+        else:
+            actions.append(Records([record]))
+        self._count(record["severity"])
+
+    def _count(self, severity: str | None) -> None:
+        """One more written: the --fail-on tally, and the bounds that end the run."""
         self.written += 1
-        if event.severity in self.request.fail_on:
+        if severity in self.request.fail_on:
             self.alarming += 1
         if self.request.count is not None and self.written >= self.request.count:
             self._finish("count")

@@ -23,8 +23,8 @@ from incident_cli.incident_filter import IncidentFilter, parse_states
 from incident_cli.memory import Memory
 from incident_cli.operations import Operation
 from incident_cli.redact import display_url
-from incident_cli.render import Output
-from incident_cli.tracking import CheckIds, Done, LookUp, ReadList, Report, Reread, Snapshot, Tracker, Write
+from incident_cli.render import Output, record_output
+from incident_cli.tracking import CheckIds, Done, LookUp, ReadList, Records, Report, Reread, Snapshot, Tracker, Write
 from incident_cli.values import frozen
 from incident_cli.watch_queries import Listings, Lookups, Rereads
 from incident_cli.wording import plural
@@ -118,6 +118,17 @@ async def watch(
     return WatchResult(events=run.tracker.written, reason=run.reason, alarming=run.tracker.alarming)
 
 
+def _no_records(records: list[dict[str, Any]]) -> None:
+    raise AssertionError("the tracker built records for an output that does not take them")
+
+
+def _is_data(event: model.Event) -> bool:
+    """Data resets --idle-exit; heartbeats and status do not."""
+    if type(event) is model.Result:
+        return not model.is_heartbeat(event.data)
+    return isinstance(event, model.StreamEvent) and not isinstance(event, model.Heartbeat)
+
+
 def _attempts(count: int) -> str:
     return plural(count, "failed attempt") if count else "the first attempt still under way"
 
@@ -137,7 +148,9 @@ class _Watch:
         self.documents = documents
         self.memory = memory
         self.source = source
-        self.tracker = Tracker(request, memory, source)
+        records = record_output(output)  # JSON lines: the tracker's fast lane may build their records
+        self.write_records = records.write_records if records is not None else _no_records
+        self.tracker = Tracker(request, memory, source, records=records is not None)
         self.lookups = Lookups(session, documents, self.tracker.receive_lookup)
         self.rereads = Rereads(self.lookups, memory, output, source)
         self.listings = Listings(session, documents, self.tracker)  # the list query and the checks by id
@@ -152,13 +165,16 @@ class _Watch:
         batches = self.session.batches()
         loop = asyncio.get_running_loop()
         self.last_data = loop.time()
-        receive = self.tracker.receive_event
+        receive, receive_result = self.tracker.receive_event, self.tracker.receive_result
         # Nothing here awaits but the next batch: queries run in the background and post their
         # answers back (Posted), so a slow lookup or list never holds the stream up (issue 23).
         while (batch := await self.next_batch(batches, loop)) is not None:
             for event in batch:
+                if isinstance(event, model.Result):
+                    receive_result(event)  # the common case: the tracker decides, its records wait for the batch's end
+                    continue
                 if isinstance(event, model.StreamEvent):
-                    receive(event)  # the common case: the tracker decides, its records wait for the batch's end
+                    receive(event)
                     continue
                 self.carry_out()  # what came before a status line is written before it
                 if isinstance(event, Posted):
@@ -170,7 +186,9 @@ class _Watch:
     def carry_out(self, *, final: bool = False) -> None:
         """What the tracker decided, in order (``final``: the watch is over: only what it writes)."""
         for action in self.tracker.actions_to_take():
-            if isinstance(action, Write):
+            if type(action) is Records:
+                self.write_records(action.records)
+            elif isinstance(action, Write):
                 self.output.write(action.event)
             elif isinstance(action, Snapshot):
                 self.output.snapshot(action.event)
@@ -226,7 +244,7 @@ class _Watch:
                     f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer to the first attempt'}"
                 ) from None
             raise _Done("idle") from None
-        if idle is not None and any(isinstance(e, model.StreamEvent) and not isinstance(e, model.Heartbeat) for e in batch):
+        if idle is not None and any(_is_data(event) for event in batch):
             self.last_data = loop.time()
         return batch
 

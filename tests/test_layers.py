@@ -14,7 +14,7 @@ CORE = {
     "", "errors", "messages", "protocol", "model", "operations", "schema", "auth", "backoff", "liveness", "filtering",
     "repair", "stalls", "coverage", "operation_errors", "sanitize", "redact", "jsoncodec", "durations", "wording", "settings",
     "supervision", "memory", "incident_filter", "one_record", "handover", "values", "actions", "streams", "urls",
-    "tracking", "records", "session_status",
+    "tracking", "records", "session_status", "envelope", "fast_lane",
 }
 USE_CASES = {"watch", "watch_plan", "watch_run", "sources", "check", "record", "recorded", "hooks", "env", "show", "report", "act",
              "watch_queries"}

@@ -78,6 +78,7 @@ class Connection:
         self.closing = False  # we closed it: a close is the end, not a disconnect
         self.frames = 0
         self.liveness = Liveness(config.deadlines(), monotonic())
+        self._heartbeats = False  # a heartbeat was seen: the liveness expects them now
         self._received: tuple[float, datetime | None] = (float("-inf"), None)  # (monotonic, wall clock) of the last stamp
         self.server_time: float | None = None  # the handshake's Date header, for clock skew
 
@@ -327,10 +328,11 @@ class Connection:
             self._delivery.put(model.ServerWarning(subscription=operation.label, messages=model.error_messages(errors)))
         data = payload.get("data")
         if data is not None:
-            event = model.stream_event(operation.label, data, received_at, operation.scope)
-            if isinstance(event, model.Heartbeat):
+            # Handed on as decoded: the watch's tracker makes the event, or its fast lane the record.
+            if not self._heartbeats and model.is_heartbeat(data):
+                self._heartbeats = True
                 self.liveness.expect("heartbeat")  # from now on, silence means trouble
-            self._delivery.put(event)
+            self._delivery.put(model.Result(operation.label, data, received_at, operation.scope))
 
     def _on_failed(self, op_id: str, errors: list[Any]) -> None:
         future = self.queries.pop(op_id, None) if op_id in self.queries else None

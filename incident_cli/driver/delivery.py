@@ -44,7 +44,7 @@ class Delivery:
         if self._recent is None and self._until is None and not self._watched:
             self._inbox.put(event)  # no handover, no failed operation watched: nearly always (issue 16)
             return
-        if isinstance(event, model.StreamEvent):
+        if isinstance(event, model.StreamEvent | model.Result):
             if self._watched and event.subscription in self._watched:
                 self._watched[event.subscription] = True
             if self._until is not None and self._monotonic() > self._until:

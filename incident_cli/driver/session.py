@@ -122,19 +122,20 @@ class Session:
         await self.stop(1000 if exc_type is None else 1001, "" if exc_type is None else "client going away")
 
     def batches(self) -> AsyncIterator[list[model.Event]]:
-        """Model events in order, as many at a time as are waiting, until every operation
-        has ended; then the fatal error, if any, is raised.
+        """Results (``model.Result``: each subscription's data as decoded, for the consumer to make
+        an event of, or a record) and status events in order, as many at a time as are waiting,
+        until every operation has ended; then the fatal error, if any, is raised.
 
         A flood arrives many frames per socket read: handing them over in one list costs
         the consumer one wake-up instead of one per event (issue 7).
         """
         return self._inbox.batches()
 
-    async def events(self) -> AsyncIterator[model.Event]:
-        """Model events one at a time (see batches)."""
+    async def events(self) -> AsyncIterator[model.StreamEvent | model.StatusEvent | Posted]:
+        """Model events one at a time, each result made an event (see batches)."""
         async for batch in self.batches():
             for event in batch:
-                yield event
+                yield event.event() if isinstance(event, model.Result) else event
 
     def post(self, work: Callable[[], None]) -> None:
         """Hand ``work`` to the consumer, to run between the events it takes (``Posted``): a
@@ -278,7 +279,7 @@ class Session:
         except IncidentsError as error:
             errors = (error.message,)
         else:
-            self._delivery.put(model.stream_event(operation.label, data, datetime.now(UTC), operation.scope))
+            self._delivery.put(model.Result(operation.label, data, datetime.now(UTC), operation.scope))
         self._control.put(Ended(connection=connection.serial, operation=operation, errors=errors, verdict=None))
 
     async def _plan(self, connection: Connection) -> list[Operation]:

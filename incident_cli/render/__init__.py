@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from incident_cli import model
     from incident_cli.memory import Memory
 
-__all__ = ["Output", "OutputSpec", "Streams", "rendered"]
+__all__ = ["Output", "OutputSpec", "RecordOutput", "Streams", "record_output", "rendered"]
 
 
 class Output(Protocol):
@@ -30,6 +30,21 @@ class Output(Protocol):
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:
         """Connection status, gaps, warnings, and heartbeats (liveness); ``source``: which of several servers."""
+
+
+class RecordOutput(Output, Protocol):
+    """An output that also takes records built by the watch itself (its fast lane: envelope.py's
+    shape), when ``takes_records()`` says so; JSON lines do."""
+
+    def takes_records(self) -> bool: ...
+
+    def write_records(self, records: list[dict[str, Any]]) -> None: ...
+
+
+def record_output(output: Output) -> RecordOutput | None:
+    """``output`` as a RecordOutput when it takes records now, else None (it must see each event)."""
+    takes = getattr(output, "takes_records", None)
+    return output if callable(takes) and takes() else None  # type: ignore[return-value]
 
 
 @frozen

@@ -1,4 +1,4 @@
-"""JSON lines: one compact, versioned envelope per event, one line each, never buffered.
+"""JSON lines: one compact, versioned envelope (envelope.py) per event, one line each, never buffered.
 
 Never written through Rich (RELIABILITY.md finding 8): every line is 7-bit printable
 ASCII (``jsoncodec.ascii_line``), so no server string can carry a control sequence to a
@@ -7,101 +7,23 @@ terminal.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from incident_cli import model
+from incident_cli.envelope import Stamps, envelope, heartbeat_record, status_record
 from incident_cli.jsoncodec import ascii_line
 from incident_cli.memory import Memory
 from incident_cli.model import StreamEvent
 from incident_cli.render.drops import DropReports
 from incident_cli.render.status import StatusLines
 
-ENVELOPE_VERSION = 1
-
-STATUS_NAMES = {
-    model.Connected: "connected",
-    model.Reconnecting: "reconnecting",
-    model.GapRepaired: "gap_repaired",
-    model.RunCoverage: "coverage",
-    model.OutputDropped: "output_dropped",
-    model.ServerWarning: "warning",
-    model.ClientWarning: "warning",  # the same name: its data has a message instead of messages
-    model.OperationEnded: "operation_ended",
-    model.Resubscribing: "resubscribing",
-    model.CredentialsRefreshed: "credentials_refreshed",
-    model.Notice: "notice",
-}
-
 
 class LineSink(Protocol):
     def put(self, line: bytes, keep: bool = False) -> None: ...
 
     def take_dropped(self) -> int: ...
-
-
-_last_stamp: tuple[datetime | None, str] = (None, "")
-
-
-def _stamp(moment: datetime) -> str:
-    """RFC 3339 with ``Z``; a burst of events shares one received_at, formatted once."""
-    global _last_stamp
-    if moment is not _last_stamp[0]:
-        _last_stamp = (moment, moment.isoformat(timespec="microseconds").replace("+00:00", "Z"))
-    return _last_stamp[1]
-
-
-# Records about one incident carry its title, state, owner and team as the memory knows them.
-TITLED = frozenset({"incident", "update", "state_change"})
-
-
-def envelope(event: StreamEvent, memory: Memory | None = None) -> dict[str, Any]:
-    """The documented record: ``v, kind, subscription, received_at, incident_id, severity``,
-    ``title`` (with a ``memory``, for records about an incident: an update names only its id),
-    ``data``, and ``source`` when several servers are watched at once."""
-    record = {
-        "v": ENVELOPE_VERSION,
-        "kind": event.kind,
-        "subscription": event.subscription,
-        "received_at": _stamp(event.received_at),
-        "incident_id": event.incident_id,
-        "severity": event.severity,
-    }
-    if memory is not None and event.kind in TITLED:
-        # What the memory knows of the incident (an update names only its id): the server's
-        # ``data`` stays as it was sent.
-        known = memory.get(event.incident_id)
-        if known is None:
-            record["title"] = record["state"] = record["owner"] = record["team"] = None
-        else:
-            record["title"], record["state"], record["owner"], record["team"] = (
-                known.title, known.state, known.assignee, known.team)
-    record["data"] = event.data
-    if event.source is not None:
-        record["source"] = event.source
-    return record
-
-
-def status_record(event: model.StatusEvent, now: datetime) -> dict[str, Any]:
-    """``{"v":1,"kind":"status","event":"reconnecting","received_at":…,"data":{…}}``."""
-    return {
-        "v": ENVELOPE_VERSION,
-        "kind": "status",
-        "event": STATUS_NAMES[type(event)],
-        "received_at": _stamp(now),
-        "data": dataclasses.asdict(event),
-    }
-
-
-def heartbeat_record(event: model.Heartbeat) -> dict[str, Any]:
-    """``{"v":1,"kind":"status","event":"heartbeat","received_at":…,"subscription":…,"data":{…}}``."""
-    record = {"v": ENVELOPE_VERSION, "kind": "status", "event": "heartbeat", "received_at": _stamp(event.received_at),
-              "subscription": event.subscription, "data": event.data}
-    if event.source is not None:
-        record["source"] = event.source
-    return record
 
 
 class JsonLinesRenderer:
@@ -128,11 +50,26 @@ class JsonLinesRenderer:
         self._snapshots = snapshots  # write backfilled incidents too (asked for with --backfill)
         self._status_events = status_events
         self.drops = drops or DropReports()
+        self._stamps = Stamps()
 
     def write(self, event: StreamEvent) -> None:
         if self._own:
             self._memory.observe(event)
-        self._put(envelope(event, self._memory))
+        self._put(envelope(event, self._memory, self._stamps))
+        self._said_dropped()
+
+    def takes_records(self) -> bool:
+        """Can the watch hand this output records it built itself (its fast lane)? Only when the
+        watch's memory is this output's, so the titles it puts in them are the ones it would."""
+        return not self._own
+
+    def write_records(self, records: list[dict[str, Any]]) -> None:
+        """Records the watch built (envelope.py's shape, tracking.py's fast lane), in order."""
+        for record in records:
+            self._put(record)
+            self._said_dropped()
+
+    def _said_dropped(self) -> None:
         dropped = self._sink.take_dropped()
         if dropped:
             report = self.drops.dropped(dropped)
