@@ -96,7 +96,8 @@ class CheckIds:
 
 @frozen(kw_only=False)
 class Done:
-    """The run is over for this reason: "count", "resolved" or "snapshot"."""
+    """The run is over for this reason: "count", "resolved", "snapshot", "idle" (--idle-exit), or
+    "unreachable" (a one-shot run's connect bound passed before any connection)."""
 
     reason: str
 
@@ -138,6 +139,11 @@ class Tracker:
         self.alarming = 0
         self.finished: str | None = None  # the reason, once Done was asked for: nothing more is written
         self._actions: list[Action] = []
+        # Time, as the shell tells it (receive_tick): no clock is read here.
+        self.started: float | None = None
+        self.last_data: float | None = None  # when data last came, for --idle-exit
+        self.saw_data = False  # since the last tick
+        self.connected = False  # ever
         # The fast lane (fast_lane.py) knows the severity filter alone: any other filter closes it.
         self.lane = FastLane(memory, source) if records and self.facets is None and self.only is None else None
 
@@ -148,6 +154,29 @@ class Tracker:
 
     # ---- the stream ------------------------------------------------------------------------
 
+    def receive_tick(self, now: float) -> None:
+        """The time (the shell's clock: after each batch, and at ``wake_at``): --idle-exit counts
+        from the last data (heartbeats and status do not reset it); a one-shot run gives up
+        connecting after its bound."""
+        if self.started is None:
+            self.started = self.last_data = now
+        if self.saw_data:
+            self.saw_data, self.last_data = False, now
+        request = self.request
+        if request.idle_exit is not None and now - (self.last_data or now) >= request.idle_exit:
+            self._finish("idle")
+        elif not self.connected and request.connect_within is not None and now - self.started >= request.connect_within:
+            self._finish("unreachable")
+
+    def wake_at(self) -> float | None:
+        """When to tick next if nothing comes (None: only when something does)."""
+        request, due = self.request, []
+        if request.idle_exit is not None and self.last_data is not None:
+            due.append(self.last_data + request.idle_exit)
+        if not self.connected and request.connect_within is not None and self.started is not None:
+            due.append(self.started + request.connect_within)
+        return min(due, default=None)
+
     def receive_result(self, result: model.Result) -> None:
         """One result of a subscription, as decoded: the fast lane's when it is open and this is
         its case (nothing held, looked up or waiting), else made an event and decided as any."""
@@ -155,6 +184,7 @@ class Tracker:
         if lane is not None and self.early is None and not self.asked and not self.held and self.finished is None:
             record = lane.take(result)
             if record is not NOT_TAKEN:
+                self.saw_data = True
                 if record is not None:
                     self._write_record(record)
                 return
@@ -164,6 +194,7 @@ class Tracker:
         """One data event (or heartbeat) from the stream."""
         if self.finished is not None:
             return
+        self.saw_data = self.saw_data or type(event) is not model.Heartbeat
         if self.early is not None:
             self.early.append(event)  # --backfill: the list is shown first; what streams meanwhile waits
             if len(self.early) > WAIT_LIMIT:
@@ -369,6 +400,7 @@ class Tracker:
     def receive_connected(self, connected: model.Connected) -> None:
         """A connection is up: read the list (the first time to learn what is open, and show it
         when asked; after a reconnect, to emit what changed while away)."""
+        self.connected = True
         if not self.lists or self.finished is not None:
             return
         first = not self.synced

@@ -122,13 +122,6 @@ def _no_records(records: list[dict[str, Any]]) -> None:
     raise AssertionError("the tracker built records for an output that does not take them")
 
 
-def _is_data(event: model.Event) -> bool:
-    """Data resets --idle-exit; heartbeats and status do not."""
-    if type(event) is model.Result:
-        return not model.is_heartbeat(event.data)
-    return isinstance(event, model.StreamEvent) and not isinstance(event, model.Heartbeat)
-
-
 def _attempts(count: int) -> str:
     return plural(count, "failed attempt") if count else "the first attempt still under way"
 
@@ -158,17 +151,16 @@ class _Watch:
         self.gave_up = False  # an operation ended because the server kept failing it
         self.reason = "completed"
         self.coverage = Coverage(asyncio.get_running_loop().time())
-        self.last_data = self.coverage.started  # of the last data event, for --idle-exit
-        self.connect_by = None if request.connect_within is None else self.coverage.started + request.connect_within
 
     async def stream(self) -> None:
         batches = self.session.batches()
         loop = asyncio.get_running_loop()
-        self.last_data = loop.time()
-        receive, receive_result = self.tracker.receive_event, self.tracker.receive_result
+        tracker = self.tracker
+        receive, receive_result = tracker.receive_event, tracker.receive_result
+        tracker.receive_tick(self.coverage.started)
         # Nothing here awaits but the next batch: queries run in the background and post their
         # answers back (Posted), so a slow lookup or list never holds the stream up (issue 23).
-        while (batch := await self.next_batch(batches, loop)) is not None:
+        while (batch := await self.next_batch(batches)) is not None:
             for event in batch:
                 if isinstance(event, model.Result):
                     receive_result(event)  # the common case: the tracker decides, its records wait for the batch's end
@@ -181,6 +173,7 @@ class _Watch:
                     event.run()
                 else:
                     self.on_status(event, loop.time())
+            tracker.receive_tick(loop.time())  # --idle-exit, the connect bound
             self.carry_out()
 
     def carry_out(self, *, final: bool = False) -> None:
@@ -206,6 +199,10 @@ class _Watch:
                 self.listings.read(action)
             elif isinstance(action, CheckIds):
                 self.listings.check(action)
+            elif isinstance(action, Done) and action.reason == "unreachable":
+                raise Unavailable(
+                    f"could not connect to {self.server} within {self.request.connect_within:g} s "
+                    f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer to the first attempt'}")
             elif isinstance(action, Done):
                 raise _Done(action.reason)
 
@@ -220,33 +217,20 @@ class _Watch:
         await self.lookups.close()
         await self.rereads.close()
 
-    async def next_batch(
-        self, batches: AsyncIterator[list[model.Event]], loop: asyncio.AbstractEventLoop
-    ) -> list[model.Event] | None:
-        """The next events (None at the end), unless --idle-exit or a one-shot's connect bound comes first."""
-        idle = self.request.idle_exit
-        # --idle-exit counts from the last data event: heartbeats and status do not reset it.
-        idle_at = None if idle is None else self.last_data + idle
-        give_up_at = self.connect_by if not self.coverage.ever_connected else None
-        wake = min((t for t in (idle_at, give_up_at) if t is not None), default=None)
+    async def next_batch(self, batches: AsyncIterator[list[model.Event]]) -> list[model.Event] | None:
+        """The next events (None at the end; none when the tracker's wake-up time comes first)."""
+        wake = self.tracker.wake_at()
         try:
             if wake is None:
-                batch = await anext(batches)  # no timer per batch unless one is asked for
-            else:
-                async with asyncio.timeout(max(0.0, wake - loop.time())):
-                    batch = await anext(batches)
+                return await anext(batches)  # no timer per batch unless one is asked for
+            async with asyncio.timeout_at(wake) as timer:
+                return await anext(batches)
         except StopAsyncIteration:
             return None
         except TimeoutError:
-            if give_up_at is not None and loop.time() >= give_up_at:
-                raise Unavailable(
-                    f"could not connect to {self.server} within {self.request.connect_within:g} s "
-                    f"({_attempts(self.coverage.attempts)}): {self.coverage.last_failure or 'no answer to the first attempt'}"
-                ) from None
-            raise _Done("idle") from None
-        if idle is not None and any(_is_data(event) for event in batch):
-            self.last_data = loop.time()
-        return batch
+            if wake is None or not timer.expired():
+                raise  # a timeout of the session's, not ours
+            return []
 
     def on_status(self, event: model.StatusEvent, now: float) -> None:
         self.output.report(event)

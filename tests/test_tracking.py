@@ -215,3 +215,42 @@ def test_without_a_filter_every_event_is_written_by_the_end_whatever_the_lookups
     tracking, actions = fed(steps, (), None)
     written = [a for a in actions if isinstance(a, Write)]
     assert len(written) == tracking.fed  # some waited behind a lookup; none was lost
+
+
+def test_idle_exit_counts_from_the_last_data_not_from_heartbeats_and_says_when_to_wake():
+    tracking = tracker(repair=False, idle_exit=5.0)
+    tracking.receive_tick(100.0)
+    assert tracking.wake_at() == 105.0
+    tracking.receive_event(new("a"))
+    tracking.receive_tick(103.0)  # data came in the batch before this tick
+    assert tracking.wake_at() == 108.0
+    beat = model.Heartbeat(subscription="incidentUpdates", received_at=T0, data={"updateType": "HEARTBEAT"})
+    tracking.receive_event(beat)
+    tracking.receive_tick(107.0)  # liveness is not data: the bound still counts from 103
+    assert tracking.actions_to_take() == [Write(new("a")), Report(beat)]
+    tracking.receive_tick(108.0)
+    assert tracking.actions_to_take() == [Done("idle")] and tracking.finished == "idle"
+
+
+def test_a_fast_lane_result_is_data_for_idle_exit_too():
+    tracking = Tracker(WatchRequest(operations=[ops.subscription("new")], repair=False, idle_exit=5.0), Memory(),
+                       records=True)
+    tracking.receive_tick(0.0)
+    tracking.receive_result(model.Result("newIncidents", {"newIncidents": incident("a")}, T0))
+    tracking.receive_tick(4.0)
+    assert tracking.lane.taken == 1 and tracking.wake_at() == 9.0
+
+
+def test_a_one_shot_run_gives_up_connecting_after_its_bound_and_not_once_connected():
+    tracking = tracker(repair=False, once=True, connect_within=10.0)
+    tracking.receive_tick(50.0)
+    assert tracking.wake_at() == 60.0
+    tracking.receive_tick(59.9)
+    assert tracking.actions_to_take() == []
+    tracking.receive_tick(60.0)
+    assert tracking.actions_to_take() == [Done("unreachable")]
+    connected = tracker(repair=False, connect_within=10.0)
+    connected.receive_tick(50.0)
+    connected.receive_connected(CONNECTED)
+    connected.receive_tick(70.0)
+    assert connected.wake_at() is None and connected.finished is None
