@@ -158,14 +158,13 @@ class Tracker:
         """The time (the shell's clock: after each batch, and at ``wake_at``): --idle-exit counts
         from the last data (heartbeats and status do not reset it); a one-shot run gives up
         connecting after its bound."""
-        if self.started is None:
-            self.started = self.last_data = now
-        if self.saw_data:
+        started = self.started = now if self.started is None else self.started
+        if self.saw_data or self.last_data is None:
             self.saw_data, self.last_data = False, now
         request = self.request
-        if request.idle_exit is not None and now - (self.last_data or now) >= request.idle_exit:
+        if request.idle_exit is not None and now - self.last_data >= request.idle_exit:
             self._finish("idle")
-        elif not self.connected and request.connect_within is not None and now - self.started >= request.connect_within:
+        elif not self.connected and request.connect_within is not None and now - started >= request.connect_within:
             self._finish("unreachable")
 
     def wake_at(self) -> float | None:

@@ -235,10 +235,16 @@ def test_idle_exit_counts_from_the_last_data_not_from_heartbeats_and_says_when_t
 def test_a_fast_lane_result_is_data_for_idle_exit_too():
     tracking = Tracker(WatchRequest(operations=[ops.subscription("new")], repair=False, idle_exit=5.0), Memory(),
                        records=True)
-    tracking.receive_tick(0.0)
+    tracking.receive_tick(0.0)  # the clock's zero is a time like any other
     tracking.receive_result(model.Result("newIncidents", {"newIncidents": incident("a")}, T0))
     tracking.receive_tick(4.0)
     assert tracking.lane.taken == 1 and tracking.wake_at() == 9.0
+    tracking.receive_tick(9.0)
+    assert tracking.finished == "idle"
+    quiet = Tracker(WatchRequest(operations=[ops.subscription("new")], repair=False, idle_exit=5.0), Memory())
+    quiet.receive_tick(0.0)
+    quiet.receive_tick(5.0)
+    assert quiet.finished == "idle"
 
 
 def test_a_one_shot_run_gives_up_connecting_after_its_bound_and_not_once_connected():
