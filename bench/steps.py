@@ -30,8 +30,9 @@ from websockets.protocol import Protocol, Side, State
 from bench.flood import frame
 from bench.fused import FusedPath
 from incident_cli import jsoncodec, model
+from incident_cli import operations as ops
 from incident_cli.cli.runtime import GC_THRESHOLD
-from incident_cli.envelope import envelope
+from incident_cli.envelope import Stamps, envelope
 from incident_cli.filtering import Decision, SeverityIndex
 from incident_cli.memory import Memory
 from incident_cli.messages import Dialect
@@ -40,6 +41,8 @@ from incident_cli.protocol import ClientProtocol
 from incident_cli.render.board import Board
 from incident_cli.render.jsonl import JsonLinesRenderer
 from incident_cli.render.writer import LineWriter
+from incident_cli.tracking import Records, Tracker, Write
+from incident_cli.watch import WatchRequest
 
 ROOT = "criticalIncidents"
 BATCH = 256  # frames a read, as the flood writes them
@@ -129,6 +132,32 @@ def steps(events: int) -> dict[str, tuple[str, Callable[[], object]]]:
         for _ in range(events):
             jsoncodec.ascii_line(envelope(event, memory))
 
+    request = WatchRequest(operations=[ops.subscription("critical")], repair=False)
+    result = model.Result(ROOT, data, received_at)
+
+    def tracked(lane: bool) -> Callable[[], None]:
+        """The tracker from a decoded result to the line: the general route (an event, triage,
+        Write, envelope) or the fast lane (the record built at once), a batch at a time."""
+
+        def run() -> None:
+            shared = Memory()
+            tracking, stamps = Tracker(request, shared, records=lane), Stamps()
+            lines = 0
+            for _ in range(events // BATCH):
+                for _ in range(BATCH):
+                    tracking.receive_result(result)
+                for action in tracking.actions_to_take():
+                    if type(action) is Records:
+                        for record in action.records:
+                            jsoncodec.ascii_line(record)
+                            lines += 1
+                    elif type(action) is Write:
+                        jsoncodec.ascii_line(envelope(action.event, shared, stamps))
+                        lines += 1
+            assert lines == tracking.written == events // BATCH * BATCH
+
+        return run
+
     distinct = [dict(incident, id=f"{incident['id'][:-12]}{n:012d}") for n in range(events)]
 
     def board() -> None:  # the table's (and the console's) reducer, a new incident each event as in a storm
@@ -157,6 +186,8 @@ def steps(events: int) -> dict[str, tuple[str, Callable[[], object]]]:
         "triage: event, memory, severity, one record": ("ours", triage),
         "render: envelope + ascii_line": ("ours", render_envelope),
         "render: JsonLinesRenderer.write to a LineWriter": ("ours", render),
+        "tracker, general route: result, event, triage, envelope, ascii_line": ("ours", tracked(False)),
+        "tracker, fast lane: result, record, ascii_line": ("ours", tracked(True)),
         "fused: one loop, the same work, no layers": ("bound", fused),
         "table: model event and Board.apply, a new incident each": ("ours", board),
     }

@@ -34,8 +34,14 @@ class OneRecord:
         if not isinstance(event, model.IncidentUpdated):
             return False
         kind = event.update.update_type
-        if kind in SAID_BY_STATE_CHANGES:
+        critical = kind == "CREATED" and self._critical and not self._new
+        return self.said_elsewhere(kind, (event.severity or severity_of(event.incident_id)) if critical else None)
+
+    def said_elsewhere(self, update_type: str | None, severity: str | None) -> bool:
+        """Does a richer record say an update of ``update_type`` (about an incident of ``severity``,
+        needed only for CREATED under criticalIncidents)? The rule both of the tracker's routes ask."""
+        if update_type in SAID_BY_STATE_CHANGES:
             return self._state_changes
-        if kind == "CREATED":
-            return self._new or (self._critical and (event.severity or severity_of(event.incident_id)) in CRITICAL)
+        if update_type == "CREATED":
+            return self._new or (self._critical and severity in CRITICAL)
         return False

@@ -36,7 +36,8 @@ def test_the_steps_bench_measures_every_step_of_the_path():
                             capture_output=True, text=True, timeout=seconds(60), cwd=ROOT)
     assert result.returncode == 0, result.stderr[-1000:]  # each step checks it did its work
     rows = re.findall(r"^\| (.+?) \| (every client|ours|bound) \| ([0-9.]+) \|$", result.stdout, re.M)
-    assert len(rows) == 10 and all(float(cost) > 0 for _, _, cost in rows)
+    assert len(rows) == 12 and all(float(cost) > 0 for _, _, cost in rows)
+    assert any(name.startswith("tracker, fast lane") for name, _, _ in rows)
 
 
 def test_the_decoder_comparison_runs_and_prints_every_row():

@@ -14,6 +14,7 @@ from incident_cli.envelope import envelope
 from incident_cli.fast_lane import NOT_TAKEN, FastLane
 from incident_cli.incident_filter import IncidentFilter
 from incident_cli.memory import Memory
+from incident_cli.one_record import OneRecord
 from incident_cli.render.jsonl import JsonLinesRenderer
 from incident_cli.tracking import Done, LookUp, Records, Report, Reread, Snapshot, Tracker, Write
 from incident_cli.watch import WatchRequest
@@ -74,6 +75,31 @@ def test_the_severity_filter_drops_in_the_lane_after_the_memory_learned():
     assert memory.get("a").severity == "P3"  # what it taught stays: an update about it is decided from it
 
 
+def test_an_update_or_a_state_change_about_an_incident_of_known_severity_is_the_lanes_too():
+    memory = Memory()
+    lane = FastLane(memory, one_record=OneRecord(frozenset({"newIncidents", "incidentStateChanges"})))
+    lane.take(result(incident("a", "P0", assignedTo="ann")))
+    comment = result({"incidentId": "a", "updateType": "COMMENT", "timestamp": "2026-12-06T02:30:00Z"},
+                     root="incidentUpdates")
+    record = lane.take(comment)
+    general = model.with_severity(comment.event(), "P0")  # what the tracker writes: the severity it knows
+    assert record == envelope(general, memory) and record["kind"] == "update" and record["owner"] == "ann"
+    change = result({"incidentId": "a", "oldState": "NEW", "newState": "INVESTIGATING",
+                     "timestamp": "2026-12-06T02:40:00Z"}, root="incidentStateChanges")
+    record = lane.take(change)
+    assert record["kind"] == "state_change" and record["state"] == "INVESTIGATING" == memory.get("a").state
+    # The update that says the same change as the state change is left out, as the general route does.
+    said = result({"incidentId": "a", "updateType": "STATE_CHANGED", "timestamp": "2026-12-06T02:40:00Z"},
+                  root="incidentUpdates")
+    assert lane.take(said) is None and lane.taken == 4
+    # Not known (a lookup), a heartbeat, an owner to re-read: the general route's.
+    unknown = result({"incidentId": "zz", "updateType": "COMMENT"}, root="incidentUpdates")
+    beat = result({"incidentId": "a", "updateType": "HEARTBEAT"}, root="incidentUpdates")
+    assigned = result({"incidentId": "a", "updateType": "ASSIGNED"}, root="incidentUpdates")
+    assert lane.take(unknown) is lane.take(beat) is NOT_TAKEN
+    assert FastLane(memory, follow_owners=True).take(assigned) is NOT_TAKEN
+
+
 def test_what_is_not_the_common_case_is_left_to_the_general_route():
     lane = FastLane(Memory())
     for odd in (
@@ -92,7 +118,7 @@ def test_the_tracker_gathers_the_lanes_records_in_one_action_until_something_els
     tracking = Tracker(request(), Memory(), records=True)
     for iid in "ab":
         tracking.receive_result(result(incident(iid)))
-    tracking.receive_result(result({"incidentId": "a", "updateType": "COMMENT"}, root="incidentUpdates"))
+    tracking.receive_result(result({"id": "al1", "severity": "P1", "message": "m"}, root="alerts"))  # not the lane's
     tracking.receive_result(result(incident("c")))
     actions = tracking.actions_to_take()
     assert [type(action) for action in actions] == [Records, Write, Records]
@@ -114,12 +140,15 @@ def test_the_lane_is_closed_where_it_would_have_to_know_more_than_severity():
     assert Tracker(request(), memory).lane is None  # an output that must see each event
     assert Tracker(request(facets=IncidentFilter(teams=frozenset({"db"}))), memory, records=True).lane is None
     assert Tracker(request(only_ids=frozenset({"a"})), memory, records=True).lane is None
-    # While an incident is looked up, what comes takes the general route (it may wait behind it).
+    # While an incident is looked up, what comes about it takes the general route (it waits behind
+    # the lookup); other incidents keep the lane.
     tracking = Tracker(request(severities=("P0", "P1")), memory, records=True)
     tracking.receive_result(result({"incidentId": "x", "updateType": "COMMENT"}, root="incidentUpdates"))
     tracking.receive_result(result(incident("b", "P0")))
+    tracking.receive_result(result(incident("x", "P0")))
     actions = tracking.actions_to_take()
-    assert actions[0] == LookUp("x") and isinstance(actions[1], Write) and tracking.lane.taken == 0
+    assert actions[0] == LookUp("x") and isinstance(actions[1], Records) and len(actions) == 2
+    assert tracking.lane.taken == 1 and len(tracking.waiting) == 1
 
 
 # ---- both routes, byte for byte ---------------------------------------------------------------
@@ -140,10 +169,13 @@ incidents = st.fixed_dictionaries({"id": ids, "severity": severities}, optional=
     "big": st.just(2**70),
 })
 common = st.fixed_dictionaries({  # what a server sends nearly always: the lane's case
-    "id": st.sampled_from((*IDS, "")), "severity": st.sampled_from(("P0", "P1", "P2", "unknown")),
+    "id": st.sampled_from(IDS), "severity": st.sampled_from(("P0", "P1", "P2")),
     "title": st.one_of(st.sampled_from(HOSTILE), st.text(max_size=6)), "state": st.sampled_from(("NEW", "RESOLVED")),
     "updatedAt": times, "assignedTo": st.one_of(st.none(), st.sampled_from(("ann", "\x1b[2Jbob"))), "labels": labels,
-}, optional={"createdAt": times, "description": scalar, "incidents": st.just([])})
+}, optional={"createdAt": times, "description": scalar})
+# The common case but for one thing the lane must leave to the general route.
+near = st.builds(lambda value, odd: {**value, **odd}, common,
+                 st.sampled_from(({"severity": "unknown"}, {"id": ""}, {"incidents": []}, {"severity": ""})))
 updates = st.fixed_dictionaries({
     "incidentId": ids, "timestamp": times,
     "updateType": st.sampled_from(("CREATED", "STATE_CHANGED", "RESOLVED", "ASSIGNED", "COMMENT", "HEARTBEAT")),
@@ -168,8 +200,22 @@ results = st.builds(
     data, st.booleans(), scopes, st.sampled_from((T0, T0_AGAIN, T1)),
 )
 usual = st.builds(lambda root, value, scope, at: model.Result(root, {root: value}, at, scope),
-                  st.sampled_from(("newIncidents", "criticalIncidents")), common, scopes, st.sampled_from((T0, T1)))
-answers = st.tuples(st.just("answer"), st.sampled_from(IDS), st.one_of(common, st.none(), incidents))
+                  st.sampled_from(("newIncidents", "criticalIncidents")), common | common | near, scopes,
+                  st.sampled_from((T0, T1)))
+usual_changes = st.builds(
+    lambda root, value, scope, at: model.Result(root, {root: value}, at, scope),
+    st.just("incidentUpdates"),
+    st.fixed_dictionaries({"incidentId": st.sampled_from(IDS), "timestamp": times, "updateType": st.sampled_from(
+        ("CREATED", "STATE_CHANGED", "RESOLVED", "ASSIGNED", "COMMENT", "ESCALATED"))}),
+    scopes, st.sampled_from((T0, T1)),
+) | st.builds(
+    lambda root, value, scope, at: model.Result(root, {root: value}, at, scope),
+    st.just("incidentStateChanges"),
+    st.fixed_dictionaries({"incidentId": st.sampled_from(IDS), "timestamp": times,
+                           "newState": st.one_of(st.sampled_from(("INVESTIGATING", "RESOLVED")), scalar)}),
+    scopes, st.sampled_from((T0, T1)),
+)
+answers = st.tuples(st.just("answer"), st.integers(0, 3), st.one_of(common, st.none(), incidents))  # the Nth asked
 requests = st.builds(
     lambda streams, severities, count, fail_on, raw, owners: request(
         streams, severities, count=count, fail_on=fail_on, raw_streams=raw, follow_owners=owners),
@@ -204,9 +250,8 @@ def play(watch_request, steps, source, *, lane):
     for step in steps:
         if isinstance(step, model.Result):
             tracking.receive_result(step)
-        elif step[1] in asked:
-            asked.remove(step[1])
-            tracking.receive_lookup(step[1], step[2])
+        elif asked:
+            tracking.receive_lookup(asked.pop(step[1] % len(asked)), step[2])
         carry_out()
     tracking.finish("completed")
     carry_out()
@@ -216,7 +261,7 @@ def play(watch_request, steps, source, *, lane):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(watch_request=requests, steps=st.lists(st.one_of(usual, results, answers), max_size=40),
+@given(watch_request=requests, steps=st.lists(st.one_of(usual, usual_changes, answers, results), min_size=1, max_size=40),
        source=st.sampled_from((None, "east")))
 def test_the_fast_lane_writes_byte_for_byte_what_the_general_route_writes(watch_request, steps, source):
     general, none_taken = play(watch_request, steps, source, lane=False)
