@@ -16,13 +16,15 @@ from incident_cli.incident_filter import IncidentFilter
 from incident_cli.memory import Memory
 from incident_cli.one_record import OneRecord
 from incident_cli.render.jsonl import JsonLinesRenderer
-from incident_cli.tracking import Done, LookUp, Records, Report, Reread, Snapshot, Tracker, Write
+from incident_cli.tracking import CheckIds, Done, LookUp, ReadList, Records, Report, Reread, Snapshot, Tracker, Write
 from incident_cli.watch import WatchRequest
 
 T0 = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)
 T0_AGAIN = datetime(2026, 12, 6, 3, 0, tzinfo=UTC)  # the same moment, another object
 T1 = datetime(2026, 12, 6, 3, 0, 0, 1000, tzinfo=UTC)
 P0_P1 = frozenset({"P0", "P1"})
+CONNECTED = model.Connected(server="ws://h", subprotocol="graphql-transport-ws", attempt=1)
+AGAIN = model.Connected(server="ws://h", subprotocol="graphql-transport-ws", attempt=2, downtime=4.0)
 
 
 def incident(iid="a", severity="P1", **more):
@@ -36,7 +38,7 @@ def result(value, root="newIncidents", label=None, scope=model.UNSCOPED, at=T0):
 
 def request(streams=("new", "updates", "state-changes"), severities=(), **more):
     operations = [ops.subscription(name, severities=severities) for name in streams]
-    return WatchRequest(operations=operations, severities=severities, repair=False, **more)
+    return WatchRequest(operations=operations, severities=severities, **{"repair": False, **more})
 
 
 class Lines:
@@ -217,11 +219,19 @@ usual_changes = st.builds(
 )
 answers = st.tuples(st.just("answer"), st.integers(0, 3), st.one_of(common, st.none(), incidents))  # the Nth asked
 requests = st.builds(
-    lambda streams, severities, count, fail_on, raw, owners: request(
-        streams, severities, count=count, fail_on=fail_on, raw_streams=raw, follow_owners=owners),
+    lambda streams, severities, count, fail_on, raw, owners, listing: request(
+        streams, severities, count=count, fail_on=fail_on, raw_streams=raw, follow_owners=owners, **listing),
     st.sampled_from((("new", "updates", "state-changes"), ("critical",), ("new", "alerts"))),
     st.sampled_from(((), ("P0", "P1"))), st.sampled_from((None, 1, 6)),
     st.sampled_from((frozenset(), frozenset({"P0"}))), st.booleans(), st.booleans(),
+    st.sampled_from(({}, {"repair": True}, {"repair": True, "backfill": True})),
+)
+# The list query on a connection (the first to learn what is open, later ones to repair a gap),
+# answered a page at a time, then its end; and after a gap, the incidents checked by id.
+listing = st.one_of(
+    st.tuples(st.just("connect"), st.sampled_from((CONNECTED, AGAIN))),
+    st.tuples(st.just("page"), st.lists(common, max_size=3)),
+    st.tuples(st.just("done"), st.lists(st.one_of(st.none(), common), max_size=3)),
 )
 
 
@@ -232,7 +242,7 @@ def play(watch_request, steps, source, *, lane):
     tracking = Tracker(watch_request, memory, source, records=lane)
     sink = Lines()
     renderer = JsonLinesRenderer(sink, None, snapshots=True, memory=memory)
-    said, asked = [], []
+    said, asked, reads, listed, vanished = [], [], [], set(), []
 
     def carry_out():
         for action in tracking.actions_to_take():
@@ -244,14 +254,30 @@ def play(watch_request, steps, source, *, lane):
                 renderer.snapshot(action.event)
             elif isinstance(action, LookUp):
                 asked.append(action.incident_id)
+            elif isinstance(action, ReadList):
+                reads.append(action)
+                said.append(action)
+            elif isinstance(action, CheckIds):
+                said.append(action)
+                checked = [{**found, "id": iid} if found else None for iid, found in zip(action.ids, answers, strict=False)]
+                tracking.receive_checked(list(action.ids), {f"i{n}": item for n, item in enumerate(checked)}, T1, vanished)
+                tracking.repair_done(action.connected, vanished, 0)
             elif isinstance(action, Report | Reread | Done):
                 said.append(action)
 
+    answers = []
     for step in steps:
         if isinstance(step, model.Result):
             tracking.receive_result(step)
-        elif asked:
+        elif step[0] == "answer" and asked:
             tracking.receive_lookup(asked.pop(step[1] % len(asked)), step[2])
+        elif step[0] == "connect":
+            tracking.receive_connected(step[1])
+        elif step[0] == "page" and reads:
+            tracking.receive_page(step[1], reads[0].first, T1, listed)
+        elif step[0] == "done" and reads:
+            read, answers = reads.pop(0), step[1]
+            tracking.listing_done(read.connected, read.first, listed, T1)
         carry_out()
     tracking.finish("completed")
     carry_out()
@@ -261,7 +287,7 @@ def play(watch_request, steps, source, *, lane):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(watch_request=requests, steps=st.lists(st.one_of(usual, usual_changes, answers, results), min_size=1, max_size=40),
+@given(watch_request=requests, steps=st.lists(st.one_of(usual, usual_changes, answers, results, listing), min_size=1, max_size=40),
        source=st.sampled_from((None, "east")))
 def test_the_fast_lane_writes_byte_for_byte_what_the_general_route_writes(watch_request, steps, source):
     general, none_taken = play(watch_request, steps, source, lane=False)
