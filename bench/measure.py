@@ -109,11 +109,11 @@ class Demo:
 
 
 def run(argv: list[str], *, stdin: Path | None = None, timeout: float = 600.0, sample_rss: bool = False,
-        environ: dict[str, str] | None = None) -> Run:
-    """Run to completion, stdout to /dev/null."""
+        environ: dict[str, str] | None = None, cwd: Path = ROOT) -> Run:
+    """Run to completion, stdout to /dev/null (``cwd``: whose ``python -m incident_cli`` runs)."""
     started = time.perf_counter()
     with open(os.devnull, "wb") as sink, open(stdin or os.devnull, "rb") as source, tempfile.TemporaryFile() as errors:
-        proc = subprocess.Popen(argv, stdin=source, stdout=sink, stderr=errors, cwd=ROOT, env=client_env(**(environ or {})))
+        proc = subprocess.Popen(argv, stdin=source, stdout=sink, stderr=errors, cwd=cwd, env=client_env(**(environ or {})))
         samples = _RssSampler(proc.pid) if sample_rss else None
         status, usage = _wait(proc, timeout)
         elapsed = time.perf_counter() - started

@@ -1,6 +1,6 @@
 """`incidents` side by side with the floor loops and gql-cli, interleaved, with medians.
 
-Usage: python -m bench.run [--events N] [--reps K] [--long M] [--smoke] [--only SECTION ...]
+Usage: python -m bench.run [--events N] [--reps K] [--long M] [--smoke] [--only SECTION ...] [--before DIR]
 
 Sections: throughput (and peak RSS), latency (stdout p50/p99 at a paced rate), first
 (a one-event run), startup (--version, --help, a completion), table (CPU at 10,000
@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.measure import PY, ROOT, Demo, Flood, client_env, in_pty, run, run_reading, time_to_screen
@@ -56,6 +56,7 @@ def clients(url: str) -> dict[str, list[str]]:
 class Runner:
     argv: list[str]
     streams: int = 1  # subscriptions the flood serves N frames each
+    cwd: Path = ROOT  # the checkout whose `python -m incident_cli` runs (--before: another one)
 
 
 def stream_clients(url: str, introspecting: str) -> dict[str, Runner]:
@@ -108,11 +109,14 @@ def throughput(args: argparse.Namespace) -> None:
     with Flood(*start) as flood, Flood(*start, "--introspection") as open_:
         runners = {name: runner for name, runner in stream_clients(flood.url, open_.url).items()
                    if not args.clients or name in ("floor-orjson", "gql-cli") or any(c in name for c in args.clients)}
+        if args.before is not None:  # the same paths from another checkout, interleaved with these
+            runners |= {f"before: {name}": replace(runner, cwd=args.before)
+                        for name, runner in list(runners.items()) if name.startswith("incidents")}
         rates: dict[str, list[float]] = {name: [] for name in runners}
         rss: dict[str, list[float]] = {name: [] for name in runners}
         for _ in range(args.reps):
             for name, runner in runners.items():  # interleaved: a slow moment hits every client alike
-                done = run(runner.argv, stdin=QUERY_FILE, environ={"XDG_CACHE_HOME": cache})
+                done = run(runner.argv, stdin=QUERY_FILE, environ={"XDG_CACHE_HOME": cache}, cwd=runner.cwd)
                 rates[name].append(args.events * runner.streams / done.wall)
                 rss[name].append(done.peak_rss_mib)
     shutil.rmtree(cache, ignore_errors=True)
@@ -122,7 +126,7 @@ def throughput(args: argparse.Namespace) -> None:
     if "gql-cli" in rates:
         gql = median(rates["gql-cli"])
         print("\n| / gql-cli | ratio |\n|---|---|")
-        for name in (n for n in rates if n.startswith("incidents")):
+        for name in (n for n in rates if n.startswith(("incidents", "before: "))):
             print(f"| {name} | {median(rates[name]) / gql:.2f}x |")
     table(f"peak RSS, {args.events:,} events a stream", "MiB", rss, "{:.0f}", ratio_to="floor-orjson")
 
@@ -285,6 +289,9 @@ def main() -> None:
                         help="uptime between restarts: over 10 s, the client counts the connection healthy")
     parser.add_argument("--only", nargs="+", choices=SECTIONS, default=list(SECTIONS))
     parser.add_argument("--clients", nargs="+", default=[], help="throughput: only clients whose names hold these")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="throughput: also run the incidents paths from this checkout (a worktree of an older "
+                        "commit), interleaved, as 'before: ...'")
     parser.add_argument("--smoke", action="store_true", help="every section, tiny: that the harness works")
     args = parser.parse_args()
     if args.smoke:

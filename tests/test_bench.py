@@ -31,6 +31,16 @@ def test_bench_smoke_run_prints_every_section_with_incidents_in_it():
     assert "nan" not in out and "inf" not in out
 
 
+def test_throughput_runs_another_checkout_beside_this_one_when_asked():
+    # This checkout stands in for the older one: the rows appear, interleaved, with their figures.
+    result = subprocess.run([sys.executable, "-m", "bench.run", "--only", "throughput", "--events", "300", "--reps", "1",
+                             "--clients", "subscribe critical --no-repair", "--before", str(ROOT)],
+                            capture_output=True, text=True, timeout=seconds(120), cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-1000:]
+    for name in ("incidents --subscribe critical --no-repair", "before: incidents --subscribe critical --no-repair"):
+        assert re.search(rf"^\| {re.escape(name)} \| [0-9.,]+ events/s \|", result.stdout, re.M), name
+
+
 def test_the_steps_bench_measures_every_step_of_the_path():
     result = subprocess.run([sys.executable, "-m", "bench.steps", "--events", "1000", "--reps", "1"],
                             capture_output=True, text=True, timeout=seconds(60), cwd=ROOT)
