@@ -7,8 +7,8 @@ event, triages it (memory, severity, one record per change), hands it on as an a
 envelopes it; this lane does the same work in one function from the decoded message: it
 teaches the memory, applies the severity filter and the one-record rule, builds the record.
 
-The tracker decides when the lane is open (no filter beyond severity, nothing held, nothing
-waiting for the first listing: tracking.py); an incident being looked up is never the lane's,
+The tracker decides when the lane is open (no filter beyond severity, nothing waiting for the
+first listing: tracking.py); an incident being looked up, or held back, is never the lane's,
 and whatever the lane does not recognise takes the general route. tests/test_fast_lane.py
 generates results, hostile ones included, and holds both routes byte-identical: the lines
 written, the memory, the counts. The hot-path tricks live here and in model's makers, nowhere
@@ -41,9 +41,12 @@ class FastLane:
     ``follow_owners``: an ASSIGNED update must be re-read, so it is not the lane's)."""
 
     def __init__(self, memory: Memory, source: str | None = None, one_record: OneRecord | None = None,
-                 follow_owners: bool = False, asked: Container[str] = frozenset()) -> None:
+                 follow_owners: bool = False, asked: Container[str] = frozenset(),
+                 held: Container[str] = frozenset()) -> None:
         self.memory = memory
-        self.asked = asked  # the incidents the tracker is looking up: what comes about them waits behind
+        # The incidents the tracker is looking up, and those it holds events for: what comes about
+        # them is decided behind those, by the general route.
+        self.asked, self.held = asked, held
         self.source = source
         self.one_record = one_record
         self.follow_owners = follow_owners
@@ -68,7 +71,7 @@ class FastLane:
         incident_id, severity = value.get("id"), value.get("severity")
         if type(incident_id) is not str or not incident_id or type(severity) is not str or not severity:
             return NOT_TAKEN
-        if incident_id in self.asked:
+        if incident_id in self.asked or incident_id in self.held:
             return NOT_TAKEN
         if severity == UNKNOWN or "incidents" in value:
             return NOT_TAKEN  # a server's "unknown" does not overwrite a severity learned before; a list is not one
@@ -88,7 +91,7 @@ class FastLane:
     def _change(self, result: model.Result, root: str, value: dict[str, Any]) -> dict[str, Any] | None | Literal[_Lane.NOT_TAKEN]:
         """An update or a state change about an incident whose exact severity is known."""
         incident_id = value.get("incidentId")
-        if type(incident_id) is not str or not incident_id or incident_id in self.asked:
+        if type(incident_id) is not str or not incident_id or incident_id in self.asked or incident_id in self.held:
             return NOT_TAKEN
         update = root == streams.INCIDENT_UPDATES
         kind = value.get("updateType") if update else None

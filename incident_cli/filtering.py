@@ -117,6 +117,10 @@ class HeldBack:
     def __len__(self) -> int:
         return self._count
 
+    def __contains__(self, incident_id: object) -> bool:
+        """Is anything held for this incident?"""
+        return incident_id in self._held
+
     def hold(self, event: StreamEvent, wanted: frozenset[str] | None) -> None:
         incident_id = event.incident_id
         if incident_id is None:

@@ -145,7 +145,7 @@ class Tracker:
         self.saw_data = False  # since the last tick
         self.connected = False  # ever
         # The fast lane (fast_lane.py) knows the severity filter alone: any other filter closes it.
-        self.lane = FastLane(memory, source, self.one_record, request.follow_owners, self.asked) if (
+        self.lane = FastLane(memory, source, self.one_record, request.follow_owners, self.asked, self.held) if (
             records and self.facets is None and self.only is None) else None
 
     def actions_to_take(self) -> list[Action]:
@@ -179,10 +179,10 @@ class Tracker:
 
     def receive_result(self, result: model.Result) -> None:
         """One result of a subscription, as decoded: the fast lane's when it is open and this is
-        its case (nothing held or waiting, its incident not being looked up), else made an event
-        and decided as any."""
+        its case (its incident neither looked up nor held back), else made an event and decided
+        as any."""
         lane = self.lane
-        if lane is not None and self.early is None and not self.held and self.finished is None:
+        if lane is not None and self.early is None and self.finished is None:
             record = lane.take(result)
             if record is not NOT_TAKEN:
                 self.saw_data = True

@@ -305,3 +305,15 @@ def test_the_property_exercises_the_lane_on_a_common_stream():
     fused, taken = play(request(), steps, None, lane=True)
     assert taken == 3 and fused == general
     assert [orjson.loads(line)["incident_id"] for line in fused[0]] == ["a", "b", "a"]
+
+
+def test_what_was_held_for_an_incident_is_released_before_its_description_by_the_general_route():
+    tracking = Tracker(request(severities=("P0", "P1")), Memory(), records=True)
+    tracking.receive_result(result({"incidentId": "x", "updateType": "COMMENT"}, root="incidentUpdates"))
+    tracking.receive_lookup("x", None)  # the server does not know it (yet): under --severity it is held
+    assert "x" in tracking.held
+    tracking.actions_to_take()
+    tracking.receive_result(result(incident("x", "P0")))  # now described: what waited goes first
+    actions = tracking.actions_to_take()
+    assert [(type(a), a.event.kind) for a in actions] == [(Write, "update"), (Write, "incident")]
+    assert tracking.lane.taken == 0 and "x" not in tracking.held
