@@ -146,7 +146,7 @@ class Acknowledged:
 
 
 # A result of an active operation is reported as the `next` (or legacy `data`) message
-# that carried it: the same two fields, and one object fewer per event (issue 7).
+# that carried it: the same two fields, one object fewer per event.
 Data = m.Next
 
 

@@ -34,7 +34,7 @@ from incident_cli.errors import (
     Unavailable,
 )
 from incident_cli.liveness import Liveness
-from incident_cli.messages import Dialect
+from incident_cli.messages import Dialect, Next
 from incident_cli.operations import Operation
 from incident_cli.sanitize import sanitize
 
@@ -271,7 +271,7 @@ class Connection:
         received_at, controls = self._received_at(), len(self._control)
         for event in self.proto.events_received():
             match event:
-                case p.Data(id=op_id, payload=payload):
+                case Next(id=op_id, payload=payload):  # protocol.Data: a result, as its message came
                     self._on_data(op_id, payload, received_at)
                 case p.OperationFailed(id=op_id, errors=errors):
                     self._on_failed(op_id, list(errors))
