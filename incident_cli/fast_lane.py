@@ -32,6 +32,7 @@ class _Lane(Enum):
 
 
 NOT_TAKEN = _Lane.NOT_TAKEN
+Taken = dict[str, Any] | None | Literal[_Lane.NOT_TAKEN]  # a record, dropped, or the general route's
 _ROOTS = streams.INCIDENT_ROOTS
 
 
@@ -53,7 +54,7 @@ class FastLane:
         self.stamps = Stamps()
         self.taken = 0  # results this lane decided (a figure for tests and benchmarks)
 
-    def take(self, result: model.Result) -> dict[str, Any] | None | Literal[_Lane.NOT_TAKEN]:
+    def take(self, result: model.Result) -> Taken:
         """The record to write, None when a filter or the one-record rule drops it, or NOT_TAKEN."""
         data = result.data
         if type(data) is not dict or len(data) != 1:
@@ -67,7 +68,7 @@ class FastLane:
             return self._change(result, root, value)
         return NOT_TAKEN
 
-    def _incident(self, result: model.Result, value: dict[str, Any]) -> dict[str, Any] | None | Literal[_Lane.NOT_TAKEN]:
+    def _incident(self, result: model.Result, value: dict[str, Any]) -> Taken:
         incident_id, severity = value.get("id"), value.get("severity")
         if type(incident_id) is not str or not incident_id or type(severity) is not str or not severity:
             return NOT_TAKEN
@@ -88,7 +89,7 @@ class FastLane:
             return None
         return self._record("incident", result, incident_id, severity, known, value)
 
-    def _change(self, result: model.Result, root: str, value: dict[str, Any]) -> dict[str, Any] | None | Literal[_Lane.NOT_TAKEN]:
+    def _change(self, result: model.Result, root: str, value: dict[str, Any]) -> Taken:
         """An update or a state change about an incident whose exact severity is known."""
         incident_id = value.get("incidentId")
         if type(incident_id) is not str or not incident_id or incident_id in self.asked or incident_id in self.held:

@@ -183,3 +183,33 @@ def test_every_dataclass_says_what_it_is():
         and ast.get_docstring(node) is None
     ]
     assert missing == [], missing
+
+
+TRICKS = {"model", "records", "values"}  # values.made: objects made without their __init__ (issue 25)
+
+
+def hot_path_tricks(root):
+    """Where ``values.made`` is used, and where a module keeps state in a global (a cache across calls)."""
+    found = []
+    for name, path in modules(root):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "incident_cli.values" and name not in TRICKS:
+                found += [f"{name} imports made" for alias in node.names if alias.name == "made"]
+            elif isinstance(node, ast.Global):
+                found.append(f"{name} assigns a global: {', '.join(node.names)}")
+    return found
+
+
+def test_hot_path_tricks_live_in_the_models_makers_and_the_fast_lane_only():
+    # The lane (fast_lane.py) is plain code held equal to the general route by a property test;
+    # objects made without __init__ stay in model's makers; no module-global caches (the envelope's
+    # stamps are kept per instance, compared by value).
+    assert hot_path_tricks(PACKAGE) == []
+
+
+def test_the_trick_rule_catches_a_planted_one(tmp_path):
+    root = tmp_path / "incident_cli"
+    (root / "driver").mkdir(parents=True)
+    (root / "driver" / "fast.py").write_text("from incident_cli.values import frozen, made\n")
+    (root / "cache.py").write_text("_last = None\n\ndef stamp(x):\n    global _last\n    _last = x\n")
+    assert sorted(hot_path_tricks(root)) == ["cache assigns a global: _last", "driver.fast imports made"]
