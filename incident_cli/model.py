@@ -168,9 +168,6 @@ class AlertReceived(StreamEvent):
     alert: Alert
 
 
-_INCIDENT_ROOTS = streams.INCIDENT_ROOTS | {"incident"}
-
-
 def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UNSCOPED) -> StreamEvent:
     """The model event for one result's ``data``.
 
@@ -179,22 +176,23 @@ def stream_event(label: str, data: Any, received_at: datetime, scope: Scope = UN
     """
     if isinstance(data, dict) and len(data) == 1:
         (root, value), = data.items()
-        if isinstance(value, dict):
-            if root in _INCIDENT_ROOTS and "incidents" not in value:
+        makes = streams.MAKES.get(root)  # what the subscription's messages become (streams.Stream.makes)
+        if makes is not None and isinstance(value, dict):
+            if makes == "incident" and "incidents" not in value:
                 # incident_id given, not left to its lazy property: the watch asks for it of every event.
                 return made(IncidentSeen, subscription=label, received_at=received_at, data=value, scope=scope,
                             severity=text(value.get("severity")), incident_id=text(value.get("id")))
-            if root == streams.INCIDENT_UPDATES:
+            if makes == "update":
                 update = IncidentUpdate.from_data(value)
                 if update.update_type == "HEARTBEAT":
                     return Heartbeat(subscription=label, received_at=received_at, data=value, scope=scope)
                 return made(IncidentUpdated, subscription=label, received_at=received_at, data=value, scope=scope,
                              update=update)
-            if root == streams.STATE_CHANGES:
+            if makes == "state_change":
                 change = StateChange.from_data(value)
                 return made(StateChanged, subscription=label, received_at=received_at, data=value, scope=scope,
                              change=change)
-            if root == streams.ALERTS:
+            if makes == "alert":
                 alert = Alert.from_data(value)
                 return AlertReceived(subscription=label, received_at=received_at, data=value, scope=scope, alert=alert,
                                      severity=alert.severity)

@@ -18,56 +18,10 @@ from incident_cli.values import frozen
 
 SEVERITIES = streams.SEVERITIES
 
-INCIDENT_FIELDS = (
-    "id title description severity state incidentType source createdAt updatedAt "
-    "resolvedAt assignedTo affectedResources labels"
-)
+INCIDENT_FIELDS = streams.INCIDENT_FIELDS
 # One incident in full (show, the actions): who has it, its timeline, its resolution, where the schema has them.
 DETAIL_FIELDS = INCIDENT_FIELDS + " assignees timeline resolution"
-UPDATE_FIELDS = "updateType incidentId timestamp"
-STATE_CHANGE_FIELDS = "incidentId oldState newState changedBy timestamp"
-ALERT_FIELDS = (
-    "id externalId source title description severity alertType labels affectedServices "
-    "runbookUrl receivedAt status"
-)
-
-
-@frozen
-class StreamSpec:
-    """One of the server's subscriptions: its root field, arguments and selection."""
-
-    name: str  # the CLI name, for --subscribe
-    root: str  # the GraphQL root field
-    arguments: dict[str, str]  # argument name -> GraphQL type
-    fields: str
-
-    @property
-    def takes_severities(self) -> bool:
-        return "severities" in self.arguments
-
-
-STREAMS: dict[str, StreamSpec] = {
-    spec.name: spec
-    for spec in (
-        StreamSpec(name="critical", root=streams.CRITICAL_INCIDENTS, arguments={}, fields=INCIDENT_FIELDS),
-        StreamSpec(
-            name="new", root=streams.NEW_INCIDENTS, arguments={"severities": "[Severity!]"}, fields=INCIDENT_FIELDS
-        ),
-        StreamSpec(
-            name="updates",
-            root=streams.INCIDENT_UPDATES,
-            arguments={"incidentIds": "[UUID!]", "severities": "[Severity!]", "activeOnly": "Boolean"},
-            fields=UPDATE_FIELDS,
-        ),
-        StreamSpec(
-            name="state-changes",
-            root=streams.STATE_CHANGES,
-            arguments={"incidentId": "UUID"},
-            fields=STATE_CHANGE_FIELDS,
-        ),
-        StreamSpec(name="alerts", root=streams.ALERTS, arguments={"sources": "[String!]"}, fields=ALERT_FIELDS),
-    )
-}
+STREAMS = streams.STREAMS  # the server's subscriptions, one value each (streams.py)
 
 # new incidents + updates + state changes together keep a view of incidents current.
 DEFAULT_STREAMS = ("new", "updates", "state-changes")
@@ -162,18 +116,24 @@ def client_severities(root: str, severities: tuple[str, ...], *, server_filters:
     """The severities the client must filter on itself, or None when the server does it all."""
     if not severities or server_filters:
         return None
-    if root == streams.CRITICAL_INCIDENTS:
-        # criticalIncidents is P0/P1 already; only a narrower choice is applied on our side.
-        narrower = frozenset(severities) & frozenset(streams.CRITICAL)
-        return narrower if narrower != frozenset(streams.CRITICAL) else None
+    carries = frozenset(_carried(root))
+    if carries:
+        # A stream that carries some severities only (criticalIncidents): a narrower choice is applied on our side.
+        narrower = frozenset(severities) & carries
+        return narrower if narrower != carries else None
     return frozenset(severities)
 
 
 def server_severities(root: str, severities: tuple[str, ...], *, server_filters: bool) -> frozenset[str] | None:
     """The severities the server restricts the stream to, or None when it does not."""
-    if root == streams.CRITICAL_INCIDENTS:
-        return frozenset(streams.CRITICAL)
+    if _carried(root):
+        return frozenset(_carried(root))
     return frozenset(severities) if severities and server_filters else None
+
+
+def _carried(root: str) -> tuple[str, ...]:
+    stream = streams.BY_ROOT.get(root)
+    return stream.carries if stream is not None else ()
 
 
 def incident_query(incident_id: str) -> Operation:

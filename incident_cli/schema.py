@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from incident_cli import operations, streams
-from incident_cli.operations import INCIDENT_FIELDS, STREAMS, Operation, client_severities, document, server_severities
+from incident_cli.operations import INCIDENT_FIELDS, Operation, client_severities, document, server_severities
+from incident_cli.streams import STREAMS
 from incident_cli.values import frozen
 
 INTROSPECTION = """
@@ -35,13 +36,7 @@ fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType 
 """
 
 # The reference API (API.md), to say how a server differs from it.
-REFERENCE_SUBSCRIPTIONS = {
-    streams.CRITICAL_INCIDENTS: (),
-    streams.NEW_INCIDENTS: ("severities",),
-    streams.INCIDENT_UPDATES: ("incidentIds", "severities", "activeOnly"),
-    streams.STATE_CHANGES: ("incidentId",),
-    streams.ALERTS: ("sources",),
-}
+REFERENCE_SUBSCRIPTIONS = {stream.root: tuple(stream.arguments) for stream in STREAMS.values()}
 REFERENCE_QUERIES = {
     "incident": ("id",),
     "incidents": ("filter", "pagination", "sort"),
@@ -185,8 +180,9 @@ def plan_subscriptions(
             if substitute is None or substitute not in view.subscriptions or substitute in {o.label for o in plan.operations}:
                 plan.notes.append(f"the server has no {root} subscription: that stream is left out")
                 continue
-            if root == streams.CRITICAL_INCIDENTS:  # new incidents of P0/P1 are the critical ones
-                chosen = tuple(sorted(set(severities) & set(streams.CRITICAL))) if severities else streams.CRITICAL
+            carries = STREAMS[name].carries
+            if carries:  # new incidents of P0/P1 are the critical ones
+                chosen = tuple(sorted(set(severities) & set(carries))) if severities else carries
                 plan.notes.append("the server has no criticalIncidents subscription: following newIncidents for P0/P1")
             else:
                 plan.notes.append("the server has no newIncidents subscription: following criticalIncidents (P0/P1 only)")

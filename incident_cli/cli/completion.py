@@ -20,7 +20,7 @@ def severities(incomplete: str) -> list[str]:
 
 
 def streams(incomplete: str) -> list[str]:
-    from incident_cli.operations import STREAMS
+    from incident_cli.streams import STREAMS
 
     return [name for name in STREAMS if name.startswith(incomplete)]
 
