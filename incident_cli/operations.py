@@ -126,8 +126,9 @@ def client_severities(root: str, severities: tuple[str, ...], *, server_filters:
 
 def server_severities(root: str, severities: tuple[str, ...], *, server_filters: bool) -> frozenset[str] | None:
     """The severities the server restricts the stream to, or None when it does not."""
-    if _carried(root):
-        return frozenset(_carried(root))
+    carries = _carried(root)
+    if carries:
+        return frozenset(carries)
     return frozenset(severities) if severities and server_filters else None
 
 
