@@ -111,7 +111,7 @@ def steps(events: int) -> dict[str, tuple[str, Callable[[], object]]]:
             memory.observe(fresh)
             decision = index.decide(fresh, within=frozenset({"P0", "P1"}))
             one_record.redundant(fresh, index.severity_of)
-        assert decision is Decision.KEEP and memory.title(incident["id"]) == incident["title"]
+        assert decision is Decision.KEEP and memory.get(incident["id"]).title == incident["title"]
 
     async def render_batches() -> None:
         sink = os.open(os.devnull, os.O_WRONLY)

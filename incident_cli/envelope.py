@@ -70,7 +70,7 @@ def envelope(event: model.StreamEvent, memory: Memory | None = None, stamps: Sta
     }
     if memory is not None and event.kind in TITLED:
         # The server's ``data`` stays as it was sent.
-        known = memory.get(event.incident_id)
+        known = memory.about(event)
         if known is None:
             record["title"] = record["state"] = record["owner"] = record["team"] = None
         else:

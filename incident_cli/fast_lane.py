@@ -37,18 +37,17 @@ _ROOTS = streams.INCIDENT_ROOTS
 
 
 class FastLane:
-    """Results to records for one tracker (``source``: this server's name in the memory, when
-    several share it; ``one_record``: the tracker's rule, None when every message is asked for;
+    """Results to records for one tracker (``memory``: its server's scope of the store;
+    ``one_record``: the tracker's rule, None when every message is asked for;
     ``follow_owners``: an ASSIGNED update must be re-read, so it is not the lane's)."""
 
-    def __init__(self, memory: Memory, source: str | None = None, one_record: OneRecord | None = None,
+    def __init__(self, memory: Memory, one_record: OneRecord | None = None,
                  follow_owners: bool = False, asked: Container[str] = frozenset(),
                  held: Container[str] = frozenset()) -> None:
         self.memory = memory
         # The incidents the tracker is looking up, and those it holds events for: what comes about
         # them is decided behind those, by the general route.
         self.asked, self.held = asked, held
-        self.source = source
         self.one_record = one_record
         self.follow_owners = follow_owners
         self.stamps = Stamps()
@@ -82,7 +81,6 @@ class FastLane:
         known.describe(value)
         state, stamp = value.get("state"), value.get("updatedAt") or value.get("createdAt")
         known.saw(state if isinstance(state, str) else None, stamp if isinstance(stamp, str) else None)
-        known.source = self.source
         known.severity = severity
         wanted = result.scope.wanted
         if wanted is not None and severity not in wanted:
@@ -112,7 +110,6 @@ class FastLane:
             state = value.get("newState")
             state = state if isinstance(state, str) else None
         known.saw(state, stamp if isinstance(stamp, str) else None)
-        known.source = self.source
         wanted = result.scope.wanted
         if wanted is not None and severity not in wanted:
             return None

@@ -141,7 +141,7 @@ class Hooked:
         self._inner.report(event, source)
 
     def environment(self, event: model.StreamEvent) -> dict[str, str]:
-        known = self._memory.get(event.incident_id)
+        known = self._memory.about(event)
         values = {
             "INCIDENT_KIND": event.kind,
             "INCIDENT_SUBSCRIPTION": event.subscription,

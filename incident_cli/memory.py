@@ -1,10 +1,12 @@
 """One bounded memory per incident: what the client knows of each, kept in one place.
 
 The severity filter (its severity, or the set it is one of), gap repair (its last state
-and update time), text lines and hooks (its title) and views (its owner and team) all
-read one record per incident id, written once per event as it is triaged. Least recently
-touched incidents are forgotten past ``capacity``, so days of streaming stay flat. Pure:
-the use case feeds it, a lookup or a listing included.
+and update time), text lines and hooks (its title) and views (its owner and team; the
+table's rows every fact they show) all read one record per incident id, written once per
+event as it is triaged. Least recently touched incidents are forgotten past ``capacity``,
+so days of streaming stay flat. With several servers, each has its own ids in one store
+(``scoped``): the same id on two servers is two incidents. Pure: the use case feeds it, a
+lookup or a listing included.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from incident_cli import model
@@ -36,7 +39,6 @@ class Known:
     described: bool = False  # a description was seen (a stream, a listing, a lookup): the fields are known
     state: str | None = None  # the latest state seen: from a description or a later change
     updated: str | None = None  # the latest time seen, as the server wrote it (parsed only to compare)
-    source: str | None = None  # the server it was last seen on, when several share the memory
 
     def describe(self, data: dict[str, Any]) -> None:
         """A description of the incident (from a stream, a listing or a lookup)."""
@@ -58,10 +60,49 @@ class Known:
         self.state = state or self.state
 
 
+@dataclass(slots=True)
+class Shown(Known):
+    """What the views show besides (the table's columns, the detail): kept only by a memory that
+    feeds a table, so JSON lines keep the compact record."""
+
+    kind: str | None = None  # its type, else its source
+    resources: tuple[str, ...] = ()
+    description: str | None = None
+    opened: datetime | None = None  # its createdAt (parsed once here, not at each frame's sort)
+    resolved: datetime | None = None  # its resolvedAt
+
+    def describe(self, data: dict[str, Any]) -> None:
+        Known.describe(self, data)  # (a slotted dataclass: no zero-argument super())
+        incident = model.Incident.from_data(data)
+        self.kind = incident.incident_type or incident.source or self.kind
+        self.resources = incident.affected_resources or self.resources
+        self.description = incident.description if incident.description is not None else self.description
+        self.opened = parse_time(incident.created_at) or self.opened
+        self.resolved = parse_time(incident.resolved_at) or self.resolved
+
+
 class Memory:
-    def __init__(self, capacity: int = MAX_INCIDENTS) -> None:
-        self._known: OrderedDict[str, Known] = OrderedDict()
+    """``views``: keep what the table shows too (``Shown`` records); else the compact ``Known``."""
+
+    def __init__(self, capacity: int = MAX_INCIDENTS, *, views: bool = False) -> None:
+        self._known: OrderedDict[Any, Known] = OrderedDict()  # id, or (server, id) when several
         self._capacity = capacity
+        self._record: type[Known] = Shown if views else Known
+        self._source: str | None = None
+        self._scopes: dict[str | None, Memory] = {None: self}
+
+    def scoped(self, source: str | None) -> Memory:
+        """The same store, for the incidents of ``source`` (None: the one server's)."""
+        scope = self._scopes.get(source)
+        if scope is None:
+            scope = self._scopes[source] = Memory.__new__(Memory)
+            scope._known, scope._capacity, scope._record = self._known, self._capacity, self._record
+            scope._source, scope._scopes = source, self._scopes
+        return scope
+
+    @property
+    def views(self) -> bool:
+        return self._record is Shown
 
     def __len__(self) -> int:
         return len(self._known)
@@ -70,51 +111,56 @@ class Memory:
         return True  # a memory is one even when empty: ``memory or Memory()`` once made a second one
 
     def __iter__(self) -> Iterator[tuple[str, Known]]:
-        return iter(list(self._known.items()))
+        """This scope's incidents, least recently used first."""
+        if self._source is None:
+            return iter([(key, known) for key, known in self._known.items() if type(key) is str])
+        source = self._source
+        return iter([(key[1], known) for key, known in self._known.items() if type(key) is tuple and key[0] == source])
 
     def get(self, incident_id: str | None) -> Known | None:
         """What is known of ``incident_id``, without counting as a use."""
-        return self._known.get(incident_id) if incident_id is not None else None
+        if incident_id is None:
+            return None
+        return self._known.get(incident_id if self._source is None else (self._source, incident_id))
+
+    def about(self, event: model.StreamEvent) -> Known | None:
+        """What is known of ``event``'s incident, on the server the event came from."""
+        return self.scoped(event.source).get(event.incident_id) if event.source is not None else self.get(event.incident_id)
 
     def entry(self, incident_id: str) -> Known:
         """The record of ``incident_id``, made if new, and now the most recently used."""
-        known = self._known.get(incident_id)
+        key = incident_id if self._source is None else (self._source, incident_id)
+        known = self._known.get(key)
         if known is None:
-            known = self._known[incident_id] = Known()
+            known = self._known[key] = self._record()
             if len(self._known) > self._capacity:
                 self._known.popitem(last=False)
         else:
-            self._known.move_to_end(incident_id)
+            self._known.move_to_end(key)
         return known
 
     def forget(self, incident_id: str) -> None:
         """The server no longer knows it (a restart with another world): nothing is kept."""
-        self._known.pop(incident_id, None)
+        self._known.pop(incident_id if self._source is None else (self._source, incident_id), None)
 
-    def title(self, incident_id: str | None) -> str | None:
-        known = self.get(incident_id)
-        return known.title if known is not None else None
-
-    def observe(self, event: model.StreamEvent, source: str | None = None) -> None:
-        """What a stream event (or a listed or looked-up incident) says about its incident."""
+    def observe(self, event: model.StreamEvent) -> None:
+        """What a stream event (or a listed or looked-up incident) says about its incident, kept
+        under the server it came from (an event tagged with one; else this scope's)."""
         data = event.data
         incident_id = event.incident_id
         if not isinstance(data, dict) or not incident_id:
             return
+        memory = self if event.source is None else self.scoped(event.source)
         match event:
             case model.IncidentSeen():
-                known = self.entry(incident_id)
+                known = memory.entry(incident_id)
                 known.describe(data)
                 known.saw(_string(data.get("state")), _string(data.get("updatedAt") or data.get("createdAt")))
             case model.StateChanged():
-                known = self.entry(incident_id)
-                known.saw(_string(data.get("newState")), _string(data.get("timestamp")))
+                memory.entry(incident_id).saw(_string(data.get("newState")), _string(data.get("timestamp")))
             case model.IncidentUpdated():
-                known = self.entry(incident_id)
-                known.saw("RESOLVED" if data.get("updateType") == "RESOLVED" else None, _string(data.get("timestamp")))
-            case _:
-                return
-        known.source = source
+                memory.entry(incident_id).saw("RESOLVED" if data.get("updateType") == "RESOLVED" else None,
+                                              _string(data.get("timestamp")))
 
 
 def later(first: str | None, second: str | None) -> bool:

@@ -28,15 +28,12 @@ def changed(memory: Memory, incident: model.Incident) -> bool:
     return incident.updated_at is not None and later(incident.updated_at, known.updated)
 
 
-def active_ids(memory: Memory, source: str | None = None) -> set[str]:
-    """Incidents ``source`` told of that were not resolved or closed when last seen."""
-    return {
-        key for key, known in memory
-        if known.source == source and (known.state or known.updated) and known.state not in DONE_STATES
-    }
+def active_ids(memory: Memory) -> set[str]:
+    """Incidents (of the memory's server) that were not resolved or closed when last seen."""
+    return {key for key, known in memory if (known.state or known.updated) and known.state not in DONE_STATES}
 
 
-def left_the_list(memory: Memory, listed: set[str], source: str | None, severities: tuple[str, ...]) -> list[str]:
+def left_the_list(memory: Memory, listed: set[str], severities: tuple[str, ...]) -> list[str]:
     """Incidents last seen active that the list (of ``severities``, when given) no longer has:
     resolved, closed or unknown to the server now. Those of other severities were never listed."""
     wanted = frozenset(severities)
@@ -46,4 +43,4 @@ def left_the_list(memory: Memory, listed: set[str], source: str | None, severiti
         severity = known.severity if known is not None else None
         return not wanted or not isinstance(severity, str) or severity in wanted
 
-    return sorted(key for key in active_ids(memory, source) - listed if listable(key))
+    return sorted(key for key in active_ids(memory) - listed if listable(key))

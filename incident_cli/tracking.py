@@ -111,7 +111,7 @@ class Tracker:
 
     def __init__(self, request: Any, memory: Memory, source: str | None = None, *, records: bool = False) -> None:
         self.request = request
-        self.memory = memory
+        self.memory = memory = memory.scoped(source)  # this server's incidents, when several share the store
         self.source = source
         self.index = SeverityIndex(memory)
         self.held = HeldBack()
@@ -145,7 +145,7 @@ class Tracker:
         self.saw_data = False  # since the last tick
         self.connected = False  # ever
         # The fast lane (fast_lane.py) knows the severity filter alone: any other filter closes it.
-        self.lane = FastLane(memory, source, self.one_record, request.follow_owners, self.asked, self.held) if (
+        self.lane = FastLane(memory, self.one_record, request.follow_owners, self.asked, self.held) if (
             records and self.facets is None and self.only is None) else None
 
     def actions_to_take(self) -> list[Action]:
@@ -226,7 +226,7 @@ class Tracker:
         # Under --team, --state...: a change that takes an incident out of the filter is shown (the
         # last word on it, as a selector's watch says an object left), so ask before the memory learns.
         was = self.facets.decide(self.memory.get(event.incident_id)) if self.facets is not None else None
-        self.memory.observe(event, self.source)  # once per event: every reader of the memory sees it
+        self.memory.observe(event)  # once per event: every reader of the memory sees it
         decision = self._decide(event, event.scope.wanted, within=event.scope.within, was=was)
         if self.held and isinstance(event, model.IncidentSeen):
             self._release(event.incident_id)  # it taught a severity: what waited for it goes first
@@ -278,7 +278,7 @@ class Tracker:
             why = "the server does not know the incident"
         elif found is not NOT_ASKED:
             learned = described(model.Label.LOOKUP, found, asked[0].received_at)
-            self.memory.observe(learned, self.source)
+            self.memory.observe(learned)
             self.index.learn(incident_id, learned.severity or UNKNOWN)
             why = "the server gave no severity for it"
             self._release(incident_id)
@@ -446,7 +446,7 @@ class Tracker:
             self.synced = True
             self._listed(first)
             return
-        left = left_the_list(self.memory, listed, self.source, self.list_severities)
+        left = left_the_list(self.memory, listed, self.list_severities)
         self._actions.append(CheckIds(tuple(left), received_at, connected))
 
     def _listed(self, first: bool) -> None:
@@ -483,7 +483,7 @@ class Tracker:
     def _learn_listed(self, snapshot: model.IncidentSeen, received_at: datetime) -> None:
         """One incident of the first listing: the memory learns it; a snapshot run writes it (up
         to --limit); a watch shows it when backfilling, else only lets the output learn its title."""
-        self.memory.observe(snapshot, self.source)
+        self.memory.observe(snapshot)
         self.index.learn(snapshot.incident_id, snapshot.severity)
         self._release(snapshot.incident_id)
         wanted = self._recent(snapshot, received_at) and self._passes(snapshot)
@@ -522,7 +522,7 @@ class Tracker:
         was = None
         if observe:  # a repair compares with the memory first, then lets it learn
             was = self.facets.decide(self.memory.get(snapshot.incident_id))
-            self.memory.observe(snapshot, self.source)
+            self.memory.observe(snapshot)
         # As for a live change: one that took the incident out of the filter while we were away is shown.
         return self.facets.decide(self.memory.get(snapshot.incident_id)) is True or was is True
 
@@ -534,7 +534,7 @@ class Tracker:
         return stamp is None or (now - stamp).total_seconds() <= self.request.since
 
     def _repaired(self, snapshot: model.IncidentSeen) -> int:
-        self.memory.observe(snapshot, self.source)
+        self.memory.observe(snapshot)
         self.index.learn(snapshot.incident_id, snapshot.severity)
         self._release(snapshot.incident_id)
         self._emit(replace(snapshot, subscription=model.Label.REPAIR))

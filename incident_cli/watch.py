@@ -139,13 +139,12 @@ class _Watch:
         self.request = request
         self.output = output
         self.documents = documents
-        self.memory = memory
-        self.source = source
+        memory = memory.scoped(source)  # this server's incidents, when several share the store
         records = record_output(output)  # JSON lines: the tracker's fast lane may build their records
         self.write_records = records.write_records if records is not None else _no_records
         self.tracker = Tracker(request, memory, source, records=records is not None)
         self.lookups = Lookups(session, documents, self.tracker.receive_lookup)
-        self.rereads = Rereads(self.lookups, memory, output, source)
+        self.rereads = Rereads(self.lookups, memory, output)
         self.listings = Listings(session, documents, self.tracker)  # the list query and the checks by id
         self.failures: list[str] = []
         self.gave_up = False  # an operation ended because the server kept failing it

@@ -39,8 +39,8 @@ class Rereads:
     background so the stream never waits on them: one task per incident at a time, a few at
     once, all cancelled when the watch ends. Not data: only the memory and the view learn."""
 
-    def __init__(self, lookups: Lookups, memory: Memory, output: Output, source: str | None) -> None:
-        self._lookups, self._memory, self._output, self._source = lookups, memory, output, source
+    def __init__(self, lookups: Lookups, memory: Memory, output: Output) -> None:
+        self._lookups, self._memory, self._output = lookups, memory, output
         self._running: dict[str, asyncio.Task[None]] = {}
         self._slots = asyncio.Semaphore(MAX_REREADS)
 
@@ -48,7 +48,7 @@ class Rereads:
         found = await self._lookups.find(incident_id)
         if isinstance(found, dict):
             snapshot = described(model.Label.LOOKUP, found, datetime.now(UTC))
-            self._memory.observe(snapshot, self._source)
+            self._memory.observe(snapshot)
             self._output.snapshot(snapshot)
 
     def ask(self, incident_id: str | None) -> None:

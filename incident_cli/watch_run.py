@@ -47,7 +47,8 @@ async def run_watch(plan: WatchPlan, env: Env, stop: Callable[[int], None]) -> W
             with _recording(plan.extras.record) as record:
                 streams = Streams(stdout=env.stdout, stderr=env.stderr, environ=env.environ)
 
-                memory = Memory()  # one record per incident, for the watch and every output
+                # One record per incident, for the watch and every output (a table's: what it shows too).
+                memory = Memory(views=plan.output.mode == "table")
 
                 async def run(output: Output) -> WatchResult:
                     watching = lambda out: watch_sources(sources, out, plan.count, memory)  # noqa: E731

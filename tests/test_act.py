@@ -239,17 +239,21 @@ def test_debug_shows_the_mutation_with_the_token_blanked():
         assert "s3cret-demo-token-value" not in result.stderr + result.stdout
 
 
-def wait_for_subscription(server, root, timeout=10.0):
+def wait_for_subscription(server, root, timeout=10.0, *, variables=()):
+    """Until a subscription naming ``root`` was sent, and one with each of ``variables``
+    (a client subscribes to several streams one after the other)."""
     import time
 
     from tests.helpers import seconds
 
     deadline = time.monotonic() + seconds(timeout)
     while time.monotonic() < deadline:
-        if any(m.get("type") in ("subscribe", "start") and root in str(m.get("payload")) for m in list(server.received)):
+        sent = [m.get("payload") for m in list(server.received) if m.get("type") in ("subscribe", "start")]
+        asked = [payload.get("variables") or {} for payload in sent if isinstance(payload, dict)]
+        if any(root in str(payload) for payload in sent) and all(wanted in asked for wanted in variables):
             return
         time.sleep(0.02)
-    raise AssertionError(f"no {root} subscription within {timeout} s")
+    raise AssertionError(f"no {root} subscription with {variables} within {timeout} s")
 
 
 @pytest.mark.parametrize("mode", ["json", "text"])
@@ -265,9 +269,9 @@ def test_show_follow_prints_the_incident_then_each_change_to_it_alone_and_ends_w
         follower = threading.Thread(target=lambda: box.update(
             result=on(server, "show", short, "--follow", "-o", mode)), daemon=True)
         follower.start()
-        wait_for_subscription(server, "incidentStateChanges")
-        asked = [m["payload"].get("variables") or {} for m in list(server.received) if m.get("type") == "subscribe"]
-        assert {"incidentIds": [incident["id"]]} in asked and {"incidentId": incident["id"]} in asked  # the server filters too
+        # The server filters too: each subscription names the incident.
+        wait_for_subscription(server, "incidentStateChanges",
+                              variables=({"incidentIds": [incident["id"]]}, {"incidentId": incident["id"]}))
         if incident["state"] == "NEW":
             assert on(server, "ack", short).returncode == 0
         assert on(server, "resolve", short, "--notes", "done", "--yes").returncode in (0,)
@@ -300,6 +304,7 @@ def test_the_consoles_actor_acts_on_the_demo_and_is_unavailable_read_only_or_bef
     from incident_cli.driver.credentials import StaticCredentials
     from incident_cli.driver.options import SessionConfig
     from incident_cli.driver.schema_source import Documents, schema_source
+    from incident_cli.memory import Shown
     from incident_cli.render.board import Row
     from tests.helpers import run
     from tests.test_actions import view
@@ -315,7 +320,7 @@ def test_the_consoles_actor_acts_on_the_demo_and_is_unavailable_read_only_or_bef
         source.view = view()  # as the watch's connection learns it
         assert actor.available()
         assert not ConsoleActor(servers, {}, read_only=True).available()
-        row = Row(id=incident["id"], severity=incident["severity"], title=incident["title"], state="NEW")
+        row = Row(id=incident["id"], known=Shown(severity=incident["severity"], title=incident["title"], state="NEW"))
         outcome = run(actor.act("take", {}, [row]))
         assert outcome.failed == () and outcome.done[0].startswith(f"assigned {incident['id'][:8]}")
         assert incident["assignedTo"] == "dana"
@@ -362,6 +367,7 @@ def test_the_consoles_actor_tells_a_note_from_a_failure_by_what_it_is_not_by_the
     from incident_cli.act import ConsoleActor, Server
     from incident_cli.driver.credentials import StaticCredentials
     from incident_cli.driver.options import SessionConfig
+    from incident_cli.memory import Shown
     from incident_cli.render.board import Row
     from tests.helpers import run
 
@@ -369,7 +375,7 @@ def test_the_consoles_actor_tells_a_note_from_a_failure_by_what_it_is_not_by_the
         incident = next(i for i in server.simulator.incidents.values() if "error" in i["title"] and i["state"] == "NEW")
         incident["state"] = "INVESTIGATING"  # acknowledged already: a note, not a failure
         servers = {None: Server(config=SessionConfig(url=server.url), credentials=StaticCredentials(None), documents=None)}
-        row = Row(id=incident["id"], severity=incident["severity"], title=incident["title"], state="INVESTIGATING")
+        row = Row(id=incident["id"], known=Shown(severity=incident["severity"], title=incident["title"], state="INVESTIGATING"))
         outcome = run(ConsoleActor(servers, {"HOME": "/nonexistent"}, read_only=False).act("ack", {}, [row]))
         assert outcome.failed == () and "already INVESTIGATING" in outcome.done[0]
 

@@ -59,12 +59,11 @@ class Lines:
 
 def test_a_new_incident_becomes_the_record_the_envelope_would_write_and_the_memory_learns_it():
     memory = Memory()
-    lane = FastLane(memory, "east")
+    lane = FastLane(memory)
     value = incident("a", "P0", assignedTo="ann", labels=[{"key": "team", "value": "db"}])
     record = lane.take(result(value))
     known = memory.get("a")
-    assert (known.severity, known.title, known.state, known.assignee, known.team, known.source) == (
-        "P0", "t a", "NEW", "ann", "db", "east")
+    assert (known.severity, known.title, known.state, known.assignee, known.team) == ("P0", "t a", "NEW", "ann", "db")
     event = result(value).event()
     assert record == envelope(event, memory) and list(record) == list(envelope(event, memory))
     assert lane.taken == 1
@@ -238,7 +237,7 @@ listing = st.one_of(
 def play(watch_request, steps, source, *, lane):
     """Both routes are this one harness: the tracker, its actions carried out as the watch does
     into a JSON-lines renderer sharing its memory (small, so incidents are forgotten too)."""
-    memory = Memory(capacity=3)
+    memory = Memory(capacity=3).scoped(source)  # the store as one server's watch and its output see it
     tracking = Tracker(watch_request, memory, source, records=lane)
     sink = Lines()
     renderer = JsonLinesRenderer(sink, None, snapshots=True, memory=memory)

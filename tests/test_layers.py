@@ -213,3 +213,15 @@ def test_the_trick_rule_catches_a_planted_one(tmp_path):
     (root / "driver" / "fast.py").write_text("from incident_cli.values import frozen, made\n")
     (root / "cache.py").write_text("_last = None\n\ndef stamp(x):\n    global _last\n    _last = x\n")
     assert sorted(hot_path_tricks(root)) == ["cache assigns a global: _last", "driver.fast imports made"]
+
+
+def test_table_rows_keep_view_state_and_read_incident_facts_from_the_one_memory():
+    import dataclasses
+
+    from incident_cli.memory import Shown
+    from incident_cli.render.board import Row
+
+    facts = {field.name for field in dataclasses.fields(Shown)}
+    kept = {field.name for field in dataclasses.fields(Row)}
+    assert kept == {"id", "source", "known", "first_seen", "last_activity", "last_change", "done_since", "history"}
+    assert not kept & facts  # the row's severity, title, state, owner... are the memory's record's

@@ -1,5 +1,6 @@
 """The incident memory: one record per incident, written once per event, bounded."""
 
+import dataclasses
 from datetime import UTC, datetime
 
 from incident_cli import model
@@ -29,7 +30,7 @@ def test_a_description_gives_title_owner_team_state_and_time():
     known = memory.get("a")
     assert known.title == "title of a" and known.state == "NEW" and known.updated == "2026-12-01T11:00:00Z"
     assert known.assignee == "dana" and known.team == "payments"
-    assert memory.title("a") == "title of a" and memory.title("b") is None and memory.title(None) is None
+    assert memory.get("b") is None and memory.get(None) is None
 
 
 def test_labels_as_a_list_of_pairs_give_the_team_too():
@@ -84,18 +85,54 @@ def test_reading_does_not_count_as_a_use():
     assert memory.get("a") is None and memory.get("b") is not None
 
 
-def test_the_server_it_came_from_is_kept_when_several_share_the_memory():
+def test_the_same_id_on_two_servers_is_two_incidents():
     memory = Memory()
-    memory.observe(seen("a"), "eu")
-    memory.observe(seen("b"), "us")
-    assert memory.get("a").source == "eu" and memory.get("b").source == "us"
+    memory.scoped("eu").observe(seen("a", title="eu's a", state="NEW"))
+    memory.scoped("us").observe(seen("a", title="us's a", state="RESOLVED"))
+    assert memory.scoped("eu").get("a").title == "eu's a" and memory.scoped("us").get("a").state == "RESOLVED"
+    assert memory.get("a") is None  # the one-server scope knows neither
+    assert [iid for iid, _ in memory.scoped("eu")] == ["a"] and list(memory) == []
+    assert memory.scoped("eu") is memory.scoped("eu") and memory.scoped("eu").scoped(None) is memory
+
+
+def test_an_event_tagged_with_its_server_is_kept_and_found_under_it():
+    memory = Memory()
+    tagged = dataclasses.replace(seen("a", title="from eu"), source="eu")
+    memory.observe(tagged)  # an output of several servers observes events the watch tagged
+    assert memory.get("a") is None and memory.scoped("eu").get("a").title == "from eu"
+    assert memory.about(tagged).title == "from eu" and memory.about(seen("a")) is None
+    memory.scoped("eu").forget("a")
+    assert memory.about(tagged) is None
+
+
+def test_servers_share_one_bound():
+    memory = Memory(capacity=2)
+    memory.scoped("eu").observe(seen("a"))
+    memory.scoped("us").observe(seen("a"))
+    memory.scoped("us").observe(seen("b"))
+    assert memory.scoped("eu").get("a") is None and len(memory) == 2
+
+
+def test_a_memory_that_feeds_views_keeps_what_the_table_shows_and_a_compact_one_does_not():
+    data = {"incidentType": "latency", "affectedResources": ["db-1", "db-2"], "description": "slow",
+            "createdAt": "2026-12-01T11:00:00Z", "resolvedAt": "2026-12-01T11:30:00Z"}
+    memory = Memory(views=True)
+    memory.observe(seen("a", **data))
+    shown = memory.get("a")
+    assert (shown.kind, shown.resources, shown.description) == ("latency", ("db-1", "db-2"), "slow")
+    assert shown.opened == datetime(2026, 12, 1, 11, 0, tzinfo=UTC) and shown.resolved.minute == 30
+    memory.observe(seen("a", title="renamed"))  # a description without them keeps what was known
+    assert (shown.kind, shown.resources, shown.description, shown.title) == ("latency", ("db-1", "db-2"), "slow", "renamed")
+    compact = Memory()
+    compact.observe(seen("a", **data))
+    assert not hasattr(compact.get("a"), "description") and compact.get("a").title == "title of a"
 
 
 def test_severity_is_kept_beside_the_rest():
     memory = Memory()
     memory.entry("a").severity = UNKNOWN
     memory.observe(seen("a"))
-    assert memory.get("a").severity == UNKNOWN and memory.title("a") == "title of a"
+    assert memory.get("a").severity == UNKNOWN and memory.get("a").title == "title of a"
 
 
 def test_times_compare_as_times_whatever_their_form():

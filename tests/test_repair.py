@@ -59,6 +59,7 @@ def test_active_ids_in_a_bounded_memory():
 
 def test_each_server_repairs_only_what_it_told_of():
     memory = Memory()
-    memory.observe(seen("a"), "eu")
-    memory.observe(seen("b"), "us")
-    assert active_ids(memory, "eu") == {"a"} and active_ids(memory, "us") == {"b"} and active_ids(memory) == set()
+    memory.scoped("eu").observe(seen("a"))
+    memory.scoped("us").observe(seen("b"))
+    assert active_ids(memory.scoped("eu")) == {"a"} and active_ids(memory.scoped("us")) == {"b"}
+    assert active_ids(memory) == set()

@@ -265,7 +265,7 @@ def test_the_memory_handed_in_is_the_one_the_watch_fills_even_when_it_starts_emp
     memory = Memory()  # empty, so falsy: the text lines' titles once came from a memory of the watch's own
     _, sink, _ = run(watched(WatchRequest(operations=[ops.subscription("new")], count=3), memory=memory))
     assert {incident_id for incident_id, _ in memory} >= {event.incident_id for event in sink.events}
-    assert all(memory.title(event.incident_id) for event in sink.events)
+    assert all(memory.get(event.incident_id).title for event in sink.events)
 
 
 class Timed(Collect):

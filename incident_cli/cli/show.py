@@ -119,6 +119,7 @@ def _print_detail(env: Env, data: dict[str, Any], records: list[Recorded] | None
     from incident_cli.render.detail import detail
     from incident_cli.render.pager import print_paged
     from incident_cli.render.terminal import make_console
+    from incident_cli.tracking import described
 
     board = Board(keep_resolved=float("inf"))
     now = datetime.now(UTC)
@@ -128,7 +129,7 @@ def _print_detail(env: Env, data: dict[str, Any], records: list[Recorded] | None
             when, how, event = decode(line, number)  # as replay reads it
             if how == "write":
                 board.apply(event, when)
-    board.learn(incident, now)
+    board.learn(described(model.Label.LOOKUP, data, now), now)  # the server's description, last: it is now
     row = board.rows[str(incident.id)]
     hint = "(none: --recording FILE shows what a recording saw)" if records is None else "(none in the recording)"
     console = make_console(env.stdout, color=color, environ=env.environ)

@@ -99,22 +99,24 @@ async def rendered(
     """``run(output)`` with the output the spec asks for, set up before and drained after.
 
     ``server``: shown in the table's status line; ``clock``: the table's (a replay's is the
-    recording's); ``memory``: what is known of each incident, fed by the watch or the replay;
+    recording's); ``memory``: what is known of each incident, fed by the watch (a table's keeps
+    what the table shows: ``Memory(views=True)``); without one, each output keeps its own;
     ``playback``: a replay the console's keys pause and seek; ``actor``: carries out the
     console's actions (console_actions.py), where the server lets this user act.
     """
     if spec.mode == "table" and spec.listing:
         from incident_cli.render.listing import run_listing
 
-        return await run_listing(spec, streams, run, clock=clock)
+        return await run_listing(spec, streams, run, clock=clock, memory=memory)
     if spec.mode == "table" and spec.interactive:
         from incident_cli.render.console import run_console
 
-        return await run_console(spec, streams, run, server=server, stop=stop, clock=clock, playback=playback, actor=actor)
+        return await run_console(spec, streams, run, server=server, stop=stop, clock=clock, playback=playback, actor=actor,
+                                 memory=memory)
     if spec.mode == "table":
         from incident_cli.render.table import run_table
 
-        return await run_table(spec, streams, run, server=server, clock=clock)
+        return await run_table(spec, streams, run, server=server, clock=clock, memory=memory)
     from incident_cli.render.lines import run_lines
 
     return await run_lines(spec, streams, run, stop=stop, memory=memory)

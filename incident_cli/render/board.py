@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from incident_cli import model
 from incident_cli.incident_filter import IncidentFilter
+from incident_cli.memory import UNKNOWN, Memory, Shown
 from incident_cli.model import DONE_STATES, parse_time
 from incident_cli.values import frozen
 
@@ -28,33 +29,72 @@ STALE_FACTOR = 3.0  # missing this many heartbeats in a row is stale
 
 @dataclass(slots=True, kw_only=True)
 class Row:
-    """One incident as the table shows it."""
+    """One incident on the board. The row keeps what the view knows (when it was first seen, its
+    last change, the updates seen, since when it is done); the incident's facts are the memory's
+    record (``known``), the one the watch decides by, read as the row is drawn."""
 
     id: str
     source: str | None = None
-    severity: str | None = None
-    title: str | None = None
-    state: str | None = None
-    category: str | None = None  # incident type, else source
-    resources: tuple[str, ...] = ()
-    owner: str | None = None  # assignedTo
-    labels: dict[str, str] = field(default_factory=dict)
-    description: str | None = None
-    opened: datetime | None = None  # server createdAt, else first seen
-    updated: datetime | None = None  # server updatedAt
-    resolved: datetime | None = None  # server resolvedAt
+    known: Shown = field(default_factory=Shown)
+    first_seen: datetime | None = None  # AGE when the server gave no createdAt
     last_activity: datetime | None = None
     last_change: str | None = None  # "ASSIGNED", "NEW→INVESTIGATING", ...
-    done_since: datetime | None = None  # when we saw it resolved or closed
+    done_since: datetime | None = None  # when the board saw it resolved or closed
     history: list[tuple[datetime, str]] = field(default_factory=list)  # updates seen, newest last
 
     @property
-    def done(self) -> bool:
-        return self.state in DONE_STATES
+    def severity(self) -> str | None:
+        """Its exact severity: not UNKNOWN, nor the set a filtered stream said it is one of."""
+        severity = self.known.severity
+        return severity if isinstance(severity, str) and severity != UNKNOWN else None
+
+    @property
+    def title(self) -> str | None:
+        return self.known.title
+
+    @property
+    def state(self) -> str | None:
+        return self.known.state
+
+    @property
+    def owner(self) -> str | None:
+        return self.known.assignee
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.known.labels
 
     @property
     def team(self) -> str | None:
-        return self.labels.get("team")
+        return self.known.labels.get("team")
+
+    @property
+    def category(self) -> str | None:
+        return self.known.kind
+
+    @property
+    def resources(self) -> tuple[str, ...]:
+        return self.known.resources
+
+    @property
+    def description(self) -> str | None:
+        return self.known.description
+
+    @property
+    def opened(self) -> datetime | None:
+        return self.known.opened or self.first_seen
+
+    @property
+    def updated(self) -> datetime | None:
+        return parse_time(self.known.updated)
+
+    @property
+    def resolved(self) -> datetime | None:
+        return self.known.resolved
+
+    @property
+    def done(self) -> bool:
+        return self.known.state in DONE_STATES
 
     def saw(self, now: datetime, what: str) -> None:
         """One update seen for it, for the detail view (the last HISTORY kept)."""
@@ -132,7 +172,8 @@ class View:
 
 @dataclass
 class Board:
-    """The table's state: rows, connection and counts."""
+    """The table's state: rows, connection and counts. ``memory``: the watch's (which it writes
+    before the board is told), keeping what the table shows; else the board keeps its own."""
 
     keep_resolved: float = KEEP_RESOLVED
     capacity: int = CAPACITY
@@ -146,7 +187,15 @@ class Board:
     replay: tuple[str, float] | None = None  # (recording, speed): a replay, not a live stream
     only: IncidentFilter = field(default_factory=IncidentFilter)  # --team, --state...: rows that leave it are not drawn
     severities: tuple[str, ...] = ()  # --severity (the stream's own filter): said, with ``only``
-    _source: str | None = None  # the server of the event being applied
+    memory: Memory | None = None
+    _own: bool = False  # the memory is the board's: it learns from what the board is told
+
+    def __post_init__(self) -> None:
+        self._own = self.memory is None
+        if self.memory is None:
+            self.memory = Memory(views=True)
+        elif not self.memory.views:
+            raise ValueError("a board reads a memory that keeps what the table shows (Memory(views=True))")
 
     # ---- reducers ----------------------------------------------------------------------
 
@@ -154,33 +203,25 @@ class Board:
         """A data event from the stream."""
         self.events += 1
         self.last_message = now
-        self._source = event.source
+        row = self._row(event, now)
+        if row is None:
+            return
+        row.last_activity = now
         match event:
-            case model.IncidentSeen(incident=incident):
-                row = self._merge(incident, now)
-                if row is not None:
-                    row.last_change = row.last_change or "opened"
-                    row.saw(now, "opened" if event.subscription != model.Label.REPAIR else "changed while away")
-            case model.IncidentUpdated(update=update) if update.incident_id:
-                row = self._row(update.incident_id, now, event.severity)
-                row.last_activity = now
+            case model.IncidentSeen():
+                row.last_change = row.last_change or "opened"
+                row.saw(now, "opened" if event.subscription != model.Label.REPAIR else "changed while away")
+            case model.IncidentUpdated(update=update):
                 row.last_change = update.update_type or "UPDATED"
                 row.saw(now, row.last_change)
-                if update.update_type == "RESOLVED":
-                    self._set_state(row, "RESOLVED", now)
-            case model.StateChanged(change=change) if change.incident_id:
-                row = self._row(change.incident_id, now, event.severity)
-                row.last_activity = now
+            case model.StateChanged(change=change):
                 row.last_change = f"{change.old_state or '?'}\u2192{change.new_state or '?'}"
                 row.saw(now, row.last_change + (f" by {change.changed_by}" if change.changed_by else ""))
-                if change.new_state:
-                    self._set_state(row, change.new_state, now)
         self._bound()
 
-    def learn(self, incident: model.Incident, now: datetime, source: str | None = None) -> None:
-        """Details from a list or lookup query: fill the row without counting an event."""
-        self._source = source
-        row = self._merge(incident, now, activity=False)
+    def learn(self, event: model.IncidentSeen, now: datetime) -> None:
+        """An incident a list or lookup query described: the row is filled without counting an event."""
+        row = self._row(event, now)
         if row is not None and row.last_activity is None:
             row.last_activity = row.opened or now
         self._bound()
@@ -210,6 +251,14 @@ class Board:
                     link.down_since = now
                 link.state, link.reason, link.attempt = "reconnecting", reason, attempt
                 link.retry_at = now + timedelta(seconds=delay)
+
+    def reset(self) -> None:
+        """Every row forgotten (a replay seeking back plays again from the start), and what the
+        board's own memory learned with them."""
+        self.rows.clear()
+        self.events = 0
+        if self._own:
+            self.memory = Memory(views=True)
 
     def ended(self, reason: str | None) -> None:
         self.connection.state = "gave up" if reason else "ended"
@@ -263,47 +312,38 @@ class Board:
         """Under --team, --state...: an incident that left the filter (its last change was shown) is not drawn."""
         return not self.only or self.only.matches(title=row.title, assignee=row.owner, labels=row.labels, state=row.state)
 
-    def _row(self, incident_id: str, now: datetime, severity: str | None = None) -> Row:
+    def _row(self, event: model.StreamEvent, now: datetime) -> Row | None:
+        """The row of ``event``'s incident, made if new, reading the memory's record of it."""
+        incident_id = event.incident_id
+        if not incident_id:
+            return None
+        memory = self._memory
+        if self._own:
+            _teach(memory, event)
         # With several servers, the same id on two of them is two incidents.
-        key = incident_id if self._source is None else f"{self._source}/{incident_id}"
+        key = incident_id if event.source is None else f"{event.source}/{incident_id}"
         row = self.rows.get(key)
         if row is None:
-            row = self.rows[key] = Row(id=incident_id, source=self._source, opened=now)
-        if severity and not row.severity:
-            row.severity = severity
+            row = self.rows[key] = Row(id=incident_id, source=event.source, first_seen=now)
+        known = memory.about(event)
+        if isinstance(known, Shown):  # else forgotten since (a memory bounded apart): the row keeps the last
+            row.known = known
+        _settle(row, now)
         return row
 
-    def _merge(self, incident: model.Incident, now: datetime, *, activity: bool = True) -> Row | None:
-        if not incident.id:
-            return None
-        row = self._row(incident.id, now)
-        row.severity = incident.severity or row.severity
-        row.title = incident.title if incident.title is not None else row.title
-        row.category = incident.incident_type or incident.source or row.category
-        row.resources = incident.affected_resources or row.resources
-        row.owner = incident.assigned_to  # a description says who owns it now, nobody included
-        row.labels = incident.labels or row.labels
-        row.description = incident.description if incident.description is not None else row.description
-        row.opened = parse_time(incident.created_at) or row.opened
-        row.updated = parse_time(incident.updated_at) or row.updated
-        row.resolved = parse_time(incident.resolved_at) or row.resolved
-        if activity:
-            row.last_activity = now
-        if incident.state:
-            self._set_state(row, incident.state, now)
-        return row
-
-    def _set_state(self, row: Row, state: str, now: datetime) -> None:
-        was_done = row.done
-        row.state = state
-        if row.done and not was_done:
-            row.done_since = now
-        elif not row.done:
-            row.done_since = None
+    @property
+    def _memory(self) -> Memory:
+        assert self.memory is not None  # made in __post_init__
+        return self.memory
 
     def _expire(self, now: datetime) -> None:
         grace = timedelta(seconds=self.keep_resolved)
-        for key in [k for k, row in self.rows.items() if row.done_since and now - row.done_since > grace]:
+        gone = []
+        for key, row in self.rows.items():
+            _settle(row, now)  # the memory may have learned a state the board was not told of
+            if row.done_since and now - row.done_since > grace:
+                gone.append(key)
+        for key in gone:
             del self.rows[key]
 
     def _bound(self) -> None:
@@ -318,6 +358,22 @@ class Board:
 
 
 _NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _settle(row: Row, now: datetime) -> None:
+    """Since when the row is done (for how long it stays, dimmed), as its state now says."""
+    if not row.done:
+        row.done_since = None
+    elif row.done_since is None:
+        row.done_since = now
+
+
+def _teach(memory: Memory, event: model.StreamEvent) -> None:
+    """What a watch's tracker teaches the memory, for a board alone (a replay, ``show``)."""
+    memory.observe(event)
+    known = memory.about(event)
+    if known is not None and event.severity and event.severity != UNKNOWN:
+        known.severity = event.severity
 
 
 def _worth(row: Row) -> tuple[int, int, datetime]:
@@ -343,7 +399,7 @@ class BoardFeed:
     def snapshot(self, event: model.IncidentSeen) -> None:
         if event.subscription == model.Label.BASELINE:
             return  # --no-backfill: a view shows only what streams in
-        self.board.learn(event.incident, self.clock(), event.source)
+        self.board.learn(event, self.clock())
         self.dirty = True
 
     def report(self, event: model.StatusEvent | model.Heartbeat, source: str | None = None) -> None:

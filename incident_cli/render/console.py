@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from incident_cli.errors import IncidentsError, OutputError
+from incident_cli.memory import Memory
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board, BoardFeed
 
@@ -50,8 +51,7 @@ class ConsoleFeed(BoardFeed):
 
     def reset(self) -> None:
         """Forget every row (a replay seeking back plays again from the start)."""
-        self.board.rows.clear()
-        self.board.events = 0
+        self.board.reset()
         self.dirty = True
 
 
@@ -65,12 +65,14 @@ async def run_console(
     clock: Callable[[], datetime] | None = None,
     playback: Playback | None = None,
     actor: Actor | None = None,
+    memory: Memory | None = None,
 ) -> R:
     """The console around ``run(feed)``; ``playback``: a replay the keys pause and seek.
     Quitting (q, Ctrl-C) ends the run with the key's status through ``stop``; the watch ending
     (a bound, an error) closes the console, and the error, if any, is said on the restored screen."""
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
-    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
+    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None,
+                  memory=memory)
     board.connection.server = server
     board.replay, board.only, board.severities = spec.replay, spec.only, spec.severities
     feed = ConsoleFeed(board, clock or _utcnow)

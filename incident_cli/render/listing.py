@@ -15,6 +15,7 @@ from rich.console import Group
 from rich.text import Text
 
 from incident_cli import model
+from incident_cli.memory import Memory
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board, BoardFeed, View
 from incident_cli.render.columns import choose
@@ -47,11 +48,12 @@ async def run_listing(
     *,
     clock: Callable[[], datetime] | None = None,
     page: Pager | None = None,
+    memory: Memory | None = None,
 ) -> R:
     """``run(listing)``, then every row it gathered, once: straight out, or through the pager."""
     now = clock or (lambda: datetime.now(UTC))
     # Every listed incident is drawn: the live views' bound on rows would crop a long list.
-    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, capacity=sys.maxsize)
+    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, capacity=sys.maxsize, memory=memory)
     board.only = spec.only
     status = StatusLines(streams.stderr)
     result = await run(Listing(board, status, now))

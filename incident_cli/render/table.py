@@ -20,6 +20,7 @@ from rich.text import Text
 
 from incident_cli import model
 from incident_cli.errors import IncidentsError, OutputError
+from incident_cli.memory import Memory
 from incident_cli.render import Output, OutputSpec, Streams
 from incident_cli.render.board import Board, BoardFeed, Row, View
 from incident_cli.render.columns import Column, choose
@@ -178,11 +179,13 @@ async def run_table(
     *,
     server: str,
     clock: Callable[[], datetime] | None = None,
+    memory: Memory | None = None,
 ) -> R:
     """The live table around ``run(view)``: a terminal that goes away ends the run (74), a
     reader that leaves ends it quietly; the last frame says how the run ended."""
     heartbeats = "updates" in spec.streams  # the reference server beats every 5 s on incidentUpdates
-    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None)
+    board = Board(keep_resolved=spec.keep_resolved, subscriptions=spec.streams, heartbeat_period=5.0 if heartbeats else None,
+                  memory=memory)
     board.connection.server = server
     board.replay, board.only, board.severities = spec.replay, spec.only, spec.severities
     console = make_console(streams.stdout, color=spec.color, environ=streams.environ)

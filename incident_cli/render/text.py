@@ -76,7 +76,7 @@ class TextLines:
     def line(self, event: model.StreamEvent) -> Text:
         if self._template is not None:
             self._remember(event)
-            known = self._memory.get(event.incident_id)
+            known = self._memory.about(event)
             return Text(template.render(self._template, template.view(event, known, self.stamp(event.received_at))))
         line = Text(self.stamp(event.received_at) + " ", style="dim")
         if event.source is not None:
@@ -93,7 +93,7 @@ class TextLines:
             case model.IncidentUpdated(update=update):
                 self._head(line, "update", update.incident_id)
                 line.append(sanitize(update.update_type or "UPDATED", max_length=20), style="bold")
-                self._title(line, update.incident_id)
+                self._title(line, event)
             case model.StateChanged(change=change):
                 self._head(line, "state", change.incident_id)
                 line.append(
@@ -103,7 +103,7 @@ class TextLines:
                 )
                 if change.changed_by:
                     line.append(f" by {sanitize(change.changed_by, max_length=40)}", style="dim")
-                self._title(line, change.incident_id)
+                self._title(line, event)
             case model.AlertReceived(alert=alert):
                 self._head(line, "alert", alert.id)
                 line.append_text(safe_text(alert.title))
@@ -119,8 +119,9 @@ class TextLines:
         line.append(short_id(incident_id) if incident_id else "-", style="dim")
         line.append(" ")
 
-    def _title(self, line: Text, incident_id: str | None) -> None:
-        title = self._memory.title(incident_id)
+    def _title(self, line: Text, event: model.StreamEvent) -> None:
+        known = self._memory.about(event)
+        title = known.title if known is not None else None
         if title:
             line.append("  ")
             line.append_text(safe_text(title, max_length=120, style="dim"))

@@ -1,9 +1,15 @@
 import dataclasses
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from incident_cli import model
+from incident_cli.memory import Memory
 from incident_cli.model import parse_time
+from incident_cli.operations import subscription
 from incident_cli.render.board import HIGHLIGHT, ORDERS, Board
+from incident_cli.tracking import Tracker, Write, described
+from incident_cli.watch import WatchRequest
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -24,6 +30,10 @@ def update(iid, kind="ASSIGNED"):
 def change(iid, old, new):
     data = {"incidentId": iid, "oldState": old, "newState": new}
     return model.stream_event("incidentStateChanges", {"incidentStateChanges": data}, T0)
+
+
+def looked_up(data):
+    return described(model.Label.LOOKUP, data, T0)
 
 
 def ids(board, now, limit=50):
@@ -69,10 +79,10 @@ def test_owner_team_labels_and_description_come_from_the_description():
     board.apply(opened("a", "P1", assignedTo="dana", labels=[{"key": "team", "value": "payments"}], description="d"), at(0))
     row = board.rows["a"]
     assert (row.owner, row.team, row.labels, row.description) == ("dana", "payments", {"team": "payments"}, "d")
-    board.learn(model.Incident.from_data({"id": "a", "title": "t", "assignedTo": "lee"}), at(1))  # re-read after ASSIGNED
-    assert row.owner == "lee" and row.team == "payments"  # labels not sent again are kept
-    board.learn(model.Incident.from_data({"id": "a", "title": "t", "assignedTo": None}), at(2))
-    assert row.owner is None  # unassigned since
+    board.learn(looked_up({"id": "a", "title": "t", "assignedTo": "lee", "labels": {"team": "payments"}}), at(1))
+    assert row.owner == "lee" and row.team == "payments"  # re-read after ASSIGNED
+    board.learn(looked_up({"id": "a", "title": "t", "assignedTo": None}), at(2))
+    assert row.owner is None and row.team is None  # unassigned and unlabelled since, as the memory says
 
 
 def test_a_filter_narrows_the_view_and_counts_what_matched():
@@ -111,8 +121,7 @@ def test_unknown_incident_shows_what_is_known_until_details_arrive():
     board.apply(change("ghost", "NEW", "TRIAGED"), at(0))
     row = board.rows["ghost"]
     assert row.title is None and row.state == "TRIAGED" and row.severity is None
-    incident = model.Incident.from_data({"id": "ghost", "severity": "P1", "title": "found", "state": "TRIAGED"})
-    board.learn(incident, at(1))
+    board.learn(looked_up({"id": "ghost", "severity": "P1", "title": "found", "state": "TRIAGED"}), at(1))
     assert (row.title, row.severity) == ("found", "P1") and board.events == 1  # learning is not an event
 
 
@@ -208,3 +217,56 @@ def test_incidents_the_server_no_longer_knows_leave_the_board_and_its_counts():
         several.apply(dataclasses.replace(opened("a", "P0"), source=source), at(0))
     several.status(model.GapRepaired(downtime=None, repaired=0, vanished=("a",)), at(5), source="us")
     assert [row.source for row in several.view(at(6), None).rows] == ["eu"]
+
+
+# ---- the rows read the watch's memory --------------------------------------------------------
+
+
+def test_a_row_shows_what_the_watch_memory_learned_though_the_board_was_not_told():
+    memory = Memory(views=True)
+    board = Board(memory=memory, keep_resolved=60)
+    event = opened("a", "P1", title="db slow", updatedAt="2026-11-27T12:00:00Z")
+    memory.observe(event)  # the watch's tracker writes the memory, then hands the board the event
+    board.apply(event, at(0))
+    assert board.rows["a"].title == "db slow" and not board.rows["a"].done
+    # A lookup, a repair or an event the filters dropped: the memory learns, the board is not told.
+    memory.observe(looked_up({"id": "a", "severity": "P1", "title": "db down", "state": "RESOLVED",
+                              "updatedAt": "2026-11-27T12:05:00Z"}))
+    assert board.rows["a"].title == "db down" and board.view(at(1), 10).counts == {}  # done: counted out
+    assert board.rows["a"].done_since == at(1)  # the view saw it done, and the grace runs from there
+    assert ids(board, at(60)) == ["a"] and ids(board, at(62)) == []
+
+
+def test_an_older_change_does_not_undo_what_the_memory_saw_later():
+    board = Board()  # its own memory: the same rule as the watch's
+    board.apply(opened("a", "P1", state="RESOLVED", updatedAt="2026-11-27T12:05:00Z"), at(0))
+    late = {"incidentId": "a", "oldState": "NEW", "newState": "INVESTIGATING", "timestamp": "2026-11-27T12:01:00Z"}
+    board.apply(model.stream_event("incidentStateChanges", {"incidentStateChanges": late}, T0), at(1))
+    row = board.rows["a"]
+    assert row.state == "RESOLVED" and row.last_change == "NEW\u2192INVESTIGATING"  # the change is said; the state stays
+
+
+def test_the_same_id_on_two_servers_is_two_rows_each_with_its_own_facts():
+    memory = Memory(views=True)
+    board = Board(memory=memory)
+    for server, title, state in (("eu", "eu db", "NEW"), ("us", "us db", "RESOLVED")):
+        tracker = Tracker(WatchRequest(operations=[subscription("new")]), memory, server)
+        tracker.receive_result(model.Result("newIncidents", {"newIncidents": {
+            "id": "a", "severity": "P1", "title": title, "state": state}}, T0, model.UNSCOPED))
+        (write,) = [action for action in tracker.actions_to_take() if isinstance(action, Write)]
+        board.apply(dataclasses.replace(write.event, source=server), at(0))  # as sources.Sourced tags it
+    assert {key: (row.title, row.state, row.source) for key, row in board.rows.items()} == {
+        "eu/a": ("eu db", "NEW", "eu"), "us/a": ("us db", "RESOLVED", "us")}
+
+
+def test_a_board_refuses_a_memory_that_does_not_keep_what_it_shows():
+    with pytest.raises(ValueError, match="views=True"):
+        Board(memory=Memory())
+
+
+def test_a_replay_seeking_back_forgets_what_the_boards_own_memory_learned():
+    board = Board()
+    board.apply(opened("a", "P1", state="RESOLVED", updatedAt="2026-11-27T12:05:00Z"), at(0))
+    board.reset()
+    board.apply(opened("a", "P1", state="NEW", updatedAt="2026-11-27T12:00:00Z"), at(1))  # played again from the start
+    assert board.rows["a"].state == "NEW" and board.events == 1

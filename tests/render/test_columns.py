@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from incident_cli.errors import UsageError
+from incident_cli.memory import Shown
 from incident_cli.render.board import Row
 from incident_cli.render.column_names import parse_columns, parse_label_key
 from incident_cli.render.columns import (
@@ -73,7 +74,8 @@ def test_a_label_key_is_one_printable_key(bad):
 
 
 def test_cells_are_sanitised_text():
-    row = Row(id="abcdef123456", title="[red]x[/] \x1b[2J", owner="\x1b]0;pwn\x07dana", labels={"team": "pay\x00ments"})
+    row = Row(id="abcdef123456", known=Shown(title="[red]x[/] \x1b[2J", assignee="\x1b]0;pwn\x07dana",
+                                             labels={"team": "pay\x00ments"}))
     cells = {key: COLUMNS[key].cell(row, NOW).plain for key in ("id", "title", "owner", "team")}
     assert cells["id"] == "abcdef12" and "[red]x[/]" in cells["title"]
     assert all("\x1b" not in text and "\x07" not in text and "\x00" not in text for text in cells.values())

@@ -431,7 +431,7 @@ def test_slash_matches_what_the_columns_show_and_a_disconnected_view_says_its_ro
 
 def test_width_the_titles_do_not_need_goes_to_a_column_that_is_cut():
     app, feed, _ = console(opened("a" * 12, title="db down"), size=(180, 20))
-    feed.board.rows["a" * 12].resources = ("api-gateway", "checkout", "payments", "postgres-primary")
+    feed.board.rows["a" * 12].known.resources = ("api-gateway", "checkout", "payments", "postgres-primary")
 
     async def body(pilot):
         return dict(zip(header(app), table_rows(app)[0], strict=True))
