@@ -80,6 +80,19 @@ class Shown(Known):
         self.opened = parse_time(incident.created_at) or self.opened
         self.resolved = parse_time(incident.resolved_at) or self.resolved
 
+    def recall(self, older: Shown) -> None:
+        """A record made anew after the memory forgot the incident (a storm of others) takes back
+        the description a view still held, while no new one has come; events since keep theirs."""
+        if self.described or not older.described:
+            return
+        self.title, self.assignee, self.team, self.labels, self.described = (
+            older.title, older.assignee, older.team, older.labels, True)
+        self.kind, self.resources, self.description, self.opened, self.resolved = (
+            older.kind, older.resources, older.description, older.opened, older.resolved)
+        self.severity = self.severity if self.severity is not None else older.severity
+        self.state = self.state or older.state
+        self.updated = self.updated or older.updated
+
 
 class Memory:
     """``views``: keep what the table shows too (``Shown`` records); else the compact ``Known``."""

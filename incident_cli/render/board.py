@@ -326,7 +326,8 @@ class Board:
         if row is None:
             row = self.rows[key] = Row(id=incident_id, source=event.source, first_seen=now)
         known = memory.about(event)
-        if isinstance(known, Shown):  # else forgotten since (a memory bounded apart): the row keeps the last
+        if isinstance(known, Shown) and known is not row.known:  # None: forgotten since; the row keeps the last
+            known.recall(row.known)
             row.known = known
         _settle(row, now)
         return row

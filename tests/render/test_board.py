@@ -270,3 +270,17 @@ def test_a_replay_seeking_back_forgets_what_the_boards_own_memory_learned():
     board.reset()
     board.apply(opened("a", "P1", state="NEW", updatedAt="2026-11-27T12:00:00Z"), at(1))  # played again from the start
     assert board.rows["a"].state == "NEW" and board.events == 1
+
+
+def test_an_incident_the_memory_forgot_in_a_storm_keeps_its_row_facts_when_it_comes_back():
+    memory = Memory(capacity=2, views=True)
+    board = Board(memory=memory)
+    for event in (opened("p0", "P0", title="db down", updatedAt="2026-11-27T12:00:00Z"), opened("b", "P3"), opened("c", "P3")):
+        memory.observe(event)
+        board.apply(event, at(0))
+    assert memory.get("p0") is None  # forgotten: the two others were newer
+    later = change("p0", "NEW", "INVESTIGATING")
+    memory.observe(later)  # the memory makes a new record: a state, no description
+    board.apply(later, at(1))
+    row = board.rows["p0"]
+    assert (row.title, row.state, row.known is memory.get("p0")) == ("db down", "INVESTIGATING", True)
