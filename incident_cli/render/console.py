@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 EXIT_DEADLINE = 3.0  # seconds the application may take to leave the alternate screen
-TERMINAL_CHECK = 0.5  # seconds between checks that the terminal is still there
+TERMINAL_CHECK = 1.0  # seconds between checks that the terminal is still there (each wakes the process)
 TERMINAL_GONE = 74  # EX_IOERR: the status the table ends with too when its terminal goes
 
 
@@ -47,7 +47,21 @@ class Playback(Protocol):
 
 
 class ConsoleFeed(BoardFeed):
-    """The Output the watch writes to: every event reaches the board, paused or not."""
+    """The Output the watch writes to: every event reaches the board, paused or not. ``wake``:
+    called when the board becomes dirty, once until it is drawn (the console sleeps till then)."""
+
+    wake: Callable[[], object] | None = None
+    _dirty = False
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    @dirty.setter
+    def dirty(self, value: bool) -> None:
+        if value and not self._dirty and self.wake is not None:
+            self.wake()
+        self._dirty = value
 
     def reset(self) -> None:
         """Forget every row (a replay seeking back plays again from the start)."""

@@ -93,8 +93,10 @@ class IncidentConsole(ActionKeys, App[int]):
         self._layout: list[Column] = []
         self._widths: list[int] = []  # each column's, as drawn: a longer cell is cut with an ellipsis
         self._width = 0
-        self._idle = 0.0
+        self._last_frame = 0.0  # monotonic
         self._next_fill = 0.0  # monotonic time before which the rows are not refilled (FILL_SHARE)
+        self._frame_asked = False  # a change asked for the next frame
+        self._lines: dict[str, Text] = {}  # the one-line Statics' text, as drawn
         self._drawn: list[str] = []  # the row keys in the table, in order
         self._open_drawn: set[str] = set()  # of those, the ones that were open when drawn
         # per drawn row: what its cells were made from, and the cells
@@ -111,22 +113,45 @@ class IncidentConsole(ActionKeys, App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.set_interval(self._interval, self.tick)
+        # Woken by what changes, not by polling: idle, the loop sleeps but for the clock's tick.
+        self.set_interval(IDLE_REDRAW, self.tick)
+        self.feed.wake = lambda: self.call_later(self.changed)  # the watch's task: into the app's own context
         self.redraw()
         self.query_one("#rows", DataTable).focus()
 
+    def on_unmount(self) -> None:
+        self.feed.wake = None
+
+    def changed(self) -> None:
+        """The board changed (the feed says so once until the next frame): a frame when the fps
+        and the fill share allow."""
+        if self._frame_asked:
+            return
+        self._frame_asked = True
+        delay = max(self._last_frame + self._interval, self._next_fill) - time.monotonic()
+        if delay > 0:
+            self.set_timer(delay, self._changed_frame, name="incidents-frame")
+        else:
+            self.call_later(self._changed_frame)
+
+    def _changed_frame(self) -> None:
+        self._frame_asked = False
+        if self.feed.dirty or self.size.width != self._width:
+            self.redraw()
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.changed()
+
     def tick(self) -> None:
-        self._idle += self._interval
+        """The clock: ages and the status line's times move even when nothing arrives."""
         if self.can_act() != self._could_act:  # the schema is known now (or a read-only answer came)
             self._could_act = not self._could_act
             self.refresh_bindings()
-        due = time.monotonic() >= self._next_fill
-        if self.size.width != self._width or (due and (self.feed.dirty or self._idle >= IDLE_REDRAW)):
+        if time.monotonic() >= self._next_fill:
             self.redraw()
-        elif self._idle >= IDLE_REDRAW:
+        else:
             # A storm: the rows wait for their turn (FILL_SHARE), or a refill a second would take half
             # the loop from the stream; the status line's times and connection still move.
-            self._idle = 0.0
             self._status()
 
     # ---- drawing -----------------------------------------------------------------------
@@ -137,7 +162,7 @@ class IncidentConsole(ActionKeys, App[int]):
 
     def redraw(self) -> None:
         """The status line always; the rows unless paused."""
-        self._idle, self.frames = 0.0, self.frames + 1
+        self._last_frame, self.frames = time.monotonic(), self.frames + 1
         now = self.now
         if self.paused_at is None or self.shown is None:
             self.feed.dirty = False
@@ -158,11 +183,18 @@ class IncidentConsole(ActionKeys, App[int]):
         if view is None:
             return  # nothing drawn yet
         now = self.now  # the counts are the view's; staleness is now's (a storm that stopped shows at once)
-        self.query_one("#status", Static).update(status_line(self.board, now, view.counts, self.board.stale(now),
-                                                             lead=self._mode()))
-        self.query_one("#more", Static).update(Text(self._more(view), style="dim"))
+        self._line("#status", status_line(self.board, now, view.counts, self.board.stale(now), lead=self._mode()))
+        self._line("#more", Text(self._more(view), style="dim"))
         # Disconnected, the rows are what was last seen, not what is: they fade until the repair.
         self.query_one("#rows", DataTable).set_class(self.board.disconnected, "stale")
+
+    def _line(self, selector: str, text: Text) -> None:
+        """One of the one-line Statics: redrawn only when its text changed, and never laid out
+        again (its height is fixed): idle, a second's frame is a few cells, not a reflow."""
+        if self._lines.get(selector) is not None and _same(self._lines[selector], text):
+            return
+        self._lines[selector] = text
+        self.query_one(selector, Static).update(text, layout=False)
 
     def _ages(self, now: datetime) -> None:
         """While paused: the AGE of each held row moves on; nothing else changes."""

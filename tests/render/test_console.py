@@ -26,6 +26,20 @@ def test_the_feed_puts_every_event_on_the_board_and_marks_it_changed():
     assert feed.board.connection.state == "live"
 
 
+def test_the_feed_wakes_the_console_once_until_the_board_is_drawn():
+    feed = ConsoleFeed(Board(), lambda: T0)
+    woken = []
+    feed.wake = lambda: woken.append(feed.board.events)
+    feed.dirty = False  # drawn
+    for n in range(3):
+        feed.write(model.stream_event("newIncidents", {"newIncidents": {"id": f"i{n}", "severity": "P1"}}, T0))
+    feed.report(model.Heartbeat(subscription="incidentUpdates", received_at=T0, data={}))
+    assert woken == [1]  # one frame asked for, however much changes before it is drawn
+    feed.dirty = False
+    feed.write(model.stream_event("newIncidents", {"newIncidents": {"id": "j", "severity": "P1"}}, T0))
+    assert woken == [1, 4]
+
+
 def test_a_terminal_that_goes_away_ends_the_console_then_the_process_if_it_hangs(monkeypatch):
     monkeypatch.setattr(console, "TERMINAL_CHECK", 0.01)
     monkeypatch.setattr(console, "EXIT_DEADLINE", 0.05)

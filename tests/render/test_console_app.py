@@ -439,3 +439,23 @@ def test_width_the_titles_do_not_need_goes_to_a_column_that_is_cut():
     row = drive(app, body, size=(180, 20))
     # A short title leaves room: RESOURCES is shown whole, not cut at its 16 columns.
     assert row["RESOURCES"] == "api-gateway, checkout, payments, postgres-primary" and row["TITLE"] == "db down"
+
+
+def test_a_change_is_drawn_when_it_comes_not_at_the_clocks_next_tick(monkeypatch):
+    from incident_cli.render import console_app
+
+    monkeypatch.setattr(console_app, "IDLE_REDRAW", 3600.0)  # the clock never ticks in this test: only changes draw
+    app, feed, _ = console()
+
+    async def body(pilot):
+        frames = app.frames
+        feed.write(opened("a" * 12, title="db down"))
+        for _ in range(100):  # bounded: 5 s
+            if app.query_one("#rows", DataTable).row_count:
+                break
+            await asyncio.sleep(0.05)
+        return table_rows(app), app.frames - frames
+
+    rows, drawn = drive(app, body)
+    assert [row[2] for row in rows] == ["db down"] and drawn == 1
+
