@@ -73,12 +73,13 @@ class Shown(Known):
 
     def describe(self, data: dict[str, Any]) -> None:
         Known.describe(self, data)  # (a slotted dataclass: no zero-argument super())
-        incident = model.Incident.from_data(data)
-        self.kind = incident.incident_type or incident.source or self.kind
-        self.resources = incident.affected_resources or self.resources
-        self.description = incident.description if incident.description is not None else self.description
-        self.opened = parse_time(incident.created_at) or self.opened
-        self.resolved = parse_time(incident.resolved_at) or self.resolved
+        # The fields as model.Incident reads them, without making one: a storm describes every incident.
+        self.kind = model.text(data.get("incidentType")) or model.text(data.get("source")) or self.kind
+        self.resources = model.strings(data.get("affectedResources")) or self.resources
+        description = model.text(data.get("description"))
+        self.description = description if description is not None else self.description
+        self.opened = parse_time(data.get("createdAt")) or self.opened
+        self.resolved = parse_time(data.get("resolvedAt")) or self.resolved
 
     def recall(self, older: Shown) -> None:
         """A record made anew after the memory forgot the incident (a storm of others) takes back

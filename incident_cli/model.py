@@ -24,6 +24,7 @@ from incident_cli.records import (
     error_messages,
     normalise_labels,
     parse_time,
+    strings,
     text,
 )
 from incident_cli.session_status import (
@@ -264,6 +265,7 @@ __all__ = [  # model.X is the one namespace the renderers read: records and stat
     "normalise_labels",
     "parse_time",
     "stream_event",
+    "strings",
     "text",
     "with_severity",
 ]

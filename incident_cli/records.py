@@ -79,6 +79,7 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 
 text = _text  # a server's scalar as text (None for null, objects and lists): the hot path calls it as is
+strings = _strings  # a server's list of scalars as texts (empty for anything else)
 
 
 def normalise_labels(value: Any) -> dict[str, str]:

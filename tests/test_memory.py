@@ -3,8 +3,11 @@
 import dataclasses
 from datetime import UTC, datetime
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from incident_cli import model
-from incident_cli.memory import UNKNOWN, Memory, later
+from incident_cli.memory import UNKNOWN, Memory, Shown, later
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -158,3 +161,29 @@ def test_labels_are_read_again_whenever_they_differ_and_odd_values_become_text()
     assert (memory.get("a").team, memory.get("a").labels) == (None, {"tier": "1"})
     memory.observe(seen("a"))  # no labels at all
     assert (memory.get("a").team, memory.get("a").labels) == (None, {})
+
+
+scalars = st.one_of(st.none(), st.text(max_size=8), st.integers(), st.booleans(), st.floats(allow_nan=False),
+                    st.sampled_from(["2026-12-01T11:00:00Z", "2026-12-01T11:00:00.123456789+02:00", "yesterday", ""]))
+values = st.one_of(scalars, st.lists(scalars, max_size=3), st.dictionaries(st.text(max_size=3), scalars, max_size=2))
+descriptions = st.fixed_dictionaries({}, optional={key: values for key in (
+    "title", "assignedTo", "labels", "incidentType", "source", "affectedResources", "description", "createdAt", "resolvedAt")})
+
+
+@settings(max_examples=300, deadline=None)
+@given(first=descriptions, second=descriptions)
+def test_what_a_view_memory_keeps_is_what_the_model_reads_from_the_same_description(first, second):
+    shown = Shown()
+    for data in (first, second):
+        shown.describe(data)
+    incidents = [model.Incident.from_data(data) for data in (first, second)]
+
+    def latest(read):
+        values = [read(incident) for incident in incidents]
+        return values[1] or values[0] or None
+
+    assert shown.kind == latest(lambda incident: incident.incident_type or incident.source)
+    assert shown.resources == (latest(lambda incident: incident.affected_resources) or ())
+    assert shown.description == next((i.description for i in reversed(incidents) if i.description is not None), None)
+    assert shown.opened == latest(lambda incident: model.parse_time(incident.created_at))
+    assert shown.resolved == latest(lambda incident: model.parse_time(incident.resolved_at))

@@ -379,8 +379,11 @@ def _teach(memory: Memory, event: model.StreamEvent) -> None:
 
 def _worth(row: Row) -> tuple[int, int, datetime]:
     """Least worth keeping first: done, then low severity, then quiet longest. (Every row, every
-    tenth of the capacity of new incidents in a storm: the times compared as they are.)"""
-    return (0 if row.state in DONE_STATES else 1, -SEVERITY_ORDER.get(row.severity or "", 5), row.last_activity or _NEVER)
+    tenth of the capacity of new incidents in a storm: the record read as it is, not through the
+    row's properties; any severity but P0-P4, a set or UNKNOWN included, counts as the lowest.)"""
+    known = row.known
+    return (0 if known.state in DONE_STATES else 1, -SEVERITY_ORDER.get(known.severity, 5),  # type: ignore[arg-type]
+            row.last_activity or _NEVER)
 
 
 class BoardFeed:
