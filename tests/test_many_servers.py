@@ -38,3 +38,22 @@ def test_single_server_records_carry_no_source():
     with demo("--rate", "50") as url:
         result = incidents("watch", "-u", url, "-n", "3", env=env())
     assert all("source" not in json.loads(line) for line in result.stdout.splitlines())
+
+
+def test_the_same_incident_ids_on_two_servers_are_two_incidents_each_with_its_own_state():
+    # Two servers of one seed hold the same ids (a staging restored from production): each record
+    # must say what its own server knows, not what the other told last.
+    with demo("--rate", "0", "--seed", "5") as first, demo("--rate", "0", "--seed", "5") as second:
+        listed = incidents("list", "-u", first, "-o", "json", env=env())
+        ids = [json.loads(line)["incident_id"] for line in listed.stdout.splitlines()]
+        assert len(ids) >= 2, listed.stderr
+        for url, incident_id in ((first, ids[0]), (second, ids[1])):  # acknowledged on one server each
+            assert incidents("ack", incident_id, "-u", url, env=env()).returncode == 0
+        both = incidents("list", "-u", first, "-u", second, "-o", "json", env=env())
+    assert both.returncode == 0, both.stderr
+    records = [json.loads(line) for line in both.stdout.splitlines()]
+    states = {(r["source"].split(":")[-1], r["incident_id"]): r["state"] for r in records if r["incident_id"] in ids[:2]}
+    port = {url: url.split(":")[-1].split("/")[0] for url in (first, second)}
+    assert states == {(port[first], ids[0]): "INVESTIGATING", (port[first], ids[1]): "NEW",
+                      (port[second], ids[0]): "NEW", (port[second], ids[1]): "INVESTIGATING"}
+    assert all(r["state"] == r["data"]["state"] for r in records)
