@@ -82,7 +82,7 @@ def _source(one: SourcePlan, plan: WatchPlan, env: Env, demo_url: str | None) ->
     if plan.adapt:
         planner, documents = adaptation(
             config.url, streams=plan.streams, severities=plan.request.severities, custom=plan.custom, environ=env.environ,
-            incident_ids=tuple(sorted(plan.request.only_ids)),
+            incident_ids=tuple(sorted(plan.request.only_ids)), states=plan.request.facets.states,
         )
     return Source(name=one.name, config=config, request=plan.request, credentials=credentials, planner=planner,
                   documents=documents)

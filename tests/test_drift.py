@@ -144,6 +144,23 @@ def test_incidents_schema_reads_a_subscriptions_only_server_over_http(tmp_path):
     assert "newIncidents" in json.loads(out)["subscriptions"]
 
 
+def test_a_state_a_stale_cache_lacks_is_checked_with_the_server_not_refused(tmp_path):
+    # The cache holds another schema for this address (a deploy renamed the states since, or another
+    # server had the port): --state NEW is the server's own, so the watch asks it before refusing.
+    stale = graphql_sync(executable_schema(Simulator(Hub(), initial=0), "drifted"), schema.INTROSPECTION).data
+
+    async def test(server):
+        path = tmp_path / "incidents" / "schema" / (hashlib.sha256(server.url.encode()).hexdigest()[:20] + ".json")
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"fetched_at": time.time(), "data": stale}))
+        code, out, err = await cli("watch", "--url", server.url, "--state", "NEW", "-n", "3", environ=env(tmp_path))
+        return code, out, err, len(introspections(server))
+
+    code, out, err, fetched = against("reference", test)
+    assert code == 0, err
+    assert len(out.splitlines()) == 3 and fetched == 1  # read again once, then the filter ran against it
+
+
 @pytest.mark.parametrize(("variant", "foreign", "own"), [("reference", "DETECTED", "NEW"), ("drifted", "NEW", "DETECTED")])
 def test_a_state_the_servers_schema_does_not_have_is_a_usage_error_naming_the_ones_it_has(tmp_path, variant, foreign, own):
     from tests.helpers import demo

@@ -44,6 +44,7 @@ class SchemaSource:
         self.view: schema.SchemaView | None = None
         self.refused = False  # the server does not answer introspection
         self.fetches = 0
+        self.cached = False  # the last view loaded came from the cache, not the server
 
     async def load(self, ask: Ask, *, fresh: bool = False) -> tuple[schema.SchemaView | None, str | None]:
         """The view (cached or fetched; ``fresh``: fetched, as an action decides from it) and a
@@ -51,6 +52,7 @@ class SchemaSource:
         if self.refused:
             return None, None
         cached = None if fresh else self._read()
+        self.cached = cached is not None
         if cached is not None:
             self.view = cached
             return cached, None
@@ -179,19 +181,27 @@ class Documents:
 
 
 class Planner:
-    """Builds the subscriptions for each connection from the server's schema."""
+    """Builds the subscriptions for each connection from the server's schema. ``states``: the
+    watch's --state, which it checks against the schema's IncidentState on each connection."""
 
     def __init__(
-        self, source: SchemaSource, names: tuple[str, ...], severities: tuple[str, ...], incident_ids: tuple[str, ...] = ()
+        self, source: SchemaSource, names: tuple[str, ...], severities: tuple[str, ...], incident_ids: tuple[str, ...] = (),
+        states: frozenset[str] = frozenset(),
     ) -> None:
         self.source = source
         self._names = names
         self._severities = severities
         self._incident_ids = incident_ids
+        self._states = states
         self._told: set[str] = set()
 
     async def __call__(self, ask: Ask) -> tuple[list[Operation], list[str]]:
         view, notice = await self.source.load(ask)
+        known = view.enums.get("IncidentState") if view is not None else None
+        if known and not self._states <= set(known) and self.source.cached:
+            # A state the cached schema lacks: the server may have changed since (a deploy), and the
+            # watch refuses a --state its server does not have; so the server is asked first.
+            view, notice = await self.source.load(ask, fresh=True)
         notes = [notice] if notice else []
         if view is None:
             operations = [ops.subscription(name, severities=self._severities) for name in self._names]
@@ -254,11 +264,12 @@ async def documents_for(ask: Ask, url: str, environ: Mapping[str, str], *, fresh
 
 def adaptation(
     url: str, *, streams: tuple[str, ...], severities: tuple[str, ...], custom: Operation | None, environ: Mapping[str, str],
-    incident_ids: tuple[str, ...] = (),
+    incident_ids: tuple[str, ...] = (), states: frozenset[str] = frozenset(),
 ) -> tuple[Planner | CustomCheck | None, Documents | None]:
     """(planner, documents) for a watch: built-in streams rebuilt from the server's schema on
-    each connection, or a custom document checked against it before it is sent."""
+    each connection (``states``: its --state, checked against it), or a custom document checked
+    against it before it is sent."""
     if custom is not None:
         return CustomCheck(custom), None
     source = schema_source(url, environ)
-    return Planner(source, streams, severities, incident_ids), Documents(source)
+    return Planner(source, streams, severities, incident_ids, states), Documents(source)

@@ -56,6 +56,25 @@ def test_refused_introspection_gets_reference_documents_with_one_notice(tmp_path
     assert Documents(planner.source).incident("x").label == "incident"  # reference documents
 
 
+def test_a_state_the_cached_schema_lacks_is_asked_of_the_server_before_the_watch_refuses_it(tmp_path):
+    drifted, _ = asker("drifted")
+    run(SchemaSource("ws://h/x", tmp_path).load(drifted))  # cached: another server on this address, or before a deploy
+    reference, asked = asker("reference")
+    unfiltered = Planner(SchemaSource("ws://h/x", tmp_path), ("new",), ())
+    run(unfiltered(reference))
+    assert asked == []  # the cache serves a watch with no --state
+    planner = Planner(SchemaSource("ws://h/x", tmp_path), ("new",), (), states=frozenset({"NEW"}))
+    run(planner(reference))
+    assert asked == ["introspection"] and "NEW" in Documents(planner.source).enum("IncidentState")
+    run(Planner(SchemaSource("ws://h/x", tmp_path), ("new",), (), states=frozenset({"NEW"}))(reference))
+    assert asked == ["introspection"]  # the fresh schema was cached: the next connection reads it
+    gone, _ = asker("drifted")
+    stale = Planner(SchemaSource("ws://h/x", tmp_path), ("new",), (), states=frozenset({"NEW"}))
+    run(stale.source.load(gone, fresh=True))  # the server itself lacks NEW: its fresh answer says so, the watch refuses
+    run(stale(gone))
+    assert "NEW" not in Documents(stale.source).enum("IncidentState")
+
+
 def test_planner_notes_are_said_once(tmp_path):
     ask, _ = asker("drifted")
     planner = Planner(SchemaSource("ws://h/x", None), ("critical",), ())
