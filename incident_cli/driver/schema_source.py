@@ -182,7 +182,8 @@ class Documents:
 
 class Planner:
     """Builds the subscriptions for each connection from the server's schema. ``states``: the
-    watch's --state, which it checks against the schema's IncidentState on each connection."""
+    watch's --state (checked against the schema's IncidentState by the watch): a cached schema
+    without one of them is read again from the server first."""
 
     def __init__(
         self, source: SchemaSource, names: tuple[str, ...], severities: tuple[str, ...], incident_ids: tuple[str, ...] = (),
