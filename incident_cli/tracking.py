@@ -112,7 +112,6 @@ class Tracker:
     def __init__(self, request: Any, memory: Memory, source: str | None = None, *, records: bool = False) -> None:
         self.request = request
         self.memory = memory = memory.scoped(source)  # this server's incidents, when several share the store
-        self.source = source
         self.index = SeverityIndex(memory)
         self.held = HeldBack()
         self.warned_hold = False

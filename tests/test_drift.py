@@ -39,6 +39,14 @@ def against(variant, test, **options):
     return run(body(), timeout=60)
 
 
+def cache_schema(cache, url, variant):
+    """A fresh cache entry for ``url`` holding ``variant``'s schema, whatever the server there serves."""
+    data = graphql_sync(executable_schema(Simulator(Hub(), initial=0), variant), schema.INTROSPECTION).data
+    path = cache / "incidents" / "schema" / (hashlib.sha256(url.encode()).hexdigest()[:20] + ".json")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"fetched_at": time.time(), "data": data}))
+
+
 def introspections(server):
     return [m for m in server.received if m["type"] == "subscribe" and "__schema" in m["payload"]["query"]]
 
@@ -83,12 +91,8 @@ def test_the_cache_saves_the_round_trip(tmp_path):
 
 
 def test_a_stale_cache_is_refreshed_when_the_server_rejects_a_document(tmp_path):
-    stale = graphql_sync(executable_schema(Simulator(Hub(), initial=0), "reference"), schema.INTROSPECTION).data
-
     async def test(server):
-        path = tmp_path / "incidents" / "schema" / (hashlib.sha256(server.url.encode()).hexdigest()[:20] + ".json")
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps({"fetched_at": time.time(), "data": stale}))
+        cache_schema(tmp_path, server.url, "reference")
         code, out, err = await cli("watch", "--url", server.url, "--subscribe", "new", "-n", "3", environ=env(tmp_path))
         return code, out, err, len(introspections(server))
 
@@ -147,12 +151,8 @@ def test_incidents_schema_reads_a_subscriptions_only_server_over_http(tmp_path):
 def test_a_state_a_stale_cache_lacks_is_checked_with_the_server_not_refused(tmp_path):
     # The cache holds another schema for this address (a deploy renamed the states since, or another
     # server had the port): --state NEW is the server's own, so the watch asks it before refusing.
-    stale = graphql_sync(executable_schema(Simulator(Hub(), initial=0), "drifted"), schema.INTROSPECTION).data
-
     async def test(server):
-        path = tmp_path / "incidents" / "schema" / (hashlib.sha256(server.url.encode()).hexdigest()[:20] + ".json")
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps({"fetched_at": time.time(), "data": stale}))
+        cache_schema(tmp_path, server.url, "drifted")
         code, out, err = await cli("watch", "--url", server.url, "--state", "NEW", "-n", "3", environ=env(tmp_path))
         return code, out, err, len(introspections(server))
 
