@@ -272,7 +272,9 @@ def test_in_the_console_a_then_enter_acknowledges_the_selected_incident_on_the_s
 
     with demo_server("--rate", "0", "--incidents", "4") as server:
         tmux.start([*INCIDENTS, "watch", "--url", server.url], env=ENV)
-        screen = tmux.wait_for(lambda s: " a ack" in s or "a ack" in s, timeout=15, what="the action keys in the footer")
+        # The keys appear once the schema is known, the rows once the list is drawn: either may come first.
+        screen = tmux.wait_for(lambda s: "a ack" in s and " NEW " in s, timeout=15,
+                               what="the action keys in the footer and the listed rows")
         first = next(line for line in screen.splitlines() if " NEW " in line)
         short = first.split()[1]
         incident = next(i for i in server.simulator.incidents.values() if i["id"].startswith(short))
